@@ -214,7 +214,8 @@ class _ArrayEpochs:
         """The epoch's batches ``(X_b, Y_b, w_b)``."""
         steps, first = self.passes, self.cursor
         count = steps - first if self.steps_per_epoch is None else min(self.steps_per_epoch, steps - first)
-        if count < self.steps and not self.short_epoch_warned:  # params keep steps_per_epoch, as Keras
+        # (params keep steps_per_epoch, at most one pass since no epoch runs more, not this epoch's count)
+        if count < self.steps and not self.short_epoch_warned:
             self.short_epoch_warned = True
             warnings.warn(
                 f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after {count} of "
