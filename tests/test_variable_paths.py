@@ -68,8 +68,22 @@ def test_paths_equal_keras():
     keras = pytest.importorskip("keras")
     seq = _sequential(keras)
     assert [v.path for v in seq.trainable_variables] == GLASSNET_SEQUENTIAL
+    # every weight, the moving statistics and SpectralNormalization's power-iteration vector too
+    assert [(v.name, v.path) for v in _sequential(_Lib).weights] == [(v.name, v.path) for v in seq.weights]
     fun = _functional(keras)
     assert [v.path for v in fun.trainable_variables] == parameter_paths(_functional(glassnet))
+
+
+def test_spectral_normalization_s_weights_have_keras_s_names_and_paths():
+    # Keras 3.15's: the wrapped Dense's kernel and bias, and the power-iteration vector "vector_u" in the wrapper's
+    # scope; glassnet's were "W", "u" and "b" (".../spectral_normalization/u"). Its key in params and files stays u
+    seq = _sequential(_Lib)
+    wrapper = seq.get_layer("spectral_normalization")
+    assert [(w.name, w.path, w.trainable) for w in wrapper.weights] == [
+        ("kernel", "net/spectral_normalization/dense_1/kernel", True),
+        ("vector_u", "net/spectral_normalization/vector_u", False),
+        ("bias", "net/spectral_normalization/dense_1/bias", True)]
+    assert list(wrapper.state) == ["u"]
 
 
 @pytest.mark.parametrize("patterns", [["kernel"], ["net/spectral_normalization/.*"], ["^dense/"], ["d0"], ["bias$", "alpha"]])

@@ -199,9 +199,19 @@ def of_variable(array):
         return None
     ref, layer_ref, key = entry
     layer = layer_ref()
-    if ref() is not array or layer is None or key not in layer.params or layer._handed_out(key) is not array:
-        return None  # the layer's arrays moved (a model's buffer): this one is no longer its weight
+    if ref() is not array or layer is None or key not in layer.params:
+        return None
+    if layer._handed_out(key) is not array and not _writes_through(array, layer.params[key]):
+        return None  # the layer's arrays moved (a model's buffer), and this one no longer reaches them
     return layer.parameter_constraints().get(key)
+
+
+def _writes_through(array, current):
+    """Whether ``array`` is a Variable handed out before a model bound its layer again (nesting, sharing,
+    ``add``), which reads and writes the layer's ``current`` array: still that weight."""
+    from .variables import Variable
+
+    return isinstance(array, Variable) and array._current() is current
 
 
 def apply_in_place(constraint, W):

@@ -113,6 +113,13 @@ class SpectralNormalization(Layer):
                 inner.pop(k, None)
             inner.update(caches)
 
+    @property
+    def keras_param_names(self):
+        """The wrapped layer's Keras weight names (``kernel``, ``bias``), and Keras's ``vector_u`` for ``u``
+        (its path "spectral_normalization/vector_u"); the key ``u`` stays glassnet's, in files too."""
+        inner = self.__dict__.get("layer")
+        return {**(inner.keras_param_names if inner is not None else {}), "u": "vector_u"}
+
     def parameter_paths(self):
         """The wrapped layer's paths under the wrapper's name, as Keras's
         ("spectral_normalization/dense/kernel"); ``u`` is not trained."""
