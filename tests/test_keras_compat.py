@@ -1168,3 +1168,43 @@ def test_compile_config_names_the_users_unregistered_functions_as_keras():
     with keras.saving.custom_object_scope({"my_loss": my_loss, "my_metric": my_metric}):
         again.compile_from_config(config)
     assert again.loss.function is my_loss and again._metric_ids == [my_metric, "mae"]
+
+
+def test_model_from_json_of_a_keras_functional_model_is_functional_as_keras():
+    # it was read as a plain Sequential: its variables' paths took the model's scope (mnist_model/dense/kernel)
+    # and its summary had no InputLayer row, where Model.from_config of the same config gave Keras's
+    import json
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data" / "keras" / "functional_chain.json").read_text()
+    for model in (keras.models.model_from_json(text), keras.Model.from_config(json.loads(text)["config"])):
+        # Keras 3.15's model_from_json of that text
+        assert [w.path for w in model.weights] == [
+            "dense/kernel", "dense/bias", "batch_normalization/gamma", "batch_normalization/beta",
+            "batch_normalization/moving_mean", "batch_normalization/moving_variance", "dense_1/kernel", "dense_1/bias"]
+        lines = []
+        model.summary(print_fn=lines.append)
+        assert [line.split()[:2] for line in lines if "(None, " in line] == [
+            ["input_layer", "(InputLayer)"], ["dense", "(Dense)"], ["dropout", "(Dropout)"],
+            ["batch_normalization", "(BatchNormalization)"], ["dense_1", "(Dense)"]]
+
+
+def test_a_dict_of_one_output_is_refused_with_what_to_write_instead():
+    # Keras 3.15's Model(x, {"y": out}) names its output "y": predict and model(x) return {"y": array}, and
+    # compile(loss={"y": "mse"}) and fit(x, {"y": y}) train. glassnet dropped the key silently: predict gave the
+    # array, and compile refused {"y": "mse"}
+    x, y = np.ones((2, 4)), np.ones((2, 1))
+    inputs = keras.Input((4,), name="x")
+    with pytest.raises(ValueError, match=r"outputs given as a dict \(\{'y': \.\.\.\}\) names the model's output 'y', "
+                                         r"which glassnet cannot keep.* Model\(inputs, outputs\['y'\]\), and name "
+                                         r"the last layer 'y'"):
+        keras.Model(inputs, {"y": layers.Dense(1, name="d")(inputs)})
+    model = keras.Model(inputs, layers.Dense(1, name="y")(inputs))  # as the error says
+    model.compile(optimizer="sgd", loss={"y": "mse"})
+    assert list(model.fit(x, {"y": y}, verbose=0).history) == ["loss"]
+    assert model.predict(x).shape == (2, 1)
+    # a list, a tuple or an input dict of one: arrays, as Keras 3.15's (ndarray (2, 1))
+    for make in (lambda i, o: keras.Model([i], [o]), lambda i, o: keras.Model(i, (o,)),
+                 lambda i, o: keras.Model({"x": i}, o)):
+        inputs = keras.Input((4,), name="x")
+        assert make(inputs, layers.Dense(1)(inputs)).predict(x).shape == (2, 1)

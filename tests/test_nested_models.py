@@ -203,9 +203,10 @@ def test_a_model_no_longer_nested_or_unpickled_is_told_as_it_holds_it(rng):
         copy.predict(x)
     assert outer.predict(x).shape == (4, 2)  # (the original and its base are another pair)
     outer.pop()
-    outer.pop()  # the base's last layer is gone: it is no longer nested in outer, whose chain is its own
+    assert outer.pop() is base  # the whole base, as Keras's pop: it is no longer nested in outer
+    outer.add(layers.Dense(3))
     base.pop()
-    assert outer.predict(x).shape == (4, 8)
+    assert outer.predict(x).shape == (4, 3)
 
 
 def test_a_model_emptied_and_made_again_in_place_after_its_nested_model_changed_is_usable(rng):
@@ -223,6 +224,47 @@ def test_a_model_emptied_and_made_again_in_place_after_its_nested_model_changed_
     outer.add(layers.Dense(2))
     head = outer.layers[-1]
     np.testing.assert_allclose(outer.predict(x), base.predict(x) @ head.params["W"] + head.params["b"], rtol=1e-12)
+
+
+def test_pop_takes_the_nested_model_the_model_ends_with_whole_as_keras(rng):
+    # pop() took the nested model's last layer only, leaving its first one loose in the outer model, which then
+    # refused add(base) as already holding it; Keras 3.15's pop returns base, and the outer model holds nothing
+    x = rng.normal(size=(2, 4))
+    base = Sequential([layers.Input((4,)), layers.Dense(3, name="a1"), layers.Dense(3, name="a2")], name="base")
+    model = Sequential([base], name="outer")
+    model.add(layers.Dense(1, name="head"))
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((2, 1)), verbose=0)
+    assert model.pop().name == "head"
+    assert model.pop() is base and model.layers == []
+    assert [layer.name for layer in base.layers] == ["a1", "a2"] and base.predict(x).shape == (2, 3)
+    model.add(base)  # as Keras 3.15: ['base', 'h2'], output (None, 2), 35 parameters
+    model.add(layers.Dense(2, name="h2"))
+    assert model.get_layer("base") is base and model.output_shape == (None, 2) and model.count_params() == 35
+    model.fit(x, np.ones((2, 2)), verbose=0)
+    head = model.get_layer("h2")
+    np.testing.assert_allclose(model.predict(x), base.predict(x) @ head.params["W"] + head.params["b"], rtol=1e-6)
+    # three levels: the outer model's pop takes mid whole, which keeps inner (Keras 3.15: mid, ['o0'])
+    inner = Sequential([layers.Input((4,)), layers.Dense(3, name="i1")], name="inner")
+    mid = Sequential([inner, layers.Dense(2, name="m1")], name="mid")
+    outer = Sequential([layers.Dense(4, name="o0"), mid], name="outer")
+    outer.build((None, 5))
+    assert outer.pop() is mid and [layer.name for layer in outer.layers] == ["o0"]
+    assert mid.get_layer("inner") is inner and mid.predict(x).shape == (2, 2)
+    # a functional model of one layer: Keras 3.15 pops fmodel (glassnet gave its Dense f1), output (None, 3)
+    fi = layers.Input((3,), name="fi")
+    fmodel = Model(fi, layers.Dense(5, name="f1")(fi), name="fmodel")
+    model = Sequential([layers.Input((4,)), layers.Dense(3, name="d0"), fmodel])
+    assert model.pop() is fmodel and [layer.name for layer in model.layers] == ["d0"]
+    assert model.output_shape == (None, 3)
+    model.add(fmodel)
+    assert model.get_layer("fmodel") is fmodel and model.output_shape == (None, 5)
+    # an unbuilt nested model popped from an unbuilt one is no longer built with it
+    lazy = Sequential([layers.Dense(3)], name="lazy")
+    holder = Sequential([layers.Dense(4), lazy])
+    assert holder.pop() is lazy
+    holder.build((None, 2))
+    assert holder.output_shape == (None, 4) and not lazy.built
 
 
 def test_unbuilt_model_is_built_with_the_outer_one(rng):
@@ -468,13 +510,102 @@ def test_pins_are_saved_loaded_cloned_and_checked(rng, tmp_path):
         assert np.allclose(again(x, training=False), again.predict(x, verbose=0))
     plain = Model(inputs := layers.Input((3,)), base(inputs, training=False))
     assert plain.get_config()["pins"] == {"dense": False, "dropout": False}
-    plain.pop()
-    assert "pins" not in plain.get_config() or plain.get_config()["pins"] == {"dense": False}
+    assert plain.pop() is base and plain.layers == []  # the nested model whole, its call's pins with it
+    assert "pins" not in plain.get_config() and base.predict(x).shape == (50, 4)
     with pytest.raises(ValueError, match="'pins' must map names of the model's layers"):
         Sequential.from_config({**model.get_config(), "pins": {"nope": True}})
     for call in (base, layers.Dense(2)):
         with pytest.raises(TypeError, match="training must be True"):
             call(layers.Input((3,)), training="no")
+
+
+def _from_config(layer):
+    return layer.__class__.from_config(layer.get_config())
+
+
+@pytest.mark.parametrize("clone_function", [_from_config, lambda layer: layer], ids=["made", "shared"])
+def test_clone_function_keeps_each_layer_s_frozen_flag_in_the_clone_and_the_original_as_keras(clone_function):
+    # clone_model set the clone's trainable, which sets every layer's flag: the frozen d1 came back trainable in
+    # the clone and, shared (clone_function=lambda layer: layer), in the original too, which the next fit trained
+    model = Sequential([layers.Input((4,), name="x"), layers.Dense(3, name="d1"), layers.Dense(1, name="d2")])
+    model.get_layer("d1").trainable = False
+    clone = clone_model(model, clone_function=clone_function)
+    for each in (clone, model):  # Keras 3.15: True, [False, True], 2 trainable weights in both
+        assert each.trainable and [layer.trainable for layer in each.layers] == [False, True]
+        assert len(each.trainable_weights) == 2
+    # a frozen model nested two levels down (Keras 3.15: 4 trainable and 2 non-trainable weights in both)
+    lvl1 = Sequential([layers.Input((4,)), layers.Dense(3, name="a1")], name="lvl1")
+    i2 = layers.Input((4,), name="i2")
+    lvl2 = Model(i2, layers.Dense(2, name="b1")(lvl1(i2)), name="lvl2")
+    inputs = layers.Input((4,), name="x")
+    outer = Model(inputs, layers.Dense(1, name="top")(lvl2(inputs)), name="outer")
+    lvl1.trainable = False
+    clone = clone_model(outer, clone_function=clone_function)
+    for each in (clone, outer):
+        assert (len(each.trainable_weights), len(each.non_trainable_weights)) == (4, 2)
+    # the model's own flag is the clone's, its layers keep theirs (Keras 3.15: False, [True, True], unbuilt)
+    frozen = Sequential([layers.Dense(3), layers.Dense(1)], trainable=False)
+    clone = clone_model(frozen, clone_function=clone_function)
+    assert not clone.trainable and [layer.trainable for layer in clone.layers] == [True, True] and not clone.built
+    # a functional model's clone trains, its layers frozen (Keras 3.15: True, [False, False], 0; the original False)
+    inputs = layers.Input((4,), name="x")
+    model = Model(inputs, layers.Dense(1, name="d2")(layers.Dense(3, name="d1")(inputs)))
+    model.trainable = False
+    clone = clone_model(model, clone_function=clone_function)
+    assert clone.trainable and [layer.trainable for layer in clone.layers] == [False, False]
+    assert clone.trainable_weights == [] and not model.trainable
+
+
+@pytest.mark.parametrize("share", [False, True], ids=["made", "shared"])
+def test_clone_function_is_given_a_nested_model_as_the_model_as_keras(rng, share):
+    # glassnet gave clone_function the nested model's layers and made a plain Sequential of them: the clone had
+    # no 'base', no InputLayer row, paths in the model's scope (outer/top/kernel) and no Input name
+    base = Sequential([layers.Input((4,)), layers.Dense(3, name="a1")], name="base")
+    inputs = layers.Input((4,), name="x")
+    model = Model(inputs, layers.Dense(1, name="top")(base(inputs)), name="outer")
+    seen = []
+
+    def clone_function(item):
+        seen.append(item.name)
+        return item if share else item.__class__.from_config(item.get_config())
+
+    clone = clone_model(model, clone_function=clone_function)
+    # Keras 3.15: saw ['base', 'top']; base a Sequential (base itself, shared); 'outer', input 'x'; top/kernel
+    assert seen == ["base", "top"] and clone.name == "outer" and clone.inputs[0].name == "x"
+    assert type(clone.get_layer("base")) is Sequential and (clone.get_layer("base") is base) == share
+    assert [w.path for w in clone.weights][2:] == ["top/kernel", "top/bias"]
+    lines = []
+    clone.summary(print_fn=lines.append)
+    assert [line.split()[:2] for line in lines if "(None, " in line] == [["x", "(InputLayer)"],
+                                                                          ["base", "(Sequential)"], ["top", "(Dense)"]]
+    clone.set_weights(model.get_weights())
+    x = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+    clone.get_layer("base").trainable = False  # Keras 3.15: 2 trainable weights in the clone, the original 4 (2)
+    assert len(clone.trainable_weights) == 2 and len(model.trainable_weights) == (2 if share else 4)
+
+
+def test_clone_function_keeps_the_training_pins_and_the_input_as_keras(rng):
+    # the clone's Dropout pinned with training=True (Monte-Carlo dropout) never ran: no zero in model(x)
+    x = np.ones((1, 100))
+    inputs = layers.Input((100,), name="x")
+    model = Model(inputs, layers.Dropout(0.5, name="dr")(inputs, training=True), name="mc")
+    clone = clone_model(model, clone_function=_from_config)
+    assert (clone(x) == 0).any() and not (clone(x, training=False) == 0).any()  # Keras 3.15: True, False
+    # a nested model called with training=True, made again or shared: its dropout runs in a plain call
+    inner = Sequential([layers.Input((100,)), layers.Dropout(0.5, name="dr2")], name="inner")
+    inputs = layers.Input((100,), name="x")
+    model = Model(inputs, layers.Dense(2, name="t")(inner(inputs, training=True)))
+    for clone_function in (_from_config, lambda layer: layer):
+        clone = clone_model(model, clone_function=clone_function)
+        assert not np.allclose(clone(x), clone(x))  # Keras 3.15: the outputs vary
+        np.testing.assert_array_equal(clone(x, training=False), clone(x, training=False))
+    # the new Input keeps the name, the batch size and the integer dtype (Keras 3.15: 'b', (8, 4), int32)
+    for model in (Model(inputs := layers.Input(batch_shape=(8, 4), name="b", dtype="int32"),
+                        layers.Dense(2, name="d")(inputs)),
+                  Sequential([layers.Input(batch_shape=(8, 4), name="b", dtype="int32"), layers.Dense(2, name="d")])):
+        clone = clone_model(model, clone_function=_from_config)
+        assert (clone.inputs[0].name, clone.inputs[0].shape, clone.inputs[0].dtype) == ("b", (8, 4), "int32")
 
 
 def _file_version(path):

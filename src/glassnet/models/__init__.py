@@ -24,7 +24,9 @@ def clone_model(model, clone_function=None):
 
     ``clone_function(layer)``, as Keras's, makes each layer of the clone from the original's (its
     default is ``layer.__class__.from_config(layer.get_config())``): change a setting in the config,
-    or return ``layer`` itself to share that layer and its weights with ``model``."""
+    or return ``layer`` itself to share that layer and its weights with ``model``. A model nested in
+    ``model`` is given to it as that model, as Keras's (``recursive=False``); each layer's ``trainable``
+    flag is the one it returns, and the pins (``training=``) and the Input are ``model``'s."""
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet Sequential. Received: {type(model).__name__}")
     return _compile_like(_clone(model, clone_function), model)
@@ -78,25 +80,61 @@ def _clone(model, clone_function):
 
 
 def _clone_with(model, clone_function):
-    """``clone_model(model, clone_function)``: the Sequential of ``clone_function(layer)`` for
-    each of ``model``'s layers, on ``model``'s input shape."""
-    from ..layers import Layer
+    """``clone_model(model, clone_function)``: the Sequential of ``clone_function(item)`` for each of
+    ``model``'s items, as Keras 3's (``recursive=False``): its layers, and each model nested in it given
+    as that model (Keras's clone of ``x -> base -> top`` holds ``base``, or what ``clone_function``
+    returns for it). As Keras's, the clone starts from a new ``Input`` of ``model``'s (its name, batch size
+    and dtype), is functional where ``model`` is, and calls the new layers with the ``training=`` its
+    layers were called with (pins, here); each layer's ``trainable`` flag is the one ``clone_function``
+    gives it (a layer returned as it is, shared, keeps its own), and the clone's own flag is ``model``'s
+    (a functional model's clone trains, as Keras's: its layers' flags say what)."""
+    from ..layers import InputLayer, Layer
+    from .nesting import nested_items
 
     if not callable(clone_function):
         raise TypeError(f"clone_function must be a function of a layer returning a layer. "
                         f"Received: clone_function={clone_function!r}")
-    layers = []
-    for layer in model.layers:
-        new = clone_function(layer)
-        if not isinstance(new, Layer):
-            raise TypeError(f"clone_function must return a glassnet layer; for layer {layer.name!r} it returned "
-                            f"{type(new).__name__}. Return layer.__class__.from_config(config), or layer to share it.")
-        layers.append(new)
-    clone = Sequential(layers, name=model.name, dtype=model.dtype)
-    clone.trainable = model.trainable
-    if model.built:
-        clone.build(model.input_shape)
+    model._refuse_changed_nested()  # (its nested items are the chain it holds, which a changed model is not)
+    given, items = [], []
+    for item in nested_items(model):
+        new = clone_function(item)
+        if not isinstance(new, (Layer, Sequential)) or isinstance(new, InputLayer):
+            kind = "model" if isinstance(item, Sequential) else "layer"
+            raise TypeError(f"clone_function must return a glassnet layer; for {kind} {item.name!r} it returned "
+                            f"{type(new).__name__}. Return {kind}.__class__.from_config({kind}.get_config()), or "
+                            f"{kind} itself to share it (a nested model is given as the model, as Keras's).")
+        given.append(item)
+        items.append(new)
+    start = []
+    if model.built:  # a new Input, as Keras's clone makes one: the same name, batch size and dtype
+        source = model.input
+        start = [InputLayer(shape=model._input_shape, batch_size=model.__dict__.get("_input_batch_size"),
+                            dtype=source.dtype, name=model.__dict__.get("_input_name"))]
+    functional = getattr(model, "_functional", False)
+    # (Keras's Sequential(..., trainable=model.trainable): the model's own flag, the layers keep theirs; a layer
+    # shared with model is model's own object, so setting clone.trainable unfroze it in model too)
+    clone = Sequential([*start, *items], name=model.name, dtype=model.dtype,
+                       trainable=True if functional else model._trainable)
+    if functional:
+        clone._functional = True
+    clone._pins.update(_pins_for(model._pins, given, items))
     return clone
+
+
+def _pins_for(pins, given, items):
+    """The pins (``{layer: training}``) of the clone whose ``items`` ``clone_function`` made of ``given``,
+    ``model``'s: each layer's at the same place of its item's, or, where an item has another number of
+    layers, the one mode pinning all of the old item's layers (its call's ``training=``) on all of the new's."""
+    def layers_of(item):
+        return list(item._layers) if isinstance(item, Sequential) else [item]
+
+    found = {}
+    for old, new in zip(given, items):
+        modes, layers = [pins.get(layer) for layer in layers_of(old)], layers_of(new)
+        if len(modes) != len(layers):
+            modes = modes[:1] * len(layers) if len(set(modes)) == 1 else [None] * len(layers)
+        found.update({layer: mode for layer, mode in zip(layers, modes) if mode is not None})
+    return found
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
@@ -137,7 +175,9 @@ def _model_from_json(json_string):
         from .keras_reading import functional_chain
 
         try:
-            return Sequential.from_config(functional_chain(spec.get("config")))
+            # functional, as Model.from_config reads the same config: variable paths without the model's scope
+            # (h/kernel, as Keras's), and the summary's InputLayer row
+            return Sequential.from_config({**functional_chain(spec.get("config")), "functional": True})
         except ValueError as exc:
             raise ValueError(f"json_string describes a Keras Functional model that glassnet cannot read: "
                              f"{exc} Rebuild the model as keras.Sequential([...]).") from None

@@ -125,8 +125,19 @@ def chain_items(outputs):
 
 
 def _one(value, name):
-    """The single input or output of a model: Keras also takes a list (or dict) of one."""
+    """The single input or output of a model: Keras also takes a list (or dict) of one. A dict of one
+    output is refused: Keras's model then names its output by the key (its predict and call return
+    ``{key: array}``, its compile and fit take the key), which a glassnet model, whose one output is named
+    after its last layer (or the model it ends with), cannot keep: the key was dropped silently."""
     if isinstance(value, dict):
+        if name == "outputs" and len(value) == 1:
+            key, = value
+            raise ValueError(f"outputs given as a dict ({{{key!r}: ...}}) names the model's output {key!r}, which "
+                             "glassnet cannot keep: its models' one output is named after their last layer (or the "
+                             f"model they end with), and predict returns the array, not Keras's {{{key!r}: array}}. Pass "
+                             f"the output itself, Model(inputs, outputs[{key!r}]), and name the last layer {key!r} "
+                             f"(Dense(..., name={key!r})) for compile(loss={{{key!r}: ...}}) and fit(x, "
+                             f"{{{key!r}: y}}).")
         value = list(value.values())
     if isinstance(value, (list, tuple)):
         if len(value) != 1:

@@ -356,15 +356,38 @@ class LayerStack:
         self._build_nested()
 
     def pop(self):
-        """Remove the last layer and return it (as Keras). A built model keeps the
-        other layers' weights; a compiled one keeps its loss and metrics, and its
-        optimizer starts afresh (its state described the removed weights too)."""
+        """Remove the last layer and return it (as Keras); where the model ends with a nested model
+        (``Sequential([base, ...])``, ``base(inputs)``), that model, all its layers (Keras's ``layers``
+        ends with the model). A built model keeps the other layers' weights; a compiled one keeps its
+        loss and metrics, and its optimizer starts afresh (its state described the removed weights too)."""
+        from .nesting import nested_spans
+
         if self.__dict__.get("_deferred"):  # (a model waiting for the input shape, or a layer after it: as given)
             return self._deferred.pop()
         if not self._layers:
             raise ValueError("There are no layers in the model to pop.")
-        holders = self._holding()
+        holders, built = self._holding(), self.built
         before = _chain_shapes(self._layers) if holders else None
+        spans = nested_spans(self)
+        nested = spans[-1][0] if spans and spans[-1][2] == len(self._layers) else None
+        # (the nested model's layers, last first, then the model: half of it left the outer model holding loose
+        # layers that a later add(base) refused as already in it)
+        for _ in nested._layers if nested is not None else range(1):
+            layer = self._pop_layer()
+        if nested is not None:
+            # no longer held: not this model's to build (an unbuilt one), name, freeze or tell of its changes
+            for key in ("_nested_models", "_unbuilt_models"):
+                if key in self.__dict__:
+                    self.__dict__[key] = [model for model in self.__dict__[key] if model is not nested]
+            nested._holders = [ref for ref in nested.__dict__.get("_holders", ()) if ref() not in (None, self)]
+            layer = nested
+        if built:
+            self._weights_reshaped()
+        self._tell_holders(holders, "had its last layer popped", before)
+        return layer
+
+    def _pop_layer(self):
+        """Remove the last layer of the chain (see :meth:`pop`) and return it."""
         node = self._layers[-1].__dict__.get("_node")
         if isinstance(node, _Place) and node.model is self:  # its place in this model, which is no more: the chain now
             self._layers[-1]._node = node(refuse=False)  # (its chain until now, which the pop leaves as it was)
@@ -381,8 +404,6 @@ class LayerStack:
             self._unbind_last(layer)
             if not self._layers:
                 self.built = False
-            self._weights_reshaped()
-        self._tell_holders(holders, "had its last layer popped", before)
         return layer
 
     def _weights_reshaped(self):
