@@ -648,6 +648,59 @@ def test_a_frozen_models_own_flag_is_saved_and_freezes_a_layer_added_after_loadi
     assert loaded.trainable is model.trainable is False
 
 
+def _encoder_in_a_functional_model():
+    inputs = glassnet.Input(batch_shape=(8, 4), name="enc_in", dtype="int32")
+    encoder = glassnet.Model(inputs, Dense(2, name="e1")(inputs), name="encoder")
+    outer_inputs = glassnet.Input((4,), name="x")
+    return glassnet.Model(outer_inputs, Dense(1, name="out")(encoder(outer_inputs)), name="top")
+
+
+def test_the_inputs_given_names_batch_size_and_dtype_are_loaded_as_keras_keeps_them(tmp_path, rng):
+    # the loaded model's input had no name (predict({"x": ...}) was refused: "this model's has no name yet"),
+    # and its nested encoder's input was input_layer (None, 4) float32; Keras 3.15's load_model keeps them all
+    model = _encoder_in_a_functional_model()
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn")
+    X = rng.normal(size=(2, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict({"x": X}, verbose=0), loaded.predict(X, verbose=0))
+    assert loaded.predict({"x": X}, verbose=0).shape == (2, 1)
+    assert loaded.input.name == "x" and loaded.get_layer("x") is loaded.input
+    encoder = loaded.get_layer("encoder")
+    assert (encoder.input.name, encoder.input.shape, encoder.input.dtype, encoder.output_shape) == \
+        ("enc_in", (8, 4), "int32", (8, 2))
+    with zipfile.ZipFile(tmp_path / "m.gn") as archive:
+        entry, = json.loads(archive.read("model.json"))["model"]["nested"]
+    assert {key: entry[key] for key in ("input_name", "batch_size", "input_dtype")} == \
+        {"input_name": "enc_in", "batch_size": 8, "input_dtype": "int32"}
+
+
+def test_a_file_whose_nested_models_have_no_input_keys_loads_as_before(tmp_path):
+    # written before the nested entries kept their Input's name, batch size and dtype
+    model = _encoder_in_a_functional_model()
+    model.save(tmp_path / "m.gn")
+
+    def edit(config):
+        for key in ("input_name", "batch_size", "input_dtype"):
+            del config["model"]["nested"][0][key]
+
+    encoder = load_model(_rewrite(tmp_path / "m.gn", tmp_path / "old.gn", edit_config=edit)).get_layer("encoder")
+    assert (encoder.input.name, encoder.input.shape, encoder.input.dtype) == (None, (None, 4), "float32")
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("input_name", 3, "'input_name' must be a string"),
+    ("batch_size", 0, "batch_size must be a positive integer"),
+    ("input_dtype", "complex64", "input_dtype must be an integer, bool or float16/float32/float64 dtype"),
+    ("input_size", 8, "no other keys than those and 'pins', 'nested', 'subclass', 'input_name', 'batch_size'"),
+])
+def test_a_malformed_input_key_of_a_nested_model_names_the_file_and_the_entry(key, value, match, tmp_path):
+    _encoder_in_a_functional_model().save(tmp_path / "m.gn")
+    bad = _rewrite(tmp_path / "m.gn", tmp_path / "bad.gn",
+                   edit_config=lambda config: config["model"]["nested"][0].__setitem__(key, value))
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.gn.*'nested' entry .*malformed.*{match}"):
+        load_model(bad)
+
+
 def test_a_forged_input_size_cannot_make_a_normalization_build_gigabytes(tmp_path, monkeypatch):
     # Normalization(mean=0.5, variance=2.0) has no weights in the file, but builds one mean and one
     # variance per feature: a 700-byte file declaring 5 * 10**7 features allocated 1.1 GB

@@ -159,6 +159,86 @@ def test_input_dtype_is_keras_s(keras_float64):
         assert glassnet.Input(shape=(3,), dtype=dtype).dtype == keras.Input(shape=(3,), dtype=dtype).dtype
 
 
+def _copies(model):
+    """``model``'s copies made without its Input object: from_config, clone_model, model_from_json."""
+    return {"from_config": glassnet.Model.from_config(model.get_config()),
+            "clone_model": glassnet.models.clone_model(model),
+            "model_from_json": glassnet.models.model_from_json(model.to_json())}
+
+
+def test_a_copy_s_input_has_the_name_given_to_the_input_as_keras_s(rng):
+    # a copy's model.input had no name (it was made of the input shape alone): predict({"x": ...}) was refused
+    # with "this model's has no name yet"; Keras 3.15's copies: inputs[0].name "x", predict of the dict (2, 1)
+    inputs = glassnet.Input((4,), name="x")
+    model = glassnet.Model(inputs, layers.Dense(1, name="top")(inputs), name="outer")
+    X = rng.normal(size=(2, 4)).astype("float32")
+    for how, copy in _copies(model).items():
+        assert copy.predict({"x": X}, verbose=0).shape == (2, 1), how  # (before anything reads copy.input)
+        assert copy.input.name == "x" and copy.inputs[0].name == "x", how
+        assert copy.input is copy.inputs[0] and glassnet.Model(copy.input, copy.layers[0].output).layers == \
+            copy.layers, how
+
+
+def test_get_layer_finds_a_functional_model_s_input_by_its_name_as_keras():
+    # Keras 3.15: get_layer("x") of a functional model is its InputLayer "x"; of a Sequential "No such layer"
+    inputs = glassnet.Input((4,), name="x")
+    model = glassnet.Model(inputs, layers.Dense(1, name="d")(inputs), name="f")
+    assert model.get_layer("x") is inputs and model.get_layer("d") is model.layers[0]
+    copy = glassnet.models.clone_model(model)
+    assert copy.get_layer("x") is copy.input and isinstance(copy.input, layers.InputLayer)
+    assert copy.get_layer(index=0) is copy.layers[0]  # (layers and index leave the InputLayer out, as documented)
+    sequential = glassnet.Sequential([layers.Input((4,), name="x"), layers.Dense(1, name="d")], name="s")
+    with pytest.raises(ValueError, match=r"No such layer: 'x'. Existing layers are: \['d'\]"):
+        sequential.get_layer("x")
+
+
+def test_an_input_s_batch_size_is_in_the_output_shape_as_keras_s():
+    # output_shape was (None, 2) where Keras 3.15 gives (8, 2), as summary() did; its copies' input.shape
+    # was (None, 4) where Keras's is (8, 4)
+    inputs = glassnet.Input(batch_shape=(8, 4), name="x")
+    model = glassnet.Model(inputs, layers.Dense(2, name="d")(inputs))
+    assert model.output_shape == (8, 2) and model.input.shape == (8, 4)
+    assert glassnet.Sequential([layers.Input(batch_shape=(8, 3)), layers.Dense(2)]).output_shape == (8, 2)
+    assert glassnet.Sequential([layers.Input((3,)), layers.Dense(2)]).output_shape == (None, 2)
+    for how, copy in _copies(model).items():
+        assert (copy.input_shape, copy.input.shape, copy.output_shape) == ((8, 4), (8, 4), (8, 2)), how
+
+
+def _encoder_in_a_model():
+    inputs = glassnet.Input(batch_shape=(8, 4), name="enc_in", dtype="int32")
+    encoder = glassnet.Model(inputs, layers.Dense(2, name="e1")(inputs), name="encoder")
+    outer_inputs = glassnet.Input((4,), name="top_in")
+    return glassnet.Model(outer_inputs, layers.Dense(1, name="out")(encoder(outer_inputs)), name="top")
+
+
+def test_a_nested_model_s_input_keeps_its_name_batch_size_and_dtype_in_copies_as_keras():
+    # the copies' encoder.input was input_layer, (None, 4), float32; Keras 3.15's copies keep enc_in, (8, 4), int32
+    model = _encoder_in_a_model()
+    for how, copy in {"original": model, **_copies(model)}.items():
+        encoder = copy.get_layer("encoder")
+        assert (encoder.input.name, encoder.input.shape, encoder.input.dtype) == ("enc_in", (8, 4), "int32"), how
+        assert (encoder.output_shape, copy.output_shape) == ((8, 2), (None, 1)), how
+        rows = []
+        copy.summary(expand_nested=True, print_fn=rows.append)
+        assert [" ".join(row.split()[:-1]) for row in rows if "InputLayer" in row] == [
+            "top_in (InputLayer) (None, 4)", "└ enc_in (InputLayer) (8, 4)"], how
+
+
+def test_a_keras_sequential_s_get_config_holding_a_functional_model_is_read(rng):
+    # Keras's in-memory config holds tuples where its JSON has lists: "malformed inbound node"
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((4,), name="enc_in")
+    encoder = keras.Model(inputs, keras.layers.Dense(2, name="e1")(inputs), name="encoder")
+    theirs = keras.Sequential([encoder, keras.layers.Dense(1, name="out")], name="seqtop")
+    X = rng.normal(size=(3, 4)).astype("float32")
+    for read in (glassnet.Sequential.from_config, glassnet.Model.from_config):
+        ours = read(theirs.get_config())
+        assert [layer.name for layer in ours.layers] == ["e1", "out"]  # (a nested model joins as its layers)
+        assert ours.get_layer("encoder").input.name == "enc_in"
+        same_weights(ours, theirs)
+        np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 def test_a_shared_layer_s_output_is_its_first_chain_s_as_keras():
     dense = layers.Dense(2)
     first, second = glassnet.Input((3,)), glassnet.Input((3,))

@@ -91,6 +91,31 @@ def _integer_dtype(dtype):
     return found.name if found.kind in "iub" else None
 
 
+def input_dtype_name(dtype, name="dtype"):
+    """The name of ``dtype`` as an ``Input`` takes it: an integer or bool one (``"int32"``) or a float one
+    glassnet computes in (``"float64"``); another is a ValueError that names the argument ``name``."""
+    integer = _integer_dtype(dtype)
+    if integer:
+        return integer
+    try:
+        return standardize_dtype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer, bool or float16/float32/float64 dtype, as an Input takes. "
+                         f"Received: {name}={dtype!r:.100}") from None
+
+
+def keras_input_dtype(dtype):
+    """The dtype that a Keras ``InputLayer``'s config names (``"int32"``), as a glassnet model read from it
+    keeps it for its ``input.dtype``: None for Keras's default float32, and for a dtype that glassnet's
+    Input does not take (bfloat16: glassnet's models compute in their own dtype, whatever their Input's)."""
+    if not isinstance(dtype, str) or dtype == "float32":
+        return None
+    try:
+        return input_dtype_name(dtype)
+    except ValueError:
+        return None
+
+
 def given_input_name(name):
     """``name`` as the name given to an Input, or None for none: Keras's own names of unnamed
     InputLayers (input_layer, input_layer_1, ..., which its files hold) are not names given."""

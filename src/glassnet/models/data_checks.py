@@ -54,7 +54,9 @@ class DataChecks:
         # declared input has several axes, or that declares none and is built on x, as Keras builds Dense on
         # the last axis (a forgotten Flatten is then named when the targets' shape says so: _position_targets)
         if isinstance(x, dict):
-            x = self._named(x, name, getattr(self.__dict__.get("_input_layer"), "name", None), "input")
+            # the name given to the Input, which a copy keeps without the Input itself (from_config, load_model)
+            given = self.__dict__.get("_input_name") or getattr(self.__dict__.get("_input_layer"), "name", None)
+            x = self._named(x, name, given, "input")
         allow_nd = (self._input_shape is None or len(self._input_shape) > 1
                     or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the

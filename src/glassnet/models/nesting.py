@@ -7,9 +7,15 @@ tree of those models, each entry ``{"name", "layers": [start, stop], "trainable"
 over the positions ``start`` to ``stop - 1`` of the layers of the model holding it (positions, not
 names: a file renames a repeated name), with ``"functional": true``, ``"pins"`` and ``"built_alone":
 false`` (built by the model holding it, so its variables' paths are in that model's scope) where set,
-and, for a subclass of ``Model``, ``"subclass"`` as the top-level one (``subclassing.subclass_entry``):
-made again as its class, on the same layers, where the program registered or passes the class.
+the name, batch size and dtype given to its ``Input`` (``"input_name"``, ``"batch_size"``,
+``"input_dtype"``, as the top-level configuration's) where given, and, for a subclass of ``Model``,
+``"subclass"`` as the top-level one (``subclassing.subclass_entry``): made again as its class, on the
+same layers, where the program registered or passes the class.
 """
+
+import json
+
+from .._validation import check_positive_int
 
 
 def nested_spans(model):
@@ -57,6 +63,7 @@ def nested_config(model):
         pins = {layer.name: mode for layer, mode in nested._pins.items() if layer in nested._layers}
         if pins:
             entry["pins"] = pins
+        entry.update(_input_entry(nested))
         subclass = subclass_entry(nested)
         if subclass is not None:  # (loaded as the Sequential of its chain where the class is not known)
             entry["subclass"] = subclass
@@ -67,8 +74,35 @@ def nested_config(model):
     return entries
 
 
+def _input_entry(model):
+    """What was given to ``model``'s ``Input`` (``Input((4,), batch_size=8, dtype="int32", name="enc_in")``),
+    as its configuration keeps it: its ``input.name``, ``input.shape`` and ``input.dtype`` after a copy,
+    as Keras's, and its InputLayer row in ``summary(expand_nested=True)``."""
+    given = {"input_name": model.__dict__.get("_input_name"), "batch_size": model.__dict__.get("_input_batch_size"),
+             "input_dtype": model._given_input_dtype()}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _restore_input(model, entry):
+    """Give ``model`` (made from the ``nested`` ``entry``) what :func:`_input_entry` kept of its ``Input``;
+    a malformed value is a ValueError that names the entry."""
+    from ..layers.input_layer import given_input_name, input_dtype_name
+
+    name, size, dtype = (entry.get(key) for key in ("input_name", "batch_size", "input_dtype"))
+    try:
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"'input_name' must be a string. Received: {name!r:.100}")
+        size = check_positive_int(size, "batch_size", allow_none=True)
+        dtype = None if dtype is None else input_dtype_name(dtype, "input_dtype")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"config's 'nested' entry {entry['name']!r} is malformed: {exc}") from None
+    model._input_name, model._input_batch_size, model._input_dtype = given_input_name(name), size, dtype
+
+
 #: the flags of a ``nested`` entry, each True or False
 FLAGS = ("trainable", "functional", "built_alone")
+#: the keys of a ``nested`` entry that say what was given to the nested model's ``Input``
+INPUT_KEYS = ("input_name", "batch_size", "input_dtype")
 
 
 def revive_nested(layers, entries, input_shape, start=0):
@@ -153,11 +187,12 @@ def restore_nested(model, entries, made=None):
         if (not isinstance(span, list) or len(span) != 2 or not all(type(i) is int for i in span)
                 or not end <= span[0] < span[1] <= len(model._layers) or not isinstance(entry.get("name"), str)
                 or not all(isinstance(entry.get(key, True), bool) for key in FLAGS)
-                or not set(entry) <= {"name", "layers", "pins", "nested", "subclass", *FLAGS}):
+                or not set(entry) <= {"name", "layers", "pins", "nested", "subclass", *FLAGS, *INPUT_KEYS}):
             raise ValueError(f"config's 'nested' entry {entry!r:.200} is malformed: it must name a model and give "
                              f"'layers': [start, stop], a run of the {len(model._layers)} layers of {model.name!r} "
                              f"after those of the entry before it, {', '.join(map(repr, FLAGS))} (if given) True or "
-                             "False, and no other keys than those and 'pins', 'nested' and 'subclass'.")
+                             "False, and no other keys than those and 'pins', 'nested', 'subclass', "
+                             f"{', '.join(map(repr, INPUT_KEYS))}.")
         end = span[1]
         subclass = (made or {}).get(id(entry))
         if subclass is not None:  # its class made it, its own nested models with it
@@ -170,6 +205,7 @@ def restore_nested(model, entries, made=None):
             continue
         nested = Sequential(model._layers[span[0]:span[1]], name=entry["name"], dtype=model.dtype,
                             trainable=entry.get("trainable", True))
+        _restore_input(nested, entry)  # (before anything reads its input: model.input keeps them)
         if entry.get("functional"):
             nested._functional = True
         nested._pins = _read_pins(entry.get("pins", {}), nested._layers)
@@ -214,9 +250,9 @@ def flatten_keras(config):
         if subclass is not None:  # Keras writes its class and get_config: its layers are those its call chains
             inner = _subclass_config(subclass, layer_config, taken)
         elif kind == "Functional":
-            try:
-                inner = {**functional_chain(inner), "functional": True}
-            except ValueError as exc:
+            try:  # read as its JSON text (to_json) is read: Keras's in-memory get_config() holds tuples
+                inner = {**functional_chain(json.loads(json.dumps(inner))), "functional": True}
+            except (TypeError, ValueError) as exc:
                 raise ValueError(f"its nested Functional model {name!r}: {exc}") from None
         inner = flatten_keras(inner)
         own = [c for c in inner["layers"] if not (isinstance(c, dict) and c.get("class_name") == "InputLayer")]
@@ -224,6 +260,8 @@ def flatten_keras(config):
         for key in ("functional", "pins", "nested", "subclass"):
             if inner.get(key):
                 entry[key] = inner[key]
+        if subclass is None:  # its InputLayer: the name (enc_in), batch size and dtype given to its Input
+            entry.update(_keras_input_entry(inner["layers"], name))
         names = [c.get("config", {}).get("name") for c in own]
         # as glassnet's own models: the nested model's pins hold in the model holding it, unless it was
         # called with training=True itself
@@ -235,6 +273,21 @@ def flatten_keras(config):
         entries.append(entry)
         count += len(own)
     return {**config, "layers": flat, "nested": entries, **({"pins": pins} if pins else {})}
+
+
+def _keras_input_entry(layer_configs, model_name):
+    """The ``nested`` entry's keys (:data:`INPUT_KEYS`) of the Input of a Keras model whose layers'
+    configs are ``layer_configs``: those of its leading InputLayer (a name Keras gave, input_layer_1,
+    counts as none; so does its default float32 dtype: :func:`~glassnet.layers.input_layer.keras_input_dtype`)."""
+    from ..layers.input_layer import keras_input_dtype
+    from .persistence import _input_batch_size, _input_name, _keras_input
+
+    try:
+        entry = {"input_name": _input_name({}, layer_configs), "batch_size": _input_batch_size({}, layer_configs),
+                 "input_dtype": keras_input_dtype(_keras_input(layer_configs).get("dtype"))}
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"its nested model {model_name!r}'s InputLayer is malformed: {exc}") from None
+    return {key: value for key, value in entry.items() if value is not None}
 
 
 def _subclass_named(layer_config):

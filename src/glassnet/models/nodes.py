@@ -76,13 +76,23 @@ class SymbolicNodes:
     def input(self):
         """Keras's ``model.input``: the model's :class:`~glassnet.layers.InputLayer`, the ``Input`` it was
         built on, else one of its input shape (the same object each time), for ``Model(model.input,
-        layer.output)`` (feature extraction) and ``Dense(10)(model.output)``."""
+        layer.output)`` (feature extraction) and ``Dense(10)(model.output)``. A copy's (``from_config``,
+        ``clone_model``, ``load_model``) has the name, batch size and dtype given to the original's ``Input``,
+        as Keras's: its ``predict({"x": ...})`` takes the dict keyed by that name."""
         if not self.built:
             raise AttributeError(f"Model {self.name!r} has no defined input yet: build it (start it with an Input, "
                                  "model.build((None, ...)), fit or predict) first.")
         if self.__dict__.get("_input_layer") is None:
-            self._input_layer = InputLayer(shape=self._input_shape)
+            self._input_layer = InputLayer(shape=self._input_shape, batch_size=self.__dict__.get("_input_batch_size"),
+                                           dtype=self.__dict__.get("_input_dtype"),
+                                           name=self.__dict__.get("_input_name"))
         return self._input_layer
+
+    def _given_input_dtype(self):
+        """The dtype given to the model's ``Input`` (``Input((8,), dtype="int32")``), which its
+        configuration keeps (``input_dtype``), else None."""
+        given = self.__dict__.get("_input_dtype")
+        return given if given is not None else getattr(self.__dict__.get("_input_layer"), "_dtype_given", None)
 
     @property
     def output(self):

@@ -203,8 +203,10 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
     @property
     def output_shape(self):
+        """The output's shape with the batch axis: ``(None, ...)``, or ``(8, ...)`` for an ``Input`` given a
+        batch size, as Keras's (each layer keeps the batch axis)."""
         self._ensure_built()
-        return (None, *self._layers[-1].output_shape) if self.built else None
+        return (self.__dict__.get("_input_batch_size"), *self._layers[-1].output_shape) if self.built else None
 
     @property
     def n_outputs(self):
@@ -460,7 +462,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     non_trainable_variables = property(lambda self: self.non_trainable_weights)
 
     def get_layer(self, name=None, index=None):
-        """The layer called ``name``, or at position ``index`` (as Keras)."""
+        """The layer called ``name``, or at position ``index`` (as Keras). A functional model's ``Input``
+        is found by the name given to it, as Keras's: ``get_layer("pixels")`` is ``model.input``, its
+        ``InputLayer`` (which ``layers`` and ``index`` leave out; a Sequential's, as in Keras, is not found)."""
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name!r}.")
         if index is not None:
@@ -478,6 +482,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         for model in self._nested():  # Keras's model.get_layer("base_model") of a model nested in it
             if model.name == name:
                 return model
+        if getattr(self, "_functional", False) and self.built and name == self.input.name:
+            return self.input
         raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in self._layers]}.")
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
