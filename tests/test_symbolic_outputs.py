@@ -200,8 +200,14 @@ def test_an_input_s_batch_size_is_in_the_output_shape_as_keras_s():
     assert model.output_shape == (8, 2) and model.input.shape == (8, 4)
     assert glassnet.Sequential([layers.Input(batch_shape=(8, 3)), layers.Dense(2)]).output_shape == (8, 2)
     assert glassnet.Sequential([layers.Input((3,)), layers.Dense(2)]).output_shape == (None, 2)
+    assert model.output.shape == (8, 2)  # (the symbolic output's too; it was (None, 2))
     for how, copy in _copies(model).items():
         assert (copy.input_shape, copy.input.shape, copy.output_shape) == ((8, 4), (8, 4), (8, 2)), how
+    # an integer Input's dtype too (token ids): Keras 3.15's copies keep int32, glassnet's said float32
+    ids = glassnet.Input((4,), dtype="int32", name="ids")
+    tokens = glassnet.Model(ids, layers.Dense(2)(ids))
+    for how, copy in _copies(tokens).items():
+        assert copy.input.dtype == "int32", how
 
 
 def _encoder_in_a_model():

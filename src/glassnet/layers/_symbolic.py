@@ -25,7 +25,8 @@ class ChainTensor:
 
     @property
     def shape(self):
-        return (None, *self.sample_shape)
+        """``(None, ...)``, or ``(8, ...)`` after an ``Input`` given a batch size, as Keras's."""
+        return (self.input.__dict__.get("batch_size"), *self.sample_shape)
 
     @property
     def ndim(self):

@@ -22,7 +22,7 @@ from .._io import exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
-from ..layers.input_layer import given_input_name
+from ..layers.input_layer import given_input_name, input_dtype_name, keras_input_dtype
 from ..layers.base import snake_case
 from . import updates
 from .nesting import flatten_keras, nested_config, restore_nested, revive_nested
@@ -238,6 +238,8 @@ class Persistence:
             **({"batch_size": self._input_batch_size} if self.__dict__.get("_input_batch_size") else {}),
             # the name given to its Input (Input(..., name="pixels"), which Keras's summary and files show)
             **({"input_name": self._input_name} if self.__dict__.get("_input_name") else {}),
+            # the dtype given to its Input (Input(..., dtype="int32") of token ids): a copy's input.dtype, as Keras's
+            **({"input_dtype": dtype} if (dtype := self._given_input_dtype()) is not None else {}),
             "layers": [serialize(layer) for layer in self._layers],
             # the modes nested models were called in (base_model(inputs, training=False)), by layer name
             **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
@@ -267,6 +269,7 @@ class Persistence:
             )
         batch_size = _input_batch_size(config, layer_configs)
         input_name = _input_name(config, layer_configs)
+        input_dtype = _input_dtype(config, layer_configs)
         input_shape, layer_configs = _input_and_layers(config, layer_configs)
         layers = _keep_default_names([deserialize(c) for c in _unique_names(layer_configs)])
         # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
@@ -283,6 +286,7 @@ class Persistence:
             model._input_batch_size = batch_size
         if input_name is not None:
             model._input_name = input_name
+        model._input_dtype = input_dtype
         restore_nested(model, config.get("nested", []), made)
         return model
 
@@ -363,6 +367,15 @@ def _input_name(config, layer_configs):
     if name is not None and not isinstance(name, str):
         raise TypeError(f"input_name must be a string (the name of the model's Input). Received: {name!r:.100}")
     return given_input_name(name)
+
+
+def _input_dtype(config, layer_configs):
+    """The dtype an ``Input`` was given (None: none), as glassnet's configuration keeps it
+    (``input_dtype``) or Keras's (its ``InputLayer``'s ``dtype``: :func:`keras_input_dtype`)."""
+    dtype = config.get("input_dtype")
+    if dtype is None:
+        return keras_input_dtype(_keras_input(layer_configs).get("dtype"))
+    return input_dtype_name(dtype, "input_dtype")
 
 
 def _input_and_layers(config, layer_configs):
