@@ -1195,6 +1195,17 @@ def test_plot_model_shows_a_nested_model_s_shapes_with_one_batch_axis():
                      "dense_1 (Dense)\nInput shape: (None, 6)   Output shape: (None, 1)"]
 
 
+
+def test_plot_model_names_a_loaded_model_s_input_as_it_was_given(tmp_path):
+    # the loaded model has no Input object until its .input is read: the box said input_layer, not pixels
+    import glassnet as keras
+
+    inputs = keras.Input((3,), name="pixels")
+    keras.Model(inputs, keras.layers.Dense(1)(inputs)).save(tmp_path / "m.gn")
+    loaded = keras.models.load_model(tmp_path / "m.gn")
+    texts = [t.get_text() for t in keras.utils.plot_model(loaded, None, show_layer_names=True).axes[0].texts]
+    assert texts[0] == "pixels (InputLayer)"
+
 def test_plot_model_writes_to_file_in_the_format_its_extension_names(tmp_path, monkeypatch):
     import glassnet as keras
     from glassnet.plots import model as plot_module

@@ -31,7 +31,9 @@ def _boxes(model, expand_nested, show_shapes, show_dtype, show_layer_names, show
 
     boxes = []
     if model.built:
-        name = getattr(model.__dict__.get("_input_layer"), "name", None) or "input_layer"
+        # the name given to the Input, which a copy keeps without the Input itself (load_model, from_config)
+        name = model.__dict__.get("_input_name") or getattr(model.__dict__.get("_input_layer"), "name", None) \
+            or "input_layer"
         first = [f"{name} (InputLayer)" if show_layer_names else "InputLayer"]
         if show_shapes:
             first.append(f"Output shape: {str(tuple(model.input_shape)).replace(',)', ')')}")
