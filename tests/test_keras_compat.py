@@ -1208,3 +1208,25 @@ def test_a_dict_of_one_output_is_refused_with_what_to_write_instead():
                  lambda i, o: keras.Model({"x": i}, o)):
         inputs = keras.Input((4,), name="x")
         assert make(inputs, layers.Dense(1)(inputs)).predict(x).shape == (2, 1)
+
+
+def test_a_list_of_one_array_is_the_models_one_input_or_output_as_keras():
+    # Keras 3.15 takes predict([x]), fit([x], [y]), evaluate([x], [y]) and validation_data=([x], [y]) for a
+    # model of one input and output; glassnet read [x] as a 3-D x ("must be a 2-D array ... (1, 8, 3)") and
+    # [y] as one sample ("Inconsistent numbers of samples: x has 8, y has 1")
+    import glassnet as keras
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 3)).astype("float32"), rng.random((8, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    np.testing.assert_array_equal(model.predict([x], verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(model([x]), model(x))
+    assert model.evaluate([x], [y], verbose=0) == model.evaluate(x, y, verbose=0)
+    assert model.evaluate(x, (y[:, 0],), verbose=0) == model.evaluate(x, y, verbose=0)
+    weights = model.get_weights()
+    wrapped = model.fit([x], [y], epochs=2, shuffle=False, verbose=0, validation_data=([x], [y])).history
+    model.set_weights(weights)
+    assert wrapped == model.fit(x, y, epochs=2, shuffle=False, verbose=0, validation_data=(x, y)).history
+    # a list of one sample stays that sample (Keras 3.15 unwraps predict([x[0]]) to a 1-D x and fails)
+    assert model.predict([x[0]], verbose=0).shape == model.predict([[0.1, 0.2, 0.3]], verbose=0).shape == (1, 1)

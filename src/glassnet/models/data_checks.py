@@ -57,6 +57,7 @@ class DataChecks:
             # the name given to the Input, which a copy keeps without the Input itself (from_config, load_model)
             given = self.__dict__.get("_input_name") or getattr(self.__dict__.get("_input_layer"), "name", None)
             x = self._named(x, name, given, "input")
+        x = _one_batch(x, 2 if self._input_shape is None else len(self._input_shape) + 1)
         allow_nd = (self._input_shape is None or len(self._input_shape) > 1
                     or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
         # a model that takes one feature reads a 1-D x as one value per sample, as Keras 3 does (the
@@ -106,12 +107,14 @@ class DataChecks:
         *_, item = nested_items(self)
         return (item.name if item is not self._layers[-1] and getattr(item, "_layers", None) else last), last
 
-    def _given_targets(self, y, name):
-        """``y`` as an array (Keras's ``{output name: y}`` too), with named errors for None, text and ragged
-        lists (NaN and range are checked with the encoding, in _check_y)."""
+    def _given_targets(self, y, name, rows=None):
+        """``y`` as an array (Keras's ``{output name: y}`` and ``[y]`` too: :func:`_one_batch`, for the
+        ``rows`` samples of x), with named errors for None, text and ragged lists (NaN and range are
+        checked with the encoding, in _check_y)."""
         if isinstance(y, dict):
             output, last = self._output_names()
             y = self._named(y, name, output, "output", last)
+        y = _one_batch(y, 1, rows)
         return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
 
     def _check_y(self, y, n, name="y", scoring=False):
@@ -265,7 +268,7 @@ class DataChecks:
             self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
-        y = self._given_targets(y, names[1])
+        y = self._given_targets(y, names[1], X.shape[0])
         check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
@@ -286,6 +289,24 @@ class DataChecks:
         if stream.indexed and stream.length is None and steps is None:
             raise ValueError("x is a PyDataset without end (num_batches is None): give steps, the batches to read.")
         return stream
+
+
+
+def _one_batch(data, rank, rows=None):
+    """Keras's list (or tuple) of one array for the model's one input or output: ``predict([x])``,
+    ``fit(x, [y])``. Unwrapped where its array is a whole batch: an array (not a nested list of numbers,
+    which is data: ``predict([[0, 1]])`` is one sample) of at least ``rank`` axes (a sample's plus the
+    batch's; ``predict([x[0]])`` stays one sample) and, given the ``rows`` of x, as many rows (more than one:
+    ``[y]`` of a single sample reads the same either way)."""
+    if not (isinstance(data, (list, tuple)) and len(data) == 1):
+        return data
+    (array,) = data
+    shape = getattr(array, "shape", None)
+    if isinstance(array, (list, tuple)) or shape is None or len(shape) < rank:
+        return data
+    if rows is not None and (rows == 1 or shape[0] != rows):
+        return data
+    return array
 
 
 def _where(namespace, device):

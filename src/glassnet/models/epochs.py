@@ -65,7 +65,7 @@ def _validation(model, validation_data, validation_steps, validations=1):
     Xv = model._check_x(validation_data[0], "validation_data[0]", sparse=True)
     yv = validation_data[1]
     if yv is not None:  # named errors for text and ragged lists
-        yv = model._given_targets(yv, "validation_data[1]")
+        yv = model._given_targets(yv, "validation_data[1]", Xv.shape[0])
     if yv is None or yv.ndim == 0:
         raise TypeError(f"validation_data[1] must hold the validation targets, one per sample. "
                         f"Received: {yv!r:.100}")
