@@ -492,6 +492,9 @@ def test_perceptron_bad_input():
         Perceptron().fit(GATE_X, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="Unknown label type"):
         Perceptron().fit(GATE_X, [0.5, 0.1, 0.2, 0.3])
+    # a missing label (NaN, or pandas' NA of a nullable column) was "Unknown label type: continuous"
+    with pytest.raises(ValueError, match="y contains NaN: Perceptron needs a class label for every sample"):
+        Perceptron().fit(GATE_X, [0, 1, np.nan, 1])
     with pytest.raises(ValueError, match="expecting 2 features"):
         Perceptron().fit(GATE_X, [0, 0, 0, 1]).predict([[1, 2, 3]])
 

@@ -250,6 +250,9 @@ def check_classification_y(y, estimator_name, n_samples):
     if len(y) != n_samples:
         raise ValueError(f"Inconsistent numbers of samples: X has {n_samples}, y has {len(y)}.")
     if y.dtype.kind == "f":
+        if np.isnan(y).any():  # (a label missing: pandas' NA of a nullable Int64 column arrives as NaN too)
+            raise ValueError(f"y contains NaN: {estimator_name} needs a class label for every sample (drop or "
+                             "fill the missing ones).")
         if not np.isfinite(y).all() or np.any(y != np.round(y)):
             raise ValueError(
                 f"Unknown label type: continuous. {estimator_name} is a classifier and needs "
