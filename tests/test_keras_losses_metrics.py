@@ -57,6 +57,18 @@ def test_losses_take_keras_s_arguments_and_refuse_the_others_by_name(make):
         make(name=3)
 
 
+def test_hinge_config_is_one_keras_reads_at_the_default_margin():
+    # Keras 3.15's Hinge takes no margin: its from_config (and keras.losses.deserialize) of glassnet's config
+    # {"margin": 1.0} raised "unexpected keyword argument 'margin'"; the margin, glassnet's, is written where
+    # it is not Keras's 1, and read back
+    assert "margin" not in losses.Hinge().get_config()
+    assert "margin" not in losses.serialize(losses.Hinge(reduction="sum"))["config"]
+    keras_config = {"name": "hinge", "reduction": "sum_over_batch_size"}  # keras.losses.Hinge().get_config()
+    assert losses.Hinge.from_config(keras_config).margin == 1.0
+    assert losses.Hinge(margin=2.0).get_config() == {"margin": 2.0}
+    assert losses.deserialize(losses.serialize(losses.Hinge(margin=0.5))).margin == 0.5
+
+
 def test_cross_entropies_take_axis_minus_1():
     assert losses.CategoricalCrossentropy(axis=-1).from_logits is False
     assert losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=None, axis=-1).from_logits
@@ -310,6 +322,22 @@ def test_r2_score_is_keras_s_and_scikit_learn_s_over_the_whole_set():
         r2.update_state(Yr[:, :2], Ar[:, :2])
 
 
+@pytest.mark.parametrize("aggregation", ["uniform_average", "variance_weighted_average", None])
+def test_r2_score_of_no_data_is_nan_as_keras(aggregation):
+    # Keras 3.15: NaN after an empty batch and after reset_state() ([nan, nan] per output for None), its
+    # 0/0; glassnet gave 0.0, the score of a model no better than the mean
+    r2 = metrics.R2Score(aggregation)
+    assert np.isnan(r2.result())  # (Keras's unbuilt metric raises AttributeError here)
+    r2.update_state(np.zeros((0, 2)), np.zeros((0, 2)))
+    expected = [0.375, 0.7777777777777778] if aggregation is None else \
+        {"uniform_average": 0.5763888888888888, "variance_weighted_average": 0.6538461538461539}[aggregation]
+    for _ in range(2):
+        assert np.all(np.isnan(r2.result())) and np.shape(r2.result()) == ((2,) if aggregation is None else ())
+        r2.update_state(np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.5, 2.0], [2.0, 4.0]]))
+        assert r2.result() == pytest.approx(expected, rel=1e-12)
+        r2.reset_state()
+
+
 def test_r2_score_of_targets_far_from_zero_or_constant_is_scikit_learn_s():
     # Σ y² − (Σ y)²/n of the targets themselves cancelled: at 1e8 + N(0, 1) the variance came out
     # as 0 (R² 0 for scikit-learn's 0.7259; other draws gave 0.935 for 0.743), and constant
@@ -547,6 +575,35 @@ def test_confusion_counts_equal_keras(name):
     with pytest.raises(TypeError, match=r"thresholds must be a number\. Received: thresholds=array\(0\.45\)"):
         cls(thresholds=np.array(0.45))  # a 0-d array: Python's "len() of unsized object"
     assert cls(thresholds=np.array([0.3, 0.55]))(CONFUSION_TRUE, CONFUSION_PRED).tolist() == two
+
+
+NAN_TRUE, NAN_PRED = np.array([1, 0, 1, 1, 0, 1.0]), np.array([0.9, np.nan, 0.0, 1.0, 0.5, 0.7])
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: metrics.AUC(), 0.8125),
+    (lambda: metrics.AUC(curve="PR"), 0.9256831385135206),
+    (lambda: metrics.FalsePositives(thresholds=[0.0, 0.25, 0.5, 0.75, 1.0]), [2.0, 1.0, 0.0, 0.0, 0.0]),
+    (lambda: metrics.TruePositives(thresholds=[0.0, 0.25, 0.5, 0.75, 1.0]), [3.0, 3.0, 3.0, 2.0, 0.0]),
+    (lambda: metrics.Precision(thresholds=[0.0, 0.5, 1.0]), [0.6, 1.0, 0.0]),
+    (lambda: metrics.FalsePositives(thresholds=[0.1, 0.5]), [1.0, 0.0]),  # not evenly spaced: above none
+])
+def test_a_nan_output_counts_above_the_first_evenly_spaced_threshold_as_keras(make, expected):
+    # Keras 3.15 (JAX) counts evenly spaced thresholds through buckets: a NaN output's bucket, cast to int32,
+    # is bucket 0, above the first threshold only; glassnet counted it above none (AUC 0.375 for 0.8125)
+    result = make()(NAN_TRUE, NAN_PRED)
+    assert np.asarray(result).tolist() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_nan_output_in_the_top_k_and_the_x_at_y_metrics_as_keras():
+    # Keras's top_k (JAX's) ranks NaN above every number: row 0's top output is its NaN, then counted as the
+    # bucket metrics count it (glassnet took the 0.9 of a negative, a precision of 2/3 at the threshold 0)
+    y, p = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]), np.array([[np.nan, 0.9], [0.2, 0.6], [0.7, 0.4]])
+    assert metrics.Precision(top_k=1)(y, p) == 1.0
+    assert metrics.Precision(top_k=1, thresholds=[0.0, 0.5, 1.0])(y, p).tolist() == [1.0, 1.0, 0.0]
+    y, p = np.array([1.0, 0.0, 1.0, 0.0]), np.array([np.nan, 0.0, 0.7, 0.0])  # the NaN positive: recall 1 at 0
+    assert metrics.SpecificityAtSensitivity(1.0, num_thresholds=3)(y, p) == 1.0
+    assert metrics.PrecisionAtRecall(1.0, num_thresholds=3)(y, p) == 1.0
 
 
 # -- the losses in float64: values and gradients (Keras 3.15.1 on JAX 0.10.2, float64, jax.grad) -----------
@@ -1086,6 +1143,137 @@ def test_mean_and_sum_reduce_values_per_sample_as_keras(cls, expected):
 
     with pytest.raises(TypeError, match=f"metrics: {cls} takes values .*not targets and outputs"):
         Sequential([Dense(1, input_shape=(2,))]).compile("sgd", "mse", metrics=[metric])
+
+
+# -- 1-D targets and outputs, and a number as sample_weight, in the mean metrics (Keras 3.15.1 on JAX, float64) ----
+VECTOR_TRUE, VECTOR_TRUE_2 = np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0])
+VECTOR_PRED = np.array([0.2, 0.5, 0.3])
+
+
+@pytest.mark.parametrize("cls, kwargs, expected", [
+    # Keras's result after (VECTOR_TRUE_2, VECTOR_PRED), then after (VECTOR_TRUE, VECTOR_PRED) too
+    ("CategoricalCrossentropy", {}, [1.6094379124341003, 1.1512925464970227]),
+    ("KLDivergence", {}, [1.6094348785269688, 1.1512895584044278]),
+    ("CategoricalHinge", {}, [1.3, 1.05]),
+    ("CosineSimilarity", {}, [0.3244428422615251, 0.567774973957669]),
+    ("CategoricalAccuracy", {}, [0.0, 0.5]),
+    ("TopKCategoricalAccuracy", {"k": 2}, [0.0, 0.5]),
+])
+def test_a_vector_is_one_sample_of_the_row_metrics_as_keras(cls, kwargs, expected):
+    # Keras's functions reduce the last axis, so a vector is one sample of 3 outputs, as glassnet's losses read
+    # it; the metric read it as 3 samples of one output each: the cross-entropy of [0, 1, 0] and [.2, .5, .3]
+    # was 3.3e-8 (each one-output row sums to 1), its categorical accuracy 1.0 whatever the vector
+    metric = getattr(metrics, cls)(**kwargs)
+    for y, want in zip((VECTOR_TRUE_2, VECTOR_TRUE), expected):
+        metric.update_state(y, VECTOR_PRED)
+        assert metric.result() == pytest.approx(want, rel=1e-12)
+    function = {"CategoricalCrossentropy": losses.categorical_crossentropy, "KLDivergence": losses.kl_divergence,
+                "CategoricalHinge": losses.categorical_hinge}.get(cls)
+    if function is not None:  # the metric of one sample is the loss function's value of it
+        assert getattr(metrics, cls)()(VECTOR_TRUE, VECTOR_PRED) == pytest.approx(
+            float(function(VECTOR_TRUE, VECTOR_PRED)), rel=1e-12)
+
+
+VECTOR_BATCHES = [(np.array([1.0, 0, 1, 1, 0, 1]), np.array([0.9, 0.2, 0.1, 0.8, 0.5, 0.7])),
+                  (np.array([1.0, 0]), np.array([0.0, 1.0]))]
+
+
+@pytest.mark.parametrize("cls, expected", [
+    ("MeanSquaredError", 0.6033333333333334), ("MeanAbsoluteError", 0.6833333333333333),
+    ("MeanSquaredLogarithmicError", 0.2898261300305593), ("BinaryCrossentropy", 8.38438572859233),
+    ("Hinge", 1.0999999999999999), ("SquaredHinge", 1.6366666666666667), ("Poisson", 4.795170806484338),
+    ("LogCoshError", 0.26430821018751427),
+    # element-wise, as Keras's binary_accuracy and RMSE's squared error: each element counts
+    ("BinaryAccuracy", 0.625), ("RootMeanSquaredError", 0.6363961030678927),
+])
+def test_one_dimensional_batches_of_unequal_size_average_as_keras(cls, expected):
+    # a 1-D batch is one sample of the metrics that reduce each row (the batch of 6 and the batch of 2 count
+    # alike, as in Keras: the mean squared error was (6·0.25 + 2·0.5) / 8 = 0.405); element by element where
+    # Keras's function gives one value per element
+    metric = getattr(metrics, cls)()
+    for y, p in VECTOR_BATCHES:
+        metric.update_state(y, p)
+    assert metric.result() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("weight", [np.array([3.0]), 3.0], ids=["one weight (1,)", "a number"])
+def test_a_vector_takes_the_one_weight_of_its_one_sample_as_keras(weight):
+    # (glassnet refused (1,): "one weight per sample (3,)"; (3,) weights are refused now, see
+    # test_metrics_bad_input.py, as by Keras, whose broadcast fails, and by glassnet's losses)
+    for cls, expected in (("CategoricalCrossentropy", 0.922219863528484), ("MeanSquaredError", 0.17666666666666664)):
+        metric = getattr(metrics, cls)()
+        metric.update_state(VECTOR_TRUE_2, VECTOR_PRED)
+        metric.update_state(VECTOR_TRUE, VECTOR_PRED, sample_weight=weight)
+        assert metric.result() == pytest.approx(expected, rel=1e-12)
+
+
+SCALAR_LABELS = (np.array([0, 2, 1, 2]), np.array([1, 1]))
+SCALAR_PRED = (np.array([[0.5, 0.2, 0.3], [0.1, 0.3, 0.6], [0.3, 0.3, 0.4], [0.7, 0.2, 0.1]]),
+               np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1]]))
+SCALAR_ONE_HOT = tuple(np.eye(3)[labels] for labels in SCALAR_LABELS)
+SCALAR_REAL = (np.array([[0.5, 1.0, 2.0], [1.5, 0.0, 1.0], [2.0, 2.0, 0.5], [0.25, 1.0, 1.0]]),
+               np.array([[1.0, 3.0, 0.5], [0.0, 2.0, 1.0]]))
+SCALAR_BITS = (np.array([[1.0, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]]), np.array([[1.0, 1, 0], [0, 0, 1]]))
+# for the accuracies: the first batch mostly wrong, the weighted one right
+HITS_LABELS = (np.array([0, 2, 0, 2]), np.array([1, 1]))
+HITS_ONE_HOT = tuple(np.eye(3)[labels] for labels in HITS_LABELS)
+HITS_PRED = (np.array([[0.2, 0.7, 0.1], [0.1, 0.6, 0.3], [0.3, 0.4, 0.3], [0.7, 0.2, 0.1]]),
+             np.array([[0.2, 0.7, 0.1], [0.3, 0.6, 0.1]]))
+HITS_BITS = (np.array([[0.0, 1, 1], [1, 0, 0], [1, 0, 1], [0, 1, 1]]), np.array([[0.0, 1, 0], [0, 1, 0]]))
+
+
+@pytest.mark.parametrize("cls, targets, outputs, expected", [
+    ("MeanSquaredError", SCALAR_REAL, SCALAR_PRED, 1.3266666666666664),
+    ("MeanAbsoluteError", SCALAR_REAL, SCALAR_PRED, 0.955128205128205),
+    ("RootMeanSquaredError", SCALAR_REAL, SCALAR_PRED, 1.151810169544733),
+    ("MeanSquaredLogarithmicError", SCALAR_REAL, SCALAR_PRED, 0.3501450816740586),
+    ("MeanAbsolutePercentageError", tuple(t + 1 for t in SCALAR_REAL), SCALAR_PRED, 80.9508547008547),
+    ("LogCoshError", SCALAR_REAL, SCALAR_PRED, 0.4869523261040818),
+    ("Poisson", SCALAR_REAL, SCALAR_PRED, 1.783614686838091),
+    ("CosineSimilarity", SCALAR_REAL, SCALAR_PRED, 0.6874365553169),
+    ("KLDivergence", SCALAR_ONE_HOT, SCALAR_PRED, 1.0248186638101728),
+    ("CategoricalCrossentropy", SCALAR_ONE_HOT, SCALAR_PRED, 1.0248215979964235),
+    ("SparseCategoricalCrossentropy", SCALAR_LABELS, SCALAR_PRED, 1.0248215979964235),
+    ("CategoricalHinge", SCALAR_ONE_HOT, SCALAR_PRED, 0.9923076923076923),
+    ("CategoricalAccuracy", HITS_ONE_HOT, HITS_PRED, 0.38461538461538464),  # 2.5 / 6.5 (was 5 / 9)
+    ("SparseCategoricalAccuracy", HITS_LABELS, HITS_PRED, 0.38461538461538464),
+    ("TopKCategoricalAccuracy", HITS_ONE_HOT, HITS_PRED, 0.38461538461538464),
+    ("SparseTopKCategoricalAccuracy", HITS_LABELS, HITS_PRED, 0.38461538461538464),
+    ("BinaryAccuracy", HITS_BITS, HITS_PRED, 0.5897435897435896),
+    ("Accuracy", HITS_BITS, tuple(np.round(p + 0.2) for p in HITS_PRED), 0.5384615384615384),
+    ("BinaryCrossentropy", SCALAR_BITS, SCALAR_PRED, 0.8199716543818132),
+    ("Hinge", SCALAR_BITS, SCALAR_PRED, 0.9794871794871794),
+    ("SquaredHinge", SCALAR_BITS, SCALAR_PRED, 1.1112820512820514),
+])
+def test_a_number_as_sample_weight_weighs_the_batch_mean_once_as_keras(cls, targets, outputs, expected):
+    # Keras's Mean reduces the values to the weight's rank: a batch given sample_weight=2.5 adds 2.5·mean to
+    # the total and 2.5 to the count, as glassnet's Mean does; the metrics weighed each of its 2 samples by
+    # 2.5 (5 in the count): the 2 rows counted as much as 5 unweighted ones
+    kwargs = {"k": 1} if "TopK" in cls else {}
+    metric = getattr(metrics, cls)(**kwargs)
+    metric.update_state(targets[0], outputs[0])
+    metric.update_state(targets[1], outputs[1], sample_weight=2.5)
+    assert metric.result() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_number_as_sample_weight_of_sequences_and_of_a_function_s_metric_as_keras():
+    # sequences (n, m, k): the batch's mean once, as one sample of weight w (Keras 3.15.1 on JAX, float64)
+    s1 = np.array([[[0.0, 1.0], [1.0, 1.0], [0.5, 0.0]], [[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]]])
+    q1 = np.array([[[0.5, 1.0], [0.0, 1.0], [0.5, 0.5]], [[1.0, 1.0], [0.0, 0.5], [1.0, 0.0]]])
+    s2, q2 = np.array([[[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]]]), np.array([[[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]])
+    for first, expected in ((None, 0.6597222222222222), (0.5, 0.7754629629629629)):
+        metric = metrics.MeanSquaredError()
+        metric.update_state(s1, q1, sample_weight=first)
+        metric.update_state(s2, q2, sample_weight=4.0)
+        assert metric.result() == pytest.approx(expected, rel=1e-12)
+    wrapped = metrics.MeanMetricWrapper(metrics.mean_absolute_error)
+    wrapped.update_state(SCALAR_REAL[0], SCALAR_PRED[0])
+    wrapped.update_state(SCALAR_REAL[1], SCALAR_PRED[1], sample_weight=2.5)
+    assert wrapped.result() == pytest.approx(0.955128205128205, rel=1e-12)
+    zero = metrics.MeanSquaredError()  # a weight 0 leaves the batch out
+    zero.update_state(SCALAR_REAL[0], SCALAR_PRED[0])
+    zero.update_state(SCALAR_REAL[1], SCALAR_PRED[1], sample_weight=0.0)
+    assert zero.result() == pytest.approx(1.0985416666666665, rel=1e-12)
 
 
 @pytest.mark.parametrize("name, cls", [

@@ -155,10 +155,23 @@ def test_sparse_categorical_accuracy_refuses_labels_outside_the_outputs(label):
         metrics.SparseCategoricalAccuracy().update_state(_with(LABELS, 0, label), SCORES)
 
 
-def test_r2_score_of_an_empty_first_batch_stays_0():
-    # the sums of nothing made result() NaN
+def test_r2_score_of_an_empty_first_batch_counts_nothing():
+    # the sums of nothing made every later result() NaN; the result of no data is NaN, as Keras 3.15's
     m = metrics.R2Score()
     m.update_state(np.zeros((0, 2)), np.zeros((0, 2)))
-    assert m.result() == 0.0
+    assert np.isnan(m.result())
     m.update_state(np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.5, 2.0], [2.5, 5.0]]))
     assert m.result() == pytest.approx((1 - 0.5 / 2 + 1) / 2)
+
+
+@pytest.mark.parametrize("metric", [metrics.MeanSquaredError, metrics.CategoricalCrossentropy,
+                                    metrics.CategoricalAccuracy, metrics.CosineSimilarity])
+def test_a_vector_s_weights_one_per_element_are_refused_by_name(metric):
+    # a 1-D pair is one sample of the metrics that reduce each row, as in Keras (whose broadcast of (3,) weights
+    # to the one value fails) and glassnet's losses: one weight, (1,) or a number; (3,) was taken per element
+    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(1,\)\. Received shape "
+                                         r"\(3,\)"):
+        metric().update_state(np.array([0.0, 1.0, 0.0]), np.array([0.2, 0.5, 0.3]), sample_weight=np.ones(3))
+    # element-wise metrics take them, one per element, as Keras's
+    assert metrics.BinaryAccuracy()(np.array([0.0, 1.0, 0.0]), np.array([0.2, 0.5, 0.3]),
+                                    sample_weight=np.array([1.0, 2.0, 1.0])) == 0.5

@@ -431,18 +431,20 @@ def test_iou_counts_fractional_weights(keras64):
     assert mine.result() == pytest.approx(float(theirs.result()), rel=1e-6) == pytest.approx(1.0, rel=1e-6)
 
 
-def test_one_dimensional_pairs_are_columns_in_glassnet_and_one_sample_in_keras(keras64):
+def test_one_dimensional_pairs_are_one_sample_as_in_keras(keras64):
     # Keras's mean_squared_error averages the last axis, so y_true and y_pred of shape (n,) are one sample
-    # of n outputs to its metric: each batch weighs 1 whatever its size; glassnet reads them as a column
+    # of n outputs to its metric: each batch weighs 1 whatever its size; glassnet's metric reads them so
+    # too (it read them as a column, (0.09 + 1.0) / 3), as its own losses do; (n, 1) stays n samples
     stream = [(np.array([0.0]), np.array([0.3])), (np.array([0.0, 0.0]), np.array([0.0, 1.0]))]
-    theirs, columns, mine = (keras64.metrics.MeanSquaredError(), keras64.metrics.MeanSquaredError(),
-                             metrics.MeanSquaredError())
+    theirs, columns, mine, mine_columns = (keras64.metrics.MeanSquaredError(), keras64.metrics.MeanSquaredError(),
+                                           metrics.MeanSquaredError(), metrics.MeanSquaredError())
     for y_true, y_pred in stream:
         theirs.update_state(y_true, y_pred)
         columns.update_state(y_true[:, None], y_pred[:, None])
         mine.update_state(y_true, y_pred)
-    assert float(theirs.result()) == pytest.approx((0.09 + 0.5) / 2)
-    assert mine.result() == pytest.approx(float(columns.result())) == pytest.approx((0.09 + 1.0) / 3)
+        mine_columns.update_state(y_true[:, None], y_pred[:, None])
+    assert mine.result() == pytest.approx(float(theirs.result())) == pytest.approx((0.09 + 0.5) / 2)
+    assert mine_columns.result() == pytest.approx(float(columns.result())) == pytest.approx((0.09 + 1.0) / 3)
 
 
 def test_keras_loss_bugs(keras64):

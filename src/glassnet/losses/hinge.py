@@ -72,7 +72,10 @@ class Hinge(_SignedLabelLoss):
         return -Y * astype(self.margin - Y * A > 0, A.dtype) / A.shape[-1]
 
     def get_config(self):
-        return {**super().get_config(), "margin": self.margin}
+        # the margin only where it is not Keras's 1: Keras's Hinge takes no margin argument, and its
+        # from_config (and keras.losses.deserialize) refused glassnet's config of a default Hinge()
+        config = super().get_config()
+        return config if self.margin == 1.0 else {**config, "margin": self.margin}
 
     def __repr__(self):
         return f"Hinge(margin={self.margin:g}{self._keras_repr()})"

@@ -65,7 +65,7 @@ class CategoricalAccuracy(_NameFirst):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
             return super().update_state(y_true, y_pred, sample_weight)
-        Y, A, _ = _align(y_true, y_pred, None, positions=True)
+        Y, A, _ = _align(y_true, y_pred, None, positions=True, row=True)
         self.total += np.count_nonzero(A.argmax(axis=-1) == Y.argmax(axis=-1))
         self.count += A.shape[0]
 
@@ -84,7 +84,7 @@ class SparseCategoricalAccuracy(_NameFirst):
     _zero_rows = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True, number=True)
         predicted = A.argmax(axis=-1)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
             hit = predicted == Y.argmax(axis=-1)
@@ -98,8 +98,7 @@ class SparseCategoricalAccuracy(_NameFirst):
             self.total += np.count_nonzero(hit)
             self.count += A.shape[0]
         else:
-            self.total += float(np.dot(hit, sample_weight))
-            self.count += float(np.sum(sample_weight))
+            self._accumulate(hit.astype(np.float64), sample_weight)
 
 
 def _in_top_k(labels, A, k):
@@ -163,9 +162,9 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
                 raise ValueError("With from_sorted_ids=True, y_pred must hold one row of sorted class ids per "
                                  f"label of y_true. Received shapes {labels.shape} and {ids.shape}.")
             self._accumulate(_in_sorted_ids(labels, ids, self.k).astype(np.float64),
-                             _weights(sample_weight, ids.shape[0]))
+                             _weights(sample_weight, ids.shape[0], number=True))
             return
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True, number=True)
         if Y.shape == A.shape and A.shape[1] > 1:  # one-hot, as fit passes the targets
             hit = _in_top_k(Y.argmax(axis=-1), A, self.k)
             if self._zero_rows:

@@ -20,11 +20,15 @@ def _numbers(values, name):
     return check_array(values, name, ndim=None, allow_empty=True, finite=False)
 
 
-def _weights(sample_weight, n):
+def _weights(sample_weight, n, number=False):
     """``sample_weight`` as ``(n,)`` NumPy weights, or None: metrics count with NumPy, so a
-    namespace's array (torch, array-api-strict) is brought over first (np.sum refused a torch one)."""
+    namespace's array (torch, array-api-strict) is brought over first (np.sum refused a torch one).
+    ``number``: a single number stays one, a 0-d array (checked as a weight is), for the metrics that
+    average as Keras's ``Mean``, which weighs the batch's mean once by it (:meth:`Metric._accumulate`)."""
     if sample_weight is not None and not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
         sample_weight = to_numpy(sample_weight)
+    if number and sample_weight is not None and np.ndim(sample_weight) == 0:
+        return per_sample_weights(sample_weight, 1).reshape(())
     return per_sample_weights(sample_weight, n)
 
 
@@ -57,18 +61,25 @@ def _positions(Y, A, sample_weight):
     rows = math.prod(A.shape[:-1])
     if sample_weight is not None:
         w = _numbers(sample_weight, "sample_weight")
-        if w.shape == A.shape[:-1]:
+        if w.ndim == 0:
+            # a number weighs the batch's mean as Keras's Mean does, once per batch as one sample of weight w,
+            # here of its m positions (each of which counts as a row), as (n,) weights are repeated for them
+            sample_weight = w * (rows // A.shape[0]) if A.shape[0] else w
+        elif w.shape == A.shape[:-1]:
             sample_weight = w.reshape(rows)
         else:
             sample_weight = np.repeat(_weights(w, A.shape[0]), rows // A.shape[0])
     return Y.reshape(rows, -1), A.reshape(rows, -1), sample_weight
 
 
-def _align(Y, A, sample_weight, labels=False, positions=False):
+def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number=False):
     """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
     or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
     may instead hold one integer label per row (sparse categorical accuracy). ``positions``:
-    outputs ``(n, m, k)`` become rows (:func:`_positions`)."""
+    outputs ``(n, m, k)`` become rows (:func:`_positions`). ``row``: 1-D targets and outputs
+    are one sample, a row, as Keras's functions that reduce the last axis read them (and
+    glassnet's losses): a vector's categorical cross-entropy or cosine is that of one sample,
+    and a 1-D batch counts once in the mean. ``number``: see :func:`_weights`."""
     if sample_weight is None and type(Y) is np.ndarray and type(A) is np.ndarray and Y.ndim == 2 \
             and Y.shape == A.shape and Y.dtype.kind in "fiub" and A.dtype.kind in "fiub":
         _no_nan(Y)
@@ -82,6 +93,8 @@ def _align(Y, A, sample_weight, labels=False, positions=False):
         Y, A = _same_rank(Y, A)
     if positions and A.ndim > 2 and (Y.shape[:-1] == A.shape[:-1] or labels and Y.shape == A.shape[:-1]):
         Y, A, sample_weight = _positions(Y, A, sample_weight)
+    if row and Y.ndim == 1 and Y.shape == A.shape and A.size:  # (an empty vector stays an empty batch)
+        Y, A = Y[None], A[None]
     if A.ndim == 1:
         A = A[:, None]
     if Y.ndim == 1:
@@ -91,7 +104,7 @@ def _align(Y, A, sample_weight, labels=False, positions=False):
     if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
         hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
-    return Y, A, _weights(sample_weight, A.shape[0])
+    return Y, A, _weights(sample_weight, A.shape[0], number)
 
 
 class Variable:
@@ -284,7 +297,9 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names); outputs
         ``(n, m, k)`` count each position, with weights ``(n,)`` or per position ``(n, m)``;
         a metric with :attr:`_elements` also takes weights per element, as Keras's Mean of
-        element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``."""
+        element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``. As Keras's, 1-D targets
+        and outputs are one sample (a row) unless :attr:`_elements` (then one value per element),
+        and a number ``sample_weight`` weighs the batch's mean once."""
         if (sample_weight is not None and self._elements is not None and np.ndim(sample_weight) >= 2
                 and np.shape(sample_weight)[-1] != 1):
             w = _output_weights(sample_weight, y_true, y_pred)
@@ -293,13 +308,22 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
             self.total += float(np.sum(v))
             self.count += float(np.sum(w))
             return
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True)
+        # an element-wise metric's 1-D pair stays a column: Keras's Mean counts each element
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, positions=True, row=self._elements is None,
+                                     number=True)
         self._accumulate(self.values(Y, A), sample_weight)
 
     def _accumulate(self, v, sample_weight):
+        """Add per-sample values ``v`` ``(n,)`` with their weights ``(n,)``, one number (0-d) or None."""
         if sample_weight is None:
             self.total += float(v.sum())
             self.count += v.shape[0]
+        elif sample_weight.ndim == 0:
+            # Keras's Mean reduces the values to the weight's rank: the batch's mean counts once, with
+            # weight w (w·n, as each sample weighed w, made a batch of 2 count as much as 5 unweighted ones)
+            if v.shape[0]:  # (an empty batch adds nothing, where Keras's mean of nothing made the result NaN)
+                self.total += float(sample_weight) * float(np.mean(v))
+                self.count += float(sample_weight)
         else:
             self.total += float(np.dot(v, sample_weight))
             self.count += float(np.sum(sample_weight))

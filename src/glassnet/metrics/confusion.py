@@ -124,7 +124,8 @@ class Precision(Metric):
         w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
-            order = np.argsort(-A, axis=1, kind="stable")[:, : self.top_k]  # ties: the lower index first
+            # ties: the lower index first; a NaN output ranks above every number, as Keras's top_k (JAX's)
+            order = np.lexsort((-A, ~np.isnan(A)), axis=1)[:, : self.top_k]
             # (in the outputs' float dtype: float32 outputs are counted in float32, as without top_k)
             top = np.full(A.shape, -np.inf, dtype=A.dtype if A.dtype.kind == "f" else np.float64)
             np.put_along_axis(top, order, np.take_along_axis(A, order, axis=1), axis=1)
@@ -228,7 +229,8 @@ class FalseNegatives(_ConfusionCount):
 def _threshold_counts(thresholds, positive, A, w=None, per_output=False, evenly=False):
     """``(tp, fp, tn, fn)`` stacked, each ``(T,)`` (every output pooled) or ``(T, K)`` (``per_output``):
     an output of ``A`` ``(n, K)`` is a predicted positive at each of the sorted ``thresholds`` it exceeds
-    (NaN at none), an actual positive where ``positive``; ``w`` ``(n, K)`` weighs each output (None: 1).
+    (NaN at none, or at the first one where ``evenly``, as Keras), an actual positive where ``positive``;
+    ``w`` ``(n, K)`` weighs each output (None: 1).
     ``evenly``: Keras's evenly spaced thresholds (``A`` clipped to [0, 1]), which it counts through buckets:
     an output is above the first ``ceil(p·(T − 1))`` of them (at least 1 when the first is −ε), which can
     differ from ``p > t`` by one threshold where ``p·(T − 1)`` rounds across an integer (an output equal to a
@@ -239,11 +241,12 @@ def _threshold_counts(thresholds, positive, A, w=None, per_output=False, evenly=
     T = len(thresholds)
     if evenly:
         above = np.ceil(A * (T - 1))
-        above[np.isnan(above)] = 0
+        # a NaN output is above the first threshold only: Keras's bucket index of NaN becomes bucket 0
+        # when cast to int32 (its AUC put a diverged model's NaN outputs there, on the curve's first point)
+        above[np.isnan(above)] = 1
         above = above.astype(np.intp)
         if thresholds[0] < 0:  # AUC's −ε: every output is above it (Keras's relu of the bucket)
             above = np.maximum(above, 1)
-            above[np.isnan(A)] = 0
     else:
         above = np.searchsorted(thresholds, A, side="left")
         above[np.isnan(A)] = 0  # NaN > t is false at every threshold (searchsorted puts it last)

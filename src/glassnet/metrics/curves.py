@@ -183,7 +183,7 @@ class _SensitivitySpecificityBase(Metric):
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         Y, A = _class_column(Y, A, self.class_id)
         if self._clip:
-            A = np.clip(A, 0.0, 1.0)  # NaN stays NaN: above no threshold
+            A = np.clip(A, 0.0, 1.0)  # NaN stays NaN: above the first threshold alone, as Keras counts it
         w = _rows_of(w, A)
         self._counts = self._counts + _threshold_counts(self._thresholds, Y != 0, A, w, evenly=self._clip)
 

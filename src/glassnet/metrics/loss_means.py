@@ -104,7 +104,7 @@ class SparseCategoricalCrossentropy(_LossMean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True, number=True)
         if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
             Y = np.eye(A.shape[1])[_class_labels(Y[:, 0], A.shape[1]).astype(np.intp)]
         self._accumulate(self.values(Y, A), sample_weight)

@@ -4,6 +4,7 @@ values (how a function ``fn(y_true, y_pred)`` given to ``compile`` is counted)."
 
 import numpy as np
 
+from .. import _custom_objects, losses as _losses
 from .base import Metric, _NameFirst, _numbers, _samplewise, _weights
 
 
@@ -42,7 +43,9 @@ class MeanMetricWrapper(Metric):
     ``fit``/``evaluate`` (as Keras): integer labels stay labels under
     ``sparse_categorical_crossentropy``, 0/1 labels stay 0/1 under ``hinge``.
     Called directly, it gets what it is given. Further keyword arguments are passed
-    to ``fn`` at each call, as Keras's ``MeanMetricWrapper(fn, name, dtype, **kwargs)``."""
+    to ``fn`` at each call, as Keras's ``MeanMetricWrapper(fn, name, dtype, **kwargs)``.
+    Its name is ``fn``'s by default (Keras's is ``mean_metric_wrapper``); its config holds
+    ``fn`` as Keras writes it (:meth:`get_config`)."""
 
     _fn_kwargs = {}  # (never changed in place; a metric pickled before it existed reads this one)
     builtin = False  # the targets as the caller gave them, a function's as Keras's (see Metric.builtin)
@@ -68,7 +71,27 @@ class MeanMetricWrapper(Metric):
             self.total += float(np.sum(v))
             self.count += float(np.sum(w))
             return
-        self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0]))
+        self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0], number=True))
+
+    def get_config(self):
+        """Keras's: ``name``, ``dtype``, ``fn`` and the keyword arguments for ``fn``. ``fn`` is written as
+        Keras writes a function, ``{"class_name": "function", "config": name, ...}`` (a registered one by
+        its registered name), or a loss object as :func:`glassnet.losses.serialize` writes it; only a
+        built-in or registered function can be read back (:meth:`from_config`), as in Keras."""
+        return {**super().get_config(), "fn": _function_config(self.fn), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        """The inverse of :meth:`get_config`: ``fn`` a built-in function of glassnet's metrics or losses
+        (Keras's names), a registered one, or a loss's config; any other name is refused."""
+        if isinstance(config, dict) and isinstance(config.get("fn"), (dict, str)):
+            config = {**config, "fn": _function_of(config["fn"])}
+        return super().from_config(config)
+
+    def __repr__(self):
+        fn = getattr(self.fn, "__name__", None) or repr(self.fn)
+        rest = {key: value for key, value in self.get_config().items() if key != "fn"}
+        return f"MeanMetricWrapper(fn={fn}, {', '.join(f'{k}={v!r}' for k, v in rest.items())})"
 
     def _raw(self, Y, A):
         """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones)."""
@@ -83,3 +106,28 @@ class MeanMetricWrapper(Metric):
         if v.ndim == 0:
             return np.full(n, float(v))
         return v.reshape(n, -1).mean(axis=1)
+
+
+def _function_config(fn):
+    """``fn`` as Keras's ``MeanMetricWrapper.get_config`` writes it: a function by its registered name, else
+    by its own (as Keras writes an unregistered one, which only a loader that knows it can read); a loss
+    object by its class and settings (a function's loss, ``FunctionLoss``, as its function)."""
+    fn = fn.function if isinstance(fn, _losses.FunctionLoss) else fn
+    if isinstance(fn, _losses.Loss):
+        return _losses.serialize(fn)
+    return _custom_objects.serialize_function(fn) or {
+        "module": "builtins", "class_name": "function", "config": getattr(fn, "__name__", None) or type(fn).__name__,
+        "registered_name": "function"}
+
+
+def _function_of(config):
+    """The function (or loss) a config of :func:`_function_config` names: one of Keras's metric or loss
+    functions by name, a registered function, or a built-in loss's config; a name no known function has
+    is refused (a file names no arbitrary code)."""
+    from . import FUNCTIONS, UNNAMED_FUNCTIONS  # (the package's tables, made after this module is imported)
+
+    if isinstance(config, str):
+        config = {"class_name": "function", "config": config}
+    builtins = {name: fn for table in (FUNCTIONS, UNNAMED_FUNCTIONS, _losses.FUNCTIONS) for fn, name in table.items()}
+    function = _custom_objects.find_function(config, builtins)
+    return function if function is not None else _losses.deserialize(config)

@@ -58,7 +58,8 @@ class R2Score(Metric):
     ``"variance_weighted_average"`` (weighted by each output's variance) or ``None`` (one
     value per output). ``num_regressors`` p > 0 gives the adjusted
     ``1 − (1 − R²)(N − 1)/(N − p − 1)``, N counting every target value, as Keras does. As
-    Keras, an output whose targets are constant scores 0 (NaN if it is predicted exactly)."""
+    Keras, an output whose targets are constant scores 0 (NaN if it is predicted exactly), and the
+    result before any data (or after ``reset_state()``) is NaN."""
 
     _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
@@ -71,6 +72,7 @@ class R2Score(Metric):
                              f"Received: class_aggregation={class_aggregation!r}")
         self.class_aggregation = class_aggregation
         self.num_regressors = check_int(num_regressors, "num_regressors", low=0)
+        self._outputs = None  # the outputs of the batches seen, kept by reset_state as Keras keeps its variables
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
@@ -84,6 +86,7 @@ class R2Score(Metric):
         Y, A, _ = _align(y_true, y_pred, None)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")
+        self._outputs = A.shape[1]
         if A.shape[0] == 0:
             return  # an empty batch leaves the state as it was (its sums of nothing made result() NaN)
         W = np.ones_like(A, dtype=np.float64) if w is None else _rows_of(w, A)
@@ -104,7 +107,10 @@ class R2Score(Metric):
 
     def result(self):
         if self._sums is None:
-            return 0.0
+            # no data: NaN, as Keras's 0/0 (0.0 read as a model no better than the mean); with
+            # class_aggregation=None one per output, once a batch (an empty one too) has shown them
+            outputs = getattr(self, "_outputs", None)  # (a metric pickled before it existed has none)
+            return np.full(outputs, np.nan) if self.class_aggregation is None and outputs else float("nan")
         total_d, total_d2, residual, count = self._sums
         with np.errstate(divide="ignore", invalid="ignore"):
             total = total_d2 - total_d * (total_d / count)  # Σ w (y − ȳ)²
