@@ -30,6 +30,9 @@ def test_prelu_is_x_above_zero_and_alpha_x_below_with_its_gradients():
     dX = layer.backward(np.ones_like(X))
     np.testing.assert_allclose(dX, [[1.0, 0.2, 0.0], [0.1, 1.0, 0.3]])  # slope 0 at x = 0, as Keras's relu
     np.testing.assert_allclose(layer.grads["alpha"], [-3.0, -1.0, -0.5])  # Σ min(x, 0)
+    # ±inf as Keras 3.15's relu(x) − α·relu(−x) gives them (x − x·[x < 0] + α·x·[x < 0] made both NaN)
+    layer.set_weights([np.array([1.0, 0.25, 0.1])])
+    np.testing.assert_array_equal(layer(np.array([[np.inf, -np.inf, -2.0]])), np.float32([[np.inf, -np.inf, -0.2]]))
 
 
 def test_prelu_shares_alpha_along_shared_axes_and_counts_its_weights():
@@ -37,8 +40,8 @@ def test_prelu_shares_alpha_along_shared_axes_and_counts_its_weights():
     layer.build((3, 4))
     assert layer.get_weights()[0].shape == (1, 4) and layer.count_params() == 4
     assert layers.PReLU().count_weights((3, 4)) == 12
-    with pytest.raises(ValueError, match=r"shared_axes must name axes 1 to 2"):
-        layers.PReLU(shared_axes=3).build((3, 4))
+    with pytest.raises(ValueError, match=r"shared_axes must name axes 1 to 2 of inputs of shape \(None, 3, 4\)"):
+        layers.PReLU(shared_axes=3).build((3, 4))  # (the inputs' shape, not α's: it said (None, 3, 1))
     with pytest.raises(ValueError, match="shared_axes must be None, a positive integer"):
         layers.PReLU(shared_axes=0)
 

@@ -47,7 +47,7 @@ class PReLU(OneWeightPenalty, Layer):
         for axis in self.shared_axes or ():
             if not 1 <= axis <= len(shape):
                 raise ValueError(f"{self._label()}: shared_axes must name axes 1 to {len(shape)} of inputs of shape "
-                                 f"(None, {', '.join(map(str, shape))}) (0 is the batch). "
+                                 f"(None, {', '.join(map(str, input_shape))}) (0 is the batch). "
                                  f"Received: shared_axes={self.shared_axes}")
             shape[axis - 1] = 1
         return tuple(shape)
@@ -70,8 +70,10 @@ class PReLU(OneWeightPenalty, Layer):
     def forward(self, X, training=False):
         xp = get_namespace()
         self.X = X
-        negative = X * xp.astype(X < 0, X.dtype)  # min(x, 0)
-        return X - negative + self.params["alpha"] * negative
+        zeros = xp.zeros_like(X)
+        # max(x, 0) + α·min(x, 0), as Keras's relu(x) − α·relu(−x): x − x·[x < 0] + α·x·[x < 0] made ±inf NaN
+        # (inf·0, −inf − −inf); the same bits for finite x
+        return xp.maximum(X, zeros) + self.params["alpha"] * xp.minimum(X, zeros)
 
     def backward(self, dY):
         xp = get_namespace()
