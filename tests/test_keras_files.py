@@ -790,16 +790,6 @@ def test_keras_and_glassnet_load_a_file_compiled_with_a_newer_optimizer(make, tm
 
 
 
-def test_an_integer_input_is_written_with_its_dtype_as_keras_keeps_it(tmp_path, h5py):
-    # Input((4,), dtype="int32") of token ids: the file's InputLayer said float32 (the model's dtype), so Keras
-    # read a float32 input where its own file keeps int32; glassnet reads it back as given
-    ids = glassnet.Input((4,), dtype="int32", name="ids")
-    model = glassnet.Model(ids, layers.Dense(2)(ids))
-    model.export(tmp_path / "model.keras", format="keras")
-    config, _ = _written(tmp_path / "model.keras")
-    assert config["config"]["layers"][0]["config"]["dtype"] == "int32"
-    assert glassnet.models.load_model(tmp_path / "model.keras").input.dtype == "int32"
-
 def test_keras_loads_a_file_compiled_with_a_scheduled_optimizer(tmp_path, h5py, monkeypatch):
     # Keras restores the optimizer with its schedule, and glassnet its own (the schedule in Keras's form)
     model = Sequential([layers.Input((3,)), layers.Dense(1)])

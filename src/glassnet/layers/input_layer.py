@@ -105,15 +105,11 @@ def input_dtype_name(dtype, name="dtype"):
 
 
 def keras_input_dtype(dtype):
-    """The dtype that a Keras ``InputLayer``'s config names (``"int32"``), as a glassnet model read from it
-    keeps it for its ``input.dtype``: None for Keras's default float32, and for a dtype that glassnet's
-    Input does not take (bfloat16: glassnet's models compute in their own dtype, whatever their Input's)."""
-    if not isinstance(dtype, str) or dtype == "float32":
-        return None
-    try:
-        return input_dtype_name(dtype)
-    except ValueError:
-        return None
+    """The dtype that a Keras ``InputLayer``'s config names, as a glassnet model read from it keeps it for
+    its ``input.dtype``: an integer or bool one (``"int32"`` token ids); None for a float one, which glassnet's
+    .keras files write as the model's dtype (a float64 model's InputLayers say float64, not a dtype given to
+    its Input) and which glassnet's models compute in their own dtype anyway."""
+    return _integer_dtype(dtype) if isinstance(dtype, str) else None
 
 
 def given_input_name(name):

@@ -206,8 +206,9 @@ def _model_config(model, shape, inputs, pins):
     functional = getattr(model, "_functional", False)
     _check_name(model.name, "the model" if inputs == [0] else f"the nested model {model.name!r}")
     name = input_layer_name(model, inputs)
-    # the dtype given to its Input (int32 token ids, which Keras's InputLayer keeps), else the model's
-    dtype = model._given_input_dtype() or str(np.dtype(model.dtype))
+    # the model's dtype, not one given to its Input: Keras casts inputs to an int32 InputLayer's dtype (0.7 -> 0),
+    # where glassnet computes with them as they are, so the file's model would predict otherwise
+    dtype = str(np.dtype(model.dtype))
     layer_configs = [_keras_object("keras.layers", "InputLayer", {
         "batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]
     if functional:

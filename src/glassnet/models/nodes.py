@@ -89,10 +89,15 @@ class SymbolicNodes:
         return self._input_layer
 
     def _given_input_dtype(self):
-        """The dtype given to the model's ``Input`` (``Input((8,), dtype="int32")``), which its
-        configuration keeps (``input_dtype``), else None."""
+        """The integer (or bool) dtype given to the model's ``Input`` (``Input((8,), dtype="int32")`` of token
+        ids), which its configuration keeps (``input_dtype``), else None: a float one is the model's to
+        compute in (its config's ``dtype``), as a Keras file's InputLayers say it."""
+        from ..layers.input_layer import _integer_dtype
+
         given = self.__dict__.get("_input_dtype")
-        return given if given is not None else getattr(self.__dict__.get("_input_layer"), "_dtype_given", None)
+        if given is None:
+            given = getattr(self.__dict__.get("_input_layer"), "_dtype_given", None)
+        return _integer_dtype(given) if given is not None else None
 
     @property
     def output(self):
