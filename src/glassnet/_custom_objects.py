@@ -163,6 +163,15 @@ def serialize_function(fn):
             "registered_name": "function"}
 
 
+
+def function_config(fn):
+    """Keras's config of the function ``fn`` whether registered or not: :func:`serialize_function`'s, else
+    Keras 3.15's of an unregistered one, by its bare name (``{"module": "builtins", "class_name": "function",
+    "config": "my_loss", ...}``), which only a loader that knows the name (a ``custom_object_scope``) reads."""
+    return serialize_function(fn) or {"module": "builtins", "class_name": "function",
+                                      "config": getattr(fn, "__name__", None) or type(fn).__name__,
+                                      "registered_name": "function"}
+
 def unregistered_function(fn, kind):
     """Why a model file cannot hold the function ``fn`` used as a ``kind``, and how to fix it: Keras 3.15
     writes it by its bare name all the same and only its load_model fails ("Could not locate function");

@@ -115,9 +115,7 @@ def _function_config(fn):
     fn = fn.function if isinstance(fn, _losses.FunctionLoss) else fn
     if isinstance(fn, _losses.Loss):
         return _losses.serialize(fn)
-    return _custom_objects.serialize_function(fn) or {
-        "module": "builtins", "class_name": "function", "config": getattr(fn, "__name__", None) or type(fn).__name__,
-        "registered_name": "function"}
+    return _custom_objects.function_config(fn)
 
 
 def _function_of(config):

@@ -10,6 +10,7 @@ the places and makes the chains.
 import weakref
 
 from ..layers import InputLayer
+from ..layers.input_layer import _integer_dtype
 from ..layers.base import ChainTensor
 
 
@@ -92,8 +93,6 @@ class SymbolicNodes:
         """The integer (or bool) dtype given to the model's ``Input`` (``Input((8,), dtype="int32")`` of token
         ids), which its configuration keeps (``input_dtype``), else None: a float one is the model's to
         compute in (its config's ``dtype``), as a Keras file's InputLayers say it."""
-        from ..layers.input_layer import _integer_dtype
-
         given = self.__dict__.get("_input_dtype")
         if given is None:
             given = getattr(self.__dict__.get("_input_layer"), "_dtype_given", None)

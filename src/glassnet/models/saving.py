@@ -27,6 +27,7 @@ import zlib
 import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
+from .._custom_objects import function_config
 from .._io import atomic_write, unique_keys
 from .._validation import check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
@@ -138,8 +139,7 @@ def _by_name(obj):
     name with its ``get_config()``. Compiling from it finds them in a ``custom_object_scope``, as in Keras."""
     function = getattr(obj, "function", obj)  # (a FunctionLoss holds the user's function)
     if inspect.isfunction(function):
-        return {"module": "builtins", "class_name": "function", "config": function.__name__,
-                "registered_name": "function"}
+        return function_config(function)
     cls = type(obj)
     settings = obj.get_config() if callable(getattr(obj, "get_config", None)) else {}
     return {"module": cls.__module__, "class_name": cls.__name__, "config": settings, "registered_name": cls.__name__}
