@@ -556,6 +556,57 @@ def test_clone_function_keeps_each_layer_s_frozen_flag_in_the_clone_and_the_orig
     assert clone.trainable_weights == [] and not model.trainable
 
 
+def test_clone_model_gives_the_flags_keras_s_default_clone_function_gives():
+    # clone_model kept a frozen functional model's own flag, and a frozen nested Sequential's: Keras 3.15's clone
+    # is a new Functional(inputs, outputs), trainable, its layers keeping their flags, and makes each nested model
+    # by its from_config: a Sequential trainable (its layers frozen), a functional model frozen
+    inputs = layers.Input((4,), name="x")
+    model = Model(inputs, layers.Dense(1, name="d2")(layers.Dense(3, name="d1")(inputs)))
+    model.trainable = False
+    clone = clone_model(model)
+    # Keras 3.15: True, [False, False] (after its InputLayer), 0 trainable and 4 non-trainable weights
+    assert clone.trainable and [layer.trainable for layer in clone.layers] == [False, False]
+    assert (len(clone.trainable_weights), len(clone.non_trainable_weights)) == (0, 4) and not model.trainable
+    model.get_layer("d2").trainable = True  # unfrozen after the freeze: Keras 3.15's clone trains it (2 weights)
+    assert len(clone_model(model).trainable_weights) == 2 and model.trainable_weights == []
+    # a frozen Sequential's clone is frozen, and a layer frozen alone stays so (Keras 3.15: False, 0; True, 2)
+    frozen = Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)], trainable=False)
+    assert not clone_model(frozen).trainable and clone_model(frozen).trainable_weights == []
+    inputs = layers.Input((4,), name="x")
+    model = Model(inputs, layers.Dense(1, name="d2")(layers.Dense(3, name="d1")(inputs)))
+    model.get_layer("d1").trainable = False
+    clone = clone_model(model)
+    assert clone.trainable and [layer.trainable for layer in clone.layers] == [False, True]
+    assert len(clone.trainable_weights) == 2
+    # a frozen nested model, in a functional model and in a Sequential one (Keras 3.15: the clone's Sequential
+    # 'inner' True, its layers [False]; the functional 'inner' False, [False]; 2 trainable weights in each clone)
+    for functional_inner in (False, True):
+        for functional_outer in (False, True):
+            if functional_inner:
+                start = layers.Input((4,), name="i")
+                inner = Model(start, layers.Dense(3, name="a1")(start), name="inner")
+            else:
+                inner = Sequential([layers.Input((4,)), layers.Dense(3, name="a1")], name="inner")
+            inner.trainable = False
+            inputs = layers.Input((4,), name="x")
+            outer = (Model(inputs, layers.Dense(1, name="top")(inner(inputs))) if functional_outer
+                     else Sequential([layers.Input((4,)), inner, layers.Dense(1, name="top")]))
+            clone = clone_model(outer)
+            assert clone.get_layer("inner").trainable is not functional_inner and not inner.trainable
+            assert [layer.trainable for layer in clone.get_layer("inner").layers] == [False]
+            assert len(clone.trainable_weights) == 2 and len(outer.trainable_weights) == 2
+    # a frozen functional model holding a Sequential (Keras 3.15: True; 'inner' True, its layers [False], 'top'
+    # False; 0 trainable and 4 non-trainable weights)
+    inner = Sequential([layers.Input((4,)), layers.Dense(3, name="a1")], name="inner")
+    inputs = layers.Input((4,), name="x")
+    outer = Model(inputs, layers.Dense(1, name="top")(inner(inputs)))
+    outer.trainable = False
+    clone = clone_model(outer)
+    assert clone.trainable and clone.get_layer("inner").trainable and not clone.get_layer("top").trainable
+    assert [layer.trainable for layer in clone.get_layer("inner").layers] == [False]
+    assert (len(clone.trainable_weights), len(clone.non_trainable_weights)) == (0, 4)
+
+
 @pytest.mark.parametrize("share", [False, True], ids=["made", "shared"])
 def test_clone_function_is_given_a_nested_model_as_the_model_as_keras(rng, share):
     # glassnet gave clone_function the nested model's layers and made a plain Sequential of them: the clone had

@@ -1068,6 +1068,54 @@ def test_clone_model_of_a_sequential_holding_a_subclass_makes_the_class_again_as
     assert clone.count_params() == ours.count_params() == twin.count_params()
 
 
+def test_clone_model_of_a_model_holding_a_subclass_makes_it_as_keras_s_or_raises_as_keras():
+    # a nested subclass whose get_config held a function, or whose __init__ requires what its get_config does not
+    # return, came back silently as a nested Sequential; Keras 3.15 makes the first again as its class, and
+    # raises NotImplementedError ("must override get_config()") for the second
+    def doubled(x):
+        return 2 * x
+
+    class Holds(glassnet.Model):  # get_config with a value no file could keep: the clone stays in memory
+        def __init__(self, fn=None, **kwargs):
+            super().__init__(**kwargs)
+            self.fn = fn
+            self.d = layers.Dense(3)
+
+        def call(self, x):
+            return self.d(x)
+
+        def get_config(self):
+            return {**super().get_config(), "fn": self.fn}
+
+    class Needs(glassnet.Model):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.d = layers.Dense(units)
+
+        def call(self, x):
+            return self.d(x)
+
+    def holding(sub, functional):
+        if not functional:
+            return glassnet.Sequential([layers.Input((4,)), sub, layers.Dense(1, name="top")], name="outer")
+        inputs = layers.Input((4,), name="x")
+        return glassnet.Model(inputs, layers.Dense(1, name="top")(sub(inputs)), name="outer")
+
+    for functional in (False, True):
+        model = holding(Holds(fn=doubled, name="sub"), functional)
+        clone = glassnet.models.clone_model(model)  # Keras 3.15: Holds, fn doubled, new layers, 19 weights
+        assert type(clone.get_layer("sub")) is Holds and clone.get_layer("sub").fn is doubled
+        assert clone.get_layer("sub").d is not model.get_layer("sub").d and clone.count_params() == 19
+        needs = Needs(3, name="sub")
+        model = holding(needs, functional)
+        with pytest.raises(NotImplementedError, match=r"cannot make the model 'sub' nested in 'outer' again: "
+                                                      r"Needs.__init__ requires units, which its get_config\(\) "
+                                                      r"does not return"):
+            glassnet.models.clone_model(model)
+        # a clone_function is given the nested model (Keras 3.15's too): returned, it is shared
+        assert glassnet.models.clone_model(model, clone_function=lambda layer: layer).get_layer("sub") is needs
+
+
 def test_hasattr_and_getattr_with_a_default_before_super_init_are_python_s(keras64):
     # a lookup before super().__init__() (a mixin's hasattr(self, "_cache")) met the RuntimeError meant for an
     # __init__ without super().__init__(), which said the call was missing; Keras's model gives False and the default

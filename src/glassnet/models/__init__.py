@@ -1,6 +1,7 @@
 """Models, named as ``keras.models``."""
 
 import copy
+import inspect
 import warnings
 
 from .._custom_objects import CustomObjectScope, get_registered_name, is_custom
@@ -9,16 +10,22 @@ from ..metrics import Metric
 from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
-from .subclassing import SubclassedModel, init_config, nested_subclasses, remake, subclass_entry
+from .subclassing import SubclassedModel, init_config, remake
 from .divergence import DivergenceWarning
 
 
 def clone_model(model, clone_function=None):
     """A new :class:`Sequential` with ``model``'s architecture and fresh weights
-    (as ``keras.models.clone_model``): built if ``model`` is, frozen if it is, and compiled if it is, as
+    (as ``keras.models.clone_model``): built if ``model`` is, and compiled if it is, as
     Keras 3's (the same loss and metrics, a fresh optimizer of the same settings: :func:`_compile_like`). Each layer
     gets a copy of the original's activation, initializers and regularizers, custom
-    ones included. A subclass of ``Model`` gives a new instance of its class, as Keras's: made from its
+    ones included, and keeps its ``trainable`` flag. The clone of a frozen Sequential is frozen; that of a
+    functional model is trainable (its layers' flags say what trains), as Keras 3.15's new ``Functional``;
+    a model nested in ``model`` is made as Keras's default ``clone_function`` makes it, by its
+    ``from_config``: a Sequential trainable (its layers' flags kept), a functional model with its own flag,
+    a subclass of ``Model`` as its class, from its ``get_config()`` (a NotImplementedError, as Keras's,
+    where its ``__init__`` requires arguments that ``get_config()`` does not return). A subclass of
+    ``Model`` gives a new instance of its class, as Keras's: made from its
     ``get_config()`` (``from_config``) and traced anew on ``model``'s input shape; where its ``__init__``
     requires arguments that ``get_config()`` does not return, the Sequential of its chain, with a warning.
 
@@ -70,13 +77,49 @@ def _clone(model, clone_function):
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
-        # a nested subclass made again as its class, as Keras's clone of each layer (registered or not)
-        classes = {entry["registered_name"] or entry["class_name"]: type(nested)
-                   for nested in nested_subclasses(model) for entry in [subclass_entry(nested)]}
+        classes = _as_keras_clones(model, config.get("nested", []))
     # a custom layer's class is at hand, registered or not (as Keras clones it): its config names it
     classes |= {get_registered_name(type(layer)): type(layer) for layer in model._layers if is_custom(layer, "layer")}
     with CustomObjectScope(classes):
-        return Sequential.from_config(config)  # (frozen if model is: its config says so)
+        clone = Sequential.from_config(config)  # (frozen if model is: its config says so)
+    if getattr(model, "_functional", False):
+        # Keras's clone of a functional model is a new Functional(inputs, outputs): trainable, whatever
+        # model's own flag, its layers keeping theirs (those of a frozen model: all False, so nothing trains)
+        clone._trainable = True
+    return clone
+
+
+def _as_keras_clones(model, entries):
+    """Make the ``nested`` ``entries`` of ``model``'s configuration (see :mod:`.nesting`) describe what Keras's
+    default ``clone_function``, ``layer.__class__.from_config(layer.get_config())``, makes of each model
+    nested in it: a subclass of ``Model`` its class again, from its ``get_config()`` (JSON or not: the clone
+    never goes to a file); a functional model with its own flag; a Sequential trainable, its layers keeping
+    their flags (Keras's ``Sequential.from_config`` leaves the model's own out). Returns ``{name: class}``
+    of those subclasses, for the ``CustomObjectScope`` that makes them (registered or not)."""
+    from .nesting import nested_spans
+
+    classes = {}
+    for (nested, _, _), entry in zip(nested_spans(model), entries, strict=True):
+        if isinstance(nested, SubclassedModel):
+            cls, config = type(nested), init_config(nested)
+            if config is None:
+                required = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                            if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+                # (Keras 3.15 raises NotImplementedError here too: its serialization asks for get_config)
+                raise NotImplementedError(
+                    f"clone_model cannot make the model {nested.name!r} nested in {model.name!r} again: "
+                    f"{cls.__name__}.__init__ requires {', '.join(required)}, which its get_config() does not "
+                    f"return. Override get_config to return them ({{**super().get_config(), "
+                    f"{required[0]!r}: self.{required[0]}}}), or pass a clone_function, which is given the "
+                    f"nested model: return it to share it with {model.name!r}.")
+            entry["subclass"] = {"module": cls.__module__, "class_name": cls.__name__, "config": config,
+                                 "registered_name": get_registered_name(cls)}
+            classes[get_registered_name(cls)] = cls
+            continue  # (its class makes the models nested in it)
+        if not getattr(nested, "_functional", False):
+            entry["trainable"] = True
+        classes |= _as_keras_clones(nested, entry.get("nested", []))
+    return classes
 
 
 def _clone_with(model, clone_function):
