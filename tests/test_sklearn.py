@@ -303,12 +303,13 @@ def test_trace_shows_scikit_learns_next_step(name, params, weighted):
 @pytest.mark.parametrize("first, then", [
     (dict(solver="sgd"), dict(activation="tanh")),
     (dict(solver="lbfgs"), dict(solver="sgd")),  # partial_fit starts a new SGD (η = learning_rate_init)
-    (dict(solver="sgd"), dict(solver="adam")),
+    (dict(solver="sgd"), dict(solver="adam")),  # partial_fit goes on with the SGD, as scikit-learn's
     (dict(solver="adam"), dict(optimizer="rmsprop")),
 ])
 def test_trace_is_the_step_partial_fit_takes_after_set_params(first, then):
-    """trace followed the network as fit left it: the old activation and optimizer (after 'lbfgs',
-    an SGD with η = 0.01 that no solver uses), where partial_fit takes the current ones."""
+    """trace followed the network as fit left it: the old activation and, after 'lbfgs', an SGD
+    with η = 0.01 that no solver uses, where partial_fit takes the current activation and makes
+    the optimizer of the current solver (and otherwise goes on with the last fit's)."""
     X, y = DATA["multiclass"]
     params = dict(hidden_layer_sizes=(4,), random_state=0, shuffle=False, max_iter=3, batch_size=7,
                   learning_rate_init=0.05, alpha=0.05)
@@ -497,6 +498,81 @@ def test_partial_fit_keeps_the_schedule_its_optimizer_was_made_with(first, then,
         for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
         assert ours.model_.optimizer.learning_rate == pytest.approx(peer._optimizer.learning_rate, rel=1e-12)
+
+
+_RESOLVE = {  # set_params between partial_fit calls: scikit-learn keeps the optimizer the last fit made
+    "sgd-to-adam": (dict(solver="sgd"), dict(solver="adam")),
+    "adam-to-sgd": (dict(solver="adam"), dict(solver="sgd")),
+    "invscaling-sgd-to-adam": (dict(solver="sgd", learning_rate="invscaling"), dict(solver="adam")),
+    "adam-to-invscaling-sgd": (dict(solver="adam"), dict(solver="sgd", learning_rate="invscaling")),
+    "adam-to-rmsprop": (dict(solver="adam"), dict(optimizer="rmsprop")),  # (glassnet's extra: kept the same way)
+}
+
+
+@pytest.mark.parametrize("first, then", _RESOLVE.values(), ids=_RESOLVE)
+@pytest.mark.parametrize("how", ["partial_fit", "fit"])
+def test_partial_fit_keeps_the_solver_of_the_last_fit(first, then, how, tmp_path):
+    """partial_fit after set_params(solver=...) trained with a new optimizer of the new solver, where
+    scikit-learn's goes on with the one its last fit (or first partial_fit) made: its SGD steps (and its
+    'invscaling' rate) or its Adam moments, whatever solver is set (weights 2 apart after 3 calls). A
+    saved and loaded estimator keeps it too; trace shows the step that partial_fit then takes."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=(5,), random_state=0, shuffle=False, batch_size=40, learning_rate_init=0.05,
+                  max_iter=3, **first)
+    fitted = []
+    for cls in (sk_nn.MLPClassifier, MLPClassifier, MLPClassifier):
+        est = cls(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y) if how == "fit" else est.partial_fit(X, y, classes=[0, 1, 2])
+        est.set_params(**{k: v for k, v in then.items() if k in est.get_params()})
+        if len(fitted) == 2:  # through a file
+            est.save(tmp_path / "est.gn")
+            est = MLPClassifier.load(tmp_path / "est.gn")
+            trace = est.trace(X[:40], y[:40])
+            before = [a.copy() for a in est.coefs_]
+        for _ in range(3):
+            est.partial_fit(X, y)
+        fitted.append(est)
+    peer = fitted[0]
+    for ours in fitted[1:]:
+        assert type(ours.model_.optimizer).__name__ + "Optimizer" == type(peer._optimizer).__name__
+        for a, b in zip(ours.coefs_ + ours.intercepts_, peer.coefs_ + peer.intercepts_):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    ours = MLPClassifier.load(tmp_path / "est.gn")  # its first partial_fit takes the traced step
+    ours.partial_fit(X[:40], y[:40])
+    for i, b in enumerate(before):
+        np.testing.assert_allclose(trace.layers[i].updates["W"], ours.coefs_[i] - b, rtol=1e-9, atol=1e-15)
+
+
+def test_partial_fit_after_lbfgs_makes_the_optimizer_of_the_current_solver():
+    # an 'lbfgs' fit made none to go on with: the first partial_fit makes one, as scikit-learn's (which
+    # then fails on the loss_curve_ an 'lbfgs' fit does not set)
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+    est.set_params(solver="adam", learning_rate_init=0.05).partial_fit(X, y)
+    assert type(est.model_.optimizer).__name__ == "Adam" and est.model_.optimizer.learning_rate == 0.05
+    est.set_params(solver="sgd").partial_fit(X, y)  # and keeps it from then on
+    assert type(est.model_.optimizer).__name__ == "Adam"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+                    reason="numba is not installed (pip install glassnet[jit])")
+def test_partial_fit_after_set_params_jit_compile_keeps_the_optimizer():
+    # jit_compile says how the steps run: the same Adam, its moments kept, in the compiled loops (same weights)
+    X, y = load_iris(return_X_y=True)
+    fitted = []
+    for jit in (False, True):
+        est = MLPClassifier(hidden_layer_sizes=(5,), random_state=0, shuffle=False, batch_size=40)
+        est.partial_fit(X, y, classes=[0, 1, 2])
+        optimizer = est.model_.optimizer
+        est.set_params(jit_compile=jit).partial_fit(X, y)
+        assert est.model_.optimizer is optimizer and est.model_.jit_compile is jit
+        fitted.append(est)
+    for a, b in zip(fitted[0].coefs_ + fitted[0].intercepts_, fitted[1].coefs_ + fitted[1].intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def test_a_new_fit_takes_the_schedule_set_after_partial_fit():
@@ -916,6 +992,50 @@ def test_regressor_names_a_target_it_cannot_train_on(solver):
         est.fit(X, scipy.sparse.csr_matrix(np.c_[y, y]))
     with pytest.raises(TypeError, match="y must contain numbers"):
         est.fit(X, np.array(["a", "b"])[np.arange(len(X)) % 2])
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_assume_finite_predicts_rows_of_nan_as_scikit_learn_and_refuses_to_train_on_them(solver, sparse):
+    """sklearn.set_config(assume_finite=True) skips scikit-learn's check of X, and its MLP then predicts
+    NaN (inf) outputs for the rows holding NaN (inf), and a classifier whatever label they decode to;
+    glassnet's network checked X again and raised "x contains NaN values". Training on them stays
+    refused, for every solver: scikit-learn's MLP trains on to NaN weights and raises after max_iter
+    epochs ('adam'), or keeps its initial weights with loss_ NaN ('lbfgs')."""
+    import scipy.sparse
+    import sklearn
+
+    as_given = scipy.sparse.csr_matrix if sparse else np.asarray
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0, shuffle=False)
+    for name, ours, peer in (("multiclass", MLPClassifier(**params), sk_nn.MLPClassifier(**params)),
+                             ("regression", MLPRegressor(**params), sk_nn.MLPRegressor(**params))):
+        X, y = DATA[name]
+        bad = X[:6].copy()
+        bad[1, 2], bad[4, 0] = np.nan, -np.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours.fit(X, y)
+            peer.fit(X, y)
+        with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's, for the NaN made, in both libraries)
+            outputs = [(est.predict(as_given(bad)), est.predict_proba(as_given(bad)) if name == "multiclass"
+                        else est.score(as_given(bad), y[:6])) for est in (ours, peer)]
+            X_nan = X.copy()
+            X_nan[7, 1] = np.nan
+            refits = [lambda: ours.fit(as_given(X_nan), y), lambda: ours.set_params(warm_start=True).fit(X_nan, y)]
+            if solver != "lbfgs":
+                refits.append(lambda: ours.partial_fit(as_given(X_nan), y))
+            for refit in refits:
+                with pytest.raises(ValueError, match=r"Input X contains NaN\. scikit-learn's assume_finite=True "
+                                                     r"skips its check of X, but the network cannot be trained"):
+                    refit()
+            ours.set_params(warm_start=False)
+        (predicted, second), (expected, second_expected) = outputs
+        np.testing.assert_allclose(predicted, expected, rtol=1e-9, atol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(second, second_expected, rtol=1e-9, atol=1e-12, equal_nan=True)
+        assert np.isnan(second).any() and (name == "multiclass" or np.isnan(predicted[1]))
+        with pytest.raises(ValueError, match="Input X contains NaN"):  # scikit-learn's check, without it
+            ours.predict(as_given(bad))
 
 
 @pytest.mark.parametrize("params, error, match", [
@@ -1730,6 +1850,42 @@ def test_assigning_coefs_and_intercepts_sets_the_networks_weights():
     clf.out_activation_ = "identity"  # scikit-learn then gives logits; glassnet says it cannot
     with pytest.raises(ValueError, match="out_activation_ was set to 'identity', but the network computes 'softmax'"):
         clf.predict(X)
+
+
+def test_coefs_is_one_list_whose_edits_change_predictions_as_scikit_learns():
+    """coefs_ and intercepts_ were new lists at every access (clf.coefs_ is clf.coefs_ was False), so a
+    list held was not the estimator's. Now one list, as scikit-learn's: edits through it (or one held)
+    change the predictions, partial_fit trains the arrays held, and a new fit builds new ones."""
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=(6,), solver="sgd", max_iter=5, random_state=0, shuffle=False)
+    fitted = []
+    for cls in (sk_nn.MLPClassifier, MLPClassifier):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = cls(**params).fit(X, y)
+        assert est.coefs_ is est.coefs_ and est.intercepts_ is est.intercepts_
+        coefs, first = est.coefs_, est.coefs_[0]
+        coefs[0][:, 0] = 0.0  # the scikit-learn idioms: in place, through the attribute or a list held
+        coefs[1] *= 2.0
+        est.intercepts_[0] += 0.5
+        est.partial_fit(X, y)
+        assert est.coefs_ is coefs and est.coefs_[0] is first  # trained in place
+        fitted.append((est, est.predict_proba(X), [a.copy() for a in coefs]))
+    (peer, expected, reference), (ours, proba, arrays) = fitted
+    np.testing.assert_allclose(proba, expected, rtol=1e-9, atol=1e-12)
+    for a, b in zip(arrays, reference):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    held = ours.coefs_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X, y)  # a new network: new arrays in a new list, as scikit-learn's
+    assert held is not ours.coefs_ and ours.coefs_ is ours.coefs_
+    for resize in (lambda c: c.append(np.zeros((3, 3))), lambda c: c.pop(), lambda c: c.reverse(),
+                   lambda c: c.__delitem__(0)):
+        with pytest.raises(ValueError, match=r"coefs_ holds one array per layer .* cannot be added, removed or "
+                                             r"reordered"):
+            resize(ours.coefs_)
+    assert len(ours.coefs_) == 2
 
 
 # -- a fuzz of the estimator file: a damaged or hostile file loads a working estimator or is refused ----

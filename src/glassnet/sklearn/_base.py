@@ -11,6 +11,7 @@ copies into the network.
 from contextlib import contextmanager
 
 import numpy as np
+from sklearn import get_config
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -20,10 +21,11 @@ from .. import activations, backend, losses
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
+from ..models.inference import predict_arrays
 from ._files import _load, _save
 from ._objective import _batch_l2, _data_weights, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
-from ._solvers import _fit_lbfgs, _fit_stochastic, _new_optimizer, _solver_key, _split_validation
+from ._solvers import _fit_lbfgs, _fit_stochastic, _keeps_optimizer, _new_optimizer, _split_validation
 
 #: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
 _SPARSE = ("csr", "csc", "coo")
@@ -35,8 +37,9 @@ _LOSSES = {"softmax": "categorical_crossentropy", "logistic": "binary_crossentro
 
 
 class _LayerArrays(list):
-    """``coefs_`` or ``intercepts_``: views of the network's weights. Assigning an item (or
-    the whole list) copies the values into the network, checked for the shape it has."""
+    """``coefs_`` or ``intercepts_``: views of the network's weights, one per layer, in one list
+    while the network is the same (``clf.coefs_ is clf.coefs_``, as scikit-learn's). Assigning an
+    item (or the whole list) copies the values into the network, checked for the shape it has."""
 
     def __init__(self, views, name):
         super().__init__(views)
@@ -66,6 +69,16 @@ class _LayerArrays(list):
         # clf.coefs_ needed glassnet's private class to load.
         return list, (list(self),)
 
+    def _refuse_resizing(self, *args, **kwargs):
+        # (the network keeps its layers: an array appended, removed or moved would change the list alone,
+        # which then described another network than the one predict computes with)
+        raise ValueError(f"{self._name} holds one array per layer of the network, whose architecture is fixed at "
+                         "fit: its arrays cannot be added, removed or reordered. Assign arrays to its items (or "
+                         "the whole list) instead.")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse_resizing
+    __delitem__ = __iadd__ = __imul__ = _refuse_resizing
+
 
 def _weights_property(key, name):
     """``coefs_`` (key "W") or ``intercepts_`` ("b") of the Dense layers, as :class:`_LayerArrays`."""
@@ -78,12 +91,31 @@ def _weights_property(key, name):
     return property(get, set)
 
 
-def _in_dtype(X, dtype, name):
+def _in_dtype(X, dtype, name, finite=True):
     """``X`` (checked by scikit-learn: finite, float) in the network's ``dtype``; values beyond
-    that dtype's range (float64 data for a float32 network) are named, not turned into inf."""
+    that dtype's range (float64 data for a float32 network) are named, not turned into inf.
+    ``finite=False`` (scikit-learn's ``assume_finite``): converted without looking at the values."""
     if X.dtype == dtype:
         return X
+    if not finite:
+        with np.errstate(over="ignore"):
+            return X.astype(dtype)
     return check_sparse(X, name, dtype) if is_sparse(X) else check_array(X, name, ndim=2, dtype=dtype)
+
+
+def _refuse_non_finite(X):
+    """``X`` to train on, under scikit-learn's ``assume_finite=True``, which skips its check of ``X``:
+    refused if it holds NaN or inf, on which a network learns nothing. scikit-learn's MLP trains on
+    to NaN weights and raises "Solver produced non-finite parameter weights" after ``max_iter``
+    epochs ('sgd', 'adam'), or keeps its initial weights with ``loss_`` NaN and a
+    ConvergenceWarning ('lbfgs'); glassnet raises before training, for every solver."""
+    values = X.data if is_sparse(X) else X
+    if not np.isfinite(values).all():
+        kind = "NaN" if np.isnan(values).any() else "infinity"
+        raise ValueError(
+            f"Input X contains {kind}. scikit-learn's assume_finite=True skips its check of X, but the network "
+            "cannot be trained on such values (its weights would all become NaN): remove or impute them first "
+            "(predict takes them under assume_finite=True: their rows give NaN outputs, as scikit-learn's).")
 
 
 @contextmanager
@@ -239,6 +271,7 @@ class _BaseMLP(BaseEstimator):
             layer.params["b"][...] = b
         model.compile(optimizer="sgd", loss=_loss_for(self.out_activation_, model.dtype))
         self.model_ = model
+        vars(self).pop("_layer_lists", None)  # the last network's coefs_/intercepts_, which kept its weights alive
         if self.early_stopping and self.solver != "lbfgs":
             # what early stopping restores if no epoch scores above -inf (every validation score NaN:
             # outputs overflowed), as scikit-learn's _best_coefs, a copy of the initial weights; it
@@ -265,12 +298,20 @@ class _BaseMLP(BaseEstimator):
     intercepts_ = _weights_property("b", "intercepts_")
 
     def _layer_arrays(self, key, name, setting=False):
+        """The list of the network's ``key`` arrays: one list object while they are the network's, as
+        scikit-learn's attribute (``clf.coefs_ is clf.coefs_``; a list held is the estimator's until a
+        fit builds a new network), made anew where a fit or a load replaced them."""
         if "model_" not in vars(self):  # unfitted: hasattr() is False, as scikit-learn's
             if setting:
                 raise AttributeError(f"{name} can be set once the estimator is fitted: the network it sets the "
                                      "weights of is built by fit (fit with max_iter=1 first).")
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
-        return _LayerArrays([layer.params[key] for layer in self._dense_layers(self.model_)], name)
+        arrays = [layer.params[key] for layer in self._dense_layers(self.model_)]
+        lists = vars(self).setdefault("_layer_lists", {})
+        held = lists.get(key)
+        if held is None or len(held) != len(arrays) or any(a is not b for a, b in zip(held, arrays)):
+            held = lists[key] = _LayerArrays(arrays, name)
+        return held
 
     def _install_alpha(self, reg):
         """Put one shared L2 regularizer on every Dense kernel (None removes it)."""
@@ -293,6 +334,8 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError("partial_fit does not support early_stopping=True")
             first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
             X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            if get_config()["assume_finite"]:  # (else validate_data refused them, with scikit-learn's message)
+                _refuse_non_finite(X)
             w = _check_sample_weight(sample_weight, X.shape[0])
             if first_pass:
                 if self.dtype is not None:
@@ -367,8 +410,13 @@ class _BaseMLP(BaseEstimator):
                              "is fixed at fit.")
         refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
+        # checked as scikit-learn checks it (validate_data, which sklearn.set_config(assume_finite=True)
+        # tells not to look for NaN or inf): the network's own check of X, model_.predict's, refused
+        # them even then, where scikit-learn's MLP gives NaN outputs for their rows
+        X_network = _in_dtype(X, self.model_.dtype, "X", finite=not get_config()["assume_finite"])
         with backend.namespace("numpy"):
-            A = self.model_.predict(_in_dtype(X, self.model_.dtype, "X"))
+            self.model_._check_namespace()  # (what model_.predict does before it computes, but check X)
+            A = predict_arrays(self.model_, X_network.tocsr() if is_sparse(X_network) else X_network)
         if self.dtype is not None:  # glassnet's dtype= extra: the network's precision, outputs included
             return A
         # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
@@ -384,9 +432,9 @@ class _BaseMLP(BaseEstimator):
         it depends on ``len(X)``), every ``a``, ``z``, ``δ`` and gradient, and the
         update the solver ('sgd' or 'adam', in its current state) would make.
         Nothing changes: ``partial_fit(X, y)`` with ``batch_size=len(X)`` and
-        ``shuffle=False`` takes that step (as it, with the current ``activation``, and
-        with a new optimizer where ``solver``, ``optimizer`` or ``jit_compile`` changed
-        since the last fit).
+        ``shuffle=False`` takes that step (as it, with the current ``activation`` and the
+        optimizer of the last fit, whatever ``set_params`` changed since, ``solver``
+        included, as scikit-learn's; after an 'lbfgs' fit, a new one for ``solver``).
 
         Parameters
         ----------
@@ -418,13 +466,13 @@ class _BaseMLP(BaseEstimator):
         n = X.shape[0]
         v, mean_w = _data_weights(self, _check_sample_weight(sample_weight, n), n)
         model = self.model_
-        # as partial_fit: the current activation (set_params), and a new optimizer where the solver's
-        # settings changed since the last fit (set_params, or after 'lbfgs'); both put back after
+        # as partial_fit: the current activation (set_params), and the optimizer of the last fit, or a new
+        # one after 'lbfgs' (which made none); both put back after
         activations_before = [(layer, layer.activation) for layer in model.layers if hasattr(layer, "activation")]
         optimizer_before = model.optimizer
         try:
             self._apply_activation()
-            if self._optimizer_key != _solver_key(self):
+            if not _keeps_optimizer(self):
                 model.optimizer = _new_optimizer(self)
             self._install_alpha(_batch_l2(self, n, mean_w))
             with backend.namespace("numpy"), _scikit_loss(self):
@@ -438,6 +486,7 @@ class _BaseMLP(BaseEstimator):
     # -- pickling and files ---------------------------------------------------------------
     def __getstate__(self):
         state = dict(super().__getstate__())
+        state.pop("_layer_lists", None)  # views of this network's arrays: the unpickled one makes its own
         if "model_" in state:
             state["model_"].release_caches(buffers=True)
         return state

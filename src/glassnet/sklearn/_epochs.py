@@ -85,9 +85,12 @@ class _EpochEnd(Callback):
     def _schedule(self):
         """'sgd''s ``(learning_rate, learning_rate_init, power_t)`` as they were when the optimizer
         was made (``est._schedule``; an estimator file written before it was kept: the current
-        ones), or None for 'adam'."""
+        ones), or None for 'adam'. The optimizer's solver, not the current ``solver``: partial_fit
+        goes on with the optimizer of the last fit after ``set_params(solver=...)``, as scikit-learn's,
+        whose SGDOptimizer applies its schedule and AdamOptimizer none."""
         est = self.estimator
-        if est.solver != "sgd":
+        key = est._optimizer_key  # (set by _fit_stochastic before the epochs run)
+        if (key[0] if key is not None else est.solver) != "sgd":
             return None
         return getattr(est, "_schedule", None) or (est.learning_rate, est.learning_rate_init, est.power_t)
 

@@ -39,8 +39,16 @@ def _new_optimizer(est):
 
 
 def _solver_key(est):
-    """What the optimizer state in ``model_`` belongs to: a change of any starts a new optimizer."""
+    """What the optimizer state in ``model_`` belongs to, recorded when a fit makes the optimizer."""
     return est.solver, est.optimizer, est.jit_compile
+
+
+def _keeps_optimizer(est):
+    """Whether ``partial_fit`` (and ``trace``, which shows its step) goes on with the optimizer in
+    ``model_``: as scikit-learn's ``_optimizer``, made by the last stochastic fit (or the first
+    ``partial_fit``) and kept whatever ``set_params`` changed since, ``solver`` included. False
+    where no stochastic solver made one for this network (after an 'lbfgs' fit)."""
+    return est._optimizer_key is not None
 
 
 #: the fitted attributes of the stochastic solvers' stopping rules, which an 'lbfgs' fit does not have
@@ -51,13 +59,16 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
     """Train ``est.model_`` with 'sgd'/'adam' for ``max_iter`` epochs (one if ``incremental``);
     ``validation``: the early-stopping set :func:`_split_validation` held out of ``X, Y, w``."""
     model = est.model_
-    key = _solver_key(est)
-    if not incremental or est._optimizer_key != key:
+    if not incremental or not _keeps_optimizer(est):
         model.compile(optimizer=_new_optimizer(est), loss=model.loss, jit_compile=est.jit_compile)
-        est._optimizer_key = key
+        est._optimizer_key = _solver_key(est)
         # the schedule belongs to the optimizer, as in scikit-learn's SGDOptimizer: set_params between
         # partial_fit calls leaves it as it leaves learning_rate_init and momentum (until a new fit)
         est._schedule = (est.learning_rate, float(est.learning_rate_init), float(est.power_t))
+    elif est._optimizer_key[2] != est.jit_compile:
+        # jit_compile says how the steps run, not which: the same optimizer, its state kept, in the other loops
+        model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=est.jit_compile)
+        est._optimizer_key = (*est._optimizer_key[:2], est.jit_compile)
     # After an 'lbfgs' fit (warm start), or early_stopping switched on or off.
     for name in _STOCHASTIC_ONLY:
         if not hasattr(est, name):
