@@ -28,6 +28,10 @@ KERAS = {
     "NonNeg()": [[0.5, 0, 2, 0.100000001], [1.5, 0.300000012, 0, 0.200000003], [0, 2.20000005, 1, 0]],
     "UnitNorm()": [[0.28915745, -0.47545734, 0.880450904, 0.267261147], [0.867472351, 0.118864335, -0.176090181, 0.534522295], [-0.404820412, 0.871671736, 0.440225452, -0.801783502]],  # noqa: E501
     "UnitNorm(axis=1)": [[0.209426939, -0.502624691, 0.837707758, 0.0418853872], [0.941183686, 0.188236743, -0.250982314, 0.125491157], [-0.276267946, 0.868270695, 0.39466849, -0.118400551]],  # noqa: E501
+    # axis=None: one norm of all the weights (a TypeError here, and a Keras file with it failed to load)
+    "MaxNorm(2, axis=None)": [[0.261175841, -0.626822054, 1.04470336, 0.0522351675], [0.783527493, 0.156705514, -0.20894067, 0.104470335], [-0.365646183, 1.14917374, 0.522351682, -0.156705514]],  # noqa: E501
+    "MinMaxNorm(0.5, 1.5, 0.7, axis=None)": [[0.287117302, -0.68908155, 1.14846921, 0.0574234612], [0.861351907, 0.172270387, -0.229693845, 0.114846922], [-0.401964217, 1.26331615, 0.574234605, -0.172270387]],  # noqa: E501
+    "UnitNorm(axis=None)": [[0.130587921, -0.313411027, 0.522351682, 0.0261175837], [0.391763747, 0.0783527568, -0.104470335, 0.0522351675], [-0.182823092, 0.574586868, 0.261175841, -0.0783527568]],  # noqa: E501
 }
 
 
@@ -69,13 +73,24 @@ def test_keras_defaults_names_and_configs():
     assert constraints.Constraint()(W) is W
 
 
+@pytest.mark.parametrize("cls", [constraints.MaxNorm, constraints.MinMaxNorm, constraints.UnitNorm])
+def test_axis_none_configs_round_trip_as_keras_writes_them(cls):
+    # Keras 3.15 serializes MaxNorm(2, axis=None) as {"class_name": "MaxNorm", "config": {"max_value": 2,
+    # "axis": None}}; glassnet refused axis=None ("axis must be an integer or a list of integers")
+    c = cls(axis=None)
+    assert c.get_config()["axis"] is None
+    assert constraints.deserialize(constraints.serialize(c)).get_config() == c.get_config()
+    assert constraints.get({"class_name": cls.__name__, "config": {"axis": None}}).get_config() == c.get_config()
+    assert cls(axis=None)(np.float32(2.0)) == pytest.approx(1.0 if cls is not constraints.MaxNorm else 2.0)
+
+
 @pytest.mark.parametrize("make, error, match", [
     (lambda: constraints.MaxNorm(-1), ValueError, r"max_value must be >= 0"),
     (lambda: constraints.MinMaxNorm(min_value=-0.5), ValueError, r"min_value must be >= 0"),
     (lambda: constraints.MinMaxNorm(min_value=2, max_value=1), ValueError, r"max_value must be >= 2"),
     (lambda: constraints.MinMaxNorm(rate=1.5), ValueError, r"rate must be <= 1"),
     (lambda: constraints.MaxNorm("3"), TypeError, r"max_value must be a number"),
-    (lambda: constraints.UnitNorm(axis="rows"), TypeError, r"axis must be an integer or a list of integers"),
+    (lambda: constraints.UnitNorm(axis="rows"), TypeError, r"axis must be an integer, a list of integers or None"),
     (lambda: constraints.MaxNorm(axis=10**30), ValueError, r"axis must name axes of the weights, between -64 and 63"),
     (lambda: constraints.UnitNorm(axis=[0, -10**30]), ValueError, r"axis must name axes of the weights"),
     (lambda: Dense(2, kernel_constraint=5), ValueError, r"Could not interpret kernel_constraint identifier: 5"),
@@ -89,6 +104,61 @@ def test_keras_defaults_names_and_configs():
 def test_bad_arguments_are_refused_with_their_name(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_float32_norms_along_a_long_strided_axis_keep_float32_s_precision():
+    # float32 columns of 100 000 weights summed row after row: UnitNorm's columns had norms off by 8.8e-6 from 1
+    # (Keras 3.15: 4.5e-8); the float64 result is the reference
+    W = np.random.default_rng(5).normal(size=(100_000, 4)).astype(np.float32)
+    projected = constraints.UnitNorm()(W)
+    assert projected.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(projected.astype(np.float64), axis=0), 1.0, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(projected, constraints.UnitNorm()(W.astype(np.float64)), rtol=2e-7, atol=0)
+    in_place = W.copy()
+    constraints.MaxNorm(100.0).apply_in_place(in_place)  # norms near 316: each column scaled to 100
+    np.testing.assert_allclose(np.linalg.norm(in_place.astype(np.float64), axis=0), 100.0, rtol=1e-7)
+
+
+@pytest.mark.parametrize("w, constraint, dtype, expected", [
+    # Keras 3.15 (JAX): convert_to_tensor reads a list of floats as float32 (floatx), of integers as int32;
+    # glassnet gave float64 for the floats
+    ([[3.0, 4.0]], constraints.UnitNorm(), "float32", [[1.0, 1.0]]),
+    (((3.0, 4.0),), constraints.MaxNorm(), "float32", [[2.0, 2.0]]),
+    ([[3, 4.5]], constraints.NonNeg(), "float32", [[3.0, 4.5]]),
+    (3.0, constraints.NonNeg(), "float32", 3.0),
+    # NonNeg's ops.maximum(w, 0) keeps integers (glassnet gave float32), booleans become int32
+    (np.array([[-1, 2]], np.int32), constraints.NonNeg(), "int32", [[0, 2]]),
+    (np.array([[1, 2]], np.uint8), constraints.NonNeg(), "uint8", [[1, 2]]),
+    ([[-3, 4]], constraints.NonNeg(), "int32", [[0, 4]]),
+    (np.array([[True, False]]), constraints.NonNeg(), "int32", [[1, 0]]),
+    # the norm constraints compute in floats: integers give float32
+    (np.array([[-1, 2]], np.int32), constraints.UnitNorm(), "float32", [[-0.9999998807907104, 1.0]]),
+    (np.array([[3.0, 4.0]], np.float16), constraints.UnitNorm(), "float16", [[1.0, 1.0]]),
+])
+def test_the_result_has_kerass_dtype(w, constraint, dtype, expected):
+    projected = constraint(w)
+    assert projected.dtype == dtype
+    np.testing.assert_allclose(projected, expected, rtol=1e-7)
+
+
+def test_lists_of_floats_follow_floatx():
+    gn.config.set_floatx("float64")  # (set back to float32 after each test)
+    assert constraints.UnitNorm()([[3.0, 4.0]]).dtype == np.float64
+    assert constraints.MaxNorm()(np.array([[3, 4]])).dtype == np.float64
+
+
+@pytest.mark.parametrize("constraint, expected", [
+    # Keras 3.15 (float32): an infinite weight gives NaN, as in glassnet, which warned "invalid value encountered"
+    (constraints.MaxNorm(), [[np.nan, 0.99999994], [0.0, 0.99999994]]),
+    (constraints.MinMaxNorm(), [[np.nan, 0.70710671], [np.nan, 0.70710671]]),
+    (constraints.UnitNorm(), [[np.nan, 0.70710671], [0.0, 0.70710671]]),
+    (constraints.NonNeg(), [[np.inf, 1.0], [1.0, 1.0]]),
+])
+def test_an_infinite_weight_gives_kerass_nan_without_a_warning(constraint, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        projected = constraint(np.array([[np.inf, 1.0], [1.0, 1.0]], np.float32))
+    np.testing.assert_allclose(projected, expected, rtol=1e-7)
 
 
 X = np.array([[0.2, -0.1, 0.4], [1.0, 0.5, -0.3], [-0.6, 0.8, 0.1], [0.3, 0.3, 0.9],

@@ -194,3 +194,75 @@ def test_constant_takes_an_empty_array_for_weights_of_size_zero_as_keras():
     assert initializers.Constant(np.zeros(0))((3, 0)).shape == (3, 0)
     with pytest.raises(ValueError, match="value"):
         initializers.Constant(np.zeros(0))((3, 2))
+
+
+#: keras.initializers.serialize in Keras 3.15 of Constant(keras.ops.log(0.25)) and of Constant of the tensor [0.5, -1]:
+#: a backend tensor is written as __tensor__ (a NumPy array as __numpy__)
+KERAS_TENSOR_CONSTANTS = [
+    ({"module": "keras.initializers", "class_name": "Constant",
+      "config": {"value": {"class_name": "__tensor__", "config": {"value": -1.3862943649291992, "dtype": "float32"}}},
+      "registered_name": None}, -1.3862943649291992),
+    ({"module": "keras.initializers", "class_name": "Constant",
+      "config": {"value": {"class_name": "__tensor__", "config": {"value": [0.5, -1.0], "dtype": "float32"}}},
+      "registered_name": None}, [0.5, -1.0]),
+]
+
+
+@pytest.mark.parametrize("config, value", KERAS_TENSOR_CONSTANTS)
+def test_a_keras_constant_of_a_tensor_is_read_from_its_serialized_config(config, value):
+    # "value must be a number. Received: value={'class_name': '__tensor__', ...}": the Keras file failed to load
+    assert initializers.deserialize(config).value == value
+    assert initializers.get(config).value == value
+    assert initializers.Constant.from_config(config["config"]).value == value
+    dense = Dense.from_config({"units": 2, "bias_initializer": config})
+    Sequential([Dense(2, input_dim=3), dense], seed=0).build()
+    np.testing.assert_array_equal(dense.bias, np.broadcast_to(np.float32(value), (2,)))
+
+
+#: keras.initializers.serialize(GlorotUniform(seed=keras.random.SeedGenerator(3))) in Keras 3.15
+KERAS_SEED_GENERATOR = {
+    "module": "keras.initializers", "class_name": "GlorotUniform",
+    "config": {"seed": {"module": "keras.random", "class_name": "SeedGenerator",
+                        "config": {"seed": 3, "name": "seed_generator"}, "registered_name": None},
+               "input_axes": None, "output_axes": None},
+    "registered_name": None}
+
+
+def test_a_keras_seed_generator_is_read_as_its_seed():
+    # "seed must be a non-negative integer or None. Received: seed={'module': 'keras.random', ...}"
+    for read in (initializers.deserialize(KERAS_SEED_GENERATOR), initializers.get(KERAS_SEED_GENERATOR),
+                 initializers.GlorotUniform.from_config(KERAS_SEED_GENERATOR["config"])):
+        assert repr(read) == "GlorotUniform(seed=3)"
+    dense = Dense.from_config({"units": 4, "kernel_initializer": KERAS_SEED_GENERATOR})
+    assert dense.kernel_initializer.seed == 3
+    bad = {**KERAS_SEED_GENERATOR, "config": {"seed": {"class_name": "SeedGenerator", "config": {"seed": -1}}}}
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer or None. Received: seed=-1"):
+        initializers.deserialize(bad)
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer"):  # no seed in it: not read
+        initializers.deserialize({"class_name": "GlorotUniform", "config": {"seed": {"class_name": "SeedGenerator",
+                                                                                     "config": {}}}})
+
+
+def test_an_array_is_an_initializer_of_its_own_shape_as_keras():
+    # Keras 3.15: get(array) returns f(shape, dtype=None), the array cast to dtype (floatx by default), and
+    # f((3, 2)) raises "Expected `shape` to be (2, 3) for direct tensor as initializer. Received shape=(3, 2)";
+    # glassnet said "Could not interpret initializer identifier"
+    values = np.arange(6).reshape(2, 3)
+    init = initializers.get(values)
+    W = init((2, 3))
+    assert W.dtype == np.float32 and W.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert init([2, 3], dtype="float64").dtype == np.float64
+    assert initializers.get(np.float64(2.5))(()) == np.float32(2.5)
+    with pytest.raises(ValueError, match=r"^initializer: an array given as the initializer is the weights' values, so "
+                                         r"the weights' shape must be the array's, \(2, 3\). Received: shape=\(3, 2\)$"):
+        init((3, 2))
+    with pytest.raises(ValueError, match=r"Could not interpret initializer identifier: \[1.0, 2.0\]"):  # as Keras
+        initializers.get([1.0, 2.0])
+    kernel = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]])
+    model = Sequential([Dense(3, input_dim=2, kernel_initializer=kernel)])
+    np.testing.assert_array_equal(model.layers[0].kernel, kernel.astype(np.float32))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.zeros((4, 3)), verbose=0)
+    assert kernel[0, 1] == -2.0  # the weights are a copy: training leaves the array alone
+    with pytest.raises(ValueError, match=r"kernel_initializer: .* the array's, \(2, 3\). Received: shape=\(4, 3\)"):
+        Sequential([Dense(3, input_dim=4, kernel_initializer=kernel)]).build()

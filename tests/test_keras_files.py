@@ -1554,6 +1554,36 @@ def test_orthogonal_regularizer_goes_to_keras_files_and_back(tmp_path, h5py, mon
     assert float(theirs(keras.ops.convert_to_tensor(W))) == pytest.approx(made(W), rel=1e-6)
 
 
+def test_keras_tensor_constants_seed_generators_and_axis_none_constraints_load_and_go_back(tmp_path, h5py, monkeypatch):
+    # Each failed the load: Constant(keras.ops.log(0.25)) is written as "__tensor__" ("value must be a number"),
+    # a SeedGenerator seed as its config ("seed must be a non-negative integer"), MaxNorm(axis=None) was refused
+    from glassnet.models.keras_files import save_keras
+
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        3, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(seed=keras.random.SeedGenerator(3)),
+        bias_initializer=keras.initializers.Constant(keras.ops.log(0.25)),
+        kernel_constraint=keras.constraints.MaxNorm(0.5, axis=None))])
+    theirs.save(tmp_path / "k.keras")
+    ours = glassnet.models.load_model(tmp_path / "k.keras")
+    dense = ours.layers[0]
+    assert repr(dense.kernel_constraint) == "MaxNorm(max_value=0.5, axis=None)"
+    assert dense.kernel_initializer.seed == 3 and dense.bias_initializer.value == pytest.approx(np.log(0.25))
+    x, y = np.random.default_rng(1).normal(size=(8, 4)).astype("float32"), np.full((8, 3), 0.9, "float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs(x)), rtol=1e-6)
+    theirs.compile(optimizer=keras.optimizers.SGD(5.0), loss="mse")  # one step, then one norm of 0.5 for all
+    ours.compile(optimizer=glassnet.optimizers.SGD(5.0), loss="mse")
+    theirs.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    ours.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert np.linalg.norm(dense.kernel) == pytest.approx(0.5, rel=1e-6)
+    save_keras(ours, tmp_path / "back.keras")
+    again = keras.saving.load_model(tmp_path / "back.keras")
+    assert again.layers[0].kernel_constraint.get_config() == {"max_value": 0.5, "axis": None}
+
+
 def test_x_at_y_metrics_go_to_keras_files_and_back_and_evaluate_as_keras(tmp_path, h5py, monkeypatch):
     # Keras 3.15's PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity and SpecificityAtSensitivity,
     # with their value, num_thresholds and class_id

@@ -127,17 +127,24 @@ def name_of(obj, table):
 
 
 def keras_arrays(kwargs):
-    """``kwargs`` with each NumPy array that Keras 3 serialized (``{"class_name": "__numpy__",
-    "config": {"value": [...], "dtype": ...}}``, as ``keras.saving`` writes an array argument:
-    ``Constant(np.log([0.05]))``, a per-channel ``Rescaling``) replaced by its (nested) list of
-    values: data, never code."""
-    def plain(value):
-        if (isinstance(value, dict) and value.get("class_name") == "__numpy__"
-                and isinstance(value.get("config"), dict) and "value" in value["config"]):
+    """``kwargs`` with each array that Keras 3 serialized replaced by its (nested) list of values, or
+    its number: a NumPy array (``{"class_name": "__numpy__", "config": {"value": [...], "dtype": ...}}``,
+    as ``keras.saving`` writes an array argument: ``Constant(np.log([0.05]))``, a per-channel
+    ``Rescaling``) or a backend tensor (``"__tensor__"``, the same config: ``Constant(keras.ops.log(0.25))``);
+    and a ``seed`` given as a ``keras.random.SeedGenerator`` (``{"class_name": "SeedGenerator", "config":
+    {"seed": 3, ...}}``) by its integer seed. Data, never code."""
+    def plain(key, value):
+        if not (isinstance(value, dict) and isinstance(value.get("config"), dict)):
+            return value
+        if value.get("class_name") in ("__numpy__", "__tensor__") and "value" in value["config"]:
             return value["config"]["value"]
+        if key == "seed" and value.get("class_name") == "SeedGenerator" and "seed" in value["config"]:
+            # (a glassnet initializer with a seed gives the same values at every call, where a Keras
+            # SeedGenerator moves on; the seed is checked as any other)
+            return value["config"]["seed"]
         return value
 
-    return {key: plain(value) for key, value in kwargs.items()}
+    return {key: plain(key, value) for key, value in kwargs.items()}
 
 
 def from_config(config, classes, kind):

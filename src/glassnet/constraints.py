@@ -2,7 +2,8 @@
 
 Training makes ``W ← constraint(W)`` after every step (Keras's ``optimizer.apply``),
 with ``‖w‖`` the Euclidean norm of each slice along ``axis`` (``axis=0``: the
-weights into each unit of a Dense layer, a column of ``W``) and ``ε = 1e-7``:
+weights into each unit of a Dense layer, a column of ``W``; ``axis=None``: one norm of all the
+weights) and ``ε = 1e-7``:
 
 ``MaxNorm(max_value)``: ``w ← w · min(‖w‖, max_value) / (ε + ‖w‖)`` (max-norm, used with
 dropout by Srivastava et al., 2014);
@@ -11,6 +12,7 @@ dropout by Srivastava et al., 2014);
 ``NonNeg()``: ``w ← max(w, 0)``.
 """
 
+import math
 import numbers
 import weakref
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number
-from .backend import get_namespace
+from .backend import floatx, get_namespace
 
 #: Keras's ``backend.epsilon()``, added to the norms before dividing by them
 EPSILON = 1e-7
@@ -28,30 +30,52 @@ MAX_DIMS = 64
 
 
 def _check_axis(axis):
-    """An int or a tuple of ints (Keras also takes a list: ``[0, 1, 2]`` for a Conv2D kernel)."""
+    """An int, a tuple of ints (Keras also takes a list: ``[0, 1, 2]`` for a Conv2D kernel), or None:
+    one norm over all the weights, as Keras's ``ops.sum(axis=None)``."""
+    if axis is None:
+        return None
     if isinstance(axis, (list, tuple)) and axis and all(isinstance(a, numbers.Integral) for a in axis):
         checked = tuple(int(a) for a in axis)
     elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
         checked = int(axis)
     else:
-        raise TypeError(f"axis must be an integer or a list of integers. Received: axis={axis!r:.100}")
+        raise TypeError(f"axis must be an integer, a list of integers or None. Received: axis={axis!r:.100}")
     if not all(-MAX_DIMS <= a < MAX_DIMS for a in np.atleast_1d(checked).tolist()):  # 10**30: a raw OverflowError
         raise ValueError(f"axis must name axes of the weights, between -{MAX_DIMS} and {MAX_DIMS - 1}. "
                          f"Received: axis={axis!r:.100}")
     return checked
 
 
+#: the length of a slice from which its float32 norm is summed in float64 (see _norms)
+_LONG_SUM = 4096
+
+
+def _slices(shape, axes):
+    """How many norms ``axes`` (``()``: all of them) cut weights of ``shape`` into."""
+    if not axes:
+        return 1
+    kept = {a % len(shape) for a in axes}
+    return math.prod(size for i, size in enumerate(shape) if i not in kept)
+
+
 def _norms(W, constraint):
-    """``‖w‖`` of each slice of ``W`` along ``constraint.axis``, kept as an axis of length 1 (broadcasts
-    against ``W``); an axis ``W`` lacks, or one named twice, is refused by name (NumPy's AxisError
-    "axis 5 is out of bounds for array of dimension 2" came from inside the training step)."""
+    """``‖w‖`` of each slice of ``W`` along ``constraint.axis`` (of all of ``W`` for None), kept as axes of
+    length 1 (broadcasts against ``W``); an axis ``W`` lacks, or one named twice, is refused by name (NumPy's
+    AxisError "axis 5 is out of bounds for array of dimension 2" came from inside the training step)."""
     axis, ndim = constraint.axis, len(W.shape)
-    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = () if axis is None else axis if isinstance(axis, tuple) else (axis,)
     if not all(-ndim <= a < ndim for a in axes) or len({a % ndim for a in axes}) < len(axes):
         span = f"from {-ndim} to {ndim - 1} for weights of shape {tuple(W.shape)}" if ndim else "scalar weights have none"
         raise ValueError(f"{constraint!r}: axis must name distinct axes of the weights ({span}). "
                          f"Received: axis={_axis_config(axis)!r}")
     xp = get_namespace(W)
+    if xp is np and W.dtype in (np.float16, np.float32) and W.size > _LONG_SUM * max(1, _slices(W.shape, axes)):
+        # NumPy adds along a strided axis (axis=0: a Dense kernel's columns) one row at a time, and in float32
+        # the rounding piles up with the length: the column norms of a (100000, 4) kernel were off by 9e-6
+        # (Keras's by 5e-8). Squares summed in float64 keep float32's precision, for three times the time, so
+        # only for long slices: a (784, 512) kernel's float32 norms are off by 7e-7 (6 ulp), and MaxNorm runs
+        # after every step. The norms, one per slice, go back to the weights' dtype.
+        return np.sqrt(np.sum(np.square(W, dtype=np.float64), axis=axis, keepdims=True)).astype(W.dtype)
     return xp.sqrt(xp.sum(xp.square(W), axis=axis, keepdims=True))
 
 
@@ -74,6 +98,17 @@ class Constraint(Configurable):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
+def _as_converted_by_keras(values):
+    """The array of a list or Python number in the dtype Keras's ``convert_to_tensor`` gives it: floats in
+    floatx (float32, where NumPy reads them as float64), integers in int32 (int64 where they do not fit, as
+    TensorFlow's)."""
+    if values.dtype.kind == "f":
+        return values.astype(floatx())
+    if values.dtype.kind in "iu" and np.array_equal(values.astype(np.int32), values):
+        return values.astype(np.int32)
+    return values
+
+
 class _InPlace(Constraint):
     """A built-in constraint: its arithmetic is :meth:`apply_in_place`, in the weights' dtype,
     and calling it projects a copy."""
@@ -82,14 +117,21 @@ class _InPlace(Constraint):
         W = w  # Keras's argument name outside, the lectures' W inside
         xp = get_namespace(W)  # NumPy for a NumPy array, whatever namespace is active (as regularizers)
         if xp is np:
-            # None, text or complex numbers are refused (None became a NaN); a list or integers
-            # become float32, as in Keras; a float array keeps its dtype
+            # None, text or complex numbers are refused (None became a NaN)
+            plain = not isinstance(W, (np.ndarray, np.generic))
             W = check_array(W, "w", ndim=None, allow_empty=True, finite=False)
-            W = np.array(W, dtype=W.dtype if W.dtype.kind == "f" else "float32")
+            if plain:
+                W = _as_converted_by_keras(W)
+            W = np.array(W, dtype=self._dtype_for(W.dtype))
         else:
             W = xp.asarray(W, copy=True)
         self.apply_in_place(W)
         return W
+
+    def _dtype_for(self, dtype):
+        """The dtype of the projected weights: a float dtype is kept, and integers give floatx, as Keras's
+        norms (the square root of a sum of integers) do."""
+        return dtype if dtype.kind == "f" else floatx()
 
 
 class MaxNorm(_InPlace):
@@ -102,7 +144,8 @@ class MaxNorm(_InPlace):
     def apply_in_place(self, W):
         xp = get_namespace(W)
         norms = _norms(W, self)
-        W *= xp.clip(norms, 0, self.max_value) / (EPSILON + norms)
+        with np.errstate(invalid="ignore"):  # an infinite weight gives NaN (inf · 0), as Keras's
+            W *= xp.clip(norms, 0, self.max_value) / (EPSILON + norms)
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": _axis_config(self.axis)}
@@ -121,8 +164,9 @@ class MinMaxNorm(_InPlace):
     def apply_in_place(self, W):
         xp = get_namespace(W)
         norms = _norms(W, self)
-        desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
-        W *= desired / (EPSILON + norms)
+        with np.errstate(invalid="ignore"):  # an infinite weight gives NaN (inf / inf), as Keras's
+            desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+            W *= desired / (EPSILON + norms)
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
@@ -135,6 +179,10 @@ class NonNeg(_InPlace):
     def apply_in_place(self, W):
         get_namespace(W).maximum(W, 0, out=W)
 
+    def _dtype_for(self, dtype):
+        # Keras's ops.maximum(w, 0) keeps integer weights integers (booleans become int32)
+        return np.dtype("int32") if dtype.kind == "b" else dtype
+
 
 class UnitNorm(_InPlace):
     """``w ← w / (ε + ‖w‖)`` for each slice along ``axis``."""
@@ -143,7 +191,9 @@ class UnitNorm(_InPlace):
         self.axis = _check_axis(axis)
 
     def apply_in_place(self, W):
-        W /= EPSILON + _norms(W, self)
+        norms = _norms(W, self)
+        with np.errstate(invalid="ignore"):  # an infinite weight gives NaN (inf / inf), as Keras's
+            W /= EPSILON + norms
 
     def get_config(self):
         return {"axis": _axis_config(self.axis)}

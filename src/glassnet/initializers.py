@@ -20,7 +20,7 @@ import numpy as np
 
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number, is_one_of, sized_by
-from .backend import get_namespace, make_rng, standardize_dtype
+from .backend import get_namespace, make_rng, standardize_dtype, to_numpy
 
 
 #: set while a model file is read (:func:`_drawing_nothing`)
@@ -441,8 +441,28 @@ def get(identifier, name=None):
                          "'zeros').")
     if isinstance(identifier, str):
         identifier = _KERAS_CLASS_NAMES.get(identifier.lower(), identifier)
+    if isinstance(identifier, (np.ndarray, np.generic)) or (hasattr(identifier, "__dlpack__")
+                                                            and not isinstance(identifier, type)):
+        return _array_initializer(identifier, name)
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
                   instantiate=True, argument=name)  # (name: which of a layer's initializers, kernel_ or bias_)
+
+
+def _array_initializer(array, name=None):
+    """Keras's ``get`` of an array: ``f(shape, dtype=None)`` that returns a copy of the array's values in
+    ``dtype`` (floatx by default), for ``shape`` the array's own only (Keras's "Expected `shape` to be
+    (2, 3) for direct tensor as initializer")."""
+    argument = name or "initializer"
+    values = check_array(to_numpy(array), argument, ndim=None, allow_empty=True)  # text, complex, NaN: refused
+
+    def from_array(shape, dtype=None):
+        shape, dtype = _weight_shape(shape), standardize_dtype(dtype)
+        if shape != values.shape:
+            raise ValueError(f"{argument}: an array given as the initializer is the weights' values, so the weights' "
+                             f"shape must be the array's, {values.shape}. Received: shape={shape}")
+        return np.array(values, dtype=dtype)  # a copy: training writes into the weights, never into the array
+
+    return from_array
 
 
 def serialize(initializer):
