@@ -2,12 +2,13 @@
 regularizers, constraints, saving, .keras files, ONNX and trace."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
 
 import glassnet
-from glassnet.layers import Dense, Flatten, GroupNormalization, Input
+from glassnet.layers import BatchNormalization, Dense, Flatten, GroupNormalization, Input, LayerNormalization
 from glassnet.models import Sequential, load_model
 from glassnet.trace import trace
 
@@ -22,6 +23,7 @@ from glassnet.trace import trace
     ({"groups": 3, "center": False, "scale": False}, (5, 6)),
     ({"groups": 3}, (4, 5, 6)),  # each group's statistics over the sample's other axis too, as Keras
     ({"groups": 2, "axis": 3}, (2, 3, 2, 4)),
+    ({"groups": 2, "epsilon": 0}, (5, 8)),  # Keras takes epsilon=0: the standard deviation alone
 ])
 def test_output_and_gradients_equal_keras_in_float64(keras_float64, rng, kwargs, shape):
     keras, reference = keras_float64
@@ -111,7 +113,8 @@ def test_check_gradients_passes(rng):
                                 r"Received: groups=0"),
     ({"groups": -2}, ValueError, r"Received: groups=-2"),
     ({"groups": 2.0}, TypeError, r"groups must be an integer"),
-    ({"epsilon": 0}, ValueError, r"epsilon must be > 0"),
+    ({"epsilon": -1e-3}, ValueError, r"epsilon must be >= 0: .*NaN.*Received: epsilon=-0\.001"),
+    ({"epsilon": "small"}, TypeError, r"epsilon must be a number"),
     ({"axis": 0}, ValueError, r"axis must be -1 .*Received: axis=0"),
     ({"center": "no"}, TypeError, r"center must be True or False"),
     ({"gamma_regularizer": "l3"}, ValueError, r"gamma_regularizer: Unknown regularizer 'l3'"),
@@ -120,6 +123,34 @@ def test_check_gradients_passes(rng):
 def test_bad_arguments_are_named(bad, error, match):
     with pytest.raises(error, match=match):
         GroupNormalization(**bad)
+
+
+# BatchNormalization and LayerNormalization check epsilon with GroupNormalization's code (ScaledNormalization)
+@pytest.mark.parametrize("make, X, expected", [
+    (lambda: GroupNormalization(2, epsilon=0), [[1.0, 3.0, 5.0, 5.0]], [[-1.0, 1.0, np.nan, np.nan]]),
+    (lambda: LayerNormalization(epsilon=0), [[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]],
+     [[-1.2247447967529297, 0.0, 1.2247447967529297], [np.nan, np.nan, np.nan]]),
+    (lambda: BatchNormalization(epsilon=0), [[1.0, 2.0, 7.0], [3.0, 6.0, 7.0]], [[-1.0, -1.0, np.nan], [1.0, 1.0, np.nan]]),
+])
+def test_epsilon_0_divides_by_the_standard_deviation_alone_as_keras(make, X, expected):
+    """Keras 3.15 takes epsilon=0 (its outputs, float32, written here): (x − μ)/σ exactly, and a constant
+    feature or group, σ = 0, gives NaN, silently as Keras's; a saved layer keeps it."""
+    layer = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (NumPy's divide-by-zero notice is not Keras's)
+        Y = layer(np.array(X), training=True)
+    np.testing.assert_allclose(Y, expected, rtol=1e-6, atol=0)
+    again = glassnet.layers.deserialize(json.loads(json.dumps(glassnet.layers.serialize(layer))))
+    assert again.epsilon == 0.0
+
+
+@pytest.mark.parametrize("make", [BatchNormalization, LayerNormalization, lambda **kw: GroupNormalization(2, **kw)])
+def test_a_negative_epsilon_is_refused_by_name(make):
+    """Keras takes it, and gives NaN wherever the variance is below −ε (its BatchNormalization(epsilon=-1) gave
+    NaN for every output of a batch of variance 0.25): glassnet says why instead."""
+    with pytest.raises(ValueError, match=r"epsilon must be >= 0: it is added to the variance under a square root.*"
+                                         r"Received: epsilon=-1\.0"):
+        make(epsilon=-1.0)
 
 
 @pytest.mark.parametrize("groups, channels", [(4, 6), (8, 6), (32, 16)])

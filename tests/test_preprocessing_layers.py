@@ -1,6 +1,8 @@
 """CategoryEncoding and Discretization (layers/category_encoding.py, layers/discretization.py) against
 Keras 3.15, by hand, in a trained tabular model, in files and as errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -142,6 +144,71 @@ def test_adapt_learns_keras_boundaries_bit_for_bit(keras, num_bins, epsilon, rng
         assert ours.bin_boundaries == _keras_boundaries(keras, batches, num_bins, epsilon)
         ours.adapt(iter([(b, b) for b in batches]), steps=3)  # (x, y) batches: x; 3 of them
         assert ours.bin_boundaries == _keras_boundaries(keras, batches[:3], num_bins, epsilon)
+
+
+def test_adapt_reads_a_list_one_element_per_batch_as_keras_by_hand():
+    """Keras 3.15's boundaries (its adapt run without TensorFlow): a list or tuple is an iterable of batches,
+    each element one batch taken whole (numbers, lists, arrays of any sizes, tuples of values), and ``steps``
+    counts them; an array is one batch. Eight numbers as a list are eight one-value batches, whose float32
+    weights round otherwise than one array's."""
+    def boundaries(data, steps=None, **kwargs):
+        layer = layers.Discretization(**{"num_bins": 4, **kwargs})
+        layer.adapt(data, steps=steps)
+        return layer.bin_boundaries
+
+    eight = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    with pytest.warns(UserWarning, match="read the 8 elements of a list"):  # (more than 1/epsilon: see below)
+        assert boundaries(eight, epsilon=0.3) == [2.4000000953674316, 4.000000476837158, 6.0]
+    assert boundaries(np.array(eight), epsilon=0.3) == [2.4000000953674316, 4.0, 6.0]
+    assert boundaries(tuple(eight)) == [2.0, 4.0, 6.0]  # (its first number alone, as an (x, y) pair, gave [])
+    assert boundaries([[1.0], [2.0, 3.0]]) == [1.0, 2.0]  # (a ragged list could not be converted)
+    assert boundaries([np.array([1.0, 2.0, 3.0]), np.array([5.0, 6.0, 7.0, 8.0, 9.0])]) == [2.0, 5.0, 7.0]
+    assert boundaries([(1.0, 2.0), (3.0, 4.0)]) == [1.0, 2.0, 3.0]  # a list's tuples are values, not (x, y)
+    assert boundaries([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]], steps=1) == [1.0, 2.0]
+
+
+@pytest.mark.filterwarnings("ignore:adapt\\(\\) read the")  # (lists longer than 1/epsilon: tested below)
+def test_adapt_of_a_list_equals_keras(keras, rng):
+    """Against Keras's update per batch (``_keras_boundaries``): a list's elements are its batches."""
+    x = rng.normal(size=500)
+    for data in (x.tolist(), [chunk.tolist() for chunk in np.array_split(x, 7)], list(np.array_split(x, 7))):
+        for epsilon in (0.01, 0.3):
+            ours = layers.Discretization(num_bins=4, epsilon=epsilon)
+            ours.adapt(data)
+            assert ours.bin_boundaries == _keras_boundaries(keras, data, 4, epsilon)
+
+
+def test_adapt_of_a_long_list_warns_of_the_drifting_summary():
+    """Hundreds of small batches drift the summary (Keras's too): a list of more than 1/epsilon elements gets a
+    warning saying how to get the quantiles of all the values; a shorter list, or one array, passes quietly."""
+    x = np.arange(200.0)
+    with pytest.warns(UserWarning, match=r"read the 20 elements of a list or tuple as 20 batches, as Keras reads "
+                                         r"them: past 1/epsilon = 10 values .* adapt\(np.asarray\(data\)\)"):
+        layers.Discretization(num_bins=4, epsilon=0.1).adapt(x.reshape(20, 10).tolist())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers.Discretization(num_bins=4, epsilon=0.1).adapt(x.reshape(10, 20).tolist())
+        layers.Discretization(num_bins=4, epsilon=0.1).adapt(x)
+        layers.Discretization(num_bins=4, epsilon=0.1).adapt(iter(x.reshape(20, 10)))  # (batches of one's choosing)
+
+
+def test_normalization_adapts_on_a_list_of_batches_as_keras():
+    """Keras's Normalization.adapt reads a list of arrays as its batches, of any lengths (Keras 3.15: mean [4, 5],
+    variance [5, 5] here): the statistics of all their rows, and a layer for their samples. Stacked into one
+    array, two (2, 2) batches gave samples of shape (2, 2), and batches of other lengths failed."""
+    batches = [np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([[7.0, 8.0]])]
+    for data in (batches, [np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0, 6.0], [7.0, 8.0]])],
+                 [(x, np.zeros(len(x))) for x in batches], tuple(batches)):  # ((x, y) batches: the x, as Keras)
+        layer = layers.Normalization()
+        layer.adapt(data)
+        np.testing.assert_allclose(layer.mean, [[4.0, 5.0]])
+        np.testing.assert_allclose(layer.variance, [[5.0, 5.0]])
+        assert layer.input_shape == (2,)
+        np.testing.assert_allclose(layer(np.array([[4.0, 5.0]])), [[0.0, 0.0]], atol=1e-7)
+    rows = layers.Normalization()  # 1-D arrays are rows, as Keras takes each as one sample (its mean [2.0, 3.5])
+    rows.adapt([np.array([1.0, 2.0]), np.array([3.0, 5.0])])
+    np.testing.assert_allclose(rows.mean, [[2.0, 3.5]])
+    np.testing.assert_allclose(rows.variance, [[1.0, 2.25]])
 
 
 # ---- in a model ---------------------------------------------------------------------------------

@@ -597,7 +597,6 @@ BAD = [  # (layer, kwargs, what the message must name, a sample shape to build o
     ("BatchNormalization", {"momentum": 1.5}, "momentum", None),
     ("BatchNormalization", {"momentum": -0.1}, "momentum", None),
     ("BatchNormalization", {"momentum": nan}, "momentum", None),
-    ("BatchNormalization", {"epsilon": 0}, "epsilon", None),
     ("BatchNormalization", {"epsilon": -1}, "epsilon", None),
     ("BatchNormalization", {"epsilon": nan}, "epsilon", None),
     ("BatchNormalization", {"center": "x"}, "center", None),

@@ -2,6 +2,7 @@
 saving, .keras files, ONNX and trace."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -19,7 +20,8 @@ def _built(layer, shape, weights):
 
 
 @pytest.mark.parametrize("kwargs, shape", [({}, (6, 5)), ({"epsilon": 0.3}, (6, 5)), ({"axis": 1}, (4, 7)),
-                                           ({"axis": [-1], "epsilon": 1e-2}, (3, 4, 5)), ({"axis": 2}, (3, 4, 5))])
+                                           ({"axis": [-1], "epsilon": 1e-2}, (3, 4, 5)), ({"axis": 2}, (3, 4, 5)),
+                                           ({"epsilon": 0}, (6, 5))])  # (Keras takes 0: the root mean square alone)
 def test_output_and_gradients_equal_keras_in_float64(keras_float64, rng, kwargs, shape):
     keras, reference = keras_float64
     theirs = keras.layers.RMSNormalization(dtype="float64", **kwargs)
@@ -63,7 +65,8 @@ def test_check_gradients_passes(rng):
 
 
 @pytest.mark.parametrize("bad, error, match", [
-    ({"epsilon": 0}, ValueError, r"epsilon must be > 0\. Received: epsilon=0"),
+    ({"epsilon": -1}, ValueError, r"epsilon must be >= 0: it is added to the mean square under a square root.*"
+                                  r"Received: epsilon=-1\.0"),
     ({"epsilon": "small"}, TypeError, r"epsilon must be a number"),
     ({"axis": 0}, ValueError, r"axis must be -1 .*Received: axis=0"),
     ({"axis": 1.5}, TypeError, r"axis must be an integer"),
@@ -72,6 +75,15 @@ def test_check_gradients_passes(rng):
 def test_bad_arguments_are_named(bad, error, match):
     with pytest.raises(error, match=match):
         RMSNormalization(**bad)
+
+
+def test_epsilon_0_divides_by_the_root_mean_square_alone_as_keras():
+    """Keras 3.15's outputs (float32) for epsilon=0: x/rms(x), and an all-zero sample 0·∞ = NaN, silently as Keras's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (NumPy's divide-by-zero notice is not Keras's)
+        Y = RMSNormalization(epsilon=0)(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], dtype="float32"))
+    np.testing.assert_allclose(Y, [[0.4629100263118744, 0.9258200526237488, 1.3887300491333008], [np.nan] * 3],
+                               rtol=1e-6, atol=0)
 
 
 def test_an_axis_other_than_the_last_is_refused_on_build():

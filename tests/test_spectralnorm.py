@@ -304,6 +304,28 @@ def test_save_and_load_keep_u_and_training(rng, tmp_path, kind):
         config["config"]).get_config()
 
 
+def test_the_config_names_its_layer_s_module_as_keras_and_old_configs_load():
+    """The wrapped layer's config holds Keras's "module", which Keras's deserializer needs to find the class;
+    a config written without it (before) still loads."""
+    config = SpectralNormalization(Embedding(6, 4, name="e"), power_iterations=2).get_config()
+    assert config["layer"]["module"] == "keras.layers" and config["layer"]["registered_name"] is None
+    assert config["layer"]["class_name"] == "Embedding" and config["layer"]["config"]["name"] == "e"
+    old = {**config, "layer": {"class_name": "Embedding", "config": config["layer"]["config"]}}
+    for saved in (config, old):
+        again = SpectralNormalization.from_config(json.loads(json.dumps(saved)))
+        assert isinstance(again.layer, Embedding) and again.power_iterations == 2 and again.get_config() == config
+
+
+def test_keras_reads_the_config_of_a_wrapped_embedding(keras_float64):
+    keras, _ = keras_float64
+    config = SpectralNormalization(Embedding(6, 4, name="e"), power_iterations=2).get_config()
+    for theirs in (keras.layers.SpectralNormalization.from_config(json.loads(json.dumps(config))),
+                   keras.saving.deserialize_keras_object({"module": "keras.layers", "class_name": "SpectralNormalization",
+                                                          "config": json.loads(json.dumps(config))})):
+        assert isinstance(theirs.layer, keras.layers.Embedding) and theirs.power_iterations == 2
+        assert (theirs.layer.name, theirs.layer.input_dim, theirs.layer.output_dim) == ("e", 6, 4)
+
+
 def test_clone_model_gets_a_dense_of_its_own(rng):
     model = _model()
     clone = glassnet.models.clone_model(model)

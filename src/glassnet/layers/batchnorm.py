@@ -1,6 +1,7 @@
 """Batch normalization (Ioffe & Szegedy), with Keras's defaults, and the scale and
 shift that it shares with layer normalization."""
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -48,6 +49,25 @@ def check_last_axis(axis, input_shape, layer, role):
         raise ValueError(f"glassnet's {layer} {role}: for inputs of shape (None, {', '.join(map(str, input_shape))}) "
                          f"axis must be -1 or {len(input_shape)}. Received: axis={axis}")
     return input_shape
+
+
+def check_epsilon(epsilon, added_to):
+    """``epsilon`` (``ε``, added to ``added_to`` under a square root) as a float >= 0. ``ε = 0`` is
+    accepted, as Keras accepts it: a zero variance then gives ``0/0``, NaN, as Keras's. A negative
+    ``ε``, which Keras also takes, is refused: the square root is NaN wherever ``added_to`` is below
+    ``−ε``, which depends on the batch."""
+    epsilon = check_number(epsilon, "epsilon")
+    if epsilon < 0:
+        raise ValueError(f"epsilon must be >= 0: it is added to {added_to} under a square root, which a negative "
+                         f"epsilon makes NaN wherever {added_to} is below -epsilon. Received: epsilon={epsilon!r}")
+    return epsilon
+
+
+def zero_epsilon_errstate(epsilon):
+    """Around ``1/sqrt(σ² + ε)`` and its use: with ``ε = 0`` a zero variance gives ``1/0 = inf`` and then
+    ``0 · inf = NaN``, which Keras returns without a word, so NumPy's notices are off; with ``ε > 0``
+    (the usual case) nothing changes."""
+    return np.errstate(divide="ignore", invalid="ignore") if epsilon == 0 else contextlib.nullcontext()
 
 
 def moments(X, axis, keepdims=False):
@@ -118,7 +138,7 @@ class ScaledNormalization(Layer):
                 **training_entries(self, ("beta_constraint", "gamma_constraint"), constraints)}
 
     def _check_options(self, epsilon, center, scale):
-        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+        self.epsilon = check_epsilon(epsilon, "the variance")
         self.center, self.scale = check_bool(center, "center"), check_bool(scale, "scale")
 
     def _build_gamma_beta(self, shape, gamma_initializer, beta_initializer):
@@ -143,8 +163,9 @@ class ScaledNormalization(Layer):
         if half:
             X, mean, var = astype(X, "float32"), astype(mean, "float32"), astype(var, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
-        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        X_hat = (X - mean) * inv_std
+        with zero_epsilon_errstate(self.epsilon):
+            inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+            X_hat = (X - mean) * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
         Y = X_hat * self._broadcast("gamma") if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:

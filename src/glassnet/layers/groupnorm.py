@@ -3,7 +3,7 @@
 from .._validation import check_int
 from ..backend import astype, get_namespace, is_half, numpy_dtype
 from .base import initializer_entries
-from .batchnorm import moments
+from .batchnorm import moments, zero_epsilon_errstate
 from .layernorm import LastAxisNormalization
 
 
@@ -30,7 +30,7 @@ class GroupNormalization(LastAxisNormalization):
         The channels' axis: ``-1`` (Keras's default) or its index counted with the batch
         axis. glassnet takes the channels on the last axis only.
     epsilon : float
-        ``ε > 0``, added to each group's variance.
+        ``ε >= 0``, added to each group's variance (0, as Keras: a constant group gives NaN).
     center, scale : bool
         ``False`` leaves out ``β`` or ``γ``.
     beta_initializer, gamma_initializer : str or callable
@@ -79,8 +79,9 @@ class GroupNormalization(LastAxisNormalization):
         if half:  # in float32, as Keras and as ScaledNormalization._scale_shift: x − μ and x̂ pass 65504
             Xg = astype(Xg, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
-        inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-        X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
+        with zero_epsilon_errstate(self.epsilon):
+            inv_std = 1.0 / xp.sqrt(var + self.epsilon)
+            X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
         self.inv_std, self.X_hat = inv_std, X_hat  # inv_std: (n, 1, G, 1)
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:

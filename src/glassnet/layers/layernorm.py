@@ -62,7 +62,7 @@ class LayerNormalization(LastAxisNormalization):
         of the other axes), and ``γ``, ``β`` have Keras's shape: the sizes of those axes,
         ``(4, 5)``.
     epsilon : float
-        ``ε > 0``, added to the variance.
+        ``ε >= 0``, added to the variance (0, as Keras: a constant sample gives NaN).
     center, scale : bool
         ``False`` leaves out ``β`` or ``γ``.
     beta_initializer, gamma_initializer : str or callable

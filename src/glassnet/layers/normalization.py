@@ -133,8 +133,11 @@ class Normalization(Layer):
         at a time, so a memory-mapped ``.npy`` file larger than memory
         (``np.load(path, mmap_mode="r")``) adapts in little memory; or an iterator of
         batches (a generator, a ``tf.data`` dataset: Keras's batched dataset), each an array of
-        samples or a tuple ``(x, y, ...)`` whose ``x`` is taken, as Keras does. The statistics are computed in
-        float64 (batches merged exactly, Chan et al.'s update) whatever the data's dtype."""
+        samples or a tuple ``(x, y, ...)`` whose ``x`` is taken, as Keras does; or, as Keras, a list
+        or tuple of such batches (arrays of at least 2 axes, of any lengths, or ``(x, y)`` tuples). A
+        list of numbers, of lists or of 1-D arrays is one array of rows (Keras refuses the first two,
+        and takes each 1-D array as one sample). The statistics are computed in float64 (batches merged
+        exactly, Chan et al.'s update) whatever the data's dtype."""
         if self.input_mean is not None:
             raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
                              "Create it without mean= and variance= to compute them from data.")
@@ -146,6 +149,8 @@ class Normalization(Layer):
             lists_are_tuples = streams.is_indexed(data) or any(
                 cls.__name__ == "DataLoader" for cls in type(data).__mro__)
             shape, moments = self._batch_moments(iter(data), lists_are_tuples)
+        elif _is_batch_list(data):  # Keras's "list of arrays": its batches, not one array of a further axis
+            shape, moments = self._batch_moments(iter(data))
         else:
             X = self._samples(data, "data")
             shape, moments = X.shape[1:], self._moments(X)
@@ -255,6 +260,19 @@ class Normalization(Layer):
                       mean=None if self.input_mean is None else self.input_mean.tolist(),
                       variance=None if self.input_variance is None else self.input_variance.tolist())
         return config
+
+
+def _is_batch_list(data):
+    """Whether ``data`` is a list or tuple of batches, as Keras's adapt reads it: each element an array of
+    samples (at least 2 axes) or an ``(x, y, ...)`` tuple whose ``x`` is an array. Stacked into one array
+    they gave samples of one more axis (two ``(5, 3)`` batches: samples of shape ``(5, 3)``), or failed for
+    batches of different lengths."""
+    def batch(element):
+        if isinstance(element, tuple):
+            return bool(element) and hasattr(element[0], "shape")
+        return len(getattr(element, "shape", ())) >= 2
+
+    return isinstance(data, (list, tuple)) and bool(data) and all(batch(element) for element in data)
 
 
 def _statistic(value, name):

@@ -3,10 +3,9 @@
 import numpy as np
 
 from .. import initializers
-from .._validation import check_number
 from ..backend import astype, get_namespace, is_half
 from .base import Layer, weight_attribute
-from .batchnorm import _drawing_no_generator, check_last_axis, last_axis
+from .batchnorm import _drawing_no_generator, check_epsilon, check_last_axis, last_axis, zero_epsilon_errstate
 
 
 class RMSNormalization(Layer):
@@ -25,7 +24,7 @@ class RMSNormalization(Layer):
         The axis normalized over: the features, ``-1`` (Keras's default), or its index
         counted with the batch axis. glassnet normalizes over the last axis only.
     epsilon : float
-        ``ε > 0``, added to the mean square (Keras's 1e-6).
+        ``ε >= 0``, added to the mean square (Keras's 1e-6; 0, as Keras: an all-zero sample gives NaN).
     """
 
     weight_names = ("scale",)
@@ -34,7 +33,7 @@ class RMSNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
         self.axis = last_axis(axis, "RMSNormalization", "normalizes over the last axis")
-        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+        self.epsilon = check_epsilon(epsilon, "the mean square")
 
     def count_weights(self, input_shape):
         return int(input_shape[-1])
@@ -52,16 +51,17 @@ class RMSNormalization(Layer):
         xp = get_namespace()
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches);
         # inv_std holds r = 1/rms, under the name the layer caches share with batch normalization
-        if is_half(X):  # float16 squares overflow above 256 (as moments)
-            if isinstance(X, np.ndarray):
-                mean_square = np.mean(np.square(X, dtype=np.float32), axis=-1, keepdims=True)
+        with zero_epsilon_errstate(self.epsilon):  # (ε = 0: an all-zero sample gives NaN, as Keras's)
+            if is_half(X):  # float16 squares overflow above 256 (as moments)
+                if isinstance(X, np.ndarray):
+                    mean_square = np.mean(np.square(X, dtype=np.float32), axis=-1, keepdims=True)
+                else:
+                    X32 = astype(X, "float32")
+                    mean_square = xp.mean(X32 * X32, axis=-1, keepdims=True)
+                inv_std = astype(1.0 / xp.sqrt(mean_square + self.epsilon), "float16")
             else:
-                X32 = astype(X, "float32")
-                mean_square = xp.mean(X32 * X32, axis=-1, keepdims=True)
-            inv_std = astype(1.0 / xp.sqrt(mean_square + self.epsilon), "float16")
-        else:
-            inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
-        X_hat = X * inv_std
+                inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
+            X_hat = X * inv_std
         self.inv_std, self.X_hat = inv_std, X_hat
         return X_hat * self.params["scale"]
 

@@ -233,7 +233,9 @@ class SpectralNormalization(Layer):
 
         config = super().get_config()
         # the layer's own config (inside in_memory_configs its objects stay objects): a new layer
-        # with the same settings, never this one, comes back from it
-        config["layer"] = serialize(self.layer)
+        # with the same settings, never this one, comes back from it; with Keras's "module" of a
+        # built-in layer, which Keras's deserializer needs to find the class (glassnet's ignores it)
+        layer = serialize(self.layer)
+        config["layer"] = layer if "module" in layer else {"module": "keras.layers", **layer, "registered_name": None}
         config["power_iterations"] = self.power_iterations
         return config
