@@ -267,6 +267,37 @@ def test_argmax_splits_ties_like_glassnet(tmp_path):
     np.testing.assert_array_equal(out, [[0.5, 0, 0, 0.5]])
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_global_max_pooling_keeps_a_nan_at_any_step(dtype, data_format, keepdims, tmp_path):
+    # NumPy's max (predict's) is NaN where the steps hold a NaN; onnxruntime's ReduceMax kept it at the first step
+    # only: a NaN made inside the model (e^100 − e^100 = inf − inf) came out as the other steps' maximum
+    model = Sequential([Input((3, 2)), layers.GlobalMaxPooling1D(data_format=data_format, keepdims=keepdims)],
+                       dtype=dtype)
+    X = np.array([[[1, 0], [np.nan, 5], [2, -1]], [[1, np.nan], [3, 4], [0, 9]], [[-np.inf, 2], [7, 2], [8, np.nan]]],
+                 dtype)
+    if data_format == "channels_last":  # the max over the 3 steps of each of 2 features
+        expected = [[np.nan, 5], [3, np.nan], [8, np.nan]]
+    else:  # the max over the 2 steps of each of 3 features
+        expected = [[1, np.nan, 2], [np.nan, 4, 9], [2, 7, np.nan]]
+    expected = np.array(expected, dtype)
+    if keepdims:
+        expected = expected[:, None, :] if data_format == "channels_last" else expected[:, :, None]
+    out = run_onnx(export(model, tmp_path / "m.onnx"), X)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, expected)  # (NaN where NaN)
+    # through predict: the NaN of the second step, inf − inf, as in the hunt's model
+    model = Sequential([Input((3, 2)), Activation("exponential"), Dense(1, use_bias=False),
+                        layers.GlobalMaxPooling1D()])
+    model.set_weights([np.array([[1.0], [-1.0]], dtype=np.float32)])
+    x = np.array([[[1.0, 0.0], [100.0, 100.0], [0.0, 0.0]]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(model.predict(x, verbose=0)).all()
+    assert np.isnan(run_onnx(export(model, tmp_path / "m.onnx"), x)).all()
+
+
 def test_graph_has_symbolic_batch_and_checks(tmp_path):
     model = Sequential([Dense(3, "relu", input_dim=2), Dropout(0.5), Dense(1, "sigmoid")])
     model.build((2,))
@@ -277,6 +308,21 @@ def test_graph_has_symbolic_batch_and_checks(tmp_path):
     assert "Dropout" not in {node.op_type for node in proto.graph.node}
     out = run_onnx(export(model, tmp_path / "m.onnx"), np.zeros((7, 2), dtype=np.float32))
     assert out.shape == (7, 1)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: layers.GroupNormalization(groups=2), (6,)), (lambda: layers.GroupNormalization(groups=3), (4, 6)),
+    (lambda: LayerNormalization(axis=[1, 3]), (3, 4, 5)), (lambda: Reshape((3, -1)), (12,)),
+    (lambda: Flatten(data_format="channels_first"), (3, 4, 2)), (lambda: layers.Embedding(10, 3), (4,)),
+    (lambda: layers.GlobalMaxPooling1D(keepdims=True), (6, 4)), (lambda: Activation("sparsemax"), (4,)),
+    (lambda: layers.CategoryEncoding(num_tokens=4, output_mode="count"), (3,)),
+    (lambda: BatchNormalization(), (4, 5))], ids=lambda v: "x".join(map(str, v)) if isinstance(v, tuple) else "")
+def test_an_empty_batch_runs_in_onnxruntime(make, shape, tmp_path):
+    # GroupNormalization reshaped (n, ...) to (n, -1, G, C/G): onnxruntime cannot resolve -1 beside n = 0
+    # ("The input tensor cannot be reshaped to the requested shape. Input shape:{0,6}")
+    model = Sequential([Input(shape), make()])
+    out = run_onnx(export(model, tmp_path / "m.onnx"), np.zeros((0, *shape), np.float32))
+    assert out.shape == (0, *model.layers[-1].output_shape) and out.dtype == np.float32
 
 
 def test_custom_activation_is_refused():
@@ -484,6 +530,19 @@ def test_float64_batchnorm_keeps_float64_precision(rng, tmp_path):
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "bn.onnx"), x), model.predict(x), rtol=1e-13)
 
 
+@pytest.mark.parametrize("shape", [(3,), (2, 3)], ids=["2-D", "several axes"])
+def test_batchnorm_of_a_mean_far_from_zero_keeps_predicts_precision(shape, tmp_path):
+    # onnxruntime's BatchNormalization (and the Mul and Add of several axes) computed x·s + (β − μ·s): for
+    # μ = 1000 and σ = 0.033 the large x·s cancelled, 1.2e-3 off in float32 where predict, (x − μ)·s, is 4e-8 off
+    model = Sequential([Input(shape), BatchNormalization()])
+    model.set_weights([np.ones(3), np.zeros(3), np.full(3, 1000.0), np.full(3, 1e-4)])  # γ, β, μ, σ² (ε = 1e-3)
+    x = np.array([1000.01, 999.99, 1000.005], dtype=np.float32).reshape(1, *[1] * (len(shape) - 1), 3)
+    x = np.broadcast_to(x, (1, *shape)).copy()
+    expected = np.broadcast_to([0.30180578, -0.30180578, 0.15090289], x.shape)  # (x − 1000)/sqrt(1.1e-3), exactly
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), expected, rtol=1e-6)
+
+
 def test_a_declared_input_size_is_enough_to_export(tmp_path):
     model = Sequential([Dense(2, input_shape=(3,))])  # not yet built, as for summary()
     x = np.ones((1, 3), dtype=np.float32)
@@ -541,6 +600,31 @@ def test_one_unit_label_is_cut_where_predict_cuts_it(activation, loss, threshold
     assert ((score > 0) & (score <= 0.5)).any()  # rows where the two cuts differ are there
 
 
+def test_the_label_of_a_row_with_nan_is_the_first_nans_as_predict(tmp_path):
+    # glassnet predict's class column (and scikit-learn's predict) is NumPy's argmax, which stops at the first
+    # NaN; onnxruntime's ArgMax skips NaN: the row [inf, NaN, -inf] was "a" where predict says "b"
+    from glassnet.cli._common import predicted_classes
+
+    model = Sequential([Input((2,)), Dense(2, use_bias=False), Dense(3, use_bias=False)])
+    model.set_weights([np.array([[10.0, 0.0], [0.0, -10.0]], dtype=np.float32),
+                       np.array([[1.0, 1.0, -1.0], [-1.0, 1.0, 1.0]], dtype=np.float32)])
+    model.metadata["classes"] = ["a", "b", "c"]
+    x = np.array([[3e38, 3e38], [1.0, -0.1]], dtype=np.float32)  # hidden [inf, -inf]: outputs [inf, NaN, -inf]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        P = model.predict(x, verbose=0)
+    assert [model.metadata["classes"][k] for k in predicted_classes(P)] == ["b", "b"]
+    session = ort.InferenceSession(str(export(model, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    assert list(session.run(None, {"input": x})[1]) == ["b", "b"]
+    # the graph's own rows: a NaN anywhere, several, all, none
+    model = Sequential([Input((4,)), Activation("linear")])
+    model.metadata["classes"] = ["a", "b", "c", "d"]
+    P = np.array([[1, np.nan, 3, np.nan], [np.nan, 5, 1, 0], [0, 1, 2, np.nan], [np.nan] * 4, [-np.inf, 2, 2, 1],
+                  [0, 0, 0, 0]], np.float32)
+    session = ort.InferenceSession(str(export(model, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    assert list(session.run(None, {"input": P})[1]) == ["b", "a", "d", "a", "b", "a"]
+
+
 @pytest.mark.parametrize("name", ["step", "sign", activations.GeneralReLU(max_value=6.0),
                                   activations.GeneralReLU(max_value=1.0, threshold=0.5)], ids=str)
 def test_step_sign_and_relu_with_arguments_keep_nan_in_onnx_as_in_glassnet(name, tmp_path):
@@ -571,6 +655,30 @@ def test_a_huge_softmax_beta_exports_the_argmax_not_nan(beta, expected, dtype, t
         expected = np.exp(beta * z.astype(np.float64)) / np.exp(beta * z.astype(np.float64)).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(model.predict(z, verbose=0), expected, rtol=1e-6, atol=0)
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), z), expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("make, x, expected", [
+    # α(e^z − 1) with α = 1 + 3e-8, which rounds to 1 in float32
+    (lambda: Activation(activations.ELU(1 + 3e-8)), [[-2.0, -0.5, 1.0]],
+     [[(1 + 3e-8) * np.expm1(-2.0), (1 + 3e-8) * np.expm1(-0.5), 1.0]]),
+    (lambda: Activation(activations.Softmax(beta=1 + 5e-8)), [[0.0, 1.0, 3.0]],
+     np.exp((1 + 5e-8) * np.array([[0.0, 1.0, 3.0]])) / np.exp((1 + 5e-8) * np.array([0.0, 1.0, 3.0])).sum()),
+    (lambda: Rescaling(1 + 2.0**-30, offset=1e-300), [[1.0, 0.0]], [[1 + 2.0**-30, 1e-300]]),
+    # ε = 1e-46 rounds to 0 in float32: a constant row was 0/0 = NaN; predict gives 0 (and x/|x| for RMS)
+    (lambda: LayerNormalization(epsilon=1e-46), [[5.0, 5.0, 5.0]], [[0.0, 0.0, 0.0]]),
+    (lambda: layers.RMSNormalization(epsilon=1e-46), [[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]], [[0.0] * 3, [1.0] * 3]),
+    (lambda: layers.GroupNormalization(groups=1, epsilon=1e-46), [[5.0, 5.0, 5.0]], [[0.0, 0.0, 0.0]])],
+    ids=["elu", "softmax", "rescaling", "layer_norm", "rms_norm", "group_norm"])
+def test_float64_constants_that_round_to_float32s_identity_are_kept(make, x, expected, tmp_path):
+    # onnxruntime's NoopElimination (default session options) removed x · c and x + c for a float64 scalar c that is
+    # 1 or 0 once rounded to float32: ELU's α = 1 + 3e-8 came out as 1 (3e-8 off), an ε of 1e-46 as 0
+    x = np.array(x)
+    model = Sequential([Input((x.shape[1],)), make()], dtype="float64")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-15, atol=0)
+    session = ort.InferenceSession(to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], expected, rtol=1e-15, atol=0)
+    proto = to_onnx(model)  # and no constant left unread (onnxruntime warns of one)
+    assert {t.name for t in proto.graph.initializer} <= {name for node in proto.graph.node for name in node.input}
 
 
 def test_model_export_writes_onnx_as_keras_export_does(rng, tmp_path):
@@ -629,6 +737,22 @@ def test_elu_and_selu_keep_small_negative_inputs(activation, dtype, tmp_path):
     model = Sequential([Activation(activation, input_shape=(1,))], dtype=dtype)
     rtol = 1e-12 if dtype == "float64" else 1e-6
     np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), x), model.predict(x), rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("activation, dtype, expected", [
+    (activations.CELU(alpha=1e-39), "float32", [-1e-39, 0.0, 2.0]),  # 1/α = inf in float32
+    (activations.CELU(alpha=1e-310), "float64", [-1e-310, 0.0, 2.0]),  # 1/α = inf in float64
+    (activations.ELU(alpha=1e39), "float32", [-np.inf, np.nan, 2.0])], ids=repr)  # α = inf: α·0 at z = 0, as Keras
+def test_elu_and_celu_with_an_alpha_past_the_dtypes_range_keep_positive_inputs(activation, dtype, expected, tmp_path):
+    # the graphs multiplied the positive branch by 0 · inf (CELU's 1/α, ELU's α): NaN for z >= 0 where predict
+    # gives z
+    model = Sequential([Input((3,)), Activation(activation)], dtype=dtype)
+    z = np.array([[-1.0, 0.0, 2.0]], dtype=dtype)
+    expected = np.array([expected], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_allclose(model.predict(z, verbose=0), expected, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "m.onnx"), z), expected, rtol=1e-15, atol=0)
 
 
 def test_float64_gelu_matches_predict_to_float64_precision(tmp_path):
@@ -761,7 +885,9 @@ def test_every_name_of_the_split_package_is_still_glassnet_onnx_s():
 
     modules = ("_graph", "_numerics", "activations", "layers", "outputs")
     defined = names_kept(package, "glassnet.onnx", modules)
-    assert defined == 57  # with the 7 of __init__ (to_onnx, export, OPSET, ...): the old module's 63, then 1 more
+    # with the 7 of __init__ (to_onnx, export, OPSET, ...): the old module's 63, then 3 more (_has_nan and
+    # _global_max_pooling: onnxruntime's reductions skip NaN)
+    assert defined == 59
     assert sorted(p.stem for p in Path(package.__file__).parent.glob("*.py")) == sorted(("__init__", *modules))
     # import onnx inside the package is the onnx package, imported by an export only, not by import glassnet
     program = ("import sys, glassnet, glassnet.onnx; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)\n"

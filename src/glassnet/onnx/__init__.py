@@ -13,12 +13,14 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   (normalized; inference does not normalize);
 * ``Activation``: the activation alone;
 * ``Dropout``: nothing (dropout is the identity at inference);
-* ``BatchNormalization``: ONNX ``BatchNormalization`` with the running statistics (samples of
-  several axes: ``Mul`` and ``Add`` along the last);
+* ``BatchNormalization``: ``Sub`` of the running mean, then ONNX ``BatchNormalization`` with a zero mean
+  (samples of several axes: ``Mul`` and ``Add`` along the last), so that ``x − μ`` comes first, as predict
+  computes it (onnxruntime's ``x·s + (β − μ·s)`` cancelled where ``|μ|`` is large against ``σ``);
 * ``Flatten``: ``Flatten(axis=1)`` (after a ``Transpose`` that moves the channels last for
   ``data_format="channels_first"``);
 * ``Reshape``: ONNX ``Reshape`` to ``(n, *output_shape)``; ``Permute``: ``Transpose`` with ``perm=(0, *dims)``;
-* ``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``: ``ReduceMean``, ``ReduceMax`` over the steps axis;
+* ``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``: ``ReduceMean``, ``ReduceMax`` over the steps axis (NaN
+  where the steps hold a NaN, as NumPy's max: onnxruntime's ReduceMax skips one that is not first);
 * ``GaussianNoise``, ``GaussianDropout``, ``AlphaDropout``, ``Identity``, ``ActivityRegularization``: nothing (identity at
   inference);
 * ``PReLU``: ONNX ``PRelu`` with the slopes ``α``;
@@ -31,7 +33,8 @@ The graph computes what :meth:`Sequential.predict` computes (inference mode):
   attribute is a float32 (the steps in float32 too over axes with others between them, ``axis=[1, 3]``,
   which ONNX's, normalizing from one axis to the last, cannot take);
 * ``RMSNormalization``: ``X · scale / Sqrt(ReduceMean(X²) + ε)``;
-* ``GroupNormalization``: ``Reshape`` to ``(n, −1, G, C/G)``, the steps of ``LayerNormalization``
+* ``GroupNormalization``: ``Reshape`` to ``(n, positions, G, C/G)`` (not ``−1``, which an empty batch
+  leaves unresolved), the steps of ``LayerNormalization``
   over axes 1 and 3, ``Reshape`` back, then ``γ`` and ``β`` per channel (ε in the model's precision; both
   layers take a float16 model's statistics in float32, as predict does);
 * ``Rescaling``: ``Mul`` and ``Add`` (by a number, or per channel by a 1-D constant); ``Normalization``: ``Sub`` and ``Div`` by
@@ -58,7 +61,13 @@ relu with arguments (``GeneralReLU``). A user callable cannot be translated and 
 gives what the activation gives for NaN, ±inf and the dtype's extremes too: ``z · F`` (silu, gelu,
 hard_silu, mish) takes z = -inf as the dtype's most negative number (-0, not ``-inf · 0 = NaN``),
 softsign clips z to the finite range (±1 at ±inf), and argmax and log_softmax keep a row with a NaN
-(log_softmax: with +inf, or all -inf) all NaN.
+(log_softmax: with +inf, or all -inf) all NaN; an ``α`` past the dtype's range (float32 ``elu`` with
+α = 1e39, ``celu`` with α = 1e-39, whose ``1/α`` is inf) leaves ``z > 0`` as it is, as predict does (ELU:
+``Where(z > 0, z, …)``; CELU divides by α).
+
+A float64 model's numbers are written in float64 and stay exact: onnxruntime's NoopElimination takes a
+one-element constant for 0 or 1 once rounded to float32, so ``x · c`` for ``c = 1 + 3e-8`` and ``x + ε`` for
+``ε = 1e-46`` are written in forms it leaves (``(x · c/2) · 2``, ``ε − (−x)``; see ``_graph._Graph``).
 
 The batch dimension is symbolic (``"N"``); input ``"input"``, output ``"output"``,
 in the model's dtype (float32, float64 or float16; onnxruntime's CPU kernels run many float16 nodes
@@ -66,7 +75,8 @@ in float32 and drop the casts between them, so where predict overflows float16 t
 ``Rescaling(6e4)`` before a ``UnitNormalization`` for one, onnxruntime may give a finite number, and
 ties of ``argmax`` or a step can land on the other side). A classifier trained by ``glassnet train``
 (its class labels in ``model.metadata["classes"]``) has a second output, ``"label"``:
-the class label of each row as text, as ``glassnet predict`` prints it. A fitted
+the class label of each row as text, as ``glassnet predict`` prints it (of a row with a NaN, the first
+NaN's, as NumPy's argmax). A fitted
 ``glassnet.sklearn`` estimator exports with scikit-learn's outputs, as skl2onnx names them
 (``zipmap=False``): ``label`` (``predict``: ``classes_``'s values, int64, float64 or text; 0/1
 int64 columns for multilabel) and ``probabilities`` (``predict_proba``) of a classifier,
@@ -92,16 +102,15 @@ from .._io import atomic_write, check_replace
 from .._validation import check_path
 from ..layers import Dense, Embedding, SpectralNormalization
 from ._graph import _Graph, _require_onnx
-from ._numerics import (_clip_to_finite, _erfc, _expm1, _is_inf, _log1p, _nan_kept, _scaled,  # noqa: F401
-                        _sigmoid, _where_nan_kept, _z_times)
+from ._numerics import (_clip_to_finite, _erfc, _expm1, _has_nan, _is_inf, _log1p, _nan_kept,  # noqa: F401
+                        _scaled, _sigmoid, _where_nan_kept, _z_times)
 from .activations import (_ONNX_ACTIVATIONS, _activation, _along, _argmax, _celu, _elu, _gelu,  # noqa: F401
                           _general_relu, _hard_sigmoid, _in_float32, _leaky_relu, _log_sigmoid, _log_softmax,
                           _selu, _sign, _soft_shrink, _softmax, _softplus, _softsign, _sparse_plus, _sparsemax,
                           _squareplus, _step, _tanh_shrink)
 from .layers import (_ONNX_LAYERS, _batch_norm, _dense, _discretization, _encode, _flatten,  # noqa: F401
-                     _group_norm, _layer_norm, _model_dtype, _normalization, _normalized_in_float32, _reshape,
-                     _rescaling, _rms_norm,
-                     _statistics_dtype, _unit_norm)
+                     _global_max_pooling, _group_norm, _layer_norm, _model_dtype, _normalization,
+                     _normalized_in_float32, _reshape, _rescaling, _rms_norm, _statistics_dtype, _unit_norm)
 from .outputs import _class_labels, _estimator_outputs, _fitted_estimator, _label, _pipeline_hint  # noqa: F401
 
 __all__ = ["export", "to_onnx", "OPSET"]
@@ -187,7 +196,7 @@ def to_onnx(model):
         model.name,
         [helper.make_tensor_value_info("input", elem, ["N", *model._input_shape])],
         outputs,
-        initializer=g.initializers,
+        initializer=g.used_initializers(),
     )
     from .. import __version__
 

@@ -1,6 +1,7 @@
 """Exact ONNX forms of what ONNX lacks or computes less exactly, which several activations share:
 ``factor · Z``, ``log1p``, ``expm1``, glassnet's ``erfc``, the sigmoid with its tail, ``z · F`` at
-z = -inf, and NaN kept NaN. Each takes the graph ``g`` and returns the name of its result."""
+z = -inf, and NaN kept NaN (where ONNX's reductions skip it too). Each takes the graph ``g`` and returns
+the name of its result."""
 
 import numpy as np
 
@@ -79,6 +80,13 @@ def _erfc(g, X):
     E = g.node("Mul", [t, g.node("Exp", [exponent])])
     return g.node("Where", [g.node("GreaterOrEqual", [X, g.constant(0.0, "zero")]), E,
                             g.node("Sub", [g.constant(2.0, "two"), E])])
+
+
+def _has_nan(g, Z, axes, keepdims=1):
+    """Whether ``Z`` holds a NaN along ``axes`` (bool): onnxruntime's ReduceMax and ArgMax skip a NaN
+    that is not first, where NumPy's max and argmax stop at it."""
+    nan = g.node("Cast", [g.node("IsNaN", [Z])], to=g.helper.np_dtype_to_tensor_dtype(g.dtype))
+    return g.node("Cast", [g.node("ReduceMax", [nan], axes=axes, keepdims=keepdims)], to=g.onnx.TensorProto.BOOL)
 
 
 def _where_nan_kept(g, Z, condition, A, otherwise):

@@ -5,7 +5,7 @@ refuses a user callable."""
 import numpy as np
 
 from .. import activations as _activations
-from ._numerics import (_clip_to_finite, _erfc, _expm1, _is_inf, _log1p, _nan_kept, _scaled, _sigmoid,
+from ._numerics import (_clip_to_finite, _erfc, _expm1, _has_nan, _is_inf, _log1p, _nan_kept, _scaled, _sigmoid,
                         _where_nan_kept, _z_times)
 
 
@@ -51,8 +51,7 @@ def _argmax(g, Z):
     hits = g.node("Cast", [g.node("Equal", [Z, top])], to=elem)
     axes = g.constant([-1], "axes", dtype=np.int64)
     A = g.node("Div", [hits, g.node("ReduceSum", [hits, axes], keepdims=1)])
-    has_nan = g.node("ReduceMax", [g.node("Cast", [g.node("IsNaN", [Z])], to=elem)], axes=[-1], keepdims=1)
-    return g.node("Where", [g.node("Cast", [has_nan], to=g.onnx.TensorProto.BOOL), g.constant(float("nan"), "nan"), A])
+    return g.node("Where", [_has_nan(g, Z, [-1]), g.constant(float("nan"), "nan"), A])
 
 
 def _log_softmax(g, Z, axis=-1):
@@ -88,10 +87,11 @@ def _softplus(g, Z, a):
 
 
 def _elu(g, Z, a):
-    # max(z, 0) + α expm1(min(z, 0)): z for z > 0, α(e^z − 1) below, with expm1's precision (onnxruntime
-    # has no float64 Elu, and its float32 Elu gave 0 for z = -3e-8, where predict keeps the value)
-    negative = _expm1(g, g.node("Min", [Z, g.constant(0.0, "zero")]))
-    return g.node("Add", [g.node("Relu", [Z]), g.node("Mul", [negative, g.constant(a.alpha, "alpha")])])
+    # z for z > 0, α expm1(min(z, 0)) otherwise, as ELU.forward, with expm1's precision (onnxruntime has no
+    # float64 Elu, and its float32 Elu gave 0 for z = -3e-8, where predict keeps the value). A Where, not
+    # max(z, 0) + α·0: an α past the dtype's range (float32 1e39, inf) made that NaN for z > 0.
+    negative = _scaled(g, _expm1(g, g.node("Min", [Z, g.constant(0.0, "zero")])), a.alpha)
+    return g.node("Where", [g.node("Greater", [Z, g.constant(0.0, "zero")]), Z, negative])
 
 
 def _step(g, Z, at_zero=1.0):
@@ -154,9 +154,12 @@ def _hard_sigmoid(g, Z):
 
 
 def _celu(g, Z, a):
-    # max(z, 0) + α expm1(min(z, 0)/α), with _expm1's precision, as CELU computes it
-    negative = _expm1(g, _scaled(g, g.node("Min", [Z, g.constant(0.0, "zero")]), 1.0 / a.alpha))
-    return g.node("Add", [g.node("Relu", [Z]), _scaled(g, negative, a.alpha)])
+    # max(z, 0) + α expm1(min(z, 0)/α), with _expm1's precision, as CELU computes it: divided by α, not
+    # multiplied by 1/α, which is inf for an α below the dtype's 1/max (float32 1e-39: 0 · inf = NaN at z >= 0)
+    negative = g.node("Min", [Z, g.constant(0.0, "zero")])
+    if a.alpha != 1.0:
+        negative = g.node("Div", [negative, g.constant(a.alpha, "alpha")])
+    return g.node("Add", [g.node("Relu", [Z]), _scaled(g, _expm1(g, negative), a.alpha)])
 
 
 def _soft_shrink(g, Z, a):

@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 
+from ._numerics import _has_nan
+
 
 def _class_labels(model):
     """The class labels ``glassnet train`` saved in a classifier's metadata (one per output, or
@@ -19,14 +21,16 @@ def _class_labels(model):
 
 def _label(g, P, classes, threshold):
     """The class label of each row of outputs ``P``, as ``glassnet predict``'s class column:
-    ``classes[argmax]`` (the first of tied maxima, as NumPy), or for one output unit
-    ``classes[p > threshold]`` (0.5 for a sigmoid, 0 for a tanh or hinge unit: see
+    ``classes[argmax]`` (the first of tied maxima, and of a row with a NaN the first NaN, as NumPy), or
+    for one output unit ``classes[p > threshold]`` (0.5 for a sigmoid, 0 for a tanh or hinge unit: see
     ``models._decision.decision_threshold``); ``threshold`` is None for several units."""
     if threshold is not None:
         index = g.node("Cast", [g.node("Greater", [P, g.constant(threshold)])], to=g.onnx.TensorProto.INT64)
         index = g.node("Squeeze", [index, g.constant([1], dtype=np.int64)])
-    else:
-        index = g.node("ArgMax", [P], axis=1, keepdims=0)
+    else:  # a row with a NaN: the first NaN's index, as NumPy's argmax (onnxruntime's ArgMax skips NaN)
+        first_nan = g.node("ArgMax", [g.node("Cast", [g.node("IsNaN", [P])], to=g.onnx.TensorProto.FLOAT)], axis=1,
+                           keepdims=0)
+        index = g.node("Where", [_has_nan(g, P, [1], keepdims=0), first_nan, g.node("ArgMax", [P], axis=1, keepdims=0)])
     classes = np.asarray(classes)
     if classes.dtype.kind in "USO":  # text: an ONNX string tensor
         classes = np.array([str(c) for c in classes], dtype=object)
