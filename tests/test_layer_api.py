@@ -95,14 +95,130 @@ def test_flatten_call_builds_on_any_sample_shape():
     np.testing.assert_array_equal(Y[1], np.arange(6.0, 12.0))
 
 
-def test_compute_output_shape_takes_keras_batch_shapes_and_sample_shapes():
-    # Keras 3: Dense(5).compute_output_shape((None, 3)) == (None, 5) and
-    # Flatten().compute_output_shape((None, 2, 3)) == (None, 6); glassnet's own calls pass sample shapes
-    assert Dense(5).compute_output_shape((None, 3)) == (None, 5)
-    assert Dense(5).compute_output_shape((3,)) == (5,)
-    assert Flatten().compute_output_shape((None, 2, 3)) == (None, 6)
-    assert Flatten().compute_output_shape((2, 3)) == (6,)
-    assert Dropout(0.5).compute_output_shape((None, 4)) == (None, 4)
+#: (layer, input shape, Keras 3.15's compute_output_shape of it): the first axis is always the batch
+#: axis, None or a size, and is kept
+KERAS_OUTPUT_SHAPES = [
+    (lambda: Dense(5), (None, 3), (None, 5)),
+    (lambda: Dense(5), (8, 3), (8, 5)),
+    (lambda: Dense(5), (2, 3, 4), (2, 3, 5)),
+    (lambda: Dropout(0.5), (8, 4), (8, 4)),
+    (lambda: Flatten(), (None, 2, 3), (None, 6)),
+    (lambda: Flatten(), (2, 3, 4), (2, 12)),
+    (lambda: Flatten(), (8, 5), (8, 5)),
+    (lambda: Flatten(), (5,), (5, 1)),
+    (lambda: Flatten(), (None, None, 4), (None, None)),
+    (lambda: Flatten(data_format="channels_first"), (2, 3, 4), (2, 12)),
+    (lambda: layers.Reshape((-1,)), (2, 3, 4), (2, 12)),
+    (lambda: layers.Reshape((3, 4)), (8, 12), (8, 3, 4)),
+    (lambda: layers.Reshape((2, -1)), (2, 3, 4), (2, 2, 6)),
+    (lambda: layers.Permute((2, 1)), (2, 3, 4), (2, 4, 3)),
+    (lambda: layers.Permute((2, 1)), (None, 3, 4), (None, 4, 3)),
+    (lambda: layers.GlobalAveragePooling1D(), (2, 3, 4), (2, 4)),
+    (lambda: layers.GlobalAveragePooling1D(keepdims=True), (2, 3, 4), (2, 1, 4)),
+    (lambda: layers.GlobalMaxPooling1D(data_format="channels_first"), (2, 3, 4), (2, 3)),
+    (lambda: layers.GlobalMaxPooling1D(data_format="channels_first", keepdims=True), (None, 3, 4), (None, 3, 1)),
+    (lambda: layers.Embedding(10, 3), (8, 5), (8, 5, 3)),
+    (lambda: layers.CategoryEncoding(5), (8, 3), (8, 5)),
+    (lambda: layers.CategoryEncoding(5), (2, 1), (2, 5)),
+    (lambda: layers.CategoryEncoding(5, output_mode="count"), (8,), (5,)),
+    (lambda: layers.CategoryEncoding(5, output_mode="one_hot"), (8, 3), (8, 3, 5)),
+    (lambda: layers.CategoryEncoding(5, output_mode="one_hot"), (2, 1), (2, 5)),
+    (lambda: layers.CategoryEncoding(5, output_mode="one_hot"), (8,), (8, 5)),
+    (lambda: layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot"), (8, 5), (8, 5, 3)),
+]
+
+
+@pytest.mark.parametrize("make, shape, expected", KERAS_OUTPUT_SHAPES,
+                         ids=[f"{type(make()).__name__}-{shape}" for make, shape, _ in KERAS_OUTPUT_SHAPES])
+def test_compute_output_shape_reads_the_first_axis_as_the_batch_axis_as_keras(make, shape, expected):
+    # Keras 3.15: Flatten().compute_output_shape((2, 3, 4)) == (2, 12); glassnet read (2, 3, 4) as one sample
+    # and gave (24,)
+    assert make().compute_output_shape(shape) == expected
+
+
+def test_compute_output_shape_and_built_shapes_agree_with_the_batch_axis_left_out():
+    # glassnet's own output_shape is one sample's: Keras's compute_output_shape((None, 2, 3)) without its None
+    layer = Flatten()
+    layer.build((2, 3))
+    assert layer.output_shape == (6,) and layer.compute_output_shape((None, 2, 3)) == (None, 6)
+    assert Flatten().sample_output_shape((2, 3)) == (6,)
+    assert layers.Permute((2, 1)).sample_output_shape((3, 4)) == (4, 3)
+    assert layers.CategoryEncoding(5, output_mode="one_hot").sample_output_shape((1,)) == (5,)
+    # Keras 3.15's KerasTensor shapes along the same functional chain
+    x = layers.Input((12,))
+    reshaped = layers.Reshape((2, 3, 2))(x)
+    permuted = layers.Permute((3, 1, 2))(reshaped)
+    assert (reshaped.shape, permuted.shape, Flatten()(permuted).shape) == ((None, 2, 3, 2), (None, 2, 2, 3), (None, 12))
+
+
+@pytest.mark.parametrize("make, shape, match", [
+    (lambda: layers.Permute((2, 1)), (8, 5), r"expected ndim=3, found ndim=2. Full shape received: \(8, 5\)"),
+    (lambda: layers.GlobalAveragePooling1D(), (8, 5), r"expected ndim=3, found ndim=2. Full shape received: \(8, 5\)"),
+    (lambda: Flatten(), (), r"Flatten.compute_output_shape takes a shape with the batch axis first.*Received: "
+                            r"input_shape=\(\)"),
+])
+def test_compute_output_shape_refuses_a_shape_of_the_wrong_rank_by_name(make, shape, match):
+    # (Keras's compute_output_shape reads past the end there, and its call refuses such inputs: InputSpec(ndim=3))
+    with pytest.raises(ValueError, match=match):
+        make().compute_output_shape(shape)
+
+
+def test_compute_output_shape_refuses_what_is_not_a_shape():
+    with pytest.raises(TypeError, match=r"Flatten.compute_output_shape takes a tuple of sizes.*input_shape=\(2, 'a'\)"):
+        Flatten().compute_output_shape((2, "a"))
+
+
+def test_a_compute_output_shape_without_the_batch_axis_is_named_when_glassnet_reads_it():
+    class Halves(layers.Layer):  # written for sample shapes: (784,) -> (392,), Keras's batch axis dropped
+        def compute_output_shape(self, input_shape):
+            return (input_shape[-1] // 2,)
+
+    with pytest.raises(ValueError, match=r"compute_output_shape must keep the batch axis first.*Received: "
+                                         r"compute_output_shape\(\(None, 4\)\) returned \(2,\)"):
+        Halves().build((4,))
+
+
+@pytest.mark.parametrize("target, shape, expected", [
+    # Keras 3.15's Reshape(target).compute_output_shape(shape): a size None in the input, or in target_shape,
+    # leaves the -1 unknown (glassnet read (None, None, 4) as a batch of samples (None, 4): (None, None, 2, 2))
+    ((-1, 2), (None, None, 4), (None, None, 2)),
+    ((2, -1), (None, None, 4), (None, 2, None)),
+    ((-1, 2), (None, 3, None), (None, None, 2)),
+    ((3, 4), (None, None, 4), (None, 3, 4)),
+    ((-1,), (None, None), (None, None)),
+    ((None, 2), (None, 8), (None, None, 2)),
+    ((2, None), (8, 12), (8, 2, None)),
+    ((None, -1), (2, 8), (2, None, None)),
+])
+def test_reshape_leaves_unknown_sizes_unknown_as_keras(target, shape, expected):
+    assert layers.Reshape(target).compute_output_shape(shape) == expected
+
+
+def test_reshape_reads_a_none_of_target_shape_from_the_input_as_keras():
+    # Keras 3.15: Reshape((None, 2)) of a (2, 8) batch is (2, 4, 2), its config keeps None; Reshape((2, None))
+    # of (2, 3, 4) is (2, 2, 6)
+    X = np.arange(16.0).reshape(2, 8)
+    layer = layers.Reshape((None, 2))
+    np.testing.assert_array_equal(layer(X), X.reshape(2, 4, 2))
+    assert layer.get_config()["target_shape"] == (None, 2)
+    assert layers.Reshape.from_config(layer.get_config()).target_shape == (None, 2)
+    assert layers.Reshape((2, None))(np.zeros((2, 3, 4))).shape == (2, 2, 6)
+    model = Sequential([layers.Input((8,)), layers.Reshape((None, 2)), Dense(3)], seed=0)
+    assert model.predict(X, verbose=0).shape == (2, 4, 3) and model.layers[0].output_shape == (4, 2)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.zeros((2, 4, 3)), epochs=1, verbose=0)
+
+
+def test_reshape_with_two_unknown_sizes_is_refused_when_called():
+    # Keras 3.15 makes Reshape((None, -1)) and gives its output shape, and refuses it when called: "There must be at
+    # most one unknown dimension (-1) in `newshape`"
+    layer = layers.Reshape((None, -1))
+    assert layer.compute_output_shape((None, 8)) == (None, None, None)
+    with pytest.raises(ValueError, match=r"at most one unknown dimension \(-1 or None\) in `target_shape`.*"
+                                         r"target_shape=\(None, -1\), input_shape=\(8,\)"):
+        layer(np.zeros((2, 8)))
+    with pytest.raises(ValueError, match="at most one unknown dimension"):
+        Sequential([layers.Input((8,)), layers.Reshape((None, None))]).build()
 
 
 def test_batchnorm_call_training_uses_batch_statistics_and_updates_moving_ones():
@@ -964,7 +1080,8 @@ def test_base_keeps_every_name_it_defined_and_the_pickle_path_of_inputlayer():
     from glassnet.layers import base
 
     modules = ("base", "_config", "_arguments", "_building", "_weights", "_penalties", "_symbolic", "input_layer")
-    after = {"input_layer_name", "given_input_name", "input_dtype_name", "keras_input_dtype"}  # (written after the split)
+    after = {"input_layer_name", "given_input_name", "input_dtype_name", "keras_input_dtype",  # (written after the split)
+             "check_batch_shape"}
     defined = names_kept(base, "glassnet.layers", modules, skip=after)
     assert defined == 36  # (the single module's count)
     # a layer or model pickled before names each class of base.py by that path (protocol 0:

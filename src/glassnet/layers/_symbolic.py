@@ -129,7 +129,7 @@ def _chained(layer, x, training=None):
     models, pins = ((), {}) if isinstance(x, InputLayer) else (x.models, x.pins)
     if training is not None:
         pins = {**pins, layer: training}
-    y = ChainTensor(source, (*layers, layer), layer.compute_output_shape(shape), models, pins)
+    y = ChainTensor(source, (*layers, layer), layer.sample_output_shape(shape), models, pins)
     if traced is None and "_node" not in layer.__dict__:  # Keras's first node: layer.input, layer.output
         layer._node = (x, y)  # (a traced call's layers take theirs from the model, once its trace succeeds)
     return y

@@ -18,6 +18,7 @@ imported here still: ``_config`` (config entries), ``_arguments`` (Keras's keywo
 
 import inspect
 import math
+import numbers
 
 import numpy as np
 
@@ -47,6 +48,23 @@ _PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_sha
 #: how many times a named layer was renamed (``layer.name = ...``): a model's index of its layers'
 #: names (Sequential._name_index) is read again after any
 RENAMES = [0]
+
+
+def check_batch_shape(input_shape, kind):
+    """``input_shape`` as a tuple with the batch axis first, as Keras's ``compute_output_shape`` takes it:
+    each size None (unknown) or a whole number; a TypeError or ValueError naming the layer ``kind`` else."""
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if shape is None or not all(d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0)
+                                for d in shape):
+        raise TypeError(f"{kind}.compute_output_shape takes a tuple of sizes (None or whole numbers), the batch axis "
+                        f"first, such as (None, 784). Received: input_shape={input_shape!r:.100}")
+    if not shape:
+        raise ValueError(f"{kind}.compute_output_shape takes a shape with the batch axis first, as Keras's, such as "
+                         "(None, 784); () has no axis. Received: input_shape=()")
+    return tuple(d if d is None else int(d) for d in shape)
 
 
 class Layer(PolicyAttributes):
@@ -314,11 +332,28 @@ class Layer(PolicyAttributes):
         """Create the weights for inputs of shape ``(None, *input_shape)``, in the layer's dtype: given, a
         model's, else the policy of the layer's making."""
         self.input_shape = sample_shape(input_shape)
-        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.output_shape = self.sample_output_shape(self.input_shape)
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        """The output shape for inputs of shape ``input_shape``, as Keras's: both with the batch axis first,
+        None or a size (``Dense(5)``: ``(None, 3) -> (None, 5)``, ``(8, 3) -> (8, 5)``); here the shape
+        unchanged, as a layer that computes elementwise gives it."""
         return tuple(input_shape)
+
+    def sample_output_shape(self, sample_shape):
+        """The shape of one output sample for input samples of shape ``sample_shape`` (``(784,)``,
+        without the batch axis), as glassnet's own shape walks (build, functional chains, model files)
+        read it: :meth:`compute_output_shape` of ``(None, *sample_shape)`` without its batch axis."""
+        given = (None, *sample_shape)
+        out = tuple(self.compute_output_shape(given))
+        # (a compute_output_shape written for sample shapes, (784,) -> (units,), drops the batch axis: said here,
+        # where its result would lose an axis)
+        if not out or out[0] is not None:
+            raise ValueError(f"{self._label()}'s compute_output_shape must keep the batch axis first, as Keras's "
+                             f"(input_shape[0], ...): it takes shapes with the batch axis. Received: "
+                             f"compute_output_shape({given}) returned {out}")
+        return out[1:]
 
     def count_weights(self, input_shape):
         """How many numbers :meth:`build` would create for ``input_shape`` (without creating

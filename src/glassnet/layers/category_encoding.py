@@ -7,7 +7,7 @@ import numpy as np
 
 from .._validation import check_array, check_choice, is_one_of
 from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
-from .base import ChainTensor, InputLayer, Layer
+from .base import ChainTensor, InputLayer, Layer, check_batch_shape
 
 ENCODINGS = ("one_hot", "multi_hot", "count")
 
@@ -32,20 +32,20 @@ def check_sparse(sparse, kind):
     return False
 
 
-def encoded_shape(sample, output_mode, depth, kind):
-    """The shape of one encoded sample of ``sample`` ids, as Keras's ``compute_output_shape``:
-    one_hot ``(k,) -> (k, depth)``, and ``(1,) -> (depth,)``; multi_hot and count ``(k,) -> (depth,)``.
-    Keras encodes batches of rank 2 at most (its docstring), so samples of several axes are refused."""
-    sample = tuple(sample)
-    if len(sample) > 1 and sample[0] is None:  # Keras's (None, k), with the batch axis
-        return (None, *encoded_shape(sample[1:], output_mode, depth, kind))
-    if len(sample) != 1:
+def encoded_shape(input_shape, output_mode, depth, kind):
+    """The shape of the encoding of ids of shape ``input_shape`` (the batch axis first), as Keras's
+    ``compute_output_shape``: one_hot ``(n, k) -> (n, k, depth)``, ``(n, 1) -> (n, depth)`` and a 1-D
+    ``(n,) -> (n, depth)``; multi_hot and count ``(n, k) -> (n, depth)``, and ``(k,) -> (depth,)`` (one
+    sample, as Keras reads a 1-D input). Keras encodes batches of rank 2 at most (its docstring), so
+    samples of several axes are refused."""
+    input_shape = check_batch_shape(input_shape, kind)
+    if len(input_shape) > 2:
         raise ValueError(f"{kind} with output_mode={output_mode!r} encodes samples of one axis, (n, k) batches "
-                         f"(Keras encodes inputs of rank 2 at most); received samples of shape {sample}. Flatten "
-                         "or Reshape them first.")
-    if output_mode == "one_hot" and sample[0] != 1:
-        return (sample[0], depth)
-    return (depth,)
+                         f"(Keras encodes inputs of rank 2 at most); received inputs of shape {input_shape}. "
+                         "Flatten or Reshape them first.")
+    if output_mode == "one_hot":
+        return (*input_shape[:-1], depth) if len(input_shape) == 2 and input_shape[-1] == 1 else (*input_shape, depth)
+    return (*input_shape[:-1], depth)
 
 
 def encode(ids, output_mode, depth, dtype, count_weights=None):

@@ -92,7 +92,7 @@ class Dense(Layer):
             raise ValueError(f"Dense.{what} exists once the layer is built (fit, predict or build first).")
 
     def compute_output_shape(self, input_shape):
-        """``(784,)`` -> ``(units,)``; Keras's ``(None, 784)`` -> ``(None, units)``."""
+        """As Keras's, the last axis to ``units``: ``(None, 784)`` -> ``(None, units)``, ``(8, 784)`` -> ``(8, units)``."""
         return (*tuple(input_shape)[:-1], self.units)
 
     def count_weights(self, input_shape):

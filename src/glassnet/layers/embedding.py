@@ -88,7 +88,7 @@ class Embedding(OneWeightPenalty, Layer):
         return self.params["embeddings"]
 
     def compute_output_shape(self, input_shape):
-        """``(k,)`` -> ``(k, output_dim)``: one vector per id."""
+        """One vector per id, as Keras's (the batch axis first): ``(None, k)`` -> ``(None, k, output_dim)``."""
         return (*tuple(input_shape), self.output_dim)
 
     def count_weights(self, input_shape):

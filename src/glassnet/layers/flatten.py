@@ -4,7 +4,7 @@ import math
 
 from .._validation import is_one_of
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, check_batch_shape
 
 
 class Flatten(Layer):
@@ -25,11 +25,12 @@ class Flatten(Layer):
         self.data_format = data_format
 
     def compute_output_shape(self, input_shape):
-        """``(28, 28)`` -> ``(784,)``; Keras's ``(None, 28, 28)`` -> ``(None, 784)``."""
-        input_shape = tuple(input_shape)
-        if len(input_shape) > 1 and input_shape[0] is None:
-            return (None, math.prod(input_shape[1:]))
-        return (math.prod(input_shape),)
+        """As Keras's, the batch axis first and kept: ``(None, 28, 28)`` -> ``(None, 784)``, ``(8, 28, 28)``
+        -> ``(8, 784)``; a size None among the others gives None, and a batch of numbers ``(8,)`` gives
+        ``(8, 1)``."""
+        input_shape = check_batch_shape(input_shape, "Flatten")
+        sample = input_shape[1:]
+        return (input_shape[0], None if None in sample else math.prod(sample))
 
     def _channels_moved(self, ndim):
         """Whether the channel axis (1) moves last before flattening: channels_first samples of 2+ axes."""

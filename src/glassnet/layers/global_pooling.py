@@ -5,7 +5,7 @@ import numpy as np
 
 from .._validation import is_one_of
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, check_batch_shape
 
 
 class GlobalPooling1D(Layer):
@@ -33,20 +33,18 @@ class GlobalPooling1D(Layer):
         return 1 if self.data_format == "channels_last" else 2
 
     def compute_output_shape(self, input_shape):
-        """``(10, 16)`` -> ``(16,)`` (channels_last); Keras's ``(None, 10, 16)`` -> ``(None, 16)``."""
-        input_shape = tuple(input_shape)
-        batch = len(input_shape) == 3 and input_shape[0] is None
-        sample = input_shape[1:] if batch else input_shape
-        if len(sample) != 2:  # Keras's InputSpec(ndim=3)
+        """As Keras's, the batch axis first and kept: ``(None, 10, 16)`` -> ``(None, 16)`` (channels_last),
+        ``(8, 10, 16)`` -> ``(8, 16)``."""
+        input_shape = check_batch_shape(input_shape, type(self).__name__)
+        if len(input_shape) != 3:  # Keras's InputSpec(ndim=3), which its call checks
             raise ValueError(f"Input 0 of layer {self.name or type(self).__name__!r} is incompatible with the layer: "
-                             f"expected ndim=3, found ndim={len(sample) + 1}. Full shape received: {(None, *sample)}"
+                             f"expected ndim=3, found ndim={len(input_shape)}. Full shape received: {input_shape}"
                              f" ({type(self).__name__} takes samples of shape (steps, features), such as an "
                              "Embedding's output)")
+        n, first, second = input_shape
         if not self.keepdims:
-            out = (sample[-1] if self.data_format == "channels_last" else sample[0],)
-        else:
-            out = (1, sample[1]) if self.data_format == "channels_last" else (sample[0], 1)
-        return (None, *out) if batch else out
+            return (n, second if self.data_format == "channels_last" else first)
+        return (n, 1, second) if self.data_format == "channels_last" else (n, first, 1)
 
     def _output(self, Y):
         """``Y`` reduced with its steps axis kept as 1: the output, as ``keepdims`` asks."""

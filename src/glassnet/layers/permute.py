@@ -3,7 +3,7 @@
 import numbers
 
 from ..backend import get_namespace
-from .base import Layer
+from .base import Layer, check_batch_shape
 
 
 class Permute(Layer):
@@ -25,16 +25,15 @@ class Permute(Layer):
         self.dims = tuple(int(d) for d in given)
 
     def compute_output_shape(self, input_shape):
-        """``(10, 64)`` with ``dims=(2, 1)`` -> ``(64, 10)``; Keras's ``(None, 10, 64)`` -> ``(None, 64, 10)``."""
-        input_shape = tuple(input_shape)
-        batch = len(input_shape) == len(self.dims) + 1 and input_shape[0] is None
-        sample = input_shape[1:] if batch else input_shape
-        if len(sample) != len(self.dims):  # Keras's InputSpec(ndim=len(dims) + 1)
+        """As Keras's, the batch axis first and kept: ``(None, 10, 64)`` with ``dims=(2, 1)`` ->
+        ``(None, 64, 10)``, ``(8, 10, 64)`` -> ``(8, 64, 10)``."""
+        input_shape = check_batch_shape(input_shape, "Permute")
+        # Keras's InputSpec(ndim=len(dims) + 1), which its call checks (its compute_output_shape reads past the end)
+        if len(input_shape) != len(self.dims) + 1:
             raise ValueError(f"Input 0 of layer {self.name or 'permute'!r} is incompatible with the layer: expected "
-                             f"ndim={len(self.dims) + 1}, found ndim={len(sample) + 1}. Full shape received: "
-                             f"{(None, *sample)}")
-        out = tuple(sample[d - 1] for d in self.dims)
-        return (None, *out) if batch else out
+                             f"ndim={len(self.dims) + 1}, found ndim={len(input_shape)}. Full shape received: "
+                             f"{input_shape}")
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
 
     def forward(self, X, training=False):
         return get_namespace().permute_dims(X, (0, *self.dims))

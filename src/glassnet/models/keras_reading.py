@@ -290,7 +290,7 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
         needed += layer.count_weights(shape)
         _check_derived_size(layer, shape, path)
         check_custom_settings(layer, layer_config, lambda n: n * itemsize <= budget, path)
-        shape = tuple(layer.compute_output_shape(shape))
+        shape = layer.sample_output_shape(shape)
     if needed * itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights, more than its {WEIGHTS} ({budget:,} bytes) holds.")
     return budget, needed * itemsize

@@ -48,7 +48,7 @@ class NestedModels:
             shape = self._layers[-1].output_shape  # (built: the shape it is built for, without going over them all)
         else:
             for layer in self._layers if shape is not None else ():
-                shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
+                shape = layer.output_shape if layer.built else layer.sample_output_shape(shape)
         # a subclassed model's layers are those its call chains, known once it is built (and so are those of a
         # model holding one): without the input shape, it joins at this model's build, as Keras's first call
         # builds it (Sequential([Block(), Block()]) was refused)

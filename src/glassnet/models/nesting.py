@@ -134,10 +134,10 @@ def revive_nested(layers, entries, input_shape, start=0):
         for i, layer in enumerate(layers[:stop]):
             if i >= first:
                 counts.append(layer.count_weights(shape))
-            shape = tuple(layer.compute_output_shape(shape))
+            shape = layer.sample_output_shape(shape)
         shape = tuple(input_shape)
         for layer in layers[:first]:
-            shape = tuple(layer.compute_output_shape(shape))
+            shape = layer.sample_output_shape(shape)
         model = make(cls, subclass, (None, *shape), sum(counts))
         saved = layers[first:stop]
         if ([type(layer) for layer in model._layers] != [type(layer) for layer in saved]

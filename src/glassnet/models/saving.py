@@ -470,7 +470,7 @@ def _check_size(config, zf, path):
         _check_derived_size(layer, shape, path)
         check_custom_settings(layer, layer_config, lambda n: _weights_bytes(zf, n * dtype.itemsize, path)
                               >= n * dtype.itemsize, path)
-        shape = tuple(layer.compute_output_shape(shape))
+        shape = layer.sample_output_shape(shape)
     budget = _weights_bytes(zf, needed * dtype.itemsize, path)
     if needed * dtype.itemsize > budget:
         _fail(path, f"its architecture needs {needed:,} weights ({needed * dtype.itemsize:,} bytes), more than "
