@@ -823,7 +823,8 @@ def test_losses_and_their_gradients_equal_keras_in_float64(cls, kwargs, data, va
         loss = getattr(losses, cls)(reduction=reduction, **kwargs)
         assert loss(Y, A, sample_weight=LOSS_WEIGHTS) == pytest.approx(expected, rel=1e-12), reduction
     unreduced = getattr(losses, cls)(reduction=None, **kwargs)(Y, A, sample_weight=LOSS_WEIGHTS)
-    np.testing.assert_allclose(unreduced, per_sample, rtol=1e-12, atol=1e-15)
+    # a column (3, 1), as Keras's for weights (n, 1) (its losses take the weights' trailing 1); glassnet's were (3,)
+    np.testing.assert_allclose(unreduced, np.reshape(per_sample, (-1, 1)), rtol=1e-12, atol=1e-15, strict=True)
     dA = getattr(losses, cls)(**kwargs).gradient(Y, A, sample_weight=LOSS_WEIGHTS)
     np.testing.assert_allclose(dA, gradient, rtol=1e-10, atol=1e-15)
 

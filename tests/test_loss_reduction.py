@@ -49,6 +49,19 @@ def test_the_reductions_of_a_direct_call_are_keras_s(reduction):
     assert loss(Y3, A3, sample_weight=W3[:, None]) == pytest.approx(MSE_3D[reduction][1], rel=1e-6)
 
 
+def test_the_one_loss_of_a_vector_is_returned_as_it_is_as_keras():
+    # Keras 3.15's reduce_values returns losses of shape () unreduced: a vector (one sample) weighted by a number
+    # (or (1,), squeezed to it) gives w·J for "mean_with_sample_weight" too, 2 × 0.0966667; glassnet divided by
+    # the weight (0.0966667); weights (1, 1) broadcast the loss to (1, 1), which is reduced: J
+    y, p = np.array([0.0, 1.0, 0.5]), np.array([0.2, 0.7, 0.9])
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    for w in (2.0, np.array([2.0])):
+        assert loss(y, p, sample_weight=w) == pytest.approx(0.19333333333333333, rel=1e-12)
+        np.testing.assert_allclose(loss.gradient(y, p, w), 2.0 * 2 * (p - y) / 3, rtol=1e-12)  # of that value
+    assert loss(y, p, sample_weight=np.array([[2.0]])) == pytest.approx(0.09666666666666666, rel=1e-12)
+    np.testing.assert_allclose(loss.gradient(y, p, np.array([[2.0]])), 2 * (p - y) / 3, rtol=1e-12)
+
+
 def test_mean_with_sample_weight_divides_by_the_weights_as_given():
     loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
     # Σ w_i J_i / Σ w_i, by hand: J = [0.025, 0.065, 0.1]
@@ -71,8 +84,80 @@ def test_reduction_none_returns_the_weighted_per_sample_losses_in_the_batch_s_sh
     np.testing.assert_allclose(loss(Y3, A3, sample_weight=W3), [[0.0125, 0.0325, 0.05], [0.41, 0.1, 0.2]], rtol=1e-6)
     assert isinstance(loss(Y2, A2), np.ndarray)
     assert loss(f32([1, 2, 3]), f32([1, 2, 4])).shape == ()  # one vector: one sample, as Keras
+    # weights (n, 1): a column, as Keras's (its losses take the weights' trailing 1); glassnet's were (3,)
+    column = loss(Y2, A2, sample_weight=W2[:, None])
+    assert column.shape == (3, 1)
+    np.testing.assert_allclose(column, [[0.0125], [0.13000001], [0.14999998]], rtol=1e-6)
+    assert loss(Y3, A3, sample_weight=W3[:, None]).shape == (2, 3)  # (n, m) losses keep their shape
     # the function forms are these values unweighted
     np.testing.assert_array_equal(loss(Y3, A3), losses.mean_squared_error(Y3, A3))
+
+
+def _targets_and_outputs(cls):
+    """Targets and outputs of 3 samples of 3 outputs that the loss ``cls`` takes."""
+    labels, probabilities = np.array([0, 2, 1]), np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25]])
+    if cls in (losses.SparseCategoricalCrossentropy, losses.CategoricalGeneralizedCrossEntropy):
+        return labels, probabilities
+    if cls is losses.Circle:  # labels and unit-norm embeddings
+        return np.array([0, 1, 0]), probabilities / np.linalg.norm(probabilities, axis=1, keepdims=True)
+    return np.eye(3)[labels], probabilities
+
+
+@pytest.mark.parametrize("cls", sorted(losses.CLASSES.values(), key=lambda cls: cls.__name__))
+def test_unreduced_losses_weighted_by_a_column_are_a_column_as_keras(cls):
+    # Keras 3.15's reduce_weighted_values gives the losses (n,) the trailing 1 of weights (n, 1) (its
+    # squeeze_or_expand_to_same_rank): a column (3, 1) for every loss (Dice's and Tversky's one loss of the
+    # batch too, times each weight; SparseCategoricalCrossentropy's with ignore_class too); glassnet gave (3,)
+    Y, A = _targets_and_outputs(cls)
+    w = np.array([0.5, 2.0, 0.0])
+    for reduction in (None, "none"):
+        loss = cls(reduction=reduction)
+        column = loss(Y, A, sample_weight=w[:, None])
+        assert column.shape == (3, 1)
+        np.testing.assert_allclose(column[:, 0], loss(Y, A, sample_weight=w), rtol=1e-15)
+        assert loss(Y, A, sample_weight=2.0).shape == np.shape(loss(Y, A))  # a number keeps the losses' shape
+
+
+def test_unreduced_losses_with_ignore_class_weighted_by_a_column_are_a_column_as_keras():
+    # Keras 3.15 merges its mask of ignore_class into the weights (n, 1): a column, the ignored sample's 0
+    Y, A = _targets_and_outputs(losses.SparseCategoricalCrossentropy)
+    column = losses.SparseCategoricalCrossentropy(ignore_class=2, reduction=None)(Y, A, sample_weight=[[0.5], [2], [1]])
+    assert column.shape == (3, 1)
+    np.testing.assert_allclose(column, [[0.17833747196936622], [0.0], [0.6931471805599453]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", sorted(losses.CLASSES.values(), key=lambda cls: cls.__name__))
+def test_an_empty_batch_gives_keras_s_empty_losses_and_an_empty_gradient(cls):
+    # a batch of 0 rows raised "the batch is empty". Keras 3.15 returns its losses, shape (0,), as they are
+    # whatever the reduction (its reduce_values leaves shapes () and (0,) unreduced: an empty array, not 0 or
+    # NaN); with weights (0, 1) they are (0, 1), which its reductions sum to 0.0 (divide_no_nan). Dice and
+    # Tversky sum over the whole batch: 1 − 0/ε = 1.0
+    Y, A = (v[:0] for v in _targets_and_outputs(cls))
+    whole_batch = cls in (losses.Dice, losses.Tversky)
+    for reduction in losses.REDUCTIONS:
+        loss = cls(reduction=reduction)
+        value = loss(Y, A)
+        if whole_batch:
+            assert value == 1.0
+        else:
+            assert isinstance(value, np.ndarray) and value.shape == (0,) and value.dtype == np.float64
+        weighted = loss(Y, A, sample_weight=np.zeros((0, 1)))
+        if reduction in (None, "none"):
+            assert weighted.shape == (0, 1)
+        else:
+            assert weighted == 0.0
+            assert loss.gradient(Y, A).shape == (0, 3)  # the gradient of no losses: nothing, in the outputs' shape
+            assert loss.gradient(Y, A, sample_weight=np.zeros(0)).shape == (0, 3)
+
+
+def test_an_empty_batch_of_sequences_reduces_to_0_as_keras():
+    # Keras 3.15: the losses of outputs (0, m, k) have shape (0, m), not (0,), so its reductions give 0.0
+    for loss, Y in ((losses.MeanSquaredError, np.zeros((0, 2, 3))), (losses.SparseCategoricalCrossentropy,
+                                                                      np.zeros((0, 2)))):
+        assert loss(reduction=None)(Y, np.zeros((0, 2, 3))).shape == (0, 2)
+        for reduction in ("sum_over_batch_size", "sum", "mean_with_sample_weight"):
+            assert loss(reduction=reduction)(Y, np.zeros((0, 2, 3))) == 0.0
+            assert loss(reduction=reduction).gradient(Y, np.zeros((0, 2, 3))).shape == (0, 2, 3)
 
 
 # per-position ("temporal") weights (n, m) for outputs (n, m, k), as Keras 3.15 in float64 (JAX_ENABLE_X64):

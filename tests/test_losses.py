@@ -317,13 +317,16 @@ def test_seed004_appendix_tables_propagation_and_back_propagation_formulas():
 
 def test_direct_calls_check_shapes_instead_of_broadcasting():
     mse = losses.get("mse")
-    # (4, 1) targets against (4,) outputs would broadcast to a (4, 4) table
-    with pytest.raises(ValueError, match=r"same shape.*\(4, 1\).*\(4,\)"):
-        mse(np.zeros((4, 1)), np.zeros(4))
+    # (4, 1) targets against (4, 2) outputs would broadcast; only a trailing 1 is squeezed or added, as
+    # Keras's squeeze_or_expand_to_same_rank (test_a_column_of_targets_against_a_vector_of_outputs_is_keras_s)
+    with pytest.raises(ValueError, match=r"same shape.*\(4, 1\).*\(4, 2\)"):
+        mse(np.zeros((4, 1)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"same shape.*\(4, 2\).*\(4,\)"):
+        mse(np.zeros((4, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="same shape"):
         losses.get("binary_crossentropy").gradient(np.zeros((3, 1)), np.zeros((2, 1)))
-    with pytest.raises(ValueError, match="empty"):
-        losses.get("categorical_crossentropy")(np.zeros((0, 3)), np.zeros((0, 3)))
+    with pytest.raises(ValueError, match=r"at least one axis .*Received outputs of shape \(\)"):
+        mse(1.0, 0.5)
     assert mse([[1.0], [0.0]], [[0.5], [0.5]]) == pytest.approx(0.25)  # lists are accepted
 
 
@@ -343,6 +346,53 @@ def test_labels_of_one_output_unit_may_be_a_vector_as_keras_reads_them():
                                losses.get("binary_crossentropy").gradient(y[:, None], p))
     with pytest.raises(ValueError, match=r"same shape.*\(3,\).*\(3, 2\)"):  # more than one unit: still refused
         losses.MeanSquaredError()(y, np.zeros((3, 2)))
+
+
+def test_a_column_of_targets_against_a_vector_of_outputs_is_keras_s():
+    # Keras's squeeze_or_expand_to_same_rank gives outputs (n,) the trailing 1 of targets (n, 1): n samples of one
+    # output each (glassnet refused the pair: "must have the same shape"). Keras 3.15's numbers; the gradient
+    # keeps the outputs' shape (n,)
+    y, a, w = np.array([[1.0], [0.0], [1.0]]), np.array([0.5, 0.5, 2.0]), np.array([1.0, 2.0, 3.0])
+    assert losses.MeanSquaredError()(y, a) == pytest.approx(0.5)
+    assert losses.MeanSquaredError(reduction="sum")(y, a, sample_weight=w) == pytest.approx(3.75)
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(y, a), [0.25, 0.25, 1.0])
+    np.testing.assert_allclose(losses.mean_squared_error(y, a), [0.25, 0.25, 1.0])
+    np.testing.assert_allclose(losses.MeanSquaredError().gradient(y, a), [-1 / 3, 1 / 3, 2 / 3])
+    p = np.array([0.8, 0.4, 0.9])
+    assert losses.BinaryCrossentropy()(y, p) == pytest.approx(-np.log([0.8, 0.6, 0.9]).mean())
+    np.testing.assert_allclose(losses.binary_crossentropy(y, p), -np.log([0.8, 0.6, 0.9]))
+    # sequences, targets (n, m) against outputs (n, m, 1): Keras squeezes the outputs' 1, so each sample's loss
+    # is the mean over its m positions (glassnet read m rows of one output each: "sum" 6.0 and (2, 3) losses)
+    ys = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]])
+    outputs = (ys + np.array([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]]))[..., None]
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(ys, outputs), [2 / 3, 4 / 3])
+    assert losses.MeanSquaredError(reduction="sum")(ys, outputs) == pytest.approx(2.0)
+    dA = losses.MeanSquaredError(reduction="sum").gradient(ys, outputs)
+    assert dA.shape == (2, 3, 1)
+    np.testing.assert_allclose(dA[..., 0], 2 * (outputs[..., 0] - ys) / 3)
+
+
+# every loss Keras 3.15 has that compares a target with each output (not labels): a column of targets against
+# a vector of outputs is Keras's n samples of one output, whatever the reduction and the weights
+_KERAS_COLUMN_LOSSES = [losses.MeanSquaredError, losses.MeanAbsoluteError, losses.MeanAbsolutePercentageError,
+                        losses.MeanSquaredLogarithmicError, losses.Huber, losses.LogCosh, losses.Poisson,
+                        losses.KLDivergence, losses.CosineSimilarity, losses.BinaryCrossentropy,
+                        losses.CategoricalCrossentropy, losses.BinaryFocalCrossentropy,
+                        losses.CategoricalFocalCrossentropy, losses.Hinge, losses.SquaredHinge, losses.CategoricalHinge,
+                        losses.Dice, losses.Tversky]
+
+
+@pytest.mark.parametrize("cls", _KERAS_COLUMN_LOSSES, ids=lambda cls: cls.__name__)
+def test_every_loss_reads_a_column_of_targets_against_a_vector_of_outputs_as_keras(cls):
+    y, a = np.array([[1.0], [0.0], [1.0]]), np.array([0.8, 0.3, 0.6])
+    for reduction in losses.REDUCTIONS:
+        for w in (None, np.array([0.5, 2.0, 1.5]), np.array([[0.5], [2.0], [1.5]])):
+            loss = cls(reduction=reduction)
+            np.testing.assert_allclose(loss(y, a, sample_weight=w), loss(y, a[:, None], sample_weight=w),
+                                       rtol=1e-15, strict=True)
+            if reduction not in (None, "none"):  # the gradient of that loss, in the outputs' shape
+                np.testing.assert_allclose(loss.gradient(y, a, w), loss.gradient(y, a[:, None], w)[:, 0],
+                                           rtol=1e-15, strict=True)
 
 def test_categorical_targets_must_be_distributions(rng):
     # δ = a − y holds only for rows summing to 1; multi-hot rows would train on a wrong gradient

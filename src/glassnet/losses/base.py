@@ -92,11 +92,15 @@ class Loss(Configurable):
                                   f"{_NEEDS_GRADIENT}")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The batch loss ``Σ_i w_i J_i / d`` (``d`` from the reduction: :meth:`_divisor`) for
+        """The batch loss ``Σ_i w_i J_i / d`` (``d`` from the reduction: :meth:`_reduced_over`) for
         targets ``y_true`` and outputs ``y_pred`` (Keras's names); with ``reduction=None``
-        the ``w_i J_i`` themselves, in the batch's shape (``(n, m)`` for outputs ``(n, m, k)``)."""
+        the ``w_i J_i`` themselves, in the batch's shape (``(n, m)`` for outputs ``(n, m, k)``),
+        or the shape Keras gives them with the weights' (:func:`_weighted_shape`: ``(n, 1)``
+        for weights ``(n, 1)``). As Keras's, the losses of an empty batch, shape ``(0,)``, are
+        returned as they are whatever the reduction (with weights ``(0, 1)``, or outputs
+        ``(0, m, k)``, whose losses have another shape, the reductions give 0.0)."""
         Y, A = _pair(self, y_true, y_pred)
-        batch_shape = A.shape[:-1]
+        batch_shape = tuple(A.shape[:-1])
         Y, A, weights = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
         values = self.per_sample(Y, A)
@@ -108,43 +112,54 @@ class Loss(Configurable):
             if numpy_dtype(weights) != numpy_dtype(values):  # (a batch's weights: no copy when they match)
                 weights = astype(weights, numpy_dtype(values))
             values = values * weights
-        if self.reduction in _UNREDUCED:
-            return xp.reshape(values, batch_shape)
-        return float(xp.sum(values)) / self._divisor(values.shape[0], sample_weight)
+        shape = _weighted_shape(batch_shape, sample_weight)
+        if self.reduction in _UNREDUCED or shape == (0,):
+            return xp.reshape(values, shape)
+        return float(xp.sum(values)) / self._reduced_over(shape, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
-        """``∂J/∂A`` of the batch loss: ``w_i (∂J_i/∂A) / d``, in the outputs' shape."""
+        """``∂J/∂A`` of the batch loss: ``w_i (∂J_i/∂A) / d``, in the outputs' shape (as given:
+        outputs ``(n,)`` against targets ``(n, 1)`` are the column ``(n, 1)`` only inside)."""
+        shape = _given_shape(A)
         Y, A = _pair(self, Y, A)
-        shape = A.shape
+        batch_shape = A.shape[:-1]
         Y, A, weights = _rows(Y, A, sample_weight)
         dA = self.per_sample_gradient(Y, A)
         if getattr(dA, "shape", None) != A.shape:  # else NumPy's "cannot reshape array of size 3 into shape (3,2)"
             got = f"shape {tuple(dA.shape)}" if hasattr(dA, "shape") else f"a {type(dA).__name__}"
             raise ValueError(f"{type(self).__name__}.per_sample_gradient(Y, A) must return dJ_i/dA, an array of "
                              f"A's shape {tuple(A.shape)}. Received {got}.")
-        dA /= self._divisor(A.shape[0], sample_weight)
+        # d of Keras's shape of the weighted losses; a batch (n, k)'s (a training step's) is its n rows whatever it is
+        dA /= (self._divisor(A.shape[0], sample_weight) if len(batch_shape) == 1
+               else self._reduced_over(_weighted_shape(batch_shape, sample_weight), sample_weight))
         if weights is not None:
             dA *= weights[:, None]
-        return dA if dA.shape == shape else get_namespace(dA).reshape(dA, shape)
+        return _as_given(dA, shape)
 
     def _divisor(self, n, sample_weight):
         """``d`` of the batch loss ``Σ_i w_i J_i / d`` over ``n`` rows, as Keras's reductions:
         ``n`` for ``"sum_over_batch_size"`` and ``"mean"``, 1 for ``"sum"``, and for
         ``"mean_with_sample_weight"`` the sum of ``sample_weight`` as given (``n`` without
         one; Keras sums the array it is given, so one number ``w`` counts once, and weights
-        ``(n,)`` of outputs ``(n, m, k)`` count once per sample, not per row). A zero sum
-        makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``.
+        ``(n,)`` of outputs ``(n, m, k)`` count once per sample, not per row). A zero sum, or
+        no rows, makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``.
         The value and every gradient (:meth:`gradient`, :meth:`fused_delta`) divide by it."""
         if self.reduction in _BATCH_MEAN:  # the default: one comparison per step
-            return n
+            return n or math.inf
         if self.reduction == "sum":
             return 1
         _check_reduces(self)
         if sample_weight is None:
-            return n
+            return n or math.inf
         w = sample_weight if hasattr(sample_weight, "shape") else np.asarray(sample_weight, dtype=float)
         total = float(get_namespace(w).sum(w))
         return total if total else math.inf
+
+    def _reduced_over(self, shape, sample_weight):
+        """``d`` of the reduction of weighted losses of Keras's ``shape`` (:func:`_weighted_shape`): as
+        Keras's ``reduce_values``, a single value (shape ``()``: one vector) is returned as it is, so
+        ``d = 1`` whatever the reduction (``"mean_with_sample_weight"`` of ``w J`` too)."""
+        return self._divisor(math.prod(shape), sample_weight) if shape else 1
 
     def _depends_on_batching(self):
         """Whether the batch-size-weighted mean of the batches' losses (what fit logs and
@@ -214,14 +229,57 @@ def _like_outputs(Y, A):
     return Y if Y.dtype == A.dtype else astype(Y, dtype)
 
 
+def _same_rank(shape1, shape2):
+    """The two shapes as Keras's ``squeeze_or_expand_to_same_rank`` makes them: where one has one
+    axis more and it ends in 1, that 1 is dropped, or, against a vector, one is added to the vector
+    (``(n, 1)`` and ``(n,)`` -> both ``(n, 1)``; ``(n, m, 1)`` and ``(n, m)`` -> both ``(n, m)``);
+    other shapes are left as they are."""
+    if len(shape1) == len(shape2) + 1 and shape1[-1] == 1:
+        return (shape1, shape2 + (1,)) if len(shape2) == 1 else (shape1[:-1], shape2)
+    if len(shape2) == len(shape1) + 1 and shape2[-1] == 1:
+        return (shape1 + (1,), shape2) if len(shape1) == 1 else (shape1, shape2[:-1])
+    return shape1, shape2
+
+
+def _weighted_shape(shape, sample_weight, computed=None):
+    """The shape Keras gives losses of ``shape`` times ``sample_weight`` (its ``reduce_weighted_values``:
+    :func:`_same_rank`, then a broadcast): ``(n, 1)`` for losses ``(n,)`` and weights ``(n, 1)``, ``(n,)``
+    for a number. Where that shape does not hold the losses glassnet computed (shape ``computed``, by
+    default ``shape``: weights ``(n,)`` of outputs ``(n, m, k)``, which Keras refuses and glassnet reads
+    as each sample's), those keep their shape."""
+    computed = shape if computed is None else computed
+    if sample_weight is None:
+        return computed
+    given = tuple(getattr(sample_weight, "shape", np.shape(sample_weight)))
+    if given == shape and shape == computed:  # one weight per loss: what a training step passes
+        return shape
+    try:
+        weighted = np.broadcast_shapes(*_same_rank(shape, given))
+    except ValueError:
+        return computed
+    return weighted if math.prod(weighted) == math.prod(computed) else computed
+
+
+def _given_shape(A):
+    """The shape of the outputs ``A`` as the caller gave them (a list's too)."""
+    return A.shape if hasattr(A, "shape") else np.shape(A)
+
+
+def _as_given(dA, shape):
+    """The gradient ``dA`` in the outputs' ``shape`` as given (it was computed in :func:`_pair`'s)."""
+    return dA if dA.shape == shape else get_namespace(dA).reshape(dA, tuple(shape))
+
+
 def _pair(loss, Y, A):
-    """``(Y, A)`` as arrays of one shape with at least one row, or a ValueError
-    (integer labels of a sparse loss become one-hot rows, as Keras takes them).
+    """``(Y, A)`` as arrays of one shape, or a ValueError (integer labels of a sparse
+    loss become one-hot rows, as Keras takes them).
 
     Broadcasting would silently turn targets of shape (n,) against outputs
-    (n, 1) into an (n, n) table and a wrong loss: such targets are reshaped to
-    (n, 1), as Keras reads them, and other shapes refused; the training step
-    only pays for the shape comparison."""
+    (n, 1) into an (n, n) table and a wrong loss: shapes whose ranks differ by a
+    trailing 1 are made to agree as Keras's ``squeeze_or_expand_to_same_rank``
+    does (:func:`_same_rank`), and other shapes refused; the training step only
+    pays for the shape comparison. A batch of 0 rows is a batch (Keras gives
+    its empty losses)."""
     if (type(Y) is np.ndarray and type(A) is np.ndarray and Y.dtype == A.dtype and A.dtype.kind == "f"
             and Y.shape == A.shape and A.ndim and A.shape[0]):
         return Y, A  # what the training step passes, at every batch: nothing to convert or check
@@ -237,17 +295,20 @@ def _pair(loss, Y, A):
         Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
     if Y.shape != A.shape:
         Y = loss._targets_like(Y, A)
-    if Y.shape != A.shape and len(A.shape) >= 2 and A.shape[-1] == 1 and tuple(Y.shape) == tuple(A.shape[:-1]):
-        # labels (n,) for one output unit (n, 1), as Keras reads them (its squeeze_or_expand_to_same_rank):
-        # `loss(y, model(x))` in a custom loop; reshaped, never broadcast
-        Y = get_namespace(A).reshape(Y, tuple(A.shape))
+    if len(Y.shape) != len(A.shape):
+        # labels (n,) for one output unit (n, 1), or (n, 1) for outputs (n,): `loss(y, model(x))` in a custom
+        # loop; reshaped, never broadcast
+        y_shape, a_shape = _same_rank(tuple(Y.shape), tuple(A.shape))
+        Y = Y if y_shape == tuple(Y.shape) else get_namespace(Y).reshape(Y, y_shape)
+        A = A if a_shape == tuple(A.shape) else get_namespace(A).reshape(A, a_shape)
     if Y.shape != A.shape:
         raise ValueError(
             f"Loss {loss.name!r}: targets and outputs must have the same shape (n_samples, n_outputs). "
             f"Received targets {tuple(Y.shape)} and outputs {tuple(A.shape)}."
         )
-    if len(A.shape) == 0 or A.shape[0] == 0:
-        raise ValueError(f"Loss {loss.name!r}: the batch is empty (outputs of shape {tuple(A.shape)}).")
+    if len(A.shape) == 0:
+        raise ValueError(f"Loss {loss.name!r}: the outputs must have at least one axis (a vector is one sample, "
+                         "(n_samples, n_outputs) a batch). Received outputs of shape ().")
     return Y, A
 
 
@@ -288,7 +349,10 @@ def output_delta(loss, activation, Y, A, sample_weight=None):
     outputs ``(n, ..., k)`` of several axes, that of their ``(rows, k)`` view (:func:`_rows`: each
     row with its sample's weight, or its own), in the outputs' shape, and None for
     ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
-    (Keras's), not of the rows': the gradient's path then."""
+    (Keras's), not of the rows': the gradient's path then. So is every pair of targets and outputs
+    of other shapes (labels, or a column against a vector: the loss's :func:`_pair` reads them)."""
+    if getattr(Y, "shape", None) != A.shape:
+        return None
     if getattr(activation, "axis", -1) != -1 and resolve_axes(activation.axis, len(A.shape)) != (len(A.shape) - 1,):
         return None  # a softmax along another axis than the loss's rows: a − y is not its delta
     if len(A.shape) == 2:

@@ -7,7 +7,8 @@ import numpy as np
 
 from .._validation import check_array, check_bool, check_number
 from ..backend import astype, from_numpy, get_namespace, numpy_dtype, to_numpy
-from .base import REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _weights_like
+from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _weighted_shape,
+                   _weights_like)
 
 
 def _masked_logsumexp(V, mask):
@@ -66,8 +67,9 @@ class Circle(Loss):
 
     def _parts(self, y_true, y_pred, ref_labels=None, ref_embeddings=None):
         """``(J, dJ/dS, A, R)``: the losses, their derivatives by the similarities ``S = A Rᵀ``."""
-        A = y_pred if hasattr(y_pred, "shape") else check_array(y_pred, "y_pred", ndim=2, dtype=float)
-        if len(A.shape) != 2 or A.shape[0] == 0:
+        A = y_pred if hasattr(y_pred, "shape") else check_array(y_pred, "y_pred", ndim=2, dtype=float,
+                                                                allow_empty=True)
+        if len(A.shape) != 2:
             raise ValueError(f"Loss {self.name!r}: y_pred must be embeddings of shape (n_samples, n_dims). "
                              f"Received shape {tuple(A.shape)}.")
         xp = get_namespace(A)
@@ -78,6 +80,9 @@ class Circle(Loss):
             raise ValueError(f"ref_embeddings must have shape (m, {A.shape[1]}). Received shape {tuple(R.shape)}.")
         y = self._labels(y_true, A.shape[0], "y_true")
         ref = y if ref_labels is None else self._labels(ref_labels, R.shape[0], "ref_labels")
+        if A.shape[0] == 0 or R.shape[0] == 0:  # no pairs: no losses, or losses 0 as Keras's (no positives)
+            J = xp.zeros((A.shape[0],), dtype=A.dtype)
+            return J, xp.zeros((A.shape[0], R.shape[0]), dtype=A.dtype), A, R
         same = y[:, None] == ref[None, :]
         P = same & ~np.eye(*same.shape, dtype=bool) if self.remove_diagonal else same
         P, N = xp.asarray(P), xp.asarray(~same)
@@ -111,8 +116,9 @@ class Circle(Loss):
     def __call__(self, y_true, y_pred, sample_weight=None):
         J = self._parts(y_true, y_pred)[0]
         w, d = self._weights(J, sample_weight)
-        if self.reduction in _UNREDUCED:
-            return J * w if sample_weight is not None else J
+        shape = _weighted_shape(tuple(J.shape), sample_weight)  # ((n, 1) for weights (n, 1), as Keras's)
+        if self.reduction in _UNREDUCED or shape == (0,):  # (an empty batch's losses, as Keras returns them)
+            return get_namespace(J).reshape(J * w if sample_weight is not None else J, shape)
         return float(get_namespace(J).sum(J * w)) / d
 
     def gradient(self, Y, A, sample_weight=None):

@@ -1,13 +1,12 @@
 """Keras's overlap losses of masks: Dice and Tversky, ``J = 1 − N / D`` of sums over ``axis`` (the
 whole batch by default, or each sample's)."""
 
-import math
-
 import numpy as np
 
 from .._validation import check_number, on_host
 from ..backend import astype, get_namespace, numpy_dtype
-from .base import EPSILON, REDUCTION, _UNREDUCED, Loss, _check_reduces, _pair, _weights_like
+from .base import (EPSILON, REDUCTION, _UNREDUCED, Loss, _as_given, _check_reduces, _given_shape, _pair,
+                   _weighted_shape, _weights_like)
 
 
 def _overlap_axis(axis):
@@ -89,36 +88,39 @@ class _Overlap(Loss):
         w = get_namespace(A).reshape(w, (A.shape[0],) + (1,) * (len(A.shape) - 1))
         return w, (kept if 0 not in axes else (A.shape[0],))
 
-    def _reduced_over(self, shape, sample_weight):
-        """``d`` of the reduction of the weighted losses of ``shape``: a single value stays as it is."""
-        return self._divisor(math.prod(shape), sample_weight) if shape else 1
-
     def per_sample(self, Y, A):
         """Keras's unreduced losses ``1 − N / D``, in ``A``'s shape without the summed axes
         (one number for ``axis=None``)."""
         N, D, axes = self._parts(Y, A)
         return get_namespace(A).reshape(1 - N / D, tuple(s for i, s in enumerate(A.shape) if i not in axes))
 
+    def _weights_and_shape(self, A, axes, sample_weight):
+        """``(w, shape)`` of :meth:`_weighted`, the shape Keras's (:func:`_weighted_shape`: ``(n, 1)`` for
+        weights ``(n, 1)``) where it holds the same values."""
+        w, shape = self._weighted(A, axes, sample_weight)
+        return w, _weighted_shape(tuple(s for i, s in enumerate(A.shape) if i not in axes), sample_weight, shape)
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         Y, A, dtype = self._inputs(y_true, y_pred)
         xp = get_namespace(A)
         N, D, axes = self._parts(Y, A)
-        w, shape = self._weighted(A, axes, sample_weight)
+        w, shape = self._weights_and_shape(A, axes, sample_weight)
         values = xp.reshape(1 - N / D if w is None else (1 - N / D) * w, shape)
-        if self.reduction in _UNREDUCED:
+        if self.reduction in _UNREDUCED or shape == (0,):  # (an empty batch's losses, as Keras returns them)
             return values if numpy_dtype(values) == dtype else astype(values, dtype)
         return float(xp.sum(values)) / self._reduced_over(shape, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
         _check_reduces(self)
+        given = _given_shape(A)
         Y, A, dtype = self._inputs(Y, A)
         N, D, axes = self._parts(Y, A)
         c, c_i, _, c_a = self._coefficients()
         dA = (N * (c_i * Y + c_a) - D * (c * Y)) / (D * D)
-        w, shape = self._weighted(A, axes, sample_weight)
+        w, shape = self._weights_and_shape(A, axes, sample_weight)
         if w is not None:  # the one loss of axis=None, weighted by each sample: by their sum
             dA = dA * (get_namespace(A).sum(w) if 0 in axes and not isinstance(w, float) else w)
-        dA = dA / self._reduced_over(shape, sample_weight)
+        dA = _as_given(dA / self._reduced_over(shape, sample_weight), given)
         return dA if numpy_dtype(dA) == dtype else astype(dA, dtype)
 
     def _depends_on_batching(self):

@@ -10,8 +10,8 @@ import numpy as np
 from .._validation import check_number
 from ..activations import Sigmoid, Softmax
 from ..backend import _FLOAT32, _FLOAT64, astype, constant, get_namespace, numpy_dtype, to_numpy
-from .base import (EPSILON, REDUCTION, _BATCH_MEAN, _MEAN_UNWEIGHTED, Loss, _clip_epsilon, _inside_clip,
-                   _keras_arguments, _mean_last, _normalized, _pair, _rows)
+from .base import (EPSILON, REDUCTION, _BATCH_MEAN, _MEAN_UNWEIGHTED, Loss, _as_given, _clip_epsilon, _given_shape,
+                   _inside_clip, _keras_arguments, _mean_last, _normalized, _pair, _rows, _weighted_shape)
 
 
 class Poisson(Loss):
@@ -187,6 +187,8 @@ class CategoricalCrossentropy(_Crossentropy):
             return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
+        if not math.prod(A.shape):  # an empty batch: Keras's empty losses (or 0.0), as the base gives them
+            return super().__call__(Y, A)
         # NumPy outputs of float32/64 (a training step's) need neither the namespace nor the float16 test
         plain = type(A) is np.ndarray and (A.dtype is _FLOAT32 or A.dtype is _FLOAT64)
         xp = np if plain else get_namespace(A)
@@ -277,14 +279,15 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if sample_weight is not None:
             _, _, w = _rows(Y, A, sample_weight)  # (n,) or (n, m) weights, one per position
             weights = weights * w
-        return Y, A, xp.reshape(weights, tuple(A.shape[:-1]))
+        # in the shape Keras merges the mask and the weights into: (n, 1) for weights (n, 1)
+        return Y, A, xp.reshape(weights, _weighted_shape(tuple(A.shape[:-1]), sample_weight))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         # + 0.0: an ignored sample's loss is 0.0, as Keras's where(mask, loss, 0), not the −0.0 of −Σ 0 · log ŷ
         return super().__call__(*self._masked(y_true, y_pred, sample_weight)) + 0.0
 
     def gradient(self, Y, A, sample_weight=None):
-        return super().gradient(*self._masked(Y, A, sample_weight))
+        return _as_given(super().gradient(*self._masked(Y, A, sample_weight)), _given_shape(A))
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
         return super().fused_delta(activation, *self._masked(Y, A, sample_weight))

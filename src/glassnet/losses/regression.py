@@ -32,6 +32,8 @@ class MeanSquaredError(Loss):
             return super().__call__(y_true, y_pred, sample_weight)
         # Σ (a − y)² / (n K) as one dot product: a small network's step is mostly such calls
         Y, A = _pair(self, y_true, y_pred)
+        if not math.prod(A.shape):  # an empty batch: Keras's empty losses (or 0.0), as the base gives them
+            return super().__call__(Y, A)
         D = A - Y
         if numpy_dtype(D) == np.float16:  # a float16 sum of squares overflows at 65504 (torch's too)
             D = astype(D, "float32")
@@ -47,9 +49,10 @@ class MeanSquaredError(Loss):
             return super().gradient(Y, A, sample_weight)
         # the training step's case, (n, K) outputs without weights: Loss.gradient's two operations without
         # its checks of weights and shapes (half of the call's 2.3 µs, at every step of a small network)
+        given = A
         Y, A = _pair(self, Y, A)
-        if len(A.shape) != 2:
-            return super().gradient(Y, A)
+        if len(A.shape) != 2 or A.shape != getattr(given, "shape", None):  # (not the outputs' shape: _pair's)
+            return super().gradient(Y, given)
         dA = self.per_sample_gradient(Y, A)
         dA /= A.shape[0]
         return dA
