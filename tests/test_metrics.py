@@ -836,6 +836,92 @@ def test_metrics_count_each_position_of_sequence_outputs_with_per_position_weigh
         metrics.MeanSquaredError()(Y, P, sample_weight=W[:, :2])
 
 
+def test_mean_metrics_count_each_sequence_once_whatever_its_length_as_keras():
+    # Keras 3.15's Mean reduces a sequence's values (n, m) to one per sample, the mean over its positions, of
+    # weight the mean of their weights (reduce_to_samplewise_values): each sample counts once whatever its
+    # length. glassnet counted each position, so a batch of length 5 outweighed one of length 3 (9/16 here)
+    P1 = np.array([[[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3]],
+                   [[0.25, 0.5, 0.25], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]]])
+    labels1 = np.array([[0, 1, 1], [2, 2, 0]])  # hits [[1, 0, 1], [0, 1, 1]]
+    labels2 = np.array([[0, 1, 2, 0, 1], [1, 2, 1, 2, 1]])
+    P2 = np.full((2, 5, 3), 0.2)
+    P2[0, np.arange(5), labels2[0]] = 0.6  # sample 1 hits each of its 5 positions
+    P2[1, :, 0] = 0.6  # sample 2 none
+    W1, W2 = np.array([[1, 0.5, 2], [3, 1.5, 0]]), np.array([[1.0, 1, 1, 1, 2], [1, 1, 1, 1, 1]])
+    # weights of the two batches -> the accuracy by hand (the four samples hit 2/3, 2/3, 1 and 0 of their positions)
+    accuracies = {
+        None: (None, None, 7 / 12),
+        "per sample": (np.array([2.0, 0.5]), np.array([1.0, 3.0]), (2 * 2 / 3 + 0.5 * 2 / 3 + 1) / 6.5),
+        # mean_j(w_j hit_j) per sample, 1, 0.5, 1.2 and 0, of weights 3.5/3, 1.5, 1.2 and 1
+        "per position": (W1, W2, (1 + 0.5 + 1.2) / (3.5 / 3 + 1.5 + 1.2 + 1)),
+        "number": (1.5, 0.5, (1.5 * 4 / 6 + 0.5 * 5 / 10) / 2),  # each batch's mean once, of weight w
+    }
+    keras_values = {  # Keras 3.15 (float64): mean squared error, categorical cross-entropy, binary accuracy
+        None: (0.17694444444444446, 0.8847555031640495, 0.7222222222222221),
+        "per sample": (0.22931623931623932, 1.103910163647485, 0.5811965811965811),
+        "per position": (0.18176940639269404, 0.912956544310128, 0.7260273972602739),
+        "number": (0.15875, 0.7970673706960516, 0.75)}
+    onehot, labels = (np.eye(3)[labels1], np.eye(3)[labels2]), (labels1, labels2)
+    for key, (w1, w2, accuracy) in accuracies.items():
+        mse, crossentropy, binary = keras_values[key]
+        cases = [(metrics.CategoricalAccuracy(), onehot, accuracy), (metrics.SparseCategoricalAccuracy(), labels, accuracy),
+                 (metrics.SparseCategoricalAccuracy(), (labels1[..., None], labels2[..., None]), accuracy),
+                 (metrics.MeanSquaredError(), onehot, mse), (metrics.CategoricalCrossentropy(), onehot, crossentropy),
+                 (metrics.SparseCategoricalCrossentropy(), labels, crossentropy),
+                 (metrics.BinaryAccuracy(), onehot, binary),
+                 (metrics.MeanMetricWrapper(metrics.mean_squared_error), onehot, mse)]
+        weights = [(w1, w2)]
+        if key == "per position":  # (n, m, 1): the trailing 1 squeezed, as Keras's (it was refused)
+            weights.append((w1[..., None], w2[..., None]))
+        for metric, (y1, y2), expected in cases:
+            for v1, v2 in weights:
+                metric.reset_state()
+                metric.update_state(y1, P1, sample_weight=v1)
+                metric.update_state(y2, P2, sample_weight=v2)
+                assert metric.result() == pytest.approx(expected, rel=1e-12), (key, metric, np.shape(v1))
+    # sequences of one length: each position counts as much either way (4.5 of 8 hits, as before)
+    assert metrics.CategoricalAccuracy()(onehot[0], P1, sample_weight=W1) == pytest.approx(4.5 / 8, rel=1e-12)
+
+
+#: Keras's mean metrics of the same names; the values of the element-wise ones (binary_accuracy, accuracy,
+#: RMSE's squares) are per element, which weights (n, m, k) weigh one by one
+_SEQUENCE_MEANS = {
+    "MeanSquaredError": "onehot", "MeanAbsoluteError": "onehot", "MeanAbsolutePercentageError": "onehot",
+    "MeanSquaredLogarithmicError": "onehot", "RootMeanSquaredError": "onehot", "CategoricalAccuracy": "onehot",
+    "SparseCategoricalAccuracy": "labels", "TopKCategoricalAccuracy": "onehot",
+    "SparseTopKCategoricalAccuracy": "labels", "BinaryAccuracy": "binary", "Accuracy": "rounded",
+    "BinaryCrossentropy": "binary", "CategoricalCrossentropy": "onehot", "SparseCategoricalCrossentropy": "labels",
+    "KLDivergence": "onehot", "Poisson": "onehot", "Hinge": "binary", "SquaredHinge": "binary",
+    "CategoricalHinge": "onehot", "CosineSimilarity": "onehot", "LogCoshError": "onehot"}
+
+
+@pytest.mark.parametrize("name", sorted(_SEQUENCE_MEANS))
+def test_mean_metrics_of_sequences_of_changing_lengths_equal_keras(keras64, name):
+    # two batches of sequences (2, 3, 4) then (2, 5, 4), and (2, 3, 4) twice, each weighted alike: None, per sample
+    # (n,), per position (n, m) or (n, m, 1), one number, per element (n, m, k) for the element-wise metrics
+    rng = np.random.default_rng(21)
+    kwargs = {"k": 2} if "TopK" in name else {}
+    elementwise = name in ("BinaryAccuracy", "Accuracy", "RootMeanSquaredError")
+    kinds = [None, "n", "nm", "nm1", "number"] + (["nmk"] if elementwise else [])
+    for lengths in ((3, 5), (3, 3)):
+        batches = []
+        for m in lengths:
+            labels, P = rng.integers(0, 4, (2, m)), rng.uniform(0.05, 1.0, (2, m, 4))
+            P /= P.sum(axis=-1, keepdims=True)
+            y = {"onehot": np.eye(4)[labels], "labels": labels, "binary": (rng.random((2, m, 4)) < 0.5) * 1.0,
+                 "rounded": np.round(rng.random((2, m, 4)))}[_SEQUENCE_MEANS[name]]
+            weights = {None: None, "n": rng.uniform(0.2, 2.0, 2), "nm": rng.uniform(0.0, 2.0, (2, m)),
+                       "nm1": rng.uniform(0.0, 2.0, (2, m, 1)), "number": rng.uniform(0.2, 2.0),
+                       "nmk": rng.uniform(0.0, 2.0, (2, m, 4))}
+            batches.append((y, np.round(P) if name == "Accuracy" else P, weights))
+        for kind in kinds:
+            ours, theirs = getattr(metrics, name)(**kwargs), getattr(keras64.metrics, name)(**kwargs)
+            for y, P, weights in batches:
+                ours.update_state(y, P, sample_weight=weights[kind])
+                theirs.update_state(y, P, sample_weight=weights[kind])
+            assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-12), (lengths, kind)
+
+
 # sequence outputs (n, m, k) = (2, 3, 4) and binary ones (2, 3, 1), with weights per position (n, m) and per sample
 SEQ_Y = np.array([[[1.0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 0]], [[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1]]])
 SEQ_A = np.array([[[0.62, 0.38, 1.0, 0.98], [0.69, 0.65, 0.69, 0.39], [0.14, 0.72, 0.53, 0.31]],

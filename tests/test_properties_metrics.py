@@ -1,7 +1,8 @@
 """Property test: each standalone metric and loss equals Keras 3.15's of the same name, both in float64.
 
 For a drawn class, constructor arguments both accept and a stream of 1..4 batches (shapes ``(n,)``,
-``(n, 1)``, ``(n, k)``, ``(n, T, k)`` as the class takes them; edge values: exact 0/1 probabilities,
+``(n, 1)``, ``(n, k)``, ``(n, T, k)`` as the class takes them, the length T of sequences drawn for each
+batch, as a sequence model's batches of unequal lengths; edge values: exact 0/1 probabilities,
 ties, thresholds hit exactly, one-class batches, all-zero sample weights of shape ``(n,)``, ``(n, 1)``
 or per position ``(n, T)``), glassnet's and Keras's metric are updated alike and their ``result()``
 compared after each batch, then after ``reset_state()`` and one more batch; a loss is compared for
@@ -213,12 +214,6 @@ for _name in ("IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "BinaryIoU"):
     _kind, _layouts, _args = METRICS[_name]
     METRICS[_name] = (_kind, _layouts, st.tuples(_args, st.fixed_dictionaries({}, optional=IOU_DTYPE)).map(
         lambda pair: {**pair[0], **pair[1]}))
-#: Keras's function averages the last axis, so a 1-D pair (n,) is one sample of n outputs to Keras's metric
-#: (each batch weighs 1, whatever its size and weights); glassnet reads it as a column, n samples (its
-#: docs/keras-coverage.md). Keras is given the columns (n, 1) here.
-ONE_ROW_IN_KERAS = {"MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-                    "MeanSquaredLogarithmicError", "LogCoshError", "Poisson", "KLDivergence", "Hinge", "SquaredHinge",
-                    "BinaryCrossentropy"}
 #: looser than 1e-10 where Keras's result is not the exact fraction: its IoUs divide in float32 (a cast in
 #: Keras's result()) by ``denominator + 1e-7``, its F-scores add 1e-7 to each denominator (glassnet's are exact:
 #: metrics.FBetaScore); with weights of multiples of 0.5 those sums are 0 or >= 0.5, so 1e-7 is <= 2e-7 of them
@@ -249,10 +244,7 @@ def compare_stream(keras, name, args, stream, rtol):
         if step == len(stream) - 1:  # the last batch after a reset
             mine.reset_state()
             theirs.reset_state()
-        if name in ONE_ROW_IN_KERAS and np.ndim(y_true) == np.ndim(y_pred) == 1:
-            their_batch = y_true[:, None], y_pred[:, None]
-        else:
-            their_batch = y_true, y_pred
+        their_batch = y_true, y_pred  # (a 1-D pair: one sample to both, test_one_dimensional_pairs_are_...)
         _, their_error = outcome(lambda: theirs.update_state(*their_batch, sample_weight=w))
         _, my_error = outcome(lambda: mine.update_state(y_true, y_pred, sample_weight=w))
         if their_error is not None or my_error is not None:
@@ -292,14 +284,15 @@ def streams(draw, name):
         k = max(k, 3)
     if kind in ("cat", "sparse") and layout in ("1d", "col"):
         layout, k = "2d", draw(st.integers(2, 4))
-    T = draw(st.integers(1, 3))
     n_batches = draw(st.integers(1, 4))
     if name in ("FBetaScore", "F1Score"):
         args = {**args, "_per_sample_weights": True}
     if name in ("FBetaScore", "F1Score") and args.get("threshold") is None:
         k = max(k, 2)  # one output and threshold=None: glassnet predicts > 0.5, Keras every row (FBetaScore's doc)
     coarse = "integer" if kind == "ids" or name == "BinaryIoU" else name in RTOL
-    return args, [draw(batch(kind, layout, k, T, args, coarse)) for _ in range(n_batches + 1)]
+    # T for each batch: Keras's mean metrics count a sequence once whatever its length (counted per position,
+    # a batch of length 3 weighed 3 times one of length 1: test_metrics.py's test_mean_metrics_count_each_...)
+    return args, [draw(batch(kind, layout, k, draw(st.integers(1, 3)), args, coarse)) for _ in range(n_batches + 1)]
 
 
 def for_drawn(strategy, check):

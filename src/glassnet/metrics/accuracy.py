@@ -65,7 +65,10 @@ class CategoricalAccuracy(_NameFirst):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
             return super().update_state(y_true, y_pred, sample_weight)
-        Y, A, _ = _align(y_true, y_pred, None, positions=True, row=True)
+        Y, A, w = _align(y_true, y_pred, None, positions=True, row=True, number=True)
+        if w is not None:  # sequences (n, m, k) only: each sample counts once, the share of its positions hit
+            self._accumulate(self.values(Y, A), w)
+            return
         self.total += np.count_nonzero(A.argmax(axis=-1) == Y.argmax(axis=-1))
         self.count += A.shape[0]
 

@@ -55,28 +55,32 @@ def _checked_weights(sample_weight):
     return w
 
 
-def _positions(Y, A, sample_weight):
-    """Outputs ``(n, m, k)`` (sequences) as ``n·m`` rows, as Keras's metrics average them: each
-    row with its sample's weight (``(n,)``) or its own (per-position weights ``(n, m)``)."""
-    rows = math.prod(A.shape[:-1])
-    if sample_weight is not None:
-        w = _numbers(sample_weight, "sample_weight")
-        if w.ndim == 0:
-            # a number weighs the batch's mean as Keras's Mean does, once per batch as one sample of weight w,
-            # here of its m positions (each of which counts as a row), as (n,) weights are repeated for them
-            sample_weight = w * (rows // A.shape[0]) if A.shape[0] else w
-        elif w.shape == A.shape[:-1]:
-            sample_weight = w.reshape(rows)
-        else:
-            sample_weight = np.repeat(_weights(w, A.shape[0]), rows // A.shape[0])
-    return Y.reshape(rows, -1), A.reshape(rows, -1), sample_weight
+def _positions(Y, A, sample_weight, number=False):
+    """Outputs ``(n, m, k)`` (sequences) as their ``n·m`` rows, the targets alike, and ``sample_weight``
+    as :meth:`Metric._accumulate` reads a sequence's, so that each sample counts once whatever its
+    length ``m``, as Keras's ``Mean`` reduces a sequence's values (``reduce_to_samplewise_values``; counted
+    per position, a batch of length 5 outweighed one of length 3): ``(n, 1)`` one per sample (ones for
+    None where ``number``: the metrics that average so; None stays None otherwise), ``(n, m)`` one per
+    position (``(n, m, 1)`` too, as Keras squeezes it), or one number, which weighs the batch's mean once."""
+    positions = A.shape[:-1]
+    n, m = positions[0], math.prod(positions[1:])
+    Y, A = Y.reshape(n * m, -1), A.reshape(n * m, -1)
+    if sample_weight is None:
+        return Y, A, np.ones((n, 1)) if number else None
+    if np.ndim(sample_weight) == 0:
+        return Y, A, _weights(sample_weight, n, number=True)
+    w = _checked_weights(sample_weight)
+    if w.shape == positions + (1,):
+        w = w[..., 0]
+    # (n,) and (n, 1) are checked as every metric's per-sample weights (the ValueError names the shape)
+    return Y, A, w.reshape(n, m) if w.shape == positions else _weights(w, n)[:, None]
 
 
 def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number=False):
     """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
     or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
     may instead hold one integer label per row (sparse categorical accuracy). ``positions``:
-    outputs ``(n, m, k)`` become rows (:func:`_positions`). ``row``: 1-D targets and outputs
+    outputs ``(n, m, k)`` become rows, with the weights of :func:`_positions`. ``row``: 1-D targets and outputs
     are one sample, a row, as Keras's functions that reduce the last axis read them (and
     glassnet's losses): a vector's categorical cross-entropy or cosine is that of one sample,
     and a 1-D batch counts once in the mean. ``number``: see :func:`_weights`."""
@@ -86,13 +90,14 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
         return Y, A, None  # what fit and evaluate pass, at every batch: nothing to line up
     Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
     _no_nan(Y)
-    shapes = f"{Y.shape} and {A.shape}"
+    shapes, sequences = f"{Y.shape} and {A.shape}", False
     if positions and not labels and min(Y.ndim, A.ndim) >= 2:
         # as Keras's squeeze_or_expand_to_same_rank: targets (n, m) against outputs (n, m, 1), or the
         # reverse, lose the trailing 1 (they were refused as "one row per sample")
         Y, A = _same_rank(Y, A)
     if positions and A.ndim > 2 and (Y.shape[:-1] == A.shape[:-1] or labels and Y.shape == A.shape[:-1]):
-        Y, A, sample_weight = _positions(Y, A, sample_weight)
+        Y, A, sample_weight = _positions(Y, A, sample_weight, number)
+        sequences = True
     if row and Y.ndim == 1 and Y.shape == A.shape and A.size:  # (an empty vector stays an empty batch)
         Y, A = Y[None], A[None]
     if A.ndim == 1:
@@ -104,7 +109,7 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
     if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
         hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
-    return Y, A, _weights(sample_weight, A.shape[0], number)
+    return Y, A, sample_weight if sequences else _weights(sample_weight, A.shape[0], number)
 
 
 class Variable:
@@ -295,16 +300,18 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add a batch: targets ``y_true`` and outputs ``y_pred`` (Keras's names); outputs
-        ``(n, m, k)`` count each position, with weights ``(n,)`` or per position ``(n, m)``;
-        a metric with :attr:`_elements` also takes weights per element, as Keras's Mean of
-        element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``. As Keras's, 1-D targets
+        ``(n, m, k)`` (sequences) count each sample once, with the mean over its ``m`` positions,
+        whatever ``m`` is in each batch, as Keras's: weights ``(n,)`` or per position ``(n, m)``
+        (:meth:`_accumulate`); a metric with :attr:`_elements` also takes weights per element, as Keras's
+        Mean of element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``. As Keras's, 1-D targets
         and outputs are one sample (a row) unless :attr:`_elements` (then one value per element),
         and a number ``sample_weight`` weighs the batch's mean once."""
         if (sample_weight is not None and self._elements is not None and np.ndim(sample_weight) >= 2
                 and np.shape(sample_weight)[-1] != 1):
             w = _output_weights(sample_weight, y_true, y_pred)
             Y, A, _ = _align(y_true, y_pred, None, positions=True)
-            v, w = _samplewise(self._elements(Y, A), _rows_of(w, A), np.mean)
+            # in the outputs' shape, (n, m, k) for sequences, so that each sample counts once, as Keras's
+            v, w = _samplewise(self._elements(Y, A).reshape(w.shape), w, np.mean)
             self.total += float(np.sum(v))
             self.count += float(np.sum(w))
             return
@@ -314,7 +321,9 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         self._accumulate(self.values(Y, A), sample_weight)
 
     def _accumulate(self, v, sample_weight):
-        """Add per-sample values ``v`` ``(n,)`` with their weights ``(n,)``, one number (0-d) or None."""
+        """Add per-sample values ``v`` ``(n,)`` with their weights ``(n,)``, one number (0-d) or None; or
+        a sequence's values per position ``(n·m,)`` with the weights of :func:`_positions`, ``(n, 1)``
+        or ``(n, m)``: each sample counts once, ``mean_j(w_ij v_ij)`` of weight ``mean_j(w_ij)``, as Keras's."""
         if sample_weight is None:
             self.total += float(v.sum())
             self.count += v.shape[0]
@@ -324,6 +333,15 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
             if v.shape[0]:  # (an empty batch adds nothing, where Keras's mean of nothing made the result NaN)
                 self.total += float(sample_weight) * float(np.mean(v))
                 self.count += float(sample_weight)
+        elif sample_weight.ndim == 2:
+            if v.shape[0]:  # (a batch of no positions adds nothing, as the number's above)
+                v = v.reshape(sample_weight.shape[0], -1)
+                if sample_weight.shape[1] == 1:  # Keras's order: the sample's mean, then times its weight
+                    v, sample_weight = v.mean(axis=1) * sample_weight[:, 0], sample_weight[:, 0]
+                else:
+                    v, sample_weight = (v * sample_weight).mean(axis=1), sample_weight.mean(axis=1)
+                self.total += float(np.sum(v))
+                self.count += float(np.sum(sample_weight))
         else:
             self.total += float(np.dot(v, sample_weight))
             self.count += float(np.sum(sample_weight))

@@ -65,8 +65,9 @@ class MeanMetricWrapper(Metric):
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
-        if np.ndim(sample_weight) >= 2 and np.shape(sample_weight)[-1] != 1:
-            # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only
+        if np.ndim(sample_weight) > 2 or np.ndim(sample_weight) == 2 and np.shape(sample_weight)[-1] != 1:
+            # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only, or
+            # per position of its sequence values (n, m), (n, m, 1) too (Keras squeezes the trailing 1)
             v, w = _samplewise(self._raw(Y, A), sample_weight, np.mean)
             self.total += float(np.sum(v))
             self.count += float(np.sum(w))
