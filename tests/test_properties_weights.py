@@ -386,11 +386,14 @@ def test_bad_regularizer_arguments_are_refused_by_name_as_keras(keras64, make, e
 
 @st.composite
 def constraint_specs(draw, ndim):
-    """(class name, arguments) with an axis (an int or a tuple of distinct axes) of ``ndim`` axes."""
+    """(class name, arguments) with an axis (an int, a tuple of distinct axes of ``ndim`` axes, or None:
+    all of them)."""
     name = draw(st.sampled_from(["MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm"]))
     if name == "NonNeg":
         return name, {}
-    if draw(st.booleans()):
+    if draw(st.integers(0, 4)) == 0:
+        axis = None
+    elif draw(st.booleans()):
         axis = draw(st.integers(-ndim, ndim - 1))
     else:
         axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
