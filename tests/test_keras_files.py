@@ -602,6 +602,99 @@ def test_a_malformed_keras_weights_file_is_not_called_a_malformed_config(store, 
         glassnet.models.load_model(path)
 
 
+def _nested_spectral_normalization(config):
+    layer = config["config"]["layers"][1]
+    for i in range(260):
+        layer = {"module": "keras.layers", "class_name": "SpectralNormalization", "registered_name": None,
+                 "config": {"name": f"spectral_normalization_{i}", "layer": layer, "power_iterations": 1}}
+    config["config"]["layers"][1] = layer
+
+
+def _nested_loss_scale_optimizer(config):
+    optimizer = config["compile_config"]["optimizer"]
+    for _ in range(260):
+        optimizer = {"module": "keras.optimizers", "class_name": "LossScaleOptimizer", "registered_name": None,
+                     "config": {"name": "loss_scale_optimizer", "inner_optimizer": optimizer}}
+    config["compile_config"]["optimizer"] = optimizer
+
+
+@pytest.mark.parametrize("edit", [_nested_spectral_normalization, _nested_loss_scale_optimizer])
+def test_objects_nested_too_deeply_to_build_are_a_malformed_config_json(edit, tmp_path, h5py):
+    # valid JSON, but building 260 nested objects raised RecursionError: a RuntimeError, which the reader took for
+    # h5py's ("its model.weights.h5 is not a readable HDF5 file"), or a bare RecursionError from the compile settings
+    path = rewritten(DATA / "classifier.keras", tmp_path / "deep.keras", config_json=edited_config("classifier", edit))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*deep.keras': config\.json is malformed: its "
+                                         r"objects are nested too deeply to be built \(RecursionError\)\.$"):
+        glassnet.models.load_model(path)
+
+
+def test_a_keras_lambda_activation_is_refused_as_bytecode_glassnet_never_runs(tmp_path, h5py):
+    # Keras 3.15 writes Dense(8, activation=lambda x: ...) as its marshalled bytecode (this value is that of
+    # lambda x: x * 2); glassnet said "Unknown activation None in saved config"
+    bytecode = {"value": ["4wEAAAAAAAAAAAAAAAIAAAADAAAA8wwAAACXAHwAZAF6BQAAUwApAk7pAgAAAKkAqQHaAXhzAQAA\nACD6FS90bXAvczUwQi9t"
+                          "a19rZXJhcy5wefoIPGxhbWJkYT5yBwAAAAMAAABzDQAAAIAA0FRV0FZX\n0VRXgADzAAAAAA==\n", None, None]}
+
+    def lambda_activation(config):
+        config["config"]["layers"][1]["config"]["activation"] = bytecode
+
+    path = rewritten(DATA / "classifier.keras", tmp_path / "lambda.keras",
+                     config_json=edited_config("classifier", lambda_activation))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*lambda.keras'.*The activation is a Python lambda "
+                                         r"that Keras saved as its bytecode .*, code that glassnet never runs from a "
+                                         r"file\. Define it with def, register it in Keras .*registered as a custom "
+                                         r"activation"):
+        glassnet.models.load_model(path)
+    with pytest.raises(ValueError, match="The activation is a Python lambda that Keras saved as its bytecode"):
+        glassnet.activations.deserialize(bytecode)
+
+
+def test_an_optimizer_state_the_optimizer_refuses_says_how_to_load_the_model_uncompiled(tmp_path, h5py):
+    # a negative learning rate in optimizer/vars was refused without the compile=False the other state errors give
+    buffer = io.BytesIO(zipfile.ZipFile(DATA / "classifier.keras").read("model.weights.h5"))
+    with h5py.File(buffer, "r+") as h5:
+        h5["optimizer/vars/1"][()] = -0.5  # Adam's learning rate, after its iterations
+    path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
+    with pytest.raises(ValueError, match=r"Cannot load model file .*bad.keras': .*learning_rate.*-0\.5.* "
+                                         r"\(load_model\(path, compile=False\) loads the model without its compile "
+                                         r"settings\)\.$"):
+        glassnet.models.load_model(path)
+    assert not glassnet.models.load_model(path, compile=False).compiled
+
+
+class _Confusion(glassnet.metrics.Metric):
+    """A metric of the user's whose state is a classes × classes table, made by reset_state (as MeanIoU's)."""
+
+    def __init__(self, classes=2, name="confusion", dtype=None):
+        super().__init__(dtype=dtype, name=name)
+        self.classes = classes
+
+    def reset_state(self):
+        self.table = np.zeros((self.classes, self.classes))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        pass
+
+    def result(self):
+        return 0.0
+
+
+def test_compile_settings_too_large_for_memory_are_refused_naming_compile_false(tmp_path, h5py):
+    # a metric of 10**7 × 10**7 counts (MeanIoU(num_classes=10**6) asked for 7.28 TiB): NumPy's MemoryError
+    # came out of load_model
+    def huge_metric(config):
+        config["compile_config"]["metrics"] = [{"module": "tests", "class_name": "_Confusion", "registered_name":
+                                                "_Confusion", "config": {"classes": 10**7}}]
+
+    path = rewritten(DATA / "classifier.keras", tmp_path / "huge.keras",
+                     config_json=edited_config("classifier", huge_metric))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*huge.keras': compiling it needs more memory than "
+                                         r"there is \(MemoryError: .*\): a setting of its compile_config is too large.*"
+                                         r"\(load_model\(path, compile=False\) loads the model without its compile "
+                                         r"settings\)"):
+        glassnet.models.load_model(path, custom_objects={"_Confusion": _Confusion})
+    assert not glassnet.models.load_model(path, compile=False, custom_objects={"_Confusion": _Confusion}).compiled
+
+
 def test_an_external_link_in_a_keras_weights_file_is_refused(tmp_path, h5py):
     # refused by what it is, as in a .weights.h5 file on disk, where HDF5 follows the link into the file it
     # names (tests/test_weights_h5.py); here (read from memory) HDF5 looked in the archive's own weights and

@@ -205,6 +205,38 @@ def test_not_a_zip_and_not_a_model(tmp_path):
         load_model(tmp_path / "missing.gn")
 
 
+def test_a_zip_of_other_members_and_an_empty_file_are_named_as_such(tmp_path, rng):
+    # an np.savez file (the weights of a NumPy tutorial) said "the member 'model.json' is missing", and an
+    # empty .weights.h5 "it is not a glassnet model file (a zip archive): File is not a zip file"
+    np.savez(tmp_path / "w.npz", W=rng.normal(size=(4, 3)), b=np.zeros(3))
+    with pytest.raises(ValueError, match=r"w\.npz': it is a zip archive but not a glassnet model file \(it has no "
+                                         r"model\.json; it holds the members 'W\.npy', 'b\.npy' \(NumPy arrays: an "
+                                         r"np\.savez \.npz file"):
+        load_model(tmp_path / "w.npz")
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as zf:
+        zf.writestr("notes.txt", "hello")
+    with pytest.raises(ValueError, match="it is a zip archive but not a glassnet model file .*'notes.txt'"):
+        load_model(tmp_path / "notes.zip")
+    empty = tmp_path / "w.weights.h5"
+    empty.write_bytes(b"")
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    for load in (load_model, model.load_weights):
+        with pytest.raises(ValueError, match=r"w\.weights\.h5': it is empty \(0 bytes\)"):
+            load(empty)
+
+
+def test_a_path_with_a_nul_character_is_refused_naming_filepath(tmp_path, monkeypatch):
+    # load_model said "No model file at 'a\x00b.gn'" (a FileNotFoundError), save a bare "embedded null byte"
+    monkeypatch.chdir(tmp_path)
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.build()
+    for call in (load_model, model.save, model.save_weights, model.load_weights):
+        with pytest.raises(ValueError, match=r"^filepath must be a file path without NUL characters .*Received: "
+                                             r"filepath='a\\x00b\.gn'"):
+            call("a\x00b.gn")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_nothing_on_the_load_path_can_unpickle(saved, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("unpickling was attempted")
@@ -435,6 +467,79 @@ def test_malformed_settings_name_the_file(saved, tmp_path, edit, match):
         load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
 
 
+@pytest.mark.parametrize("edit, match", [
+    # each was read without a word: "yes" as false, a dict as the name "{'a': 1}", [] as no state or metadata;
+    # "compile": "adam" said "string indices must be integers"
+    (lambda c: c["compile"].__setitem__("jit_compile", "yes"),
+     r"its compile jit_compile 'yes' is not true or false \(load_model\(path, compile=False\)"),
+    (lambda c: c["model"].__setitem__("name", {"a": 1}), r"its model's name \{'a': 1\} is not a string"),
+    (lambda c: c.__setitem__("optimizer_state", []),
+     r"its optimizer_state \[\] is not a JSON object \(nor null\) \(load_model\(path, compile=False\)"),
+    (lambda c: c.__setitem__("metadata", []), r"its metadata is not a JSON object \(nor null\): \[\]"),
+    (lambda c: c.__setitem__("compile", "adam"),
+     r"its compile settings 'adam' are not a JSON object \(load_model\(path, compile=False\)"),
+])
+def test_a_value_of_the_wrong_type_in_the_models_json_is_refused(saved, tmp_path, edit, match):
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.gn': {match}"):
+        load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def _nested(config, key, depth):
+    """``config`` inside ``depth`` objects, each holding the next under ``key`` (a LossScaleOptimizer's
+    inner_optimizer, a SpectralNormalization's layer)."""
+    wrapper = "LossScaleOptimizer" if key == "inner_optimizer" else "SpectralNormalization"
+    for i in range(depth):
+        config = {"class_name": wrapper, "config": {key: config, **({"name": f"s{i}"} if key == "layer" else {})}}
+    return config
+
+
+@pytest.mark.parametrize("key", ["inner_optimizer", "layer"])
+def test_objects_nested_too_deeply_to_build_are_a_malformed_model_json(saved, tmp_path, key):
+    # 260 of them: valid JSON, but building them raised a bare RecursionError from load_model
+    def edit(config):
+        if key == "layer":
+            config["model"]["layers"][0] = _nested(config["model"]["layers"][0], key, 260)
+        else:
+            config["compile"]["optimizer"] = _nested(config["compile"]["optimizer"], key, 260)
+
+    with pytest.raises(ValueError, match=r"Cannot load model file .*deep.gn': model\.json is malformed: its objects "
+                                         r"are nested too deeply to be built \(RecursionError\)"):
+        load_model(_rewrite(saved, tmp_path / "deep.gn", edit_config=edit))
+
+
+class _Confusion(glassnet.metrics.Metric):
+    """A metric of the user's whose state is a classes × classes table, made by reset_state (as MeanIoU's)."""
+
+    def __init__(self, classes=2, name="confusion", dtype=None):
+        super().__init__(dtype=dtype, name=name)
+        self.classes = classes
+
+    def reset_state(self):
+        self.table = np.zeros((self.classes, self.classes))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        pass
+
+    def result(self):
+        return 0.0
+
+    def get_config(self):
+        return {"classes": self.classes, "name": self.name}
+
+
+def test_compile_settings_too_large_for_memory_are_refused_naming_compile_false(saved, tmp_path):
+    # a 1 kB file whose metric keeps 10**7 × 10**7 counts (MeanIoU(num_classes=10**6) asked for 7.28 TiB):
+    # NumPy's MemoryError came out of load_model
+    metric = {"module": "tests", "class_name": "_Confusion", "config": {"classes": 10**7}, "registered_name": "_Confusion"}
+    bad = _rewrite(saved, tmp_path / "huge.gn", edit_config=lambda c: c["compile"].__setitem__("metrics", [metric]))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*huge.gn': compiling it needs more memory than there "
+                                         r"is \(MemoryError: .*\): a setting of its compile settings is too large.* "
+                                         r"\(load_model\(path, compile=False\) loads the model without its compile "
+                                         r"settings\)"):
+        load_model(bad, custom_objects={"_Confusion": _Confusion})
+    assert not load_model(bad, compile=False, custom_objects={"_Confusion": _Confusion}).compiled
+
+
 def test_a_key_written_twice_in_the_models_json_is_refused(saved, tmp_path):
     # json keeps the last of two values without a word: a Dense said "units": 3 and then 9 and
     # loaded with 9, a description other than the one its first key gives
@@ -500,6 +605,69 @@ def test_save_refuses_unnamed_and_write_protected_targets(tmp_path, monkeypatch)
     with pytest.raises(PermissionError, match="write-protected"):
         model.save(target)
     assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["train.csv", "w.npz", "w.weights.h5", "m.keras"])
+@pytest.mark.parametrize("method", ["save", "save_weights"])
+def test_save_replaces_only_a_file_of_its_own_kind(name, method, tmp_path, rng):
+    # model.save("train.csv") replaced the data without a word (overwrite=True, Keras's default; Keras's own save
+    # refuses any name but .keras): a file of another kind is left as it is, even with overwrite=True
+    if name in ("w.weights.h5", "m.keras"):
+        pytest.importorskip("h5py", reason="Keras's files need h5py (the keras-files extra)")
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.build()
+    path = tmp_path / name
+    if name == "train.csv":
+        path.write_text("x1,x2,x3,y\n0.5,1.5,2.5,1\n")
+        seems = r"a text file \(its first line: 'x1,x2,x3,y'\)"
+    elif name == "w.npz":
+        np.savez(path, W=rng.normal(size=(3, 2)))
+        seems = r"a zip archive holding the member 'W.npy' \(NumPy arrays"
+    elif name == "w.weights.h5":  # another kind for model.save; for save_weights another HDF5 file, replaced
+        Sequential([Dense(5, input_dim=3)]).save_weights(path)
+        seems = r"an HDF5 file"
+    else:
+        model.export(path, format="keras")
+        seems = r"a Keras model file"
+    before = path.read_bytes()
+    if method == "save_weights" and name == "w.weights.h5":
+        model.save_weights(path)
+        assert path.read_bytes() != before
+        return
+    for overwrite in (True, None):  # (None: the default)
+        with pytest.raises(FileExistsError, match=f"{name}' exists and is (not|neither) a glassnet model file.*: it "
+                                                  f"seems to be {seems}.*It was left as it is: model.{method} replaces "
+                                                  "only its own kind of file"):
+            getattr(model, method)(path, **({} if overwrite is None else {"overwrite": overwrite}))
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_save_replaces_its_own_files_and_empty_ones(tmp_path):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.compile("adam", "mse")
+    other = Sequential([Dense(4, input_dim=3)], seed=1)
+    other.build()
+    for name in ("m.gn", "w.gn"):
+        other.save(tmp_path / name)
+    (tmp_path / "empty.gn").write_bytes(b"")
+    model.save(tmp_path / "m.gn")
+    model.save_weights(tmp_path / "w.gn")
+    model.save(tmp_path / "empty.gn")
+    for name in ("m.gn", "w.gn", "empty.gn"):
+        assert load_model(tmp_path / name).get_weights()[0].shape == (3, 2)
+    with pytest.raises(FileExistsError, match="exists and overwrite=False"):
+        model.save(tmp_path / "m.gn", overwrite=False)
+
+
+def test_a_model_checkpoint_does_not_replace_a_file_of_another_kind(tmp_path, rng):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n")
+    model = Sequential([Dense(1, input_dim=2)], seed=0)
+    model.compile("sgd", "mse")
+    with pytest.raises(FileExistsError, match="data.csv' exists and is not a glassnet model file"):
+        model.fit(rng.normal(size=(8, 2)), rng.normal(size=(8, 1)), verbose=0,
+                  callbacks=[glassnet.callbacks.ModelCheckpoint(str(path))])
+    assert path.read_text() == "a,b\n1,2\n"
 
 
 def test_a_layer_renamed_after_add_to_a_name_in_use_saves_and_resumes_as_uninterrupted(tmp_path):

@@ -202,7 +202,23 @@ def get(identifier):
     function = _custom_objects.find_function(identifier)  # a registered function, saved by name
     if function is not None:
         return FunctionActivation(function)
+    _refuse_bytecode(identifier)
     return lookup(identifier, ACTIVATIONS, "activation", instance_of=Activation)
+
+
+def _refuse_bytecode(config):
+    """Refuse Keras's config of a lambda (or a function it could not name), ``{"value": [<base64 of the
+    function's bytecode>, defaults, closure]}``: code, which a file never makes glassnet run. Said as such,
+    where it was "Unknown activation None in saved config" (Keras 3.15's own load_model refuses it too, but
+    for safe_mode=False, which runs the bytecode in the Python version that wrote it)."""
+    value = config.get("value") if isinstance(config, dict) and "class_name" not in config else None
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        raise ValueError("The activation is a Python lambda that Keras saved as its bytecode ({'value': "
+                         "['<base64>', ...]}), code that glassnet never runs from a file. Define it with def, register "
+                         "it in Keras (@keras.saving.register_keras_serializable()) and save the model again; glassnet "
+                         "then loads the file with the same function registered as a custom activation "
+                         "(@glassnet.saving.register_keras_serializable() on the def, with a derivative attribute for "
+                         "training) or passed in custom_objects.")
 
 
 def serialize(activation):
@@ -222,4 +238,5 @@ def deserialize(config):
     passed in ``custom_objects``) are ever created."""
     if isinstance(config, dict) and config.get("class_name") == "function":
         return get(config)
+    _refuse_bytecode(config)
     return get(from_config(config, CLASSES, "activation"))

@@ -29,8 +29,9 @@ from . import keras_optimizer
 from .keras_files import UncompiledWarning
 from .keras_weights import CONFIG, METADATA, WEIGHTS, _check_storage, _get, _h5py, _read_weights
 from .nesting import flatten_keras
-from .saving import (MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, _check_derived_size, _fail, _read_member,
-                     check_custom_settings, warn_non_finite, weight_names)
+from .saving import (MAX_CONFIG_BYTES, MAX_EXPANSION, MAX_LAYERS, UNCOMPILED, _check_derived_size, _fail,
+                     _read_member, _too_large_to_compile, check_custom_settings, warn_non_finite,
+                     weight_names)
 
 
 def load_keras_file(zf, path, compile=True):
@@ -93,6 +94,8 @@ def load_keras_file(zf, path, compile=True):
         model.set_weights(weights)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"its {CONFIG} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except RecursionError:  # (a RuntimeError) config.json's objects nested too deeply: load_model says so
+        raise
     except (OSError, RuntimeError) as exc:  # h5py: not an HDF5 file, truncated; RuntimeError: damaged inside
         # (HDF5's errors h5py maps to no class of its own: "wrong B-tree signature", "bad local heap")
         _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
@@ -128,6 +131,8 @@ def _load_subclass(zf, path, config, compile):
         model.set_weights(weights)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"its {CONFIG} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except RecursionError:  # (as above)
+        raise
     except (OSError, RuntimeError) as exc:
         _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
     except ValueError as exc:
@@ -299,7 +304,8 @@ def _check_size(zf, input_shape, layer_configs, dtype, path):
 def _compile(model, spec, path, data, h5py):
     """``model.compile`` with Keras's compile settings when each maps onto a glassnet built-in,
     and the optimizer's state from the weights file ``data`` (bytes), as Keras's load_model
-    restores it; otherwise the model stays uncompiled and a warning says why."""
+    restores it; otherwise the model stays uncompiled and a warning says why. A setting too large for
+    memory, or a state the optimizer refuses, is a ValueError that says how to load the model uncompiled."""
     try:
         if not isinstance(spec, dict):
             raise TypeError(f"compile_config is not a JSON object: {spec!r:.80}")
@@ -323,6 +329,8 @@ def _compile(model, spec, path, data, h5py):
                                         f"map onto glassnet's built-in losses, optimizers and metrics ({reason}). "
                                         f"{advice}", reason, advice), stacklevel=4)
         return
+    except MemoryError as exc:  # a MeanIoU(num_classes=10**6) of a 1 kB file asked NumPy for 7.28 TiB
+        _too_large_to_compile(path, exc, "compile_config")
     # Keras's jit_compile is XLA's; glassnet's (numba loops) is its own choice: left off
     model.compile(optimizer=optimizer, loss=loss, metrics=chosen["metrics"],
                   weighted_metrics=chosen["weighted_metrics"])
@@ -334,3 +342,7 @@ def _compile(model, spec, path, data, h5py):
         _fail(path, f"its {WEIGHTS}'s optimizer state is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
     except (OSError, RuntimeError) as exc:
         _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
+    except ValueError as exc:  # a state the optimizer refuses (a negative learning rate): said with the way round it
+        if "compile=False" in str(exc):  # (read_state's own refusals mostly say it already)
+            raise
+        raise ValueError(f"{str(exc).rstrip('.')} ({UNCOMPILED}).") from None

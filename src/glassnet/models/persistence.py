@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from .. import backend
-from .._io import exists_error
+from .._io import check_file_path, exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
@@ -48,11 +48,14 @@ class Persistence:
         ``.gn`` file (a zip of JSON and ``.npy``; see docs/file-format.md). Atomic.
 
         As Keras: ``overwrite=False`` refuses an existing file (Keras asks on the
-        terminal); ``zipped`` must be None or True (the file is always a zip);
+        terminal). ``overwrite=True`` replaces a glassnet model file (or an empty file), and refuses,
+        with a FileExistsError that says what the file seems to be, any other (a CSV file, a Keras
+        file), which a slip of the name would destroy (Keras's save refuses any name but ``.keras``);
+        ``zipped`` must be None or True (the file is always a zip);
         ``include_optimizer=False`` (tf.keras's) leaves the optimizer state out;
         tf.keras's ``save_format`` is treated as Keras 3.15 treats it: a warning for a file named
         ``.keras``/``.h5``/``.hdf5``, a ValueError for any other name (tf's SavedModel folder)."""
-        from .saving import save_model
+        from .saving import check_replaceable, save_model
         from .subclassing import warn_saved
 
         if save_format is not None and save_format is not False:
@@ -67,6 +70,7 @@ class Persistence:
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r:.100}")
         overwrite = _check_overwrite(filepath, overwrite)
+        check_replaceable(filepath, "model.save")
         _warn_keras_suffix(filepath, "model.save")
         warn_saved(self)  # a subclass of Model loads as a plain Sequential
         save_model(self, filepath, include_optimizer=check_bool(include_optimizer, "include_optimizer"),
@@ -110,7 +114,9 @@ class Persistence:
     def save_weights(self, filepath, overwrite=True):
         """Save the model's weights (read back with :meth:`load_weights`
         or :func:`~glassnet.models.load_model`). Atomic; ``overwrite=False`` refuses an
-        existing file.
+        existing file, and ``overwrite=True`` replaces only a file of the kind written (an HDF5 file or a
+        glassnet model file for a ``.weights.h5`` name, a glassnet model file for any other) or an empty
+        one: another (a CSV file) is refused with a FileExistsError, as by :meth:`save`.
 
         A name ending in ``.weights.h5`` (Keras 3's, which its ``save_weights`` requires) gets
         Keras's HDF5 weights file, which Keras's ``load_weights`` reads into a Keras model of the
@@ -118,9 +124,10 @@ class Persistence:
         with a compiled model's optimizer state as Keras writes it there (``optimizer/vars``); any
         other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
         from .keras_weights import is_weights_h5_name, save_weights_h5
-        from .saving import save_model
+        from .saving import check_replaceable, save_model
 
         overwrite = _check_overwrite(filepath, overwrite)
+        check_replaceable(filepath, "model.save_weights", weights_h5=is_weights_h5_name(filepath))
         if is_weights_h5_name(filepath):
             save_weights_h5(self, filepath, overwrite=overwrite)
             return
@@ -156,7 +163,7 @@ class Persistence:
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
         skip_mismatch = check_bool(skip_mismatch, "skip_mismatch")
-        path = check_path(filepath, "filepath")
+        path = check_file_path(filepath, "filepath")
         if os.path.isfile(path) and _starts_with(path, HDF5_SIGNATURE):
             weights, skipped = load_weights_h5(self, path, skip_mismatch)
         else:
@@ -484,11 +491,12 @@ def _unique_names(layer_configs, saving=False):
 
 
 def _check_overwrite(filepath, overwrite):
-    """``overwrite`` checked, as a bool; with False, an existing file is refused before the model is
-    serialized (the write itself refuses one made since: ``_io.atomic_write``)."""
+    """``overwrite`` checked, as a bool, and ``filepath`` as a path; with False, an existing file is refused
+    before the model is serialized (the write itself refuses one made since: ``_io.atomic_write``)."""
+    path = check_file_path(filepath, "filepath")  # (a NUL in it: a ValueError naming it, not "embedded null byte")
     if not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
-    if not overwrite and os.path.exists(check_path(filepath, "filepath")):
+    if not overwrite and os.path.exists(path):
         raise exists_error(filepath)
     return bool(overwrite)
 

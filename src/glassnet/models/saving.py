@@ -11,9 +11,11 @@ calls anything the file names except the built-in registries' classes, checks
 every array's shape and dtype against the architecture, and refuses members
 whose declared or actual size exceeds what the architecture implies.
 Saving is atomic: a temporary file in the same folder, flushed and fsynced,
-then ``os.replace``; an existing file is never left half-written.
+then ``os.replace``; an existing file is never left half-written, and only a
+glassnet model file (or an empty one) is replaced (:func:`check_replaceable`).
 """
 
+import codecs
 import inspect
 import io
 import json
@@ -28,7 +30,7 @@ import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
-from .._io import atomic_write, unique_keys
+from .._io import atomic_write, check_file_path, unique_keys, zip_members
 from .._validation import check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
@@ -176,7 +178,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
 
     model._ensure_built()
     model._require_built("save")
-    filepath = check_path(filepath, "filepath")
+    filepath = check_file_path(filepath, "filepath")
     weights = model.get_weights()
     architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
@@ -244,6 +246,51 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
                 _write_npy(zf, name, array, date_time)
 
     atomic_write(filepath, write, overwrite=overwrite)
+
+
+def check_replaceable(filepath, writer, weights_h5=False):
+    """Refuse, before anything is written, to replace the existing file ``filepath`` unless it is of the
+    kind ``writer`` (``"model.save"``, ``"model.save_weights"``) writes: a glassnet model file (a zip with
+    ``model.json``: a model's, a weights file's or an estimator's), an HDF5 file too for ``weights_h5``
+    (Keras's ``.weights.h5``), or an empty file. ``overwrite=True``, Keras's default, replaced any file:
+    ``model.save("train.csv")`` destroyed the data without a word (Keras's save refuses any name but
+    ``.keras``). A device or a named pipe is written into, and a folder refused, by ``atomic_write``."""
+    path = check_file_path(filepath, "filepath")
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        return
+    if CONFIG_NAME in zip_members(path) or (weights_h5 and _starts_with(path, HDF5_SIGNATURE)):
+        return
+    kind = "neither a glassnet model file nor an HDF5 weights file" if weights_h5 else "not a glassnet model file"
+    raise FileExistsError(f"{path!r} exists and is {kind}: it seems to be {_seems(path)}. It "
+                          f"was left as it is: {writer} replaces only its own kind of file (or an empty one), so that "
+                          "a slip of the name cannot destroy other data. Give another file name, or delete that file "
+                          "first.")
+
+
+def _seems(path):
+    """What the file ``path`` seems to be, told by its content (not its name), for :func:`check_replaceable`."""
+    members = zip_members(path)
+    if {KERAS_CONFIG_NAME, "model.weights.h5"} <= members:
+        return ("a Keras model file (a zip of config.json and model.weights.h5; model.export(path, format='keras') "
+                "writes this model as one)")
+    if members:
+        return f"a zip archive holding {_some_members(members)}"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:  # (unreadable: then not replaced either)
+        return f"a file that cannot be read ({exc.strerror})"
+    if head.startswith(HDF5_SIGNATURE):
+        return "an HDF5 file (Keras's weights file or a Keras 2 model)"
+    if head.startswith(b"\x93NUMPY"):
+        return "a NumPy .npy array"
+    try:  # (an incremental decoder: the 4096 bytes may end inside a character)
+        text = None if b"\0" in head else codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and text.strip():
+        return f"a text file (its first line: {text.strip().splitlines()[0]!r:.80})"
+    return f"a file of another kind ({os.path.getsize(path):,} bytes)"
 
 
 # -- loading ----------------------------------------------------------------------
@@ -363,12 +410,14 @@ def _load_model(filepath, compile, safe_mode):
 
     if not isinstance(safe_mode, (bool, np.bool_)):
         raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
-    path = check_path(filepath, "filepath")
+    path = check_file_path(filepath, "filepath")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
     if not os.path.isfile(path) and not os.path.isdir(path):  # (a folder: said below, by zipfile's error)
         # a named pipe blocked for ever, /dev/zero filled memory: neither has an end to find the zip's directory at
         _fail(path, "it is not a regular file (a named pipe, a device or a socket, or a link to one).")
+    if os.path.isfile(path) and os.path.getsize(path) == 0:  # (zipfile's "File is not a zip file" said nothing of it)
+        _fail(path, "it is empty (0 bytes): nothing was written to it, or its writing was cut off before it began.")
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
@@ -395,7 +444,13 @@ def _load_model(filepath, compile, safe_mode):
         if CONFIG_NAME not in seen and KERAS_CONFIG_NAME in seen:  # a Keras 3 .keras file, whatever its suffix
             from .keras_reading import load_keras_file
 
-            return load_keras_file(zf, path, compile)
+            try:
+                return load_keras_file(zf, path, compile)
+            except RecursionError:
+                _nested_too_deeply(path, KERAS_CONFIG_NAME)
+        if CONFIG_NAME not in seen:  # an np.savez .npz, a zip of the user's: "the member 'model.json' is missing"
+            _fail(path, f"it is a zip archive but not a glassnet model file (it has no {CONFIG_NAME}; "
+                        f"it holds {_some_members(seen)}).")
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
             config = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
@@ -410,7 +465,29 @@ def _load_model(filepath, compile, safe_mode):
         # the weights and the generators' states come from the file: building the layers
         # (and checking their sizes) must not draw from the user's global generator
         with seeded(0):
-            return _read_model(config, zf, path, compile, Sequential)
+            try:
+                return _read_model(config, zf, path, compile, Sequential)
+            except RecursionError:
+                _nested_too_deeply(path, CONFIG_NAME)
+
+
+def _nested_too_deeply(path, member):
+    """Refuse a file whose JSON ``member`` nests objects more deeply than building them can follow: json.loads
+    reads what Python's stack holds, but each nested object (260 LossScaleOptimizers, each the next one's
+    inner_optimizer; 260 SpectralNormalization wrappers) takes several calls to build."""
+    _fail(path, f"{member} is malformed: its objects are nested too deeply to be built (RecursionError).")
+
+
+def _some_members(names):
+    """A few of a zip's member ``names``, for a message: ``"the members 'a.npy', 'b.npy' (NumPy arrays:
+    an np.savez .npz file)"``."""
+    if not names:
+        return "no members"
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    listed = f"the member{'s' if len(names) > 1 else ''} {', '.join(repr(name) for name in sorted(names)[:3])}{more}"
+    if all(name.endswith(".npy") for name in names):
+        return f"{listed} (NumPy arrays: an np.savez .npz file, which np.load reads)"
+    return listed
 
 
 def _read_model(config, zf, path, compile, Sequential):
@@ -430,11 +507,11 @@ def _read_model(config, zf, path, compile, Sequential):
         ]
         model.set_weights(weights)
         _restore_rngs(model, config.get("rng") or {}, path)
-        metadata = config.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            _fail(path, "its metadata is not a JSON object.")
-        model.metadata = metadata
-        if compile and config.get("compile"):
+        metadata = config.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):  # ([] was read as no metadata)
+            _fail(path, f"its metadata is not a JSON object (nor null): {metadata!r:.100}")
+        model.metadata = metadata or {}
+        if compile and config.get("compile") is not None:  # ("compile": "adam" said "string indices ...")
             _compile(model, config, zf, path)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
@@ -571,7 +648,10 @@ def _build(config, Sequential, path):
     if (not isinstance(input_shape, list) or not input_shape
             or not all(isinstance(d, int) and d > 0 for d in input_shape)):
         _fail(path, f"its input shape {input_shape!r} is not a list of positive integers.")
-    model = Sequential.from_config({**spec, "name": str(spec.get("name", "sequential"))})
+    name = spec.get("name")
+    if name is not None and not isinstance(name, str):  # ({"a": 1} became the model's name "{'a': 1}")
+        _fail(path, f"its model's name {name!r:.100} is not a string.")
+    model = Sequential.from_config({**spec, "name": "sequential" if name is None else name})
     seed = spec.get("seed")
     if seed is not None:
         make_rng(seed)  # checked as Sequential(seed=...) checks it
@@ -616,23 +696,46 @@ def _read_state(zf, name, target, model, path):
         return _read_array(zf, member, target.shape, np.float16, path).astype(dtype)
 
 
+#: how a model whose compile settings cannot be used loads all the same (the end of those refusals)
+UNCOMPILED = "load_model(path, compile=False) loads the model without its compile settings"
+
+
+def _too_large_to_compile(path, exc, section):
+    """Refuse a file whose compile ``section`` asked for more memory than there is (the MemoryError ``exc``):
+    a setting that sizes an array (a metric's number of classes) is not compared with the file's size."""
+    _fail(path, f"compiling it needs more memory than there is ({type(exc).__name__}: {str(exc)[:200]}): a setting "
+                f"of its {section} is too large, such as a metric's number of classes ({UNCOMPILED}).")
+
+
 def _compile(model, config, zf, path):
     spec = config["compile"]
+    if not isinstance(spec, dict):
+        _fail(path, f"its compile settings {spec!r:.100} are not a JSON object ({UNCOMPILED}).")
+    if not spec:  # (as null: no settings)
+        return
+    jit_compile = spec.get("jit_compile", False)  # (absent in files written before it)
+    if not isinstance(jit_compile, bool):  # ("yes" was read as False)
+        _fail(path, f"its compile jit_compile {jit_compile!r:.100} is not true or false ({UNCOMPILED}).")
+    state_spec = config.get("optimizer_state")
+    if state_spec is not None and not isinstance(state_spec, dict):  # ([] was read as no state)
+        _fail(path, f"its optimizer_state {state_spec!r:.100} is not a JSON object (nor null) ({UNCOMPILED}).")
     try:
         loss = losses.deserialize(spec["loss"])
     except TypeError as exc:  # the user's function found for the file's loss has no gradient
         _fail(path, f"its loss cannot be compiled: {exc} (load_model(path, compile=False) loads the model "
                     "uncompiled)")
-    model.compile(
-        optimizer=optimizers.deserialize(spec["optimizer"]),
-        loss=loss,
-        metrics=_saved_metrics(spec, "metrics", path),
-        weighted_metrics=_saved_metrics(spec, "weighted_metrics", path),
-        # a model trained with jit_compile uses it again where numba is installed
-        jit_compile="auto" if spec.get("jit_compile") is True else False,
-    )
-    model._resolve_metrics()
-    state_spec = config.get("optimizer_state")
+    try:
+        model.compile(
+            optimizer=optimizers.deserialize(spec["optimizer"]),
+            loss=loss,
+            metrics=_saved_metrics(spec, "metrics", path),
+            weighted_metrics=_saved_metrics(spec, "weighted_metrics", path),
+            # a model trained with jit_compile uses it again where numba is installed
+            jit_compile="auto" if jit_compile else False,
+        )
+        model._resolve_metrics()
+    except MemoryError as exc:  # a 1 kB file's MeanIoU(num_classes=10**6) asked NumPy for 7.28 TiB
+        _too_large_to_compile(path, exc, "compile settings")
     if state_spec:
         opt = model.optimizer
         from .updates import build_optimizer  # (here, not at the top: the package imports this module first)
