@@ -64,6 +64,31 @@ def test_fbeta_and_iou_metrics_log_under_keras_s_names_and_survive_save_and_load
     assert saved["metrics"][2]["config"]["target_class_ids"] == [0, 2]
 
 
+def test_iou_metrics_refuse_more_classes_than_a_confusion_matrix_can_hold(tmp_path):
+    # a num_classes x num_classes matrix: MeanIoU(10**6) from a 1 kB model file asked for 7.3 TiB (a MemoryError out
+    # of load_model) and 30000 classes took 7.2 GB without a word; the cap, as AUC's on its thresholds
+    for make in (metrics.MeanIoU, metrics.OneHotMeanIoU, lambda n: metrics.IoU(n, [0]),
+                 lambda n: metrics.OneHotIoU(n, [0])):
+        with pytest.raises(ValueError, match=r"num_classes must be between 2 and 8192 \(MAX_IOU_CLASSES: .*6\.7 GiB "
+                                             r"for 30000\)\. Received: num_classes=30000"):
+            make(30000)
+        assert make(150).num_classes == 150  # (ADE20K's classes)
+    assert metrics.MeanIoU(8192).total_cm.shape == (8192, 8192)
+    model = models.Sequential([layers.Input(shape=(4,)), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["model.json"])
+    config["compile"]["metrics"] = [{"class_name": "MeanIoU", "config": {"num_classes": 10**6}}]
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "crafted.gn", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match=r"num_classes must be between 2 and 8192 .* Received: num_classes=1000000"):
+        models.load_model(tmp_path / "crafted.gn")
+
+
 def test_a_file_cannot_name_an_arbitrary_metric_class(tmp_path):
     model = models.Sequential([layers.Input(shape=(2,)), layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy", optimizer="sgd", metrics=[metrics.BinaryAccuracy(threshold=0.3)])
@@ -1354,7 +1379,7 @@ def test_metrics_defined_in_their_own_modules_keep_the_path_of_pickles_made_befo
     for name in names:
         assert pickle.loads(f"cglassnet.metrics\n{name}\n.".encode()) is getattr(metrics, name), name
     assert {cls.__module__ for cls in metrics.CLASSES.values()} != {"glassnet.metrics"}  # (moved, indeed)
-    for name in ("METRICS", "CLASSES", "FUNCTIONS", "NEED_ARGUMENT", "MAX_THRESHOLDS", "get", "serialize",
+    for name in ("METRICS", "CLASSES", "FUNCTIONS", "NEED_ARGUMENT", "MAX_THRESHOLDS", "MAX_IOU_CLASSES", "get", "serialize",
                  "deserialize"):
         assert hasattr(metrics, name), name
 

@@ -1,12 +1,17 @@
 """optimizers.OptimizerMap and MultiOptimizer (Keras 3.15's): each parameter array is stepped by the
 optimizer its Keras path selects; equal to Keras's MultiOptimizer in float64."""
 
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import glassnet
 from glassnet import optimizers
 from glassnet.layers import Dense, Input
+from glassnet._patterns import _path_pattern
 
 
 def _model(trainable_middle=True, dtype="float64"):
@@ -63,6 +68,110 @@ def test_optimizer_map_refuses_what_keras_refuses():
     with pytest.raises(TypeError, match="optimizer_map must be a dict"):
         optimizers.OptimizerMap(optimizers.SGD(), [("a", optimizers.Adam())])
     assert list(opt_map) == ["a"]  # nothing refused was set
+
+
+_PATHS = ["sequential/dense/kernel", "sequential/dense_1/bias", "encoder/layer_0/kernel", "encoder/layer_12/bias",
+          "decoder/Dense/kernel"]
+
+
+@pytest.mark.parametrize(("pattern", "chosen"), [
+    ("sequential/dense.*", [True, True, False, False, False]),
+    ("^encoder/.*", [False, False, True, True, False]),
+    (".*(kernel|bias)$", [True, True, True, True, True]),
+    (".*layer_[0-9]+/kernel", [False, False, True, False, False]),
+    (r".*\bdense\b.*", [True, False, False, False, False]),  # not dense_1: "_" is a word character
+    ("(?i).*/DENSE/.*", [True, False, False, False, True]),
+    ("[a-z]+/(?:layer_\\d{1,2}|dense_?\\d?)/bias", [False, True, False, True, False]),
+])
+def test_optimizer_map_keys_choose_the_paths_that_keras_s_re_fullmatch_chooses(pattern, chosen):
+    # Keras's OptimizerMap asks re.fullmatch; glassnet's own matcher must give its answers
+    adam = optimizers.Adam()
+    opt_map = optimizers.OptimizerMap(optimizers.SGD(), {pattern: adam})
+    assert [opt_map[path] is adam for path in _PATHS] == chosen
+    assert chosen == [re.fullmatch(pattern, path) is not None for path in _PATHS]
+
+
+def test_path_patterns_give_re_s_answers_on_random_patterns():
+    # re (which Keras calls) is the reference: fullmatch and search, groups, repeats, anchors, flags
+    rng = np.random.default_rng(0)
+    atoms = ["a", "b", ".", "[ab]", "[^a]", r"\w", r"\W", r"\d", "/", "(?:a|b)", "(a|)", "^", "$", r"\b", r"\B",
+             r"\A", r"\Z", "(?i:A)", "(?s:.)", "(?m:^)", "(?a:\\w)", "é", "\n"]
+    quantifiers = ["*", "+", "?", "{2}", "{1,3}", "{2,}", "*?", "+?", "??"]
+    anchors = ["^", "$", r"\b", r"\B", r"\A", r"\Z", "(?m:^)"]
+
+    def pattern(depth=0):
+        parts = []
+        for _ in range(rng.integers(0, 4)):
+            if depth < 2 and rng.random() < 0.3:
+                part = f"({pattern(depth + 1)}|{pattern(depth + 1)})"
+            else:
+                part = str(rng.choice(atoms))
+            if rng.random() < 0.4 and part not in anchors:  # nested repeats too: ((a|)*|b)+
+                part += str(rng.choice(quantifiers))
+            parts.append(part)
+        return "".join(parts)
+
+    for _ in range(300):
+        key = pattern()
+        compiled = _path_pattern(key)
+        for _ in range(8):
+            path = "".join(rng.choice(list("ab/Aé1\n_"), size=rng.integers(0, 7)))
+            assert compiled.matches(path, whole=True) == (re.fullmatch(key, path) is not None), (key, path)
+            assert compiled.matches(path, whole=False) == (re.search(key, path) is not None), (key, path)
+
+
+def test_a_crafted_key_does_not_hang_fit_save_or_load(tmp_path):
+    # re.fullmatch(".*/(d|d)*!", path) tries each way of spelling the d's: 2**40 on a layer "d" * 40 (4.5 s for 22
+    # letters in load_model, four times as long for two more); glassnet's matcher takes a step per letter and state,
+    # and refuses a match of more than MAX_MATCH_STEPS steps (in a subprocess: before, this test hung)
+    script = f"""
+import warnings
+import numpy as np
+import glassnet
+from glassnet import optimizers
+from glassnet.layers import Dense, Input
+warnings.simplefilter("ignore")
+model = glassnet.models.Sequential([Input((3,)), Dense(2, name="d" * 40), Dense(1, name="out")])
+adam = optimizers.Adam()
+model.compile(optimizer=optimizers.MultiOptimizer(optimizers.OptimizerMap(
+    optimizers.SGD(), {{".*/(d|d)*!": adam, ".*/(d|d)*/kernel": optimizers.Lion()}})), loss="mse")
+model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+model.save({str(tmp_path / "crafted.gn")!r})
+loaded = glassnet.models.load_model({str(tmp_path / "crafted.gn")!r})
+opt_map = loaded.optimizer.optimizer_map
+path = "sequential/" + "d" * 40
+print(type(opt_map[path + "/kernel"]).__name__, type(opt_map[path + "/bias"]).__name__)
+muon = optimizers.Muon(exclude_layers=["(d|d)*!", "/(d|d)*/bias"])
+print(muon._uses_adam((3, 2), path + "/kernel"), muon._uses_adam((3, 2), path + "/bias"))
+try:  # linear is not enough for a million letters: refused after a second or so
+    opt_map["sequential/" + "d" * 10**6 + "/kernel"]
+except ValueError as exc:
+    print("refused:", str(exc).split("...) ")[1])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["Lion SGD", "False True", "refused: takes more than 1000000 steps: no "
+                                        "model's variable path is this long."]
+
+
+@pytest.mark.parametrize(("key", "why"), [
+    (r"(dense)/\1", "uses a backreference"),
+    (r"(?!.*bias).*", r"uses a lookaround \(\?!\.\.\.\)"),
+    (r".*(?<=dense)/kernel", r"uses a lookaround \(\?=\.\.\.\) or \(\?<=\.\.\.\)"),
+    (r"(dense)?(?(1)/kernel|/bias)", r"uses a conditional group"),
+    ("a{20000}", "is too long: a repeat count above 10000"),
+])
+def test_a_key_that_needs_backtracking_is_refused_when_it_is_set_or_loaded(key, why):
+    # what re matches only by backtracking has no linear-time match: refused before any path is matched
+    # (Keras accepts these keys; glassnet says so rather than risk a key that hangs)
+    message = f"key must be a regular expression that glassnet can match without backtracking: {re.escape(repr(key))} "
+    message += why
+    with pytest.raises(ValueError, match=message):
+        optimizers.OptimizerMap(optimizers.SGD(), {key: optimizers.Adam()})
+    config = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(), {"x": optimizers.Adam()})).get_config()
+    config["optimizer_map"]["config"]["optimizer_map"] = {key: optimizers.serialize(optimizers.Adam())}
+    with pytest.raises(ValueError, match=message):
+        optimizers.deserialize({"class_name": "MultiOptimizer", "config": config})
 
 
 def test_multi_optimizer_refuses_bad_arguments():

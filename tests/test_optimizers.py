@@ -5,6 +5,7 @@ Python floats, one element at a time, following Keras 3's update formulas.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -1454,6 +1455,21 @@ def test_muon_sends_to_adamw_what_keras_does():
     assert not optimizers.Muon(exclude_embeddings=False)._uses_adam((3, 4), "embedding/W")
 
 
+@pytest.mark.parametrize(("pattern", "excluded"), [
+    ("dense", [True, True, False, False]),
+    ("^encoder/", [False, False, True, True]),
+    ("(kernel|bias)$", [True, True, True, True]),
+    ("layer_[0-9]+/kernel", [False, False, True, False]),
+    (r"\bdense\b", [True, False, False, False]),  # not dense_1: "_" is a word character
+])
+def test_muon_exclude_layers_finds_the_paths_keras_s_re_search_finds(pattern, excluded):
+    # Keras's Muon asks re.search; glassnet's own (linear-time) matcher must give its answers
+    paths = ["sequential/dense/kernel", "sequential/dense_1/kernel", "encoder/layer_0/kernel", "encoder/layer_12/bias"]
+    opt = optimizers.Muon(exclude_layers=[pattern])
+    assert [opt._uses_adam((3, 4), path) for path in paths] == excluded
+    assert excluded == [re.search(pattern, path) is not None for path in paths]
+
+
 def test_muon_by_hand_first_step_orthogonalizes_the_matrix():
     # step 1 of a matrix: m = g, M = g + μg (Nesterov); with enough Newton–Schulz steps of the classic cubic
     # (a, b, c) = (1.5, −0.5, 0), X converges to UVᵀ of M's SVD; the step is η·UVᵀ·sqrt(max(n, k))·rms_rate
@@ -1482,6 +1498,11 @@ def test_muon_by_hand_first_step_orthogonalizes_the_matrix():
     (lambda: optimizers.Muon(weight_decay=-1.0), ValueError, "weight_decay must be >= 0"),
     (lambda: optimizers.Muon(exclude_layers="dense"), TypeError, "exclude_layers must be a list"),
     (lambda: optimizers.Muon(exclude_layers=["("]), ValueError, "exclude_layers must hold regular expressions"),
+    (lambda: optimizers.Muon(exclude_layers=["out", r"(dense)/\1"]), ValueError,  # (Keras's re.search backtracks)
+     r"exclude_layers must hold regular expressions that glassnet can match without backtracking: "
+     r"'\(dense\)/\\\\1' uses a backreference"),
+    (lambda: optimizers.Muon(exclude_layers=["(?<=dense)/kernel"]), ValueError,
+     r"'\(\?<=dense\)/kernel' uses a lookaround"),
     (lambda: optimizers.Muon(exclude_embeddings=1), TypeError, "exclude_embeddings must be True or False"),
     (lambda: optimizers.Muon(muon_a=float("nan")), ValueError, "muon_a"),
     (lambda: optimizers.Muon(muon_b="x"), TypeError, "muon_b must be a number"),

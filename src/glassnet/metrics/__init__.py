@@ -51,7 +51,7 @@ from .correlation import ConcordanceCorrelation, PearsonCorrelation, concordance
 from .curves import (AUC, MAX_THRESHOLDS, PrecisionAtRecall, RecallAtPrecision,  # noqa: F401 (MAX_THRESHOLDS: public)
                      SensitivityAtSpecificity, SpecificityAtSensitivity)
 from .f_score import F1Score, FBetaScore
-from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from .iou import MAX_IOU_CLASSES, BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: F401 (MAX_IOU_CLASSES: public)
 from .labels import accuracy_score, confusion_matrix  # noqa: F401 (glassnet.metrics.confusion_matrix)
 from .loss_means import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
                          KLDivergence, LogCoshError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Poisson,

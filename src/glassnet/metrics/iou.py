@@ -7,6 +7,20 @@ import numpy as np
 from .._validation import check_bool, check_int, check_number
 from .base import Metric, _checked_weights, _no_nan, _numbers
 
+#: the most classes an IoU metric counts: its confusion matrix holds num_classes² float64 numbers, 512 MiB at
+#: 2**13 classes (far more than segmentation sets name: ADE20K's 150, LVIS's 1203), and 10**6 asked for 7.3 TiB
+MAX_IOU_CLASSES = 2**13
+
+
+def _num_classes(value):
+    """``num_classes`` as an int from 2 to :data:`MAX_IOU_CLASSES`."""
+    n = check_int(value, "num_classes", low=2)
+    if n > MAX_IOU_CLASSES:
+        raise ValueError(f"num_classes must be between 2 and {MAX_IOU_CLASSES} (MAX_IOU_CLASSES: the confusion matrix "
+                         f"holds num_classes² float64 numbers, {n * n * 8 / 2**30:,.1f} GiB for {n}). "
+                         f"Received: num_classes={n}")
+    return n
+
 
 def _class_ids(values, num_classes):
     """``target_class_ids`` as a list of ints in ``[0, num_classes)``, not empty."""
@@ -25,11 +39,12 @@ class IoU(Metric):
     """Intersection over union ``TP / (TP + FP + FN)`` of each class of ``target_class_ids``,
     averaged over those that occur (in the targets or the predictions), as
     ``keras.metrics.IoU``: a ``num_classes`` × ``num_classes`` confusion matrix is summed
-    over the batches, each element counting its sample weight. ``y_true`` and ``y_pred``
-    hold integer class labels of any shape (one per element: segmentation maps too), or
-    with ``sparse_y_true=False``/``sparse_y_pred=False`` scores whose argmax over ``axis``
-    is the class. Labels outside ``[0, num_classes)`` and targets equal to ``ignore_class``
-    are not counted, as Keras. Sample weights: one per label, or one per sample (row).
+    over the batches, each element counting its sample weight (``num_classes`` from 2 to
+    :data:`MAX_IOU_CLASSES`). ``y_true`` and ``y_pred`` hold integer class labels of any
+    shape (one per element: segmentation maps too), or with ``sparse_y_true=False``/
+    ``sparse_y_pred=False`` scores whose argmax over ``axis`` is the class. Labels outside
+    ``[0, num_classes)`` and targets equal to ``ignore_class`` are not counted, as Keras.
+    Sample weights: one per label, or one per sample (row).
     In ``fit`` it gets the targets as given (integer labels stay labels under
     ``sparse_categorical_crossentropy``), as Keras's. Counted in float64 by default; an
     integer ``dtype`` (Keras's default, ``int32``) truncates the weights, as Keras."""
@@ -41,7 +56,7 @@ class IoU(Metric):
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):
-        self.num_classes = check_int(num_classes, "num_classes", low=2)
+        self.num_classes = _num_classes(num_classes)
         self.target_class_ids = _class_ids(target_class_ids, self.num_classes)
         self.ignore_class = None if ignore_class is None else check_int(ignore_class, "ignore_class")
         self.sparse_y_true = check_bool(sparse_y_true, "sparse_y_true")
@@ -144,7 +159,7 @@ class MeanIoU(IoU):
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
                  axis=-1):
-        classes = check_int(num_classes, "num_classes", low=2)
+        classes = _num_classes(num_classes)  # (before its list of class ids)
         super().__init__(classes, list(range(classes)), name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
 

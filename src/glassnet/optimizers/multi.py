@@ -9,13 +9,13 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
+from .._patterns import _LINEAR_ONLY, _fullmatch, _path_pattern
 from .._registry import _check_keys
 from .._validation import check_non_negative_int
 from ..backend import copy as backend_copy
 from ..backend import floatx, from_numpy, get_namespace, numpy_copy
 from .base import Optimizer, _check_no_loss_scale, _name_wrapper, _unknown_arguments, _variable_list
 from .loss_scale import LossScaleOptimizer
-
 
 class _Variable:
     """What a :class:`MultiOptimizer`'s callable selector is given for each parameter array, as
@@ -47,7 +47,11 @@ class OptimizerMap(MutableMapping):
     """Keras 3.15's map from variable paths to optimizers: ``optimizer_map[path]`` is the optimizer
     of the key equal to ``path``, else of the one key whose regular expression matches
     it whole (``re.fullmatch``), else ``default_optimizer``; a path two patterns match is a ValueError. A key cannot be
-    set twice, and its optimizer cannot be a LossScaleOptimizer or a MultiOptimizer."""
+    set twice, and its optimizer cannot be a LossScaleOptimizer or a MultiOptimizer.
+
+    The keys are matched in time linear in the path, not by re's backtracking (a crafted key hung
+    ``load_model``), with re's answers; a key that needs backtracking (a backreference, a lookaround, a
+    conditional or atomic group, a possessive repeat) is refused when it is set."""
 
     def __init__(self, default_optimizer, optimizer_map=None):
         from . import deserialize  # (the registry, which names these classes)
@@ -75,7 +79,7 @@ class OptimizerMap(MutableMapping):
             return self._optimizer_map[key]
         if not isinstance(key, str):
             raise TypeError(f"An OptimizerMap is looked up by a variable's path (str). Received: {key!r:.100}")
-        found = [pattern for pattern in self._optimizer_map if re.fullmatch(pattern, key)]
+        found = [pattern for pattern in self._optimizer_map if _fullmatch(pattern, key)]
         if len(found) > 1:
             raise ValueError(f"Multiple optimizers assigned to variable {key}: the patterns {found} all match it.")
         return self._optimizer_map[found[0]] if found else self._default_optimizer
@@ -90,6 +94,11 @@ class OptimizerMap(MutableMapping):
             re.compile(key)
         except re.error as exc:
             raise ValueError(f"key must be a regular expression: {key!r:.100} is not one ({exc}).") from None
+        try:
+            _path_pattern(key)
+        except ValueError as exc:  # (a model file's key too: refused before it is matched)
+            raise ValueError(f"key must be a regular expression that glassnet can match without backtracking: "
+                             f"{key!r:.100} {exc} {_LINEAR_ONLY}.") from None
         self._optimizer_map[key] = _check_sub_optimizer(optimizer, f"OptimizerMap[{key!r:.100}]")
 
     def __delitem__(self, key):
@@ -294,7 +303,7 @@ class MultiOptimizer(Optimizer):
         chosen = self.choose(paths, shapes)
         named = [path for path in paths if path]
         keys = list(self._optimizer_map) if isinstance(self._optimizer_map, OptimizerMap) and named else []
-        unused = [key for key in keys if key not in named and not any(re.fullmatch(key, path) for path in named)]
+        unused = [key for key in keys if key not in named and not any(_fullmatch(key, path) for path in named)]
         if unused:  # a typo, or a name that changed: a nested model's default-named layer renamed, a model numbered
             warnings.warn(f"The OptimizerMap key(s) {unused} match no variable of this model, whose variables take the "
                           f"default optimizer: its paths are Keras's variable.path, such as "

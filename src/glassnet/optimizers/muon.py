@@ -5,6 +5,7 @@ import math
 import re
 import warnings
 
+from .._patterns import _LINEAR_ONLY, _path_pattern, _search
 from .._validation import check_bool, check_non_negative_int, check_number
 from ..backend import get_namespace
 from .base import Optimizer, _square
@@ -19,8 +20,9 @@ class Muon(Optimizer):
     Every other variable steps by AdamW (``adam_beta_1``, ``adam_beta_2``, ``epsilon``, at the rate
     ``η·adam_lr_ratio``), as Keras decides: one that is not 2-D (vectors, and arrays of 3 or more axes
     too), one whose path holds "embedding" (``exclude_embeddings``) and one whose path a pattern of
-    ``exclude_layers`` finds (``re.search``). The weight decay is ``weight_decay`` for the matrices
-    and ``adam_weight_decay`` for the others.
+    ``exclude_layers`` finds (``re.search``'s answer, in time linear in the path: a pattern that needs
+    backtracking is refused, as :class:`OptimizerMap`'s keys). The weight decay is ``weight_decay`` for
+    the matrices and ``adam_weight_decay`` for the others.
 
     The path is Keras's ``variable.path`` ("sequential/dense/kernel"; "dense/kernel" in a model of the
     functional ``Model(inputs, outputs)``): a pattern selects the same variables as in Keras, one on
@@ -55,6 +57,12 @@ class Muon(Optimizer):
             except re.error as exc:
                 raise ValueError(f"exclude_layers must hold regular expressions: {keyword!r:.100} is not one "
                                  f"({exc}). Received: exclude_layers={exclude_layers!r:.100}") from None
+            try:
+                _path_pattern(keyword)
+            except ValueError as exc:  # (a model file's pattern too: refused before it is matched)
+                raise ValueError(f"exclude_layers must hold regular expressions that glassnet can match without "
+                                 f"backtracking: {keyword!r:.100} {exc} {_LINEAR_ONLY}. "
+                                 f"Received: exclude_layers={exclude_layers!r:.100}") from None
         self.exclude_layers = list(exclude_layers or [])
         self.exclude_embeddings = check_bool(exclude_embeddings, "exclude_embeddings")
         self.muon_a = check_number(muon_a, "muon_a")
@@ -69,7 +77,7 @@ class Muon(Optimizer):
     def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         super().build(size, dtype, slices, shapes, paths)
         named = [path for path in self.paths if path]
-        unused = [k for k in self.exclude_layers if named and not any(re.search(k, path) for path in named)]
+        unused = [k for k in self.exclude_layers if named and not any(_search(k, path) for path in named)]
         if unused:  # a typo, or a pattern of glassnet's paths before they were Keras's ("dense/W")
             warnings.warn(f"Muon's exclude_layers pattern(s) {unused} match no variable of this model: its paths are "
                           f"Keras's variable.path, such as {', '.join(map(repr, named[:3]))}.", UserWarning,
@@ -78,7 +86,7 @@ class Muon(Optimizer):
     def _uses_adam(self, shape, path):
         """Keras's ``_should_use_adamw``: not a matrix, an embedding, or an excluded layer's."""
         return (len(shape) != 2 or (self.exclude_embeddings and "embedding" in path.lower())
-                or any(re.search(keyword, path) for keyword in self.exclude_layers))
+                or any(_search(keyword, path) for keyword in self.exclude_layers))
 
     def _variables(self):
         return zip(self.slices, self.shapes, getattr(self, "paths", None) or [""] * len(self.slices), strict=True)
