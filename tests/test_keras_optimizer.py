@@ -255,6 +255,80 @@ def test_another_count_of_optimizer_vars_is_keras_warning_and_a_fresh_optimizer(
     assert loaded.optimizer.iterations == 0
 
 
+#: optimizers whose state on a Dense(2) (two trainable variables) is a fresh LossScaleOptimizer's count of arrays,
+#: four (iterations, rate, a slot for each), or a fresh optimizer's, one (a schedule's iterations alone)
+FRESH_COUNT = {
+    "sgd_scheduled": lambda: glassnet.optimizers.SGD(glassnet.schedules.ExponentialDecay(0.1, 4, 0.5)),
+    "sgd_momentum": lambda: glassnet.optimizers.SGD(0.1, momentum=0.9),
+    "adagrad": lambda: glassnet.optimizers.Adagrad(0.1),
+    "rmsprop": lambda: glassnet.optimizers.RMSprop(0.01),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRESH_COUNT))
+def test_a_trained_state_with_a_fresh_optimizer_s_count_of_arrays_is_read(name, tmp_path):
+    # the file was taken for a compiled model's that never trained by its count alone: loaded with iterations 0,
+    # fresh slots (a schedule's rate at step 0) and no warning, where Keras 3.15 resumes at step 10
+    model = Sequential([glassnet.Input((4,)), layers.Dense(2)], dtype="float64")
+    model.compile(FRESH_COUNT[name](), "mse")
+    epoch(model), epoch(model)
+    model.export(tmp_path / "model.keras", format="keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        loaded = glassnet.models.load_model(tmp_path / "model.keras")
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 10
+    assert float(loaded.optimizer.learning_rate) == float(model.optimizer.learning_rate)
+    for slot, value in model.optimizer.get_state()[1].items():
+        np.testing.assert_array_equal(loaded.optimizer.get_state()[1][slot], value)
+    for a, b in zip(epoch(model), epoch(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_keras_file_is_taken_for_a_fresh_optimizer_s_by_its_values_not_its_count(keras64, tmp_path):
+    # Keras's SGD(momentum) on a Dense(2) writes iterations, rate and two slots: the count of a compiled, never
+    # trained LossScaleOptimizer's file, for which it was taken (iterations 0, no warning); such files, scalars
+    # only and every count 0, are still a fresh optimizer without a word (Keras's load_model starts afresh too)
+    keras = keras64
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(keras.optimizers.SGD(0.05, momentum=0.9), "mse")
+    epoch(model), epoch(model)
+    model.save(tmp_path / "trained.keras")
+    theirs = keras.saving.load_model(tmp_path / "trained.keras")
+    iterations = int(theirs.optimizer.iterations)
+    assert resumes_as(tmp_path / "trained.keras", theirs).optimizer.iterations == iterations == 10
+    for make in (lambda: keras.optimizers.Adam(0.01),
+                 lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam()),
+                 lambda: keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 4, 0.5))):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        model.compile(make(), "mse")
+        model.save(tmp_path / "fresh.keras")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", OptimizerStateWarning)
+            assert glassnet.models.load_model(tmp_path / "fresh.keras").optimizer.iterations == 0
+
+
+def test_optimizer_state_beyond_the_model_s_dtype_is_refused_naming_the_entry(tmp_path):
+    # a float64 file's 1e300 in a float32 model's Adam became inf, with NumPy's RuntimeWarning only
+    model = Sequential([glassnet.Input((4,)), layers.Dense(2)])
+    model.compile(glassnet.optimizers.Adam(0.01), "mse")
+    epoch(model)
+    path = tmp_path / "model.keras"
+    model.export(path, format="keras")
+
+    def huge(group):
+        del group["2"]
+        group.create_dataset("2", data=np.full((4, 2), 1e300))
+
+    rewrite_optimizer_vars(path, huge)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"model.weights.h5: optimizer/vars/2 \(the optimizer's m\) holds values "
+                                             r"up to 1e\+300, beyond the range of float32 .*load_model\(path, "
+                                             r"compile=False\) loads the model without its optimizer"):
+            glassnet.models.load_model(path)
+    assert glassnet.models.load_model(path, compile=False).get_weights()[0].shape == (4, 2)
+
+
 @pytest.mark.parametrize("wrapped", [False, True], ids=["adam", "loss_scaled"])
 def test_a_float16_model_s_learning_rate_is_written_as_keras_s_float32(tmp_path, wrapped):
     # Keras's learning rate is a floatx variable: glassnet wrote a float16 model's as float16, and Keras's

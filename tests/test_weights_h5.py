@@ -127,6 +127,10 @@ def test_overwrite_false_leaves_an_existing_file(tmp_path):
     with pytest.raises(FileExistsError, match="overwrite=False"):
         model.save_weights(path, overwrite=False)
     assert path.read_bytes() == b"keep"
+    with pytest.raises(FileExistsError, match="neither a glassnet model file nor an HDF5 weights file"):
+        model.save_weights(path)  # b"keep" is no weights file: left as it is, with overwrite=True too
+    assert path.read_bytes() == b"keep"
+    path.write_bytes(b"")
     model.save_weights(path)
     assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
 
@@ -309,6 +313,51 @@ def test_checkpoint_of_weights_writes_a_file_keras_reads(rng, tmp_path):
     theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
     theirs.load_weights(str(tmp_path / "w-01.weights.h5"))
     np.testing.assert_allclose(_keras_predict(theirs, X), model.predict(X), rtol=1e-6, atol=1e-6)
+
+
+def test_a_subclass_s_weights_file_comes_back_from_glassnet_and_from_keras(rng, tmp_path):
+    # glassnet refused its own save_weights of a subclass of Model ("an HDF5 file without the layers/ group"), and
+    # Keras's: both keep its weights under the attributes' names (d1/vars/0), outside layers/
+    keras = _keras()
+
+    def define(base, dense):
+        class Net(base):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.d1, self.d2 = dense(8, activation="tanh"), dense(2)
+
+            def call(self, x):
+                return self.d2(self.d1(x))
+        return Net
+
+    Net, KerasNet = define(Model, layers.Dense), define(keras.Model, keras.layers.Dense)
+    X, y = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+    theirs = KerasNet()
+    theirs(X)
+    theirs.save_weights(str(tmp_path / "k.weights.h5"))
+    mine = Net()
+    mine.build((None, 4))
+    mine.load_weights(tmp_path / "k.weights.h5")
+    np.testing.assert_allclose(mine.predict(X, verbose=0), _keras_predict(theirs, X), rtol=1e-6, atol=1e-6)
+    # a checkpoint of its weights and optimizer state resumes in a new instance as the model goes on
+    model = Net()
+    model.compile(glassnet.optimizers.Adam(0.01), "mse")
+    checkpoint = ModelCheckpoint(str(tmp_path / "w-{epoch:02d}.weights.h5"), save_weights_only=True)
+    model.fit(X, y, batch_size=8, epochs=2, verbose=0, shuffle=False, callbacks=[checkpoint])
+    resumed = Net()
+    resumed.compile(glassnet.optimizers.Adam(0.01), "mse")
+    resumed.fit(X, y, batch_size=8, epochs=1, verbose=0, shuffle=False)  # (its optimizer built: the state is read)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        resumed.load_weights(tmp_path / "w-02.weights.h5")
+    assert resumed.optimizer.iterations == model.optimizer.iterations == 4
+    for trained in (model, resumed):
+        trained.fit(X, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    theirs.load_weights(str(tmp_path / "w-02.weights.h5"))  # (Keras reads glassnet's file of it too)
+    resumed.load_weights(tmp_path / "w-02.weights.h5")
+    np.testing.assert_allclose(_keras_predict(theirs, X), resumed.predict(X, verbose=0), rtol=1e-6, atol=1e-6)
 
 
 def test_float64_values_beyond_float32_name_the_array_and_the_fix_and_change_nothing(tmp_path):
@@ -663,6 +712,67 @@ def test_a_damaged_weights_files_optimizer_state_is_refused_naming_the_file_not_
     model = make(read)
     with pytest.raises(ValueError, match=f"^Cannot load weights file '{re.escape(str(path))}': the file: /?{entry}"):
         model.load_weights(path)
+
+
+def _entry(index, value):
+    """Replace ``optimizer/vars/<index>`` (from the end where negative) with ``value``."""
+    def damage(h5):
+        where = f"optimizer/vars/{index % len(h5['optimizer/vars'])}"
+        del h5[where]
+        h5[where] = value
+    return damage
+
+
+@pytest.mark.parametrize("name, damage, entry", [
+    ("adam", _negative_rate, r"optimizer/vars/1 \(the optimizer's learning_rate\): learning_rate must be"),
+    ("loss_scale_adam", _entry(5, -1.0), r"optimizer/vars/5 \(the optimizer's learning_rate\): learning_rate must be"),
+    ("nadam", _entry(-1, 1.5), r"optimizer/vars/14 \(the optimizer's u_product\) is 1.5, not Nadam's product"),
+], ids=["rate", "loss-scaled-rate", "nadam-product"])
+def test_a_refused_optimizer_state_leaves_the_optimizer_as_it_was(name, damage, entry, tmp_path):
+    # the values were checked while they were set: a negative rate, read last, was refused after the slots, the
+    # steps (and a LossScaleOptimizer's scale and step counter) had been replaced; Nadam's Π_t was not checked
+    model = glassnet_model(GLASSNET_OPTIMIZERS[name]())
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        damage(h5)
+    copy, (steps, state) = _trained_copy(model)
+    before, scalars, rate = copy.get_weights(), copy.optimizer.get_scalars(), float(copy.optimizer.learning_rate)
+    with pytest.raises(ValueError, match=entry):
+        copy.load_weights(path)
+    assert (copy.optimizer._iterations, copy.optimizer.get_scalars()) == (steps, scalars)
+    assert float(copy.optimizer.learning_rate) == rate
+    for slot, value in copy.optimizer.get_state()[1].items():
+        np.testing.assert_array_equal(value, state[slot])
+    for a, b in zip(copy.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_state_beyond_the_model_s_dtype_is_refused_naming_the_entry_and_changes_nothing(tmp_path):
+    # a float64 file's 1e300 in a float32 model's Adam became inf, with NumPy's RuntimeWarning only
+    def trained(dtype):
+        model = Sequential([layers.Input((4,)), layers.Dense(2)], dtype=dtype)
+        model.compile(glassnet.optimizers.Adam(0.01), "mse")
+        epoch(model)
+        return model
+
+    path = tmp_path / "w.weights.h5"
+    trained("float32").save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        _entry(2, np.full((4, 2), 1e300))(h5)
+    model = trained("float32")
+    steps, state = model.optimizer.get_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"the file: optimizer/vars/2 \(the optimizer's m\) holds values up to "
+                                             r"1e\+300, beyond the range of float32 .*dtype='float64'"):
+            model.load_weights(path)
+    assert model.optimizer.iterations == steps
+    for slot, value in model.optimizer.get_state()[1].items():
+        np.testing.assert_array_equal(value, state[slot])
+    wide = trained("float64")  # (as the message says)
+    wide.load_weights(path)
+    np.testing.assert_array_equal(wide.optimizer.get_state()[1]["m"][:8], np.full(8, 1e300))
 
 
 def _trained_copy(model):

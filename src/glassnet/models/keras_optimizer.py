@@ -29,12 +29,13 @@ as one flat vector over all its weights (:meth:`Optimizer.build`); each variable
 written as an array of the variable's shape, and read back to that part.
 """
 
+import copy
 import warnings
 
 import numpy as np
 
 from .. import optimizers
-from ..backend import from_numpy, to_numpy
+from ..backend import from_numpy, numpy_dtype, to_numpy
 from ..layers import Layer
 from ..layers.base import snake_case
 
@@ -312,13 +313,17 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     file ``path``), as Keras's ``load_model`` does: each of ``optimizer/vars`` checked against the
     model's trainable variables first. A count other than the optimizer's is Keras's warning (the
     optimizer starts afresh), as is a MultiOptimizer's sub-optimizers other than the file's; an entry
-    of another shape, or not a finite number, is an error naming it. ``get``, ``fail`` and
+    of another shape, not an array of numbers, beyond the range of the state's dtype, or a value the
+    optimizer refuses (a negative rate) is an error naming it, raised before anything changes: the
+    optimizer takes all of the file's state or none. A compiled model's that never trained (scalars
+    only, every count 0: :func:`_never_stepped`) is a fresh optimizer. ``get``, ``fail`` and
     ``check_storage`` are the ``.keras`` reader's safe look-up, refusal and storage check.
 
     ``built`` (``load_weights`` of a ``.weights.h5`` file into a model whose optimizer is built, in
     fit's layout): the optimizer keeps its own state where the file's does not fit, a file without
     state (or only a fresh optimizer's scalars) included, each with a warning as Keras's; with
     ``skip_mismatch`` an entry of another shape is a warning too."""
+    from .keras_weights import _check_range  # (here: keras_weights imports this module)
     from .saving import warn_non_finite
     from .updates import build_optimizer
 
@@ -350,10 +355,14 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     # a mixed_float16 model's (Keras's compile wraps the optimizer in a LossScaleOptimizer): the wrapper's
     # iterations, learning rate, step counter and scale first, then the inner optimizer's, which are read
     offset = 4 if not head and held == len(names) + 4 and _loss_scale_entries(group, h5py, get, path, member) else 0
-    # a compiled model's that never trained (each optimizer's iterations and rate, a LossScaleOptimizer's
-    # too): a fresh optimizer, nothing to say
-    scalars = sum(len(_scalars(o)) for o, _ in _units(model))
-    if held in (scalars, scalars + 2) and not built:
+    # a compiled model's that never trained (Keras builds its optimizer at the first step and writes each
+    # optimizer's iterations and rate, a LossScaleOptimizer's too): a fresh optimizer, nothing to say. Told by
+    # the values, not the count: a trained SGD(momentum=0.9)'s on a Dense(1), its iterations, rate and two
+    # slots, has the count of a fresh LossScaleOptimizer's, and its state was dropped without a word. Where
+    # the model's state is scalars alone, of the file's count, it is read (a rate set before any step)
+    slots = any(part is not None for *_, part in entries)
+    if (not built and (slots or held != len(names) + offset)
+            and _never_stepped(group, held, h5py, get, path, member, check_storage)):
         return
     if held != len(names) + offset:
         skip(f": its {GROUP} holds {held} arrays, but {_kept(wrapper, plan)} keeps {len(names)} for this model's "
@@ -382,31 +391,57 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
             fail(path, f"{where} has shape {tuple(dataset.shape)}; the model's weight needs {tuple(shape)} (the file's "
                        f"optimizer state is not this model's; {without}).")
         values.append(np.asarray(dataset[()]))
-    for i, ((_, name, _, _), steps) in enumerate(zip(entries, values)):
-        if name == "iterations" and (steps.dtype.kind not in "iu" or not 0 <= int(steps) < 2**63):
-            fail(path, f"{member}: {GROUP}/{i + offset} (the optimizer's iterations) is {steps.item()!r:.60}, "
-                       "not a non-negative integer.")
-    warn_non_finite(path, "optimizer state", [(f"{GROUP}/{i + offset} ({name})", v) for i, (name, v)
-                                              in enumerate(zip(names, values))])
+    # every value checked before the optimizer changes: a refused file (a negative rate after the slots) left the
+    # slots and iterations replaced
+    for i, ((opt, name, _, part), value) in enumerate(zip(entries, values)):
+        where = f"{member}: {GROUP}/{i + offset} (the optimizer's {name})"
+        if name == "iterations" and (value.dtype.kind not in "iu" or not 0 <= int(value) < 2**63):
+            fail(path, f"{where} is {value.item()!r:.60}, not a non-negative integer.")
+        if part is not None:  # (a float64 file's 1e300 became inf in a float32 state, with NumPy's warning only)
+            _check_range(value, numpy_dtype(opt.state[name]), where, path, member,
+                         fix=None if built else f"nothing was loaded; {without}")
+    loss_scale = None
     if head:
         counter, scale = values[2], values[3]
         try:
             if counter.dtype.kind not in "iu":
                 raise ValueError(f"step_counter must be a non-negative integer. Received: {counter.item()!r:.60}")
             inner = wrapper.inner_optimizer.get_scalars()  # (a MultiOptimizer's steps: set with the rest below)
-            wrapper.set_scalars({"step_counter": int(counter), "dynamic_scale": float(scale),
-                                 **({"inner_optimizer": inner} if inner else {})})
+            loss_scale = {"step_counter": int(counter), "dynamic_scale": float(scale),
+                          **({"inner_optimizer": inner} if inner else {})}
+            copy.copy(wrapper).set_scalars(loss_scale)  # (its checks, on a copy: the wrapper changes below)
         except ValueError as exc:
             fail(path, f"{member}: {GROUP}/2 and 3 (the LossScaleOptimizer's step_counter and dynamic_scale): "
                        f"{exc}")
-    scalars = {}
+    found = {}
     for i, ((opt, name, _, part), value) in enumerate(zip(entries, values)):
+        if part is None and opt is not None:
+            found.setdefault(id(opt), (opt, {}))[1][name] = (value, i + offset)
+    scalars = [(opt, _checked_scalars(opt, named, path, fail, member)) for opt, named in found.values()]
+    warn_non_finite(path, "optimizer state", [(f"{GROUP}/{i + offset} ({name})", v) for i, (name, v)
+                                              in enumerate(zip(names, values))])
+    if loss_scale is not None:
+        wrapper.set_scalars(loss_scale)
+    for (opt, name, _, part), value in zip(entries, values):
         if part is not None:
             opt.state[name][part] = from_numpy(value.reshape(-1))
-        elif opt is not None:
-            scalars.setdefault(id(opt), (opt, {}))[1][name] = (value, i + offset)
-    for opt, found in scalars.values():
-        _set_scalars(opt, found, path, fail, member)
+    for opt, checked in scalars:
+        _set_scalars(opt, *checked)
+
+
+def _never_stepped(group, held, h5py, get, path, member, check_storage):
+    """Whether ``group``, the file's ``optimizer/vars`` of ``held`` entries, is the state Keras writes for a
+    compiled model that never trained: scalars only (each optimizer's iterations and learning rate, a
+    LossScaleOptimizer's step counter and scale), every count among them 0."""
+    for i in range(held):
+        dataset = get(group, str(i), h5py, path, member)
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu" or dataset.shape != ():
+            return False
+        if dataset.dtype.kind in "iu":
+            check_storage(dataset, h5py, f"{member}: {GROUP}/{i}", path)
+            if dataset[()] != 0:
+                return False
+    return True
 
 
 def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, skip_mismatch):
@@ -440,22 +475,38 @@ def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, ski
                stacklevel=6)
 
 
-def _set_scalars(opt, found, path, fail, member):
-    """Set ``opt``'s iterations, learning rate and Nadam's Π_t from ``found``, ``{name: (value, index)}``
-    (``member``: the file's part that holds them, for a message)."""
-    opt._iterations = int(found["iterations"][0])
+def _checked_scalars(opt, found, path, fail, member):
+    """``(steps, learning rate or None, Nadam's Π_t or None)`` for :func:`_set_scalars`: ``opt``'s scalars
+    from ``found``, ``{name: (value, index)}``, each checked without changing ``opt`` (``member``: the file's
+    part that holds them, for a message). The rate is None where it is the config's rounded to the file's
+    dtype: a float32 file's 0.001 is 0.0010000000475, which would have replaced the config's 0.001."""
+    steps = int(found["iterations"][0])
     if isinstance(opt, optimizers.MultiOptimizer):
-        return  # (its rate is Keras's 0: it has none)
-    # the file's rate where it is not the config's rounded to the file's dtype (a callback changed it): a float32
-    # file's 0.001 is 0.0010000000475, which would have replaced the config's 0.001
+        return steps, None, None  # (its rate is Keras's 0: it has none)
     rate, index = found.get("learning_rate", (None, None))
     if rate is not None and rate != np.asarray(opt._rate(), dtype=rate.dtype):
         try:
-            opt.learning_rate = float(rate)
+            copy.copy(opt).learning_rate = float(rate)  # (the setter's checks, Ftrl's too, on a copy)
         except (TypeError, ValueError) as exc:
             fail(path, f"{member}: {GROUP}/{index} (the optimizer's learning_rate): {exc}")
+    else:
+        rate = None
+    product, index = found.get("u_product", (None, None))
+    # Π_t = μ_1⋯μ_t, each μ in [0, β₁): the steps and β₁ alone make it, so anything else is a damaged file
+    if product is not None and not 0 <= product <= 1:
+        fail(path, f"{member}: {GROUP}/{index} (the optimizer's u_product) is {product.item()!r:.60}, not Nadam's "
+                   "product of momentum factors (a number from 0 to 1).")
+    return steps, None if rate is None else float(rate), None if product is None else float(product)
+
+
+def _set_scalars(opt, steps, rate, product):
+    """Set ``opt``'s steps, learning rate (None: the config's) and Nadam's Π_t (None: none in the file),
+    checked by :func:`_checked_scalars`."""
+    opt._iterations = steps
+    if rate is not None:
+        opt.learning_rate = rate
     if type(opt).__name__ == "Nadam":  # (inside a LossScaleOptimizer Keras has none: from the steps)
-        opt._products = (opt.iterations, float(found["u_product"][0])) if "u_product" in found else (0, 1.0)
+        opt._products = (opt.iterations, product) if product is not None else (0, 1.0)
 
 
 def _kept(wrapper, plan):

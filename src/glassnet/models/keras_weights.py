@@ -107,16 +107,9 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
     :func:`warn_skipped`): with ``skip_mismatch`` (Keras's), a layer whose arrays do not fit keeps its
     own weights and an extra layer of the file is not read."""
     weights, skipped = [], []
-    # Keras's layout first; a subclass's as glassnet wrote it before it named them by attribute; the flat
-    # layout, what glassnet wrote before it kept nested models' groups
-    layouts = [weight_paths(model), weight_paths(model, by_attribute=False), weight_paths(model, nested=False)]
-
-    def found(layout):
-        return sum(_get(h5, group_path, h5py, path, member) is not None for group_path in layout)
-
     # another layout only where more of its groups are there: a nested model's group missing from a
     # file of Keras's layout was read as a flat file, and the error named the next layer's shape
-    paths = max(layouts, key=found)  # (the first of the most found)
+    paths = max(_layouts(model), key=lambda layout: _found(h5, layout, h5py, path, member))  # (the first of the most)
     for layer, group_path in zip(model.layers, paths):
         try:
             weights.extend(_read_layer(h5, layer, group_path, h5py, path, member))
@@ -136,6 +129,18 @@ def _read_weights(h5, model, h5py, path, member=WEIGHTS, skip_mismatch=False):
                 _fail(path, f"{member} holds weights for layers/{name}, which the architecture does not have.")
             skipped.append(f"the file's layers/{name}, which the model does not have, was not read")
     return weights, skipped
+
+
+def _layouts(model):
+    """The paths of ``model``'s layers' groups in each layout a weights file may have: Keras's first; a
+    subclass's as glassnet wrote it before it named them by attribute; the flat layout, what glassnet
+    wrote before it kept nested models' groups."""
+    return [weight_paths(model), weight_paths(model, by_attribute=False), weight_paths(model, nested=False)]
+
+
+def _found(h5, layout, h5py, path, member):
+    """How many of the groups of ``layout`` (a list of paths) ``h5`` holds."""
+    return sum(_get(h5, group_path, h5py, path, member) is not None for group_path in layout)
 
 
 def _label(layer):
@@ -225,18 +230,20 @@ def weights_from_model(model, source, path, skip_mismatch=False):
     return weights, skipped
 
 
-def _check_range(value, dtype, where, path, member):
+def _check_range(value, dtype, where, path, member, fix=None):
     """Refuse values of the file that the model's float ``dtype`` cannot hold (a float64 file's 1e300
     in a float32 model): set_weights said only "weights[0] holds values beyond the range of float32",
-    naming neither the file nor the array, and the cast would have made them inf."""
+    naming neither the file nor the array, and the cast would have made them inf. ``fix``: what the
+    message advises, where not the model's dtype (the optimizer's state of a ``.keras`` file)."""
     if dtype.kind != "f" or value.dtype.itemsize <= dtype.itemsize and value.dtype.kind == "f":
         return
     finite = value[np.isfinite(value)]
     largest = float(np.abs(finite, dtype=np.float64).max()) if finite.size else 0.0
     if largest > float(np.finfo(dtype).max):
-        fix = (f"its {CONFIG} declares that dtype" if member == WEIGHTS else  # (a .keras file's model is its own)
-               "nothing was loaded. Load it into a model of dtype='float64' (Sequential([...], dtype='float64')), "
-               "which holds them")
+        # (a .keras file's model is its own)
+        fix = fix or (f"its {CONFIG} declares that dtype" if member == WEIGHTS else
+                      "nothing was loaded. Load it into a model of dtype='float64' (Sequential([...], "
+                      "dtype='float64')), which holds them")
         _fail(path, f"{where} holds values up to {largest:.6g}, beyond the range of {dtype} (largest "
                     f"{float(np.finfo(dtype).max):.6g}), the model's dtype; {fix}.")
 
@@ -369,11 +376,16 @@ def load_weights_h5(model, path, skip_mismatch=False):
 def _read_weights_file(model, path, h5py, skip_mismatch):
     try:
         with h5py.File(path, "r") as h5:
-            if _get(h5, "layers", h5py, path, "the file") is None:
+            # a subclass's weights sit under its attributes' names (d1/vars/0), outside layers/: refused only
+            # where none of the model's groups is there either (its own files were refused)
+            if (_get(h5, "layers", h5py, path, "the file") is None
+                    and not any(_found(h5, layout, h5py, path, "the file") for layout in _layouts(model))):
                 if "layer_names" in h5.attrs or "model_weights" in h5:
                     _fail(path, "it is a Keras 2 (legacy) HDF5 file, which glassnet does not read: in Keras, load it "
                                 "and save the weights again as Keras 3 does (model.save_weights('w.weights.h5')).")
-                _fail(path, "it is an HDF5 file without the layers/ group of a Keras 3 weights file.")
+                groups = sorted({p.split("/")[0] for p in weight_paths(model)} - {"layers"})
+                _fail(path, "it is an HDF5 file without the layers/ group of a Keras 3 weights file"
+                            + (f" or this model's attribute groups ({', '.join(groups[:20])})" if groups else "") + ".")
             weights, skipped = _read_weights(h5, model, h5py, path, "the file", skip_mismatch)
             # before the caller sets the weights: a refused optimizer state changes none of them
             keras_optimizer.read_weights_file_state(model, h5, h5py, path, _get, _fail, _check_storage, skip_mismatch)
