@@ -618,14 +618,35 @@ def _nested_loss_scale_optimizer(config):
     config["compile_config"]["optimizer"] = optimizer
 
 
-@pytest.mark.parametrize("edit", [_nested_spectral_normalization, _nested_loss_scale_optimizer])
-def test_objects_nested_too_deeply_to_build_are_a_malformed_config_json(edit, tmp_path, h5py):
+@pytest.fixture
+def python_s_recursion_limit():
+    """Python's default recursion limit for the test (importing Keras raises it to 3000, and a file's 260 nested
+    objects then build without a RecursionError)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(limit)
+
+
+def test_objects_nested_too_deeply_to_build_are_a_malformed_config_json(tmp_path, h5py, python_s_recursion_limit):
     # valid JSON, but building 260 nested objects raised RecursionError: a RuntimeError, which the reader took for
     # h5py's ("its model.weights.h5 is not a readable HDF5 file"), or a bare RecursionError from the compile settings
-    path = rewritten(DATA / "classifier.keras", tmp_path / "deep.keras", config_json=edited_config("classifier", edit))
+    path = rewritten(DATA / "classifier.keras", tmp_path / "deep.keras",
+                     config_json=edited_config("classifier", _nested_loss_scale_optimizer))
     with pytest.raises(ValueError, match=r"Cannot load model file .*deep.keras': config\.json is malformed: its "
                                          r"objects are nested too deeply to be built \(RecursionError\)\.$"):
         glassnet.models.load_model(path)
+
+
+def test_a_spectral_normalization_of_one_is_refused_before_it_is_made(tmp_path, h5py):
+    # 260 nested in a file were built from the innermost out (a RecursionError, or, under a higher recursion limit,
+    # a message of 260 nested "Malformed layer config" reasons): the outermost is refused at once
+    path = rewritten(DATA / "classifier.keras", tmp_path / "deep.keras",
+                     config_json=edited_config("classifier", _nested_spectral_normalization))
+    with pytest.raises(ValueError, match=r"Cannot load model file .*deep.keras'.*wraps a Dense or an Embedding "
+                                         r"layer, not another SpectralNormalization") as refused:
+        glassnet.models.load_model(path)
+    assert len(str(refused.value)) < 2000
 
 
 def test_a_keras_lambda_activation_is_refused_as_bytecode_glassnet_never_runs(tmp_path, h5py):

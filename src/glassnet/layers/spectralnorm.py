@@ -63,6 +63,10 @@ class SpectralNormalization(Layer):
         if isinstance(layer, dict):  # a saved config (Keras's Wrapper.from_config deserializes it too)
             from . import deserialize
 
+            if layer.get("class_name") == type(self).__name__:
+                # refused before it is made: a file's wrapper of a wrapper of ... would recurse as deep as it nests
+                raise TypeError("glassnet's SpectralNormalization wraps a Dense or an Embedding layer, not another "
+                                f"SpectralNormalization. Received: layer={layer!r:.100}")
             layer = deserialize(layer)
         kind = next((cls for cls in _KERNELS if isinstance(layer, cls)), None)
         if kind is None:
