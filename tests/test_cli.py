@@ -194,6 +194,31 @@ def test_bench_threads_hold_for_the_training_steps(tmp_path, monkeypatch, capsys
         assert threads.training_threads() == "auto"
 
 
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs the MNIST files in ../shared/data/mnist")
+def test_bench_says_where_threads_are_capped_or_beyond_the_cores(tmp_path, monkeypatch, capsys):
+    # --threads 1000 ran OpenBLAS's most (64) on 2 cores without a word; "1 epochs ..."
+    pytest.importorskip("threadpoolctl")
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(1000):
+        running = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    result = call("bench", "M2", "--threads", "1000", "--epochs", "1", "--limit", "500", "--data", SHARED_MNIST,
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    note = result.stderr.splitlines()[0]
+    assert note.startswith("note: --threads 1000: ") and note.endswith(" (the times include their waiting)."), note
+    for n in running:
+        if n < 1000:
+            assert f"runs at most {n} threads, so it runs {n}" in note, note
+    assert f"this machine has {cores} CPU core{'s' * (cores > 1)}, on which more threads take turns" in note, note
+    assert "; SGD 0.1, batch 32; 1 epoch ...\n" in result.stdout, result.stdout
+    # threads within the cores and the library's count: nothing to say
+    result = call("bench", "M2", "--threads", "1", "--epochs", "1", "--limit", "500", "--data", SHARED_MNIST,
+                  "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+
+
 def test_evaluate_gives_a_model_of_images_its_input_shape(tmp_path, monkeypatch, capsys):
     # predict reshaped the rows to the model's input shape, evaluate did not: "x: the model expected (8, 8), got 64"
     from glassnet.layers import Dense, Flatten, Input
@@ -664,6 +689,54 @@ def test_no_standardize_trains_on_the_raw_target_too(tmp_path, monkeypatch, caps
     assert abs(loss / np.mean(y**2) - 1) < 0.01, (loss, result.stdout)
 
 
+#: Keras 3.15's regression losses that depend on where the target's 0 lies (keras.losses, ε = 1e-7), of the
+#: outputs P and the targets y (one column each)
+ORIGIN_LOSSES = {
+    "msle": lambda P, y: np.mean((np.log1p(np.maximum(P, 1e-7)) - np.log1p(np.maximum(y, 1e-7))) ** 2),
+    "mape": lambda P, y: 100 * np.mean(np.abs(y - P) / np.maximum(np.abs(y), 1e-7)),
+    "poisson": lambda P, y: np.mean(P - y * np.log(P + 1e-7)),
+    "cosine_similarity": lambda P, y: -np.mean(np.sign(P) * np.sign(y)),  # (one output: ±1 by the signs)
+}
+
+
+@pytest.mark.parametrize("loss", ORIGIN_LOSSES)
+def test_a_loss_that_depends_on_the_targets_origin_trains_on_the_raw_target(loss, tmp_path, monkeypatch, capsys):
+    # the target was standardized whatever the loss: poisson refused the file's counts ("y must lie in [0, inf] ...
+    # Received values from -0.953"), msle trained on z-scores clipped to 0 (a model of negative prices)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = rng.poisson(np.exp(1 + 0.5 * X[:, 0])) if loss == "poisson" else np.exp(1 + 0.5 * X[:, 0])
+    write_rows(tmp_path / "pos.csv", [[f"{a:.6g}", f"{b:.6g}", f"{t:.6g}"] for (a, b), t in zip(X, y)],
+               ["a", "b", "y"])
+    # a step of 1e-9 leaves the saved model as fit began: the epoch's loss is that of its outputs on the file
+    result = call("train", "pos.csv", "--task", "regression", "--loss", loss, "--layers", "none", "--optimizer", "sgd",
+                  "--lr", "1e-9", "--epochs", "1", "--validation-split", "0", "--test-split", "0", "--batch-size",
+                  "200", "--seed", "0", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "The target is standardized" not in result.stdout, result.stdout
+    # poisson's rates must be positive: its default output is exponential (a linear one diverged at once)
+    assert f"{'exponential' if loss == 'poisson' else 'linear'} output" in result.stdout, result.stdout
+    assert ("The target is not standardized" in result.stdout) == (loss != "poisson"), result.stdout
+    shown = float(re.search(r"- loss: (-?[\d.e+-]+)", result.stdout).group(1))
+    P = load_model(tmp_path / "m.gn").predict(X)[:, 0].astype(np.float64)
+    assert shown == pytest.approx(ORIGIN_LOSSES[loss](P, y), rel=1e-3, abs=1e-4), result.stdout
+
+
+@pytest.mark.parametrize("loss, said", [("huber", "its δ = 1 is one standard deviation"),
+                                        ("mae", "their loss (mean_absolute_error) in them too")], ids=["huber", "mae"])
+def test_a_loss_of_the_error_alone_trains_on_the_standardized_target(loss, said, tmp_path, monkeypatch, capsys):
+    # huber and log_cosh bend at an error of 1: on the standardized target, at one standard deviation (said so;
+    # "their mse loss in its square" was said of every loss)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    write_rows(tmp_path / "r.csv", [[f"{a:.6g}", f"{b:.6g}", f"{1000 + 50 * a:.6g}"] for a, b in X], ["a", "b", "y"])
+    result = call("train", "r.csv", "--loss", loss, "--layers", "none", "--epochs", "1", "--seed", "0", "--out",
+                  "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "The target is standardized too" in result.stdout and said in result.stdout, result.stdout
+    assert "mse loss" not in result.stdout
+
+
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the MNIST files are not in {SHARED_MNIST}")
 def test_train_mnist_one_epoch(tmp_path):
     result = run("train", "mnist", "--epochs", "1", "--layers", "128", "--seed", "0", "--out", "mnist.gn",
@@ -973,6 +1046,11 @@ def test_train_with_another_namespace_saves_the_same_model(tmp_path, monkeypatch
     (["--namespace", "array_api_strict", "--jit-compile"], "--jit-compile compiles NumPy loops"),
     pytest.param(["--namespace", "cupy"], 'needs array_api_compat and what it wraps', marks=pytest.mark.skipif(
         importlib.util.find_spec("cupy") is not None, reason="CuPy is installed here")),
+    # torch's meta tensors have a shape but no values: "error: RuntimeError: Tensor.item() cannot be called on meta
+    # tensors" came after the Data and Model lines
+    pytest.param(["--namespace", "torch", "--device", "meta"], "--device meta: array_api_compat.torch cannot create "
+                 "arrays on device='meta' that hold values", marks=pytest.mark.skipif(
+                     importlib.util.find_spec("torch") is None, reason="needs torch")),
 ])
 def test_train_namespace_and_device_mistakes_are_one_line_errors(args, message, tmp_path, monkeypatch, capsys):
     pytest.importorskip("array_api_strict")
@@ -1076,6 +1154,24 @@ def test_out_with_the_suffix_of_another_format_is_refused_before_training(tmp_pa
         assert_one_line_error(result)
         assert "Data:" not in result.stdout and not (tmp_path / f"model{suffix}").exists()
         assert f"glassnet export model.gn {option} model{suffix}" in result.stderr, result.stderr
+
+
+def test_out_with_an_upper_case_suffix_is_refused_with_advice_that_export_takes(tmp_path, monkeypatch, capsys):
+    # --out model.KERAS advised "glassnet export model.gn --keras model.KERAS", which export refused
+    # ("must end in .keras")
+    for suffix in (".KERAS", ".Onnx"):
+        result = call("train", "xor", "--epochs", "1", "--out", f"model{suffix}", cwd=tmp_path,
+                      monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        advice = re.search(r"convert it: glassnet (export .*)$", result.stderr.strip()).group(1)
+        assert advice == f"export model.gn --{suffix[1:].lower()} model{suffix.lower()}", result.stderr
+        trained = call("train", "xor", "--epochs", "1", "--out", "model.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                       capsys=capsys)
+        assert trained.returncode == 0, trained.stderr
+        if suffix == ".Onnx" and importlib.util.find_spec("onnx") is None:
+            continue
+        exported = call(*advice.split(), cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert exported.returncode == 0 and (tmp_path / f"model{suffix.lower()}").is_file(), exported.stderr
 
 
 def test_an_output_folder_that_refuses_a_file_is_found_before_training(tmp_path, monkeypatch, capsys):
@@ -1585,6 +1681,33 @@ def test_a_gzip_file_damaged_inside_its_data_is_one_line(tmp_path, monkeypatch, 
         assert "d.csv.gz cannot be decompressed as a gz file: Error -3 while decompressing data" in result.stderr
 
 
+@pytest.mark.parametrize("command, option, column, message", [
+    ("predict", "--id", "nope", "--id 'nope' is not a column of d.csv. Columns: id, a, b, label."),
+    ("predict", "--id", "9", "--id 9 is out of range: d.csv has 4 columns (0 to 3)."),
+    ("predict", "--ignore", "nope", "--ignore 'nope' is not a column of d.csv. Columns: id, a, b, label."),
+    ("evaluate", "--ignore", "nope", "--ignore 'nope' is not a column of d.csv. Columns: id, a, b, label."),
+    ("predict", "--ignore", "label", "--ignore: column 'label' is the target; it is never a feature."),
+], ids=["predict-id-name", "predict-id-index", "predict-ignore", "evaluate-ignore", "predict-ignore-target"])
+def test_an_id_or_ignored_column_that_is_no_column_is_one_line_without_a_note(command, option, column, message,
+                                                                               tmp_path, monkeypatch, capsys):
+    # "note: d.csv's column id is not the model's; left out." came first, about a run that then failed
+    X, t = two_blobs()
+    write_rows(tmp_path / "train.csv", [[*x, k] for x, k in zip(X, t)], ["a", "b", "label"])
+    write_rows(tmp_path / "d.csv", [[f"A{i}", *x, k] for i, (x, k) in enumerate(zip(X, t))], ["id", "a", "b", "label"])
+    trained = call("train", "train.csv", "--epochs", "1", "--quiet", "--out", "m.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    result = call(command, "m.gn", "d.csv", option, column, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert message in result.stderr and "note:" not in result.stderr, result.stderr
+    # a column that is one: the note says what else was left out, and the command runs
+    result = call(command, "m.gn", "d.csv", option, "id", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "note:" not in result.stderr, result.stderr  # (asked for: no note)
+    result = call(command, "m.gn", "d.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "note: d.csv's column id is not the model's; left out." in result.stderr.splitlines(), result.stderr
+
+
 @pytest.mark.parametrize("command, target, message", [
     ("predict", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
     ("evaluate", "nope", "--target 'nope' is not a column of d.csv. Columns: a, b, label."),
@@ -1776,6 +1899,19 @@ def test_a_training_split_of_a_single_class_is_refused(tmp_path, monkeypatch, ca
     result = call("train", "sorted.csv", "--test-split", "0", "--validation-split", "0", "--epochs", "1", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0
+
+
+def test_a_small_toy_set_with_one_class_in_training_is_advised_more_samples(tmp_path, monkeypatch, capsys):
+    # xor --samples 3 (1 test point, 1 training and 1 validation row) asked "is the file sorted by it? shuffle its
+    # rows", of a built-in data set that has no file
+    result = call("train", "xor", "--samples", "3", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode != 0 and not (tmp_path / "m.gn").exists()
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("glassnet train: error: the target of xor has a single class, 0, in each of the 1 row fit "
+                            "trains on: --validation-split 0.1 holds out the last 1 of the 2 training rows, where it "
+                            "varies (give more --samples, or --validation-split 0); a classifier"), error
+    assert "file" not in error
 
 
 def test_classes_missing_from_the_rows_fit_trains_on_are_named(tmp_path, monkeypatch, capsys):
@@ -2665,14 +2801,21 @@ def test_dice_and_tversky_train_a_classifier(tmp_path, monkeypatch, capsys):
         assert type(model.layers[-1].activation).__name__ == "Softmax"
 
 
-def test_categorical_crossentropy_on_one_sigmoid_unit_is_named_as_such(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("loss, output", [
+    ("categorical_crossentropy", "softmax"),
+    # "y must hold integer class labels in [0, 0] for the model's 1 output units" (the library's words)
+    ("sparse_categorical_crossentropy", "softmax"), ("categorical_generalized_cross_entropy", "softmax"),
+    ("nll", "log_softmax"), ("multiclass_hinge", "linear"), ("max_margin", "linear")])
+def test_categorical_crossentropy_on_one_sigmoid_unit_is_named_as_such(loss, output, tmp_path, monkeypatch, capsys):
     X, t = two_blobs(60)
     write_rows(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, t)], ["a", "b", "label"])
     # it said "y must hold one probability distribution per row ... Row 1 sums to 0"
-    result = call("train", "d.csv", "--output-activation", "sigmoid", "--loss", "categorical_crossentropy",
+    result = call("train", "d.csv", "--output-activation", "sigmoid", "--loss", loss,
                   "--epochs", "1", "--quiet", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(result)
-    assert "--output-activation sigmoid on two classes gives one output unit" in result.stderr, result.stderr
+    assert result.stderr.endswith(f"--loss {loss} needs an output per class, but --output-activation sigmoid on two "
+                                  "classes gives one output unit; leave --loss out (binary_crossentropy), or leave "
+                                  f"out --output-activation ({output}).\n"), result.stderr
 
 
 def test_predict_says_when_the_p_columns_are_no_probabilities(tmp_path, monkeypatch, capsys):
@@ -2739,13 +2882,28 @@ def test_small_csv_mistakes_name_their_cause(tmp_path, monkeypatch, capsys):
 
 
 def test_a_target_named_as_a_feature_is_taken_by_its_index_in_evaluate_and_predict(tmp_path, monkeypatch, capsys):
-    # train takes the last column 'x' of "x,y,x"; evaluate and predict, given no --target, said
-    # "--target 'x': dup.csv has 2 columns of that name", of an option the user had not given
+    # evaluate and predict, given no --target, said "--target 'x': dup.csv has 2 columns of that name", of an
+    # option the user had not given; train took the last column 'x' of "x,y,x" without a word, to a model whose
+    # target evaluate and predict then found by no name: it refuses that default as they do
     X, t = two_blobs()
     (tmp_path / "dup.csv").write_text("x,y,x\n" + "".join(f"{a:.4f},{b:.4f},{c}\n" for (a, b), c in zip(X, t)))
-    _evaluate_and_predict_refuse(tmp_path, monkeypatch, capsys, "dup.csv", "dup.csv",
-                                 "dup.csv has 2 columns named 'x', the name of the target the model was trained on; "
-                                 "name the target column by its 0-based index with --target.")
+    result = call("train", "dup.csv", "--epochs", "1", "--out", "m.gn", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    assert result.stderr.endswith("dup.csv has 2 columns named 'x', the name of the default target (the last "
+                                  "column); name the target column by its 0-based index with --target (--target 2 "
+                                  "for the last).\n"), result.stderr
+    assert not result.stdout and not (tmp_path / "m.gn").exists()
+    result = call("train", "dup.csv", "--target", "2", "--epochs", "1", "--out", "m.gn", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "note: dup.csv has 2 columns named 'x': evaluate and predict find the target by its index alone, so give " \
+           "them --target 2 too." in result.stderr.splitlines(), result.stderr
+    for command in ("evaluate", "predict"):
+        result = call(command, "m.gn", "dup.csv", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert "dup.csv has 2 columns named 'x', the name of the target the model was trained on; name the target " \
+               "column by its 0-based index with --target." in result.stderr, result.stderr
     for command in ("evaluate", "predict"):
         result = call(command, "m.gn", "dup.csv", "--target", "2", cwd=tmp_path, monkeypatch=monkeypatch,
                       capsys=capsys)
@@ -3569,6 +3727,21 @@ def test_export_names_the_onnx_file_after_the_model_by_default(tmp_path, monkeyp
     result = call("export", "xor.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Wrote xor.onnx: ONNX opset") and (tmp_path / "xor.onnx").stat().st_size > 0
+
+
+def test_export_refuses_an_onnx_file_named_as_another_formats_model(tmp_path, monkeypatch, capsys):
+    # --onnx new.gn wrote an ONNX file, and "glassnet info new.gn" then said "not a glassnet model file (a zip
+    # archive)"; train --out refuses .onnx and .keras names the same way
+    trained = call("train", "xor", "--epochs", "1", "--quiet", "--out", "xor.gn", cwd=tmp_path,
+                   monkeypatch=monkeypatch, capsys=capsys)
+    assert trained.returncode == 0, trained.stderr
+    for name in ("new.gn", "new.GN", "new.keras"):
+        result = call("export", "xor.gn", "--onnx", name, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert_one_line_error(result)
+        assert f"--onnx {name}: export writes an ONNX file" in result.stderr, result.stderr
+        assert "give a name ending in .onnx (e.g. --onnx new.onnx)" in result.stderr, result.stderr
+        assert not (tmp_path / name).exists() and not result.stdout
+    assert "or write a Keras file with --keras new.keras." in result.stderr, result.stderr
 
 
 def test_export_of_an_estimator_file_has_scikit_learns_outputs(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,8 @@ class Columns(list):
         self.header, self.target, self.ids = header, target, None
         #: the file's number of columns, the index of each feature column and the target's (or None)
         self.width, self.indices, self.target_index = None, None, None
+        #: the name of each of the file's columns (``column_k`` without a header)
+        self.names = None
 
 
 def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal=".",
@@ -74,6 +76,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     columns = Columns([names[k] for k in features], header=header is not None,
                       target=names[col] if col is not None and header is not None else None)
     columns.width, columns.indices, columns.target_index = width, features, col
+    columns.names = list(names)
     id_name = None if id_col is None else names[id_col] if header is not None else "id"
     if body is not None:
         parsed = _parse_clean(*body, width, col, left_out, sep, decimal, keep=id_col)

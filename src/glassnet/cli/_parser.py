@@ -71,8 +71,9 @@ def _add_data_options(parser, csv_training=False, standardize=True, target_defau
                            help="CSV: fraction held out as the test set (default 0.2)")
     if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
         group.add_argument("--no-standardize", action="store_true",
-                           help=f"do not standardize CSV/toy features{', nor a regression target' if csv_training else ''} "
-                                "(default: train on z-scores)")
+                           help="do not standardize CSV/toy features" + (
+                               ", nor a regression target (standardized only for mse, mae, huber, log_cosh)"
+                               if csv_training else "") + " (default: train on z-scores)")
     else:  # accepted so that train's options can be passed on, but it changes nothing
         group.add_argument("--no-standardize", action="store_true", help=argparse.SUPPRESS)
     return group
@@ -145,8 +146,8 @@ def build_parser():
     group.add_argument("--output-activation", type=_layer_activation, metavar="NAME",
                        help="output activation (default: softmax for classification, linear for regression "
                             "and for the margin losses hinge, squared_hinge, categorical_hinge, perceptron, "
-                            "log_loss, multiclass_hinge, max_margin; log_softmax for nll; sigmoid for two classes "
-                            "gives one output unit)")
+                            "log_loss, multiclass_hinge, max_margin; log_softmax for nll; exponential for poisson; sigmoid for "
+                            "two classes gives one output unit)")
     group.add_argument("--loss", type=_registered("losses"), metavar="NAME",
                        help="loss name, e.g. categorical_crossentropy, mse, hinge (default: categorical_crossentropy for "
                             "classes, binary_crossentropy for one sigmoid unit, mse for regression)")

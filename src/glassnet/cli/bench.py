@@ -8,6 +8,7 @@ compares the same networks with PyTorch, Keras and scikit-learn, each library
 in its own process.
 """
 
+import os
 import platform
 import statistics
 import sys
@@ -18,7 +19,7 @@ import numpy as np
 
 from .. import threads
 from ..callbacks import Callback
-from ._common import CommandError, _compile, _info, _require_numba
+from ._common import CommandError, _compile, _info, _require_numba, count
 
 #: The networks of benchmarks/workers/_common.py, with fewer default epochs (a quick check).
 BENCH_CONFIGS = {
@@ -65,6 +66,29 @@ def blas_description():
         return "none found by threadpoolctl"
     return "; ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
                      f"{p.get('num_threads')} thread{'' if p.get('num_threads') == 1 else 's'})" for p in blas)
+
+
+def _cores():
+    """The CPU cores this process may run on (None where unknown)."""
+    if hasattr(os, "sched_getaffinity"):  # (Linux: a container's or taskset's share)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
+def _note_threads(asked):
+    """Say where --threads N does not run N threads on cores of their own: a BLAS library caps the count
+    (OpenBLAS at its build's maximum: --threads 1000 ran 64 without a word), and threads beyond the
+    machine's cores take turns on them, which the times then include."""
+    from threadpoolctl import threadpool_info
+
+    capped = [f"{p.get('internal_api')} runs at most {p['num_threads']} threads, so it runs {p['num_threads']}"
+              for p in threadpool_info()
+              if p.get("user_api") == "blas" and p.get("num_threads") is not None and p["num_threads"] < asked]
+    cores = _cores()
+    parts = capped + ([f"this machine has {count(cores, 'CPU core')}, on which more threads take turns "
+                       "(the times include their waiting)"] if cores is not None and asked > cores else [])
+    if parts:
+        print(f"note: --threads {asked}: {'; '.join(parts)}.", file=sys.stderr)
 
 
 def _build(cfg, n_in, n_out, output, seed, loss, jit_compile):
@@ -150,6 +174,7 @@ def cmd_bench(args):
         except ImportError:
             raise CommandError("--threads needs threadpoolctl: pip install threadpoolctl") from None
         limits = threadpool_limits(args.threads)
+        _note_threads(args.threads)
         # fit's steps too: by default a network of small products (M2) trains on one thread
         threads.set_training_threads(args.threads)
     mnist = _load_mnist(args) if any(c != "M0" for c in configs) else None
@@ -166,7 +191,7 @@ def cmd_bench(args):
         for name in configs:
             cfg = BENCH_CONFIGS[name]
             epochs = cfg["epochs"] if name == "M0" else (args.epochs or cfg["epochs"])
-            _info(args, f"{name}: {cfg['network']}; {cfg['training']}; {epochs} epochs ...")
+            _info(args, f"{name}: {cfg['network']}; {cfg['training']}; {count(epochs, 'epoch')} ...")
             if name == "M0":
                 per_epoch, total, accuracy = _run_xor(cfg, args.seed, args.jit_compile)
             else:

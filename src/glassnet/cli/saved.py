@@ -54,11 +54,14 @@ def cmd_evaluate(args):
         target, places = _saved_places(args, model)
         if places:
             args.ignore = (*(args.ignore or ()), *places)
-    others, header = _model_header(args.data, model, args.target or target or -1, args.ignore, args.header,
+    notes = []
+    others, header = _model_header(args.data, model, args.target or target or -1, notes, args.ignore, args.header,
                                    getattr(args, "sep", None), getattr(args, "decimal", None))
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
         args.ignore = tuple(args.ignore or ()) + others
     data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
+    for note in notes:  # (once the file is read: not before an error of its reading)
+        print(note, file=sys.stderr)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data, args.sep,
                          args.decimal), data.y_test
     n_in = int(np.prod(model._input_shape))
@@ -169,13 +172,15 @@ def _saved_places(args, model, option="data"):
                        + "): give --target and --ignore for this file's columns.")
 
 
-def _model_header(path, model, target, ignore=None, given=None, sep=None, decimal=None):
+def _model_header(path, model, target, notes, ignore=None, given=None, sep=None, decimal=None):
     """How a CSV file meets a model trained on named columns: when row 1 holds every one of the
     model's feature names and some text, or is exactly the model's columns (numbers such as
     2020,2021 too), it is the header, whatever its numbers look like: the indices of its other
     columns but the ``target`` (left out, with a note unless ``--ignore`` names them, ``ignore``)
     and True; else ((), ``given``): the file's header is as --header/--no-header (``given``)
-    says, or judged as usual. With --no-header, row 1 is data. ``sep`` and ``decimal``: as the file is written."""
+    says, or judged as usual. With --no-header, row 1 is data. ``sep`` and ``decimal``: as the file is written.
+    The notes are appended to the list ``notes``, which the caller prints once the file is read: before an
+    error of the reading (``--id nope``), they told of a run that then failed."""
     features = model.metadata.get("features")
     cells = header_cells(path, sep, decimal) if features and given is not False and is_csv(path) else []
     while cells and cells[-1] == "" and "" not in features:  # a spreadsheet's trailing comma, which read_csv drops
@@ -185,8 +190,8 @@ def _model_header(path, model, target, ignore=None, given=None, sep=None, decima
     if not cells or not set(features) <= set(cells) or not (exactly or named):
         return (), given
     if not named and given is None:  # a row of numbers only: say why it is no sample
-        print(f"note: row 1 of {path} ({','.join(map(shown, cells))}) holds the columns the model was trained "
-              "on, in order: it is read as the header (--no-header reads it as data).", file=sys.stderr)
+        notes.append(f"note: row 1 of {path} ({','.join(map(shown, cells))}) holds the columns the model was "
+                     "trained on, in order: it is read as the header (--no-header reads it as data).")
     if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
@@ -195,8 +200,8 @@ def _model_header(path, model, target, ignore=None, given=None, sep=None, decima
     unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
     if unasked and (target is None or target in cells):  # (a --target that is no column is refused next, alone)
         names = ", ".join(shown(cells[k]) if cells[k] else f"{k} (no name)" for k in unasked)
-        print(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} {'are' if len(unasked) > 1 else 'is'} not "
-              "the model's; left out.", file=sys.stderr)
+        notes.append(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} "
+                     f"{'are' if len(unasked) > 1 else 'is'} not the model's; left out.")
     return others, True  # (int indices: a column may be named "0")
 
 
@@ -222,10 +227,13 @@ def cmd_predict(args):
         if places:
             args.ignore = (*(args.ignore or ()), *places)
     asked = [*(args.ignore or ()), *([args.id] if args.id is not None else [])]  # left out without a note
-    others, header = _model_header(args.csv, model, target, asked, args.header, sep, decimal)
+    notes = []
+    others, header = _model_header(args.csv, model, target, notes, asked, args.header, sep, decimal)
     X, _, columns = read_csv(args.csv, target, require_target=False, read_target=False,
                              ignore=tuple(args.ignore or ()) + others, header=header, sep=sep, decimal=decimal,
                              ids=args.id)
+    for note in notes:  # (once the file is read: not before an error of its reading)
+        print(note, file=sys.stderr)
     if args.out and args.id is not None:
         _refuse_replacing_other_files(args.out, "--out", "predictions", id_column=columns.ids[0])
     X = align_columns(X, columns, model.metadata.get("features"), args.csv, sep, decimal)
@@ -328,12 +336,31 @@ def cmd_info(args):
     return 0
 
 
+#: suffixes of model files that are no ONNX file, and who then fails to read an ONNX file so named
+MODEL_SUFFIXES = {".gn": "glassnet's own format, which glassnet info, evaluate and predict then fail to read",
+                  ".keras": "Keras's format, which keras.saving.load_model then fails to read"}
+
+
+def _refuse_model_names(onnx):
+    """``--onnx new.gn`` wrote an ONNX file under glassnet's own suffix (or Keras's), and ``glassnet info new.gn``
+    then said "not a glassnet model file (a zip archive)": refuse it, as train's --out refuses .onnx and .keras."""
+    suffix = Path(onnx).suffix
+    readers = MODEL_SUFFIXES.get(suffix.lower())
+    if readers is None:
+        return
+    keras = f", or write a Keras file with --keras {Path(onnx).with_suffix('.keras')}" if suffix.lower() == ".keras" \
+        else ""
+    raise CommandError(f"--onnx {onnx}: export writes an ONNX file, but {suffix} names {readers}; "
+                       f"give a name ending in .onnx (e.g. --onnx {Path(onnx).with_suffix('.onnx')}){keras}.")
+
+
 def cmd_export(args):
     if args.onnx is None and args.keras is None:
         args.onnx = str(Path(args.model).with_suffix(".onnx"))
     _check_outputs({"--onnx": args.onnx, "--keras": args.keras}, inputs=[args.model])
     if args.onnx is not None:
-        _refuse_replacing_other_files(args.onnx, "--onnx", "onnx")
+        _refuse_replacing_other_files(args.onnx, "--onnx", "onnx")  # (first: an existing model is named as such)
+        _refuse_model_names(args.onnx)
     if args.keras is not None:
         if not args.keras.endswith(".keras"):
             raise CommandError(f"--keras: {args.keras} must end in .keras, the only name Keras loads as its file.")

@@ -38,9 +38,22 @@ TRAIN_DEFAULTS = {
 LOSS_OUTPUTS = dict.fromkeys(("hinge", "squared_hinge", "categorical_hinge", "perceptron", "log_loss",
                               "multiclass_hinge", "max_margin"), "linear") | {"nll": "log_softmax"}
 
+#: the output a regression loss is meant for, where it is not linear: poisson's rates must be positive (a linear
+#: output's first negative value made log(ŷ) NaN: "training diverged" at its first batch)
+REGRESSION_OUTPUTS = {"poisson": "exponential"}
+
 
 #: |mean/std| of a feature above which float32 weights that take raw features lose precision
 FOLD_RATIO_LIMIT = 1e4
+
+
+#: the regression losses a target may be standardized for, ``(y − μ)/σ``, the output then folded back to ``ŷσ + μ``:
+#: those of the error ``ŷ − y`` alone. Squared and absolute errors scale with σ (σ², σ), so they keep their minimum;
+#: Huber's δ = 1 and log-cosh's bend (quadratic below an error of about 1, linear above) fall at one standard
+#: deviation of the target instead of one of its units, which the command line (it has no option for δ) keeps as a
+#: scale-free choice. The others depend on where 0 lies: poisson (counts, y ≥ 0) and msle (log(1 + y)) refused or
+#: clipped the negative z-scores, mape divides by |y|, cosine_similarity compares signs; they take raw targets.
+STANDARDIZED_TARGET_LOSSES = {"mean_squared_error", "squared_error", "mean_absolute_error", "huber_loss", "log_cosh"}
 
 
 def _defaults_for(data):
@@ -213,8 +226,10 @@ def _refuse_other_formats(out):
     option = EXPORT_SUFFIXES.get(Path(out).suffix.lower())
     if option is not None:
         model = Path(out).with_suffix(".gn")
+        # (in lower case: export --keras takes only a name ending in .keras, which Keras loads)
+        export = Path(out).with_suffix(Path(out).suffix.lower())
         raise CommandError(f"--out {out}: train saves glassnet's own format, which {Path(out).suffix} readers cannot "
-                           f"read; save it as {model} and convert it: glassnet export {model} {option} {out}")
+                           f"read; save it as {model} and convert it: glassnet export {model} {option} {export}")
     if Path(out).suffix.lower() in (".h5", ".hdf5"):  # (a zip of glassnet's under Keras's HDF5 name: no reader takes it)
         model = Path(out.removesuffix(Path(out).suffix).removesuffix(".weights")).with_suffix(".gn")
         raise CommandError(f"--out {out}: train saves glassnet's own format (a zip), not an HDF5 file that Keras or h5py "
@@ -241,6 +256,39 @@ def _trained_rows(n, validation_split, given):
                            "on; give --validation-split 0 to train without validation (or more rows).") from None
 
 
+def _check_target_name(data, given):
+    """The model keeps its target column's name, by which evaluate and predict find it in a file: a name that
+    several columns have (``a,b,a``) finds none, and they refuse the file unless --target gives its index. Train
+    trained on the last column without a word, then: refuse that default as they do, and say that a given one
+    (``--target 2``) must be given to them as well."""
+    columns = data.columns
+    if columns is None or not columns.header or columns.target is None:
+        return
+    repeats = columns.names.count(columns.target)
+    if repeats < 2:
+        return
+    index = columns.target_index
+    if given is None:
+        raise CommandError(f"{data.name} has {repeats} columns named {columns.target!r}, the name of the default target "
+                           f"(the last column); name the target column by its 0-based index with --target (--target "
+                           f"{index} for the last).")
+    print(f"note: {data.name} has {repeats} columns named {columns.target!r}: evaluate and predict find the target by "
+          f"its index alone, so give them --target {index} too.", file=sys.stderr)
+
+
+def _held_out_advice(data):
+    """What to do when the validation rows hold targets that the rows fit trains on lack: a file may be sorted
+    by its target; a built-in data set is not (it said "is the file sorted by it?" of xor), but may be small."""
+    if data.columns is not None:
+        return "is the file sorted by it? shuffle its rows, or give --validation-split 0"
+    return f"{'give more --samples, or ' if data.name in TOY_SETS else 'give '}--validation-split 0"
+
+
+def _more_rows(data):
+    """How to get more rows of a class: in the file, or of a toy set, more --samples."""
+    return "give more --samples" if data.columns is None and data.name in TOY_SETS else "give more rows of them"
+
+
 def _check_trained_targets(data, trained, validation_split):
     """Refuse a classifier, and warn of a regressor, whose rows fit trains on (the first ``trained``
     training rows) hold one class or one value. Checking every training row missed a file sorted
@@ -257,10 +305,10 @@ def _check_trained_targets(data, trained, validation_split):
     held_out = trained < len(y) and not (y == rows[:1]).all()  # the validation rows hold the other values
     if held_out:
         where = (f"in each of the {count(trained, 'row')} fit trains on: --validation-split {validation_split:g} "
-                 f"holds out the last {len(y) - trained} of the {len(y)} training rows, where it varies (is the "
-                 "file sorted by it? shuffle its rows, or give --validation-split 0)")
+                 f"holds out the last {len(y) - trained} of the {len(y)} training rows, where it varies "
+                 f"({_held_out_advice(data)})")
     elif classification:  # the data set has other classes (one class is refused before): all in the test part
-        where = "in every training row (the other classes' rows all fell in the test part: give more rows of them)"
+        where = f"in every training row (the other classes' rows all fell in the test part: {_more_rows(data)})"
     else:
         where = "in every training row"
     if classification:  # (a model of one class was saved: every prediction was that class)
@@ -285,11 +333,10 @@ def _warn_missing_classes(data, y, trained, validation_split):
     if held.any():
         parts.append(f"--validation-split {validation_split:g} holds out the last {len(y) - trained} of the {len(y)} "
                      f"training rows, where {', '.join(n for n, h in zip(names, held) if h)} "
-                     f"{'is' if held.sum() == 1 else 'are'} (is the file sorted by it? shuffle its rows, or give "
-                     "--validation-split 0)")
+                     f"{'is' if held.sum() == 1 else 'are'} ({_held_out_advice(data)})")
     if not held.all():
         parts.append(f"the rows of {', '.join(n for n, h in zip(names, held) if not h)} all fell in the test part "
-                     "(give more rows of them)")
+                     f"({_more_rows(data)})")
     print(f"{PROG} train: warning: the target{_target_column(data)} of {data.name} has no row of "
           f"{'class' if len(names) == 1 else 'classes'} {', '.join(names)} among the {count(trained, 'row')} fit "
           f"trains on: {'; '.join(parts)}; the model will never predict {'it' if len(names) == 1 else 'them'}.",
@@ -311,7 +358,22 @@ def cmd_train(args):
             raise CommandError(f"--namespace {args.namespace}: {error}") from None
         except ValueError as error:
             raise CommandError(f"--device {args.device}: {error}") from None
+        _check_device_holds_values(args.device)
         return _train(args)
+
+
+def _check_device_holds_values(device):
+    """Refuse a device whose arrays hold no values: torch's ``meta`` makes arrays of a shape alone, and
+    training failed at its first loss with "RuntimeError: Tensor.item() cannot be called on meta tensors"."""
+    from .. import backend
+
+    if device is None:
+        return
+    try:
+        backend.to_numpy(backend.get_namespace().zeros(1))
+    except Exception as error:  # (each library raises its own type)
+        raise CommandError(f"--device {device}: {backend.namespace_name()} cannot create arrays on device={device!r} "
+                           f"that hold values ({error}); choose a device that computes, such as cpu.") from None
 
 
 def _train(args):
@@ -329,6 +391,7 @@ def _train(args):
     if args.dataset == "-":  # (it was "unknown data set '-'", where evaluate, predict and som read it)
         args.dataset = read_stdin()
     data = load_dataset(args.dataset, args)
+    _check_target_name(data, args.target)
     _info(args, f"Data: {data.description}")  # (a description, not a result: --quiet printed it all the same)
     if args.quiet and data.reading:  # (what the results mean: classes or numbers)
         print(f"note: {data.name}: {data.reading}")
@@ -343,17 +406,18 @@ def _train(args):
         # (it named neither the column nor the class: a wrong --target looked like a broken file)
         raise CommandError(f"the target{_target_column(data)} of {data.name} has a single class, "
                            f"{shown(data.classes[0])}, in every row; a classifier needs at least two.")
-    out_act = args.output_activation or ("linear" if not classification else
-                                         LOSS_OUTPUTS.get(losses.get(args.loss).name, "softmax") if args.loss
-                                         else "softmax")
+    out_act = args.output_activation or (
+        (REGRESSION_OUTPUTS.get(losses.get(args.loss).name, "linear") if args.loss else "linear") if not classification
+        else LOSS_OUTPUTS.get(losses.get(args.loss).name, "softmax") if args.loss else "softmax")
     binary = classification and data.n_classes == 2 and out_act in ("sigmoid", "logistic")
     n_out = 1 if binary else (data.n_classes if classification else 1)
     loss = args.loss or ("binary_crossentropy" if binary else "categorical_crossentropy" if classification else "mse")
-    if binary and losses.get(loss).name in ("categorical_crossentropy", "categorical_focal_crossentropy"):
-        # the library's error spoke of y's rows summing to 0 (one-hot rows of one column)
+    if binary and isinstance(losses.get(loss), losses.CategoricalCrossentropy):
+        # the library's error spoke of y's rows summing to 0 (one-hot rows of one column), or, for the losses of
+        # integer labels (sparse_categorical_crossentropy), of "integer class labels in [0, 0]"
         raise CommandError(f"--loss {loss} needs an output per class, but --output-activation {out_act} on two "
                            "classes gives one output unit; leave --loss out (binary_crossentropy), or leave out "
-                           "--output-activation (softmax).")
+                           f"--output-activation ({LOSS_OUTPUTS.get(losses.get(loss).name, 'softmax')}).")
     if isinstance(losses.get(loss), losses.Circle):
         raise CommandError(f"--loss {loss} is a metric-learning loss: it trains embeddings (a linear layer then "
                            "UnitNormalization), not the predictions train makes; use it from Python "
@@ -376,7 +440,8 @@ def _train(args):
     y_scale = None
     if not classification:
         y = y.reshape(len(y), -1)
-        if out_act in ("linear", "identity") and not args.no_standardize:  # (--no-standardize: raw targets too)
+        if out_act in ("linear", "identity") and not args.no_standardize and \
+                losses.get(loss).name in STANDARDIZED_TARGET_LOSSES:  # (--no-standardize: raw targets too)
             y_scale = _standardizer(y)
             y = (y - y_scale[0]) / y_scale[1]
             _warn_folding_precision(y_scale, args.dtype, "target")
@@ -398,12 +463,20 @@ def _train(args):
         _warn_folding_precision(scaler, args.dtype, names=data.columns)
         _info(args, "Features are standardized for training; the scaling is folded into the first layer, "
                     "so the saved model takes raw features.")
+    if not classification and y_scale is None and out_act in ("linear", "identity") and not args.no_standardize:
+        _info(args, f"The target is not standardized: the loss {model.loss.name} depends on where its 0 lies, so it "
+                    "trains on the target's own values.")
     if y_scale is not None:  # the epoch lines' loss and mae are of (y − mean)/σ: 0.004 beside a test MAE of 1.3
         sd = np.asarray(y_scale[1]).reshape(-1)
         unit = f"{float(sd[0]):.4g}" if sd.size == 1 else "its standard deviation"
+        name = model.loss.name
+        in_sd = (f"their loss ({name}) in its square" if name in ("mean_squared_error", "squared_error") else
+                 f"their loss ({name}) in them too" if name == "mean_absolute_error" else
+                 f"their loss ({name}) takes the errors in them: "
+                 + ("its δ = 1 is one standard deviation" if name == "huber_loss" else
+                    "it turns from quadratic to linear near one standard deviation"))
         _info(args, f"The target is standardized too, so the epochs' mae is in standard deviations (1 = {unit}) "
-                    f"and their mse loss in its square; the test MSE and MAE are in the target's units, as the "
-                    f"saved model gives them.")
+                    f"and {in_sd}; the test MSE and MAE are in the target's units, as the saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     from ..diagnostics.problems import _loss_problems
     from ..models.divergence import DivergenceWarning
