@@ -4,6 +4,7 @@ import contextlib
 import ipaddress
 import json
 import math
+import re
 import shutil
 import socket
 import threading
@@ -658,6 +659,42 @@ def test_serving_the_network_warns_on_stderr_and_the_help_says_how(host, warned,
     assert ("default 127.0.0.1: this machine only; 0.0.0.0, or :: for IPv6: every machine"
             in " ".join(playground.split()))
     assert "glassnet playground --host 0.0.0.0" in playground
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="sends SIGINT as a terminal's Ctrl+C does")
+def test_ctrl_c_stops_the_playground_with_interrupted_and_status_130(tmp_path):
+    # uvicorn stops the server on SIGINT, raises it again for the program and swallows the
+    # KeyboardInterrupt that makes: Ctrl+C ended `glassnet playground` with status 0 and no word, where
+    # docs/cli.md promises every command's "interrupted" and 130 (SIGTERM gave "terminated" and 143)
+    pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from test_cli import REPO, _default_signals, _free_port
+
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=_default_signals)
+    try:
+        for _ in range(400):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("the playground did not answer" + (": " + server.stderr.read() if server.poll() is not None else ""))
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert (server.returncode, err) == (130, "\nglassnet playground: interrupted\n")
+    assert out == f"glassnet playground at http://127.0.0.1:{port}/ (Ctrl+C stops it)\n"
 
 
 def test_a_step_sent_while_the_sessions_previous_step_trains_gets_409_at_once(client, monkeypatch):
@@ -1658,6 +1695,21 @@ def test_numbers_past_float_range_and_formulas_too_deep_answer_400(client):
         assert client.post("/api/descend", json={"function": function}).status_code == 400
 
 
+def test_an_integer_too_long_for_python_to_read_gets_a_web_users_message(client):
+    # json.loads refuses integers of over 4300 digits, and the answer passed on its advice to "use
+    # sys.set_int_max_str_digits() to increase the limit", meant for a Python programmer
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    for path, key in [("/api/descend", "x0"), ("/api/sessions", "learning_rate"), (f"/api/sessions/{sid}/step", "epochs")]:
+        for digits in ("1" + "0" * 5000, "-" + "9" * 5001):
+            response = client.post(path, content='{"%s": %s}' % (key, digits), headers={"content-type": "application/json"})
+            assert response.status_code == 400, (path, response.text[:200])
+            assert response.json() == {"error": "the request body holds an integer of 5,001 digits, longer than the "
+                                                "4,300 read: no setting takes a number that large."}
+    # one digit fewer than the limit is read, and refused as past float range, naming its setting
+    response = client.post("/api/descend", content='{"x0": %s}' % ("1" * 4300), headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["field"] == "x0"
+
+
 @pytest.mark.parametrize("function, x0, field", [
     ("log(x)", -1, "x0"), ("1/x", 0, "x0"), ("sqrt(x - 30)", 2, "x0"),  # defined elsewhere: move x0
     ("sqrt(-x**2 - 1)", 2, "function"), ("log(-abs(x) - 1)", 0, "function"),  # nowhere finite: fix f
@@ -1685,6 +1737,30 @@ def test_hostile_formulas_get_a_400_naming_the_field_not_a_500(client):
     # what the parser now reads or explains reaches the page too
     assert client.post("/api/descend", json={"function": "(x − 1)^2", "x0": 3}).json()["rows"][0][:3] == [3, 4, 4]
     assert "did you mean 'sin'?" in client.post("/api/descend", json={"function": "sni(x)"}).json()["error"]
+
+
+def test_the_descent_demo_caps_the_work_of_a_long_formula(client):
+    # a formula of 440 terms x**x**x at 200 steps took 23-31 s in one request (4 at once 65 s each), and
+    # one of 280 terms defined nowhere 9.6 s before its 400: f(x)'s parts × its evaluations are capped
+    from glassnet.playground.demos import descend
+
+    for function, steps in [("x**x**x+" * 440 + "x", 200), ("+".join(["sqrt(-1-x**2)"] * 280), 12)]:
+        start = time.perf_counter()
+        response = client.post("/api/descend", json={"function": function, "steps": steps})
+        assert time.perf_counter() - start < 5.0  # refused before f is evaluated (it took 19-31 s)
+        body = response.json()
+        assert response.status_code == 400 and body["field"] == "function", body
+        assert re.search(r"^f\(x\) has [\d,]+ parts \(numbers, x's, operations and functions\), and \d+ steps evaluate it "
+                         r"up to [\d,]+ times: [\d,]+ evaluations of a part, over the 150,000 one request may take\. "
+                         r"Write a shorter f\(x\)\.$", body["error"]), body["error"]
+    # 30 terms (181 parts) at 200 steps are 254,124: fewer steps fit, and the error says how many
+    with pytest.raises(ValueError, match=r"f\(x\) has 181 parts .* 200 steps evaluate it up to 1,404 times: 254,124 "
+                                         r"evaluations .* Write a shorter f\(x\), or lower the steps to 8\.$"):
+        descend({"function": "x**x**x+" * 30 + "x", "steps": 200})
+    assert descend({"function": "x**x**x+" * 30 + "x", "steps": 8})["verdict"]
+    # the lectures' functions, at the most steps, are far within it
+    assert len(descend({"function": "x**4 - 3*x**2 + sin(x)/2", "x0": 0.5, "learning_rate": 0.01,
+                        "steps": 200})["rows"]) == 200
 
 
 def test_the_som_demo_caps_online_work():

@@ -113,6 +113,59 @@ def test_large_maps_compute_grid_distances_per_step_with_the_same_weights(colour
     per_step = SOM(grid=(4, 5), topology=topology, epochs=2, random_state=0).fit(colours[:200])
     np.testing.assert_array_equal(per_step.weights_, table.weights_)
 
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_grid_neighbours_are_the_neurons_at_distance_1(topology):
+    # the table that replaced the (M, M) grid distances: each neuron's neighbours, as the distances
+    # between grid_coordinates give them, in ascending order, −1 where the grid ends
+    from glassnet.classic.som import grid_neighbours
+
+    for rows, cols in [(1, 1), (1, 5), (5, 1), (2, 2), (3, 4), (6, 5), (7, 7)]:
+        C = grid_coordinates(rows, cols, topology)
+        d = np.linalg.norm(C[:, None] - C[None], axis=2)
+        table = grid_neighbours(rows, cols, topology)
+        assert table.shape == (rows * cols, 6 if topology == "hexagonal" else 4)
+        for j, row in enumerate(table):
+            assert list(row[row >= 0]) == list(np.flatnonzero(np.isclose(d[j], 1.0))), (rows, cols, j)
+
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+@pytest.mark.parametrize("step", ["batch fit", "topographic_error", "u_matrix"])
+def test_a_large_map_trains_and_reports_without_a_neurons_by_neurons_table(topology, step):
+    # `glassnet som xor --grid 200x200` ran 120 s to 16 GB and then failed with MemoryError: the batch
+    # neighbourhoods, topographic_error and u_matrix each built (M, M) grid distances, 12 GB for 40000
+    # neurons. On a 70 × 70 map one such table is 192 MB; the samples' distances to the neurons are
+    # 20 × 4900, under 1 MB.
+    import tracemalloc
+
+    X = np.random.default_rng(0).random((20, 3))
+    som = SOM(grid=(70, 70), topology=topology, epochs=1, random_state=0)
+    if step != "batch fit":
+        som.fit(X)  # online: past GRID_TABLE neurons, it never held one
+    tracemalloc.start()
+    try:
+        if step == "batch fit":
+            som.set_params(mode="batch", epochs=2).fit(X)
+            result = som.weights_
+        else:
+            result = getattr(som, step)(X) if step == "topographic_error" else som.u_matrix()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
+    assert np.isfinite(result).all()
+
+
+def test_batch_neighbourhoods_taken_in_blocks_of_winners_give_the_same_map(colours, monkeypatch):
+    # h(c, j) between the winners and every neuron is summed a block of winners at a time (BATCH_BLOCK
+    # entries): one winner a block must give the weights of one block for all, to rounding
+    from glassnet.classic import som as som_module
+
+    whole = SOM(grid=(4, 6), topology="hexagonal", mode="batch", epochs=3, random_state=0).fit(colours)
+    monkeypatch.setattr(som_module, "BATCH_BLOCK", 7)  # 7 // 24 neurons: one winner a block
+    blocks = SOM(grid=(4, 6), topology="hexagonal", mode="batch", epochs=3, random_state=0).fit(colours)
+    np.testing.assert_allclose(blocks.weights_, whole.weights_, rtol=1e-13, atol=1e-15)
+
 def test_one_batch_epoch_by_hand():
     # Winners: x = 1 -> neuron 2, x = 0 -> neuron 0; w_j = Σ_i h_ij x_i / Σ_i h_ij, σ = 1.
     som = SOM(grid=(1, 3), init=[[0.0], [0.5], [1.0]], sigma=1.0, epochs=1, mode="batch")
@@ -477,3 +530,58 @@ def test_topographic_error_takes_the_first_of_tied_neurons():
     three = SOM(grid=(1, 4), init=[[0.0], [5.0], [1.0], [9.0]], learning_rate=1e-12, final_learning_rate=1e-12,
                 sigma=1e-3, final_sigma=1e-3, epochs=1, shuffle=False).fit([[0.5]])
     assert three.topographic_error([[0.5]]) == 1.0  # neurons 0 and 2 (not grid neighbours) tie first
+
+
+# --- glassnet som (the command line) ------------------------------------------------------------
+
+def _no_training(monkeypatch):
+    """Make SOM.fit fail at once, so that a command that trains despite its size says so in its error."""
+    from glassnet.classic import SOM as Map
+
+    monkeypatch.setattr(Map, "fit", lambda *args, **kwargs: pytest.fail("the map was trained"))
+
+
+def test_som_command_refuses_a_map_whose_distances_outgrow_the_memory(tmp_path, monkeypatch, capsys):
+    # --grid 200x200 on xor ran 120 s to 16 GB and then failed with MemoryError; a map whose 500 × M
+    # distances outgrow the machine is refused before training, as train refuses huge --layers
+    import glassnet.cli.classic as classic
+    from test_cli import assert_one_line_error, call
+
+    monkeypatch.setattr(classic, "_physical_memory", lambda: 16 * 2**30)
+    _no_training(monkeypatch)
+    result = call("som", "xor", "--grid", "1500x1500", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(result)
+    assert result.stderr == ("glassnet som: error: a 1500×1500 map of 500 samples holds the distance of every sample to "
+                             "every neuron: about 34 GiB, more than this machine's 16 GiB of memory. Choose a smaller "
+                             "--grid.\n")
+
+
+def test_som_command_refuses_hours_of_work_before_training(tmp_path, monkeypatch, capsys):
+    import glassnet.cli.classic as classic
+    from test_cli import assert_one_line_error, call
+
+    monkeypatch.setattr(classic, "_physical_memory", lambda: 16 * 2**30)
+    _no_training(monkeypatch)
+    result = call("som", "xor", "--grid", "100x100", "--epochs", "10000", cwd=tmp_path, monkeypatch=monkeypatch,
+                  capsys=capsys)
+    assert_one_line_error(result)
+    # 500 samples × 10000 epochs × (10000 neurons × (2 + 40) + 10000 a step) units of 3 ns
+    assert result.stderr == ("glassnet som: error: a 100×100 map trained 10000 epoch(s) on 500 samples of 2 features "
+                             "would take about 1.8 hours on 2 cores; glassnet som takes runs of up to about an hour. "
+                             "Choose a smaller --grid or fewer --epochs (or train glassnet.classic.SOM from Python).\n")
+
+
+def test_som_command_reports_progress_every_5_s_not_every_epoch(tmp_path, monkeypatch, capsys):
+    # --epochs 3000 on a 5 × 5 map wrote a line for each epoch after the first 2 s: 2913 lines, 56 a second
+    import itertools
+
+    import glassnet.cli.classic as classic
+    from test_cli import call
+
+    clock = (0.25 * k for k in itertools.count())  # each reading 0.25 s after the last: epoch e ends at e/4 s
+    monkeypatch.setattr(classic, "time", type("Clock", (), {"monotonic": staticmethod(lambda: next(clock))}))
+    result = call("som", "xor", "--samples", "20", "--grid", "2x2", "--epochs", "100", cwd=tmp_path,
+                  monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    said = [int(line.split("/")[0].removeprefix("epoch ")) for line in result.stderr.splitlines()]
+    assert said == [8, 28, 48, 68, 88, 100]  # from 2 s on, every 5 s, and the last epoch

@@ -55,12 +55,35 @@ def grid_coordinates(rows, cols, topology):
     return np.column_stack([r, c]).astype(np.float64)
 
 
+def grid_neighbours(rows, cols, topology):
+    """Each neuron's grid neighbours (distance 1), shape (rows·cols, k), in ascending order, −1
+    where the grid ends: k = 4 on a rectangular grid (up, left, right, down), 6 on a hexagonal one,
+    whose row r ± 1 holds columns (c − 1, c) for an even r and (c, c + 1) for an odd r (odd rows
+    shifted by ½). Found from the grid positions directly: the (M, M) table of grid distances they
+    were taken from held 12 GB for a 200 × 200 map."""
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    if topology == "hexagonal":
+        odd = r % 2
+        steps = [(-1, odd - 1), (-1, odd), (0, -1), (0, 1), (1, odd - 1), (1, odd)]
+    else:
+        steps = [(-1, 0), (0, -1), (0, 1), (1, 0)]
+    table = np.empty((rows * cols, len(steps)), dtype=np.intp)
+    for k, (dr, dc) in enumerate(steps):
+        rr, cc = r + dr, c + dc
+        table[:, k] = np.where((rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols), rr * cols + cc, -1)
+    return table
+
+
 # rows of X taken at a time by the distances and the PCA scatter: a few MB each, where a
 # 70000 × 784 temporary (MNIST) is 440 MB of fresh memory, seconds to fault in
 CHUNK = 4096
 
 # the largest map (neurons) whose grid distances the online loop keeps as an M × M table (32 MB)
 GRID_TABLE = 2048
+
+# entries of one block of batch neighbourhoods h(c, j) (winners × neurons): 32 MB. An M × M table
+# of them took 12 GB for a 200 × 200 map
+BATCH_BLOCK = 2**22
 
 
 def _sq_distances(X, W, dtype=np.float64):
@@ -387,19 +410,27 @@ class SOM(TransformerMixin, BaseEstimator):
         else:
             u = np.arange(epochs) / max(epochs - 1, 1)
             sigmas = decay(s0, s1, u, self.schedule)
-            grid_d2 = _sq_distances(C, C)
             for e in range(epochs):
                 # w_j ← Σ_i h(c_i, j)·x_i / Σ_i h(c_i, j), summed neuron by neuron: with S_k the sum
                 # of the samples neuron k wins and n_k their count, Σ_i h(c_i, j)·x_i = Σ_k h(k, j)·S_k
                 counts = np.bincount(c, minlength=len(W)).astype(np.float64)
                 S = np.zeros_like(W)
-                for k in np.flatnonzero(counts):
+                winners = np.flatnonzero(counts)
+                for k in winners:
                     S[k] = X[c == k].sum(axis=0, dtype=np.float64)  # (float32 data: summed in float64)
-                with np.errstate(over="ignore"):
-                    H = self._neighborhood(grid_d2, sigmas[e])  # (M, M): h between neurons k and j
-                mass = H.T @ counts
+                mass, total = np.zeros(len(W)), np.zeros_like(W)
+                # h between the winners k and every neuron j, a block of winners at a time: only the
+                # neurons that win a sample weigh in (at most n_samples of them)
+                step = max(1, BATCH_BLOCK // len(W))
+                for start in range(0, len(winners), step):
+                    k = winners[start : start + step]
+                    d2 = (C[k, 0, None] - C[:, 0]) ** 2 + (C[k, 1, None] - C[:, 1]) ** 2  # (block, M)
+                    with np.errstate(over="ignore"):
+                        H = self._neighborhood(d2, sigmas[e])
+                    mass += counts[k] @ H
+                    total += H.T @ S[k]
                 hit = mass > 0
-                W[hit] = (H.T @ S)[hit] / mass[hit, None]
+                W[hit] = total[hit] / mass[hit, None]
                 c = _winners(X, W)[0]  # the error now, and the next epoch's winners
                 self.quantization_errors_.append(_quantization_error(X, W, c))
                 if record_weights:
@@ -488,10 +519,13 @@ class SOM(TransformerMixin, BaseEstimator):
 
     def adjacency(self):
         """Boolean (M, M) matrix of grid neighbours (distance 1: 4 on a rectangular
-        grid, 6 on a hexagonal one)."""
+        grid, 6 on a hexagonal one). :func:`grid_neighbours` lists them in M × 4 or M × 6 entries."""
         self._fitted()
-        d2 = _sq_distances(self.coordinates_, self.coordinates_)
-        return (d2 > 0.5) & (d2 < 1.5)
+        table = grid_neighbours(*self.grid_shape_, self.topology_)
+        A = np.zeros((len(table), len(table)), dtype=bool)
+        rows, k = np.nonzero(table >= 0)
+        A[rows, table[rows, k]] = True
+        return A
 
     def topographic_error(self, X):
         """Fraction of samples whose best and second-best neurons are not grid neighbours."""
@@ -502,17 +536,22 @@ class SOM(TransformerMixin, BaseEstimator):
         # argsort of MNIST's 70000 × 100 distances took longer than the distances
         best, D = _winners(self._check_X(X), self.weights_)
         D[np.arange(len(D)), best] = np.inf
-        return float(1.0 - self.adjacency()[best, D.argmin(axis=1)].mean())
+        second = D.argmin(axis=1)
+        neighbours = grid_neighbours(*self.grid_shape_, self.topology_)
+        return float(1.0 - (neighbours[best] == second[:, None]).any(axis=1).mean())
 
     def u_matrix(self):
         """Mean distance from each neuron's weights to its grid neighbours' weights, shape (rows, cols)."""
         self._fitted()
-        A = self.adjacency()
-        i, j = np.nonzero(A)  # only the neighbours' distances, directly from w_i − w_j: exact for equal weights
-        D = np.zeros(A.shape)
-        D[i, j] = np.linalg.norm(self.weights_[i] - self.weights_[j], axis=1)
-        U = D.sum(axis=1) / np.maximum(A.sum(axis=1), 1)
-        return U.reshape(self.grid_shape_)
+        W = self.weights_
+        total, count = np.zeros(len(W)), np.zeros(len(W))
+        # one neighbour of each neuron at a time (an (M, d) difference), directly from w_i − w_j:
+        # exact for equal weights
+        for j in grid_neighbours(*self.grid_shape_, self.topology_).T:
+            has = j >= 0
+            total[has] += np.linalg.norm(W[has] - W[j[has]], axis=1)
+            count += has
+        return (total / np.maximum(count, 1)).reshape(self.grid_shape_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,9 +1,21 @@
 """``glassnet playground``: serve the browser playground (:mod:`glassnet.playground`)."""
 
 import errno
+import signal
 import socket
 
 from ._common import CommandError
+
+
+class _Interrupted(BaseException):
+    """Ctrl+C while the playground runs. uvicorn takes SIGINT for itself, stops the server, and raises
+    the signal again for the program, which Python's handler makes a KeyboardInterrupt: uvicorn.run
+    swallows that, and the command ended with status 0 and not a word. This one passes uvicorn by (as
+    SIGTERM's does), and the command ends as any other on Ctrl+C: "interrupted", status 130."""
+
+
+def _interrupt(signum, frame):
+    raise _Interrupted
 
 
 def _check_address(host, port):
@@ -38,5 +50,19 @@ def cmd_playground(args):
     _check_address(args.host, args.port)
     from ..playground import serve
 
-    serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+    # only Python's own Ctrl+C handler is replaced: SIGINT ignored (nohup, `glassnet playground &`) stays so
+    previous = signal.getsignal(signal.SIGINT)
+    replace = previous is signal.default_int_handler
+    if replace:
+        try:
+            signal.signal(signal.SIGINT, _interrupt)
+        except ValueError:  # not the main thread: only it may set a handler
+            replace = False
+    try:
+        serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+    except _Interrupted:
+        raise KeyboardInterrupt from None
+    finally:
+        if replace:
+            signal.signal(signal.SIGINT, previous)
     return 0

@@ -216,6 +216,18 @@ class _BadRequest(Exception):
     """A request refused before its settings are read: ``(status, message)``."""
 
 
+def _integer(text):
+    """A JSON integer as ``int``. Python reads integers of up to ``sys.get_int_max_str_digits()`` digits
+    (4300): a longer one in a body said "use sys.set_int_max_str_digits() to increase the limit",
+    advice for a Python programmer, not for the page's user. Far past float range, it is no setting's."""
+    limit = sys.get_int_max_str_digits()
+    digits = len(text.lstrip("-"))
+    if limit and digits > limit:
+        raise _BadRequest(400, f"the request body holds an integer of {digits:,} digits, longer than the "
+                               f"{limit:,} read: no setting takes a number that large.")
+    return int(text)
+
+
 def create_app(local_only=True):
     """The Starlette application. ``local_only`` (the default, for a server on a loopback
     address): refuse requests from other machines' names and other sites' pages (see above)."""
@@ -273,10 +285,10 @@ def create_app(local_only=True):
             if len(raw) > MAX_BODY_BYTES:
                 raise _BadRequest(413, f"the request body is over {MAX_BODY_BYTES} bytes; settings take less.")
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_int=_integer)
         except RecursionError:
             raise _BadRequest(400, "the request body is JSON nested deeper than the parser goes.") from None
-        except ValueError as exc:  # not JSON or not UTF-8, or an integer of over 4300 digits
+        except ValueError as exc:  # not JSON or not UTF-8
             raise _BadRequest(400, f"the request body is not valid JSON: {str(exc)[:200]}") from None
 
     async def settings_of(request):

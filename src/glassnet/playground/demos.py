@@ -12,6 +12,7 @@ and carrying its key in ``field`` ("learning_rate"); the web application answers
 and ``{"error": message, "field": key}``, and the page outlines that field.
 """
 
+import ast
 import numbers
 import threading
 
@@ -86,6 +87,18 @@ def _significant(a, digits):
 # --- gradient descent on f(x) (SPEC C7) --------------------------------------------------------
 
 DESCENT_DEFAULTS = {"function": "x**2", "x0": 2.0, "learning_rate": 0.2, "steps": 12, "optimizer": "gd"}
+#: The most evaluations of f(x)'s parts (its numbers, x's, operations and functions) one request may take: its
+#: size × :func:`_evaluations`. Each is a Python step of a few µs (x**x about 12 µs), so a formula of 440 terms
+#: x**x**x took 27 s at 200 steps, and one of 280 terms defined nowhere 9 s; formulas at this bound took under
+#: 1 s on 2 busy cores. The lectures' functions have under 20 parts.
+DESCENT_NODE_EVALUATIONS = 150_000
+
+
+def _evaluations(steps):
+    """How many times one request evaluates f, at most: f and f' and the exact table's row at each step
+    and after the last, then 401 points of the curve, or up to 801 looking for where f is defined
+    (:func:`_defined_somewhere`) when it is not at x0."""
+    return 3 * (steps + 1) + 801
 
 
 def descend(config=None):
@@ -112,6 +125,15 @@ def descend(config=None):
     eta = _check("descent", check_number, c, "learning_rate", low=0, low_open=True, high=1e3)  # "> 0"
     steps = _check("descent", check_int, c, "steps", 1, 200)
     optimizer = _check("descent", check_choice, c, "optimizer", DESCENT_OPTIMIZERS)
+    size = sum(isinstance(node, ast.expr) for node in ast.walk(f.tree))
+    if size * _evaluations(steps) > DESCENT_NODE_EVALUATIONS:
+        # the most steps this f allows, if any: lowering them then helps, else only a shorter f does
+        fewer = (DESCENT_NODE_EVALUATIONS // size - _evaluations(0)) // 3
+        lower = f", or lower the steps to {fewer}" if fewer >= 1 else ""
+        raise _on_field(ValueError(
+            f"f(x) has {size:,} parts (numbers, x's, operations and functions), and {steps} steps evaluate it up to "
+            f"{_evaluations(steps):,} times: {size * _evaluations(steps):,} evaluations of a part, over the "
+            f"{DESCENT_NODE_EVALUATIONS:,} one request may take. Write a shorter f(x){lower}."), "function")
     try:  # a formula the parser takes can still fail when evaluated (a number past float range, too deep)
         result = gradient_descent(f, x0, eta, steps=steps, grad=f.gradient, optimizer=optimizer)
     except BAD_FORMULA as exc:
