@@ -682,23 +682,6 @@ def test_an_optimizer_state_the_optimizer_refuses_says_how_to_load_the_model_unc
     assert not glassnet.models.load_model(path, compile=False).compiled
 
 
-class _Confusion(glassnet.metrics.Metric):
-    """A metric of the user's whose state is a classes × classes table, made by reset_state (as MeanIoU's)."""
-
-    def __init__(self, classes=2, name="confusion", dtype=None):
-        super().__init__(dtype=dtype, name=name)
-        self.classes = classes
-
-    def reset_state(self):
-        self.table = np.zeros((self.classes, self.classes))
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        pass
-
-    def result(self):
-        return 0.0
-
-
 def test_compile_settings_too_large_for_memory_are_refused_naming_compile_false(tmp_path, h5py):
     # a metric of 10**7 × 10**7 counts (MeanIoU(num_classes=10**6) asked for 7.28 TiB): NumPy's MemoryError
     # came out of load_model
@@ -1527,7 +1510,7 @@ def test_non_finite_keras_weights_load_as_keras_loads_them_with_a_warning(tmp_pa
 # -- a fuzz of the .keras reader: a damaged or hostile file loads a working model or is refused ------
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_saving import FUZZ, HOSTILE, _leaf_paths, _loads_or_refuses, _zip  # noqa: E402
+from test_saving import FUZZ, HOSTILE, _Confusion, _leaf_paths, _loads_or_refuses, _zip  # noqa: E402
 
 
 @st.composite
