@@ -483,7 +483,11 @@ def test_export_replaces_only_an_onnx_file_unless_told(tmp_path):
     assert export(model, tmp_path / "new.onnx", overwrite=False) == str(tmp_path / "new.onnx")
     with pytest.raises(TypeError, match="overwrite must be None, True or False. Received: overwrite='yes'"):
         export(model, tmp_path / "m.onnx", overwrite="yes")
-    # model.export, Keras's name for it, follows the same rule and takes overwrite too
+    # model.save replaces no ONNX file (only its own kind), and model.export, Keras's name for export, follows
+    # export's rule and takes overwrite too
+    with pytest.raises(FileExistsError, match="model.gn' exists and is not a glassnet model file: it seems to be"):
+        model.save(tmp_path / "model.gn")
+    (tmp_path / "model.gn").unlink()
     model.save(tmp_path / "model.gn")
     with pytest.raises(FileExistsError, match="model.gn' exists and is not an ONNX file"):
         model.export(tmp_path / "model.gn")
