@@ -10,7 +10,7 @@ from glassnet import activations, layers
 from glassnet.layers import (Activation, BatchNormalization, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Input,
                              Layer, LayerNormalization, Normalization, Rescaling, Reshape, Softmax, SpectralNormalization,
                              UnitNormalization)
-from glassnet.models import Model, Sequential
+from glassnet.models import Model, Sequential, load_model
 from glassnet.onnx import export, to_onnx
 from glassnet.utils import set_random_seed
 
@@ -493,6 +493,28 @@ def test_export_replaces_only_an_onnx_file_unless_told(tmp_path):
         model.export(tmp_path / "model.gn")
     np.testing.assert_allclose(run_onnx(model.export(tmp_path / "model.gn", overwrite=True), x), model.predict(x),
                                rtol=1e-6)
+
+
+def test_an_onnx_file_under_another_name_is_told_by_its_content(tmp_path):
+    """An ONNX file named model.gn: load_model said "it is not a glassnet model file (a zip archive): File is not a
+    zip file" (only the .onnx suffix was recognized), and model.save called it "a file of another kind"."""
+    onnx = pytest.importorskip("onnx")
+    model = Sequential([Dense(2, input_dim=3)])
+    model.build((3,))
+    path = export(model, tmp_path / "model.gn", overwrite=True)
+    with pytest.raises(ValueError, match=r"model.gn': it is an ONNX file \(model.export's\), which runs in onnxruntime"):
+        load_model(path)
+    with pytest.raises(FileExistsError, match=r"model.gn' exists and is not a glassnet model file: it seems to be an "
+                                              r"ONNX file"):
+        model.save(path)
+    # a model onnx's own helper writes (another producer, no producer_name) is told too
+    graph = onnx.helper.make_graph([onnx.helper.make_node("Relu", ["x"], ["y"])], "g",
+                                   [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+                                   [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])])
+    other = tmp_path / "other.bin"
+    other.write_bytes(onnx.helper.make_model(graph).SerializeToString())
+    with pytest.raises(ValueError, match="it is an ONNX file"):
+        load_model(other)
 
 
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):

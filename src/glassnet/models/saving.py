@@ -284,6 +284,8 @@ def _seems(path):
         return "an HDF5 file (Keras's weights file or a Keras 2 model)"
     if head.startswith(b"\x93NUMPY"):
         return "a NumPy .npy array"
+    if _looks_like_onnx(head):
+        return "an ONNX file (model.export's, which onnxruntime runs)"
     try:  # (an incremental decoder: the 4096 bytes may end inside a character)
         text = None if b"\0" in head else codecs.getincrementaldecoder("utf-8")().decode(head)
     except UnicodeDecodeError:
@@ -384,6 +386,25 @@ def _starts_with(path, signature):
         return False
 
 
+#: the tag bytes of an ONNX ModelProto's fields 2 to 8 (producer_name ... opset_import), one of which follows its
+#: ir_version (field 1, a varint: tag 0x08) in every file onnx writes
+_ONNX_SECOND_FIELDS = frozenset(b"\x12\x1a\x22\x28\x32\x3a\x42")
+
+
+def _looks_like_onnx(head):
+    """Whether the bytes ``head`` begin as an ONNX model does: the IR version (a small number) first, then
+    another of the model's fields; told by content, whatever the file's name."""
+    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 30 and head[2] in _ONNX_SECOND_FIELDS
+
+
+def _is_onnx(path):
+    try:
+        with open(path, "rb") as fh:
+            return _looks_like_onnx(fh.read(3))
+    except OSError:
+        return False
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved by :meth:`Sequential.save`, or a Keras 3 ``.keras`` file of a
     Sequential model (told apart by their members, not by the suffix; reading Keras files
@@ -431,7 +452,7 @@ def _load_model(filepath, compile, safe_mode):
                 ": a TensorFlow SavedModel, which glassnet does not read; in Keras, load it and save it again as a "
                 ".keras file (model.save('model.keras')), which load_model reads"
                 if os.path.isfile(os.path.join(path, "saved_model.pb")) else "") + ".")
-        if path.lower().endswith(".onnx"):
+        if path.lower().endswith(".onnx") or _is_onnx(path):
             _fail(path, "it is an ONNX file (model.export's), which runs in onnxruntime; glassnet loads the files of "
                         "model.save.")
         _fail(path, f"it is not a glassnet model file (a zip archive): {exc}.")
