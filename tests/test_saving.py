@@ -235,6 +235,13 @@ def test_a_path_with_a_nul_character_is_refused_naming_filepath(tmp_path, monkey
         with pytest.raises(ValueError, match=r"^filepath must be a file path without NUL characters .*Received: "
                                              r"filepath='a\\x00b\.gn'"):
             call("a\x00b.gn")
+    # every writer and reader of a path checks it so (glassnet._validation.check_path)
+    from glassnet.onnx import export
+    from glassnet.sklearn import MLPRegressor
+
+    for call in (lambda p: export(model, p), MLPRegressor.load):
+        with pytest.raises(ValueError, match=r"^path must be a file path without NUL characters"):
+            call("a\x00b.onnx")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -34,7 +34,7 @@ def atomic_write(path, write, verify=None, overwrite=True):
     a file at ``path``, before the write or made during it, is left as it is and
     a :class:`FileExistsError` (:func:`exists_error`) raised.
     """
-    path = check_file_path(path, "path")
+    path = check_path(path, "path")
     if not path or path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
         raise ValueError(f"Cannot write {path!r}: give a file name (the path is empty or ends with a separator).")
     target = os.path.realpath(path)  # through a symbolic link: replace the file it points to, not the link
@@ -86,17 +86,6 @@ def atomic_write(path, write, verify=None, overwrite=True):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-
-
-def check_file_path(value, name):
-    """``value`` as a path string (:func:`~glassnet._validation.check_path`) that can name a file: one
-    with a NUL character (``"a\\x00b.gn"``), which no file name holds, is a ValueError naming ``name``,
-    where the OS functions said "embedded null byte" or ``os.path.exists`` a bare False."""
-    path = check_path(value, name)
-    if "\0" in path:
-        raise ValueError(f"{name} must be a file path without NUL characters ('\\x00'), which no file name can "
-                         f"hold. Received: {name}={path!r:.200}")
-    return path
 
 
 def exists_error(path):

@@ -324,12 +324,17 @@ def check_bool(value, name):
 
 
 def check_path(value, name):
-    """``value`` as a path string: a ``str``, ``bytes`` or ``os.PathLike``, not empty."""
+    """``value`` as a path string: a ``str``, ``bytes`` or ``os.PathLike``, not empty, without a NUL character
+    (``"a\x00b.gn"``, which no file name holds: the OS functions said "embedded null byte", and
+    ``os.path.exists`` a bare False)."""
     if not isinstance(value, (str, bytes, os.PathLike)):
         raise TypeError(f"{name} must be a file path (a str or pathlib.Path). Received: {name}={value!r:.100}")
     path = os.fsdecode(value)  # bytes too, as str: callers test suffixes against str
     if not path:
         raise ValueError(f"{name} is an empty path: give a file name.")
+    if "\0" in path:
+        raise ValueError(f"{name} must be a file path without NUL characters ('\\x00'), which no file name can "
+                         f"hold. Received: {name}={path!r:.200}")
     return path
 
 

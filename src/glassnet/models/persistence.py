@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from .. import backend
-from .._io import check_file_path, exists_error
+from .._io import exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
 from ..layers import InputLayer
@@ -163,7 +163,7 @@ class Persistence:
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {kwargs}")
         skip_mismatch = check_bool(skip_mismatch, "skip_mismatch")
-        path = check_file_path(filepath, "filepath")
+        path = check_path(filepath, "filepath")
         if os.path.isfile(path) and _starts_with(path, HDF5_SIGNATURE):
             weights, skipped = load_weights_h5(self, path, skip_mismatch)
         else:
@@ -493,7 +493,7 @@ def _unique_names(layer_configs, saving=False):
 def _check_overwrite(filepath, overwrite):
     """``overwrite`` checked, as a bool, and ``filepath`` as a path; with False, an existing file is refused
     before the model is serialized (the write itself refuses one made since: ``_io.atomic_write``)."""
-    path = check_file_path(filepath, "filepath")  # (a NUL in it: a ValueError naming it, not "embedded null byte")
+    path = check_path(filepath, "filepath")  # (a NUL in it: a ValueError naming it, not "embedded null byte")
     if not isinstance(overwrite, (bool, np.bool_)):
         raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
     if not overwrite and os.path.exists(path):

@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
-from .._io import atomic_write, check_file_path, unique_keys, zip_members
+from .._io import atomic_write, unique_keys, zip_members
 from .._validation import check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
@@ -178,7 +178,7 @@ def save_model(model, filepath, include_optimizer=True, backup=None, overwrite=T
 
     model._ensure_built()
     model._require_built("save")
-    filepath = check_file_path(filepath, "filepath")
+    filepath = check_path(filepath, "filepath")
     weights = model.get_weights()
     architecture = _architecture(model)
     if model.seed is not None:  # Sequential(seed=...): seeds the layers added after loading too
@@ -255,7 +255,7 @@ def check_replaceable(filepath, writer, weights_h5=False):
     (Keras's ``.weights.h5``), or an empty file. ``overwrite=True``, Keras's default, replaced any file:
     ``model.save("train.csv")`` destroyed the data without a word (Keras's save refuses any name but
     ``.keras``). A device or a named pipe is written into, and a folder refused, by ``atomic_write``."""
-    path = check_file_path(filepath, "filepath")
+    path = check_path(filepath, "filepath")
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         return
     if CONFIG_NAME in zip_members(path) or (weights_h5 and _starts_with(path, HDF5_SIGNATURE)):
@@ -284,7 +284,7 @@ def _seems(path):
         return "an HDF5 file (Keras's weights file or a Keras 2 model)"
     if head.startswith(b"\x93NUMPY"):
         return "a NumPy .npy array"
-    if _looks_like_onnx(head):
+    if _is_onnx(path):
         return "an ONNX file (model.export's, which onnxruntime runs)"
     try:  # (an incremental decoder: the 4096 bytes may end inside a character)
         text = None if b"\0" in head else codecs.getincrementaldecoder("utf-8")().decode(head)
@@ -386,18 +386,9 @@ def _starts_with(path, signature):
         return False
 
 
-#: the tag bytes of an ONNX ModelProto's fields 2 to 8 (producer_name ... opset_import), one of which follows its
-#: ir_version (field 1, a varint: tag 0x08) in every file onnx writes
-_ONNX_SECOND_FIELDS = frozenset(b"\x12\x1a\x22\x28\x32\x3a\x42")
-
-
-def _looks_like_onnx(head):
-    """Whether the bytes ``head`` begin as an ONNX model does: the IR version (a small number) first, then
-    another of the model's fields; told by content, whatever the file's name."""
-    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 30 and head[2] in _ONNX_SECOND_FIELDS
-
-
 def _is_onnx(path):
+    from ..onnx import _looks_like_onnx  # (the ONNX package's knowledge; no onnx import)
+
     try:
         with open(path, "rb") as fh:
             return _looks_like_onnx(fh.read(3))
@@ -431,7 +422,7 @@ def _load_model(filepath, compile, safe_mode):
 
     if not isinstance(safe_mode, (bool, np.bool_)):
         raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
-    path = check_file_path(filepath, "filepath")
+    path = check_path(filepath, "filepath")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
     if not os.path.isfile(path) and not os.path.isdir(path):  # (a folder: said below, by zipfile's error)

@@ -254,6 +254,17 @@ def export(model, path, overwrite=None):
     return path
 
 
+#: the tag bytes of an ONNX ModelProto's fields 2 to 8 (producer_name ... opset_import), one of which follows its
+#: ir_version (field 1, a varint: tag 0x08) in every file onnx writes
+_ONNX_SECOND_FIELDS = frozenset(b"\x12\x1a\x22\x28\x32\x3a\x42")
+
+
+def _looks_like_onnx(head):
+    """Whether the bytes ``head`` begin as an ONNX model does: the IR version (a small number) first, then
+    another of the model's fields; told by content, whatever the file's name."""
+    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 30 and head[2] in _ONNX_SECOND_FIELDS
+
+
 def _is_onnx_file(path):
     """Whether ``path`` names an ONNX file that :func:`export` replaces by default: ``.onnx``
     (any case), and not a zip archive (a glassnet model or a Keras file renamed so)."""
