@@ -326,25 +326,32 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_playground_serves_the_page_until_stopped(tmp_path):
-    pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+def start_playground(cwd):
+    """``glassnet playground`` started in a subprocess on a free port, once it answers: ``(server, port,
+    its /api/options)``; the caller stops it."""
     import urllib.request
 
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               preexec_fn=_default_signals if os.name == "posix" else None)
+    for _ in range(400):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=1) as response:
+                return server, port, json.loads(response.read())
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    pytest.fail("the playground did not answer: " + server.communicate(timeout=10)[1])
+
+
+def test_playground_serves_the_page_until_stopped(tmp_path):
+    pytest.importorskip("uvicorn", reason="the playground extra is not installed")
+    import urllib.request
+
+    server, port, options = start_playground(tmp_path)
     try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=1) as response:
-                    options = json.loads(response.read())
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("the playground did not answer" + (": " + server.stderr.read() if server.poll() is not None else ""))
         assert options["defaults"]["dataset"] == "circle"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert b"glassnet playground" in response.read()

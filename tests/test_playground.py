@@ -667,28 +667,12 @@ def test_ctrl_c_stops_the_playground_with_interrupted_and_status_130(tmp_path):
     # KeyboardInterrupt that makes: Ctrl+C ended `glassnet playground` with status 0 and no word, where
     # docs/cli.md promises every command's "interrupted" and 130 (SIGTERM gave "terminated" and 143)
     pytest.importorskip("uvicorn", reason="the playground extra (uvicorn) is not installed")
-    import os
     import signal
-    import subprocess
-    import sys
-    import urllib.request
 
-    from test_cli import REPO, _default_signals, _free_port
+    from test_cli import start_playground
 
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
-    server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              preexec_fn=_default_signals)
+    server, port, _ = start_playground(tmp_path)
     try:
-        for _ in range(400):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/options", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("the playground did not answer" + (": " + server.stderr.read() if server.poll() is not None else ""))
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
     finally:
