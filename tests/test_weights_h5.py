@@ -580,6 +580,32 @@ def test_a_keras_weights_files_optimizer_state_loads_where_keras_loads_it(name, 
     assert max(np.abs(a - b).max() for a, b in zip(epoch(unbuilt), want)) > 1e-6  # (the state matters here)
 
 
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_a_slot_less_optimizers_state_loads_into_an_unbuilt_one_as_keras(scheduled, keras64, tmp_path):
+    # plain SGD's state is its iterations and rate (a schedule's: iterations alone), the variables Keras's unbuilt
+    # optimizer holds, so Keras's load_weights takes them before any step: the schedule goes on from the file's
+    # step. glassnet's unbuilt optimizer kept iterations 0 without a word (the schedule restarted)
+    keras = keras64
+
+    def sgd(lib):
+        return lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.05, 3, 0.5) if scheduled else 0.05)
+
+    trained = trained_keras_model(keras, sgd(keras))
+    trained.save(tmp_path / "k.keras")
+    trained.save_weights(tmp_path / "k.weights.h5")
+    theirs = keras.saving.load_model(tmp_path / "k.keras", compile=False)
+    theirs.compile(sgd(keras), "mse")
+    mine = glassnet.models.load_model(tmp_path / "k.keras", compile=False)
+    mine.compile(sgd(glassnet), "mse")
+    theirs.load_weights(tmp_path / "k.weights.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine.load_weights(tmp_path / "k.weights.h5")
+    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) == 10
+    for got, expected in zip(epoch(mine), epoch(theirs), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+
+
 @pytest.mark.filterwarnings("ignore:The OptimizerMap key")  # (".*nothing" matches no variable, on purpose)
 @pytest.mark.parametrize("wrap", [False, True])
 def test_a_multi_optimizer_built_from_trainable_variables_loads_the_state_as_keras(wrap, keras64, tmp_path):

@@ -447,23 +447,29 @@ def _never_stepped(group, held, h5py, get, path, member, check_storage):
 def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, skip_mismatch):
     """The optimizer's state in a ``.weights.h5`` file, read by ``load_weights`` where Keras's reads it:
     not into an uncompiled model; not into an optimizer that has taken no step (Keras's is unbuilt, and
-    skips a trained file's state with a warning); into a built one by :func:`read_state`, which keeps
+    skips a trained file's state with a warning), save a slot-less one's (plain SGD's iterations and rate,
+    which Keras's unbuilt optimizer holds); into a built one by :func:`read_state`, which keeps
     the optimizer's own state (with Keras's warning) where the file's does not fit it."""
-    from .updates import adopt_loop_state
+    from .updates import adopt_loop_state, build_optimizer
 
     if not model.compiled:
         return
     opt = model.optimizer
     if not opt.built:
         group = get(h5, GROUP, h5py, path, "the file")
-        # (a compiled model's that never trained holds its iterations and rate alone: a fresh optimizer's)
-        if isinstance(group, h5py.Group) and any(getattr(item, "ndim", 0) for item in group.values()):
+        if not isinstance(group, h5py.Group) or _never_stepped(group, len(group), h5py, get, path, "the file",
+                                                               check_storage):
+            return  # (a compiled model's that never trained holds its iterations and rate alone: a fresh optimizer's)
+        if any(getattr(item, "ndim", 0) for item in group.values()):
             warnings.warn(f"The optimizer's state in the weights file {path!r} is not read: this model's "
                           f"{type(opt).__name__} has not been built yet (it has taken no step), and Keras skips the "
                           "state then too. Call model.optimizer.build(model.trainable_variables) before load_weights "
                           "to load it; training otherwise starts with a fresh optimizer (iterations 0).",
                           OptimizerStateWarning, stacklevel=5)
-        return
+            return
+        # a slot-less optimizer's state (plain SGD's iterations and rate), which Keras's unbuilt optimizer takes
+        # as it is (a schedule goes on from the file's step): read as a built one's
+        build_optimizer(model)
     adopt_loop_state(model)  # (built by a custom loop's apply_gradients, or build(trainable_variables): fit's layout)
     if _inner(opt)._size != model._flat_params.shape[0]:
         warnings.warn(f"The optimizer's state in the weights file {path!r} is not read: this model's "
