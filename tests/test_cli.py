@@ -729,6 +729,36 @@ def test_a_loss_that_depends_on_the_targets_origin_trains_on_the_raw_target(loss
     assert shown == pytest.approx(ORIGIN_LOSSES[loss](P, y), rel=1e-3, abs=1e-4), result.stdout
 
 
+def test_a_regression_loss_reads_integer_targets_as_a_regression(tmp_path, monkeypatch, capsys):
+    # `train counts.csv --loss poisson` read 8 distinct counts as 8 classes and trained a softmax on the Poisson loss
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = rng.poisson(np.exp(1 + 0.5 * X[:, 0]))
+    write_rows(tmp_path / "c.csv", [[f"{a:.6g}", f"{b:.6g}", str(t)] for (a, b), t in zip(X, y)], ["a", "b", "y"])
+    result = call("train", "c.csv", "--loss", "poisson", "--layers", "none", "--epochs", "1", "--seed", "0", "--out",
+                  "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0, result.stderr
+    assert "read as a regression for --loss poisson (--task classification" in result.stdout, result.stdout
+    assert "Test MSE" in result.stdout and load_model(tmp_path / "m.gn").predict(X).shape == (200, 1)
+    result = call("train", "c.csv", "--loss", "poisson", "--task", "classification", "--layers", "none", "--epochs",
+                  "1", "--seed", "0", "--out", "k.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 0 and "Test accuracy" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--loss", "poisson", "--output-activation", "linear"], "--loss poisson takes the log of the predicted rates"),
+    (["--loss", "poisson", "--output-activation", "tanh"], "--output-activation tanh gives negative values"),
+    (["--loss", "kld", "--output-activation", "sigmoid"], "--loss kld compares distributions over the classes")])
+def test_a_loss_its_output_cannot_serve_is_refused_before_training(options, said, tmp_path, monkeypatch, capsys):
+    # poisson on a linear output diverged at the first batch with "try a lower --lr"; kld on one sigmoid unit is
+    # −log ŷ on the 1s alone and pushed every output to 1
+    write_rows(tmp_path / "c.csv", [[str(a), str(a % 3)] for a in range(40)], ["a", "y"])
+    result = call("train", "c.csv" if "poisson" in options else "xor", *options, "--epochs", "1", "--out", "m.gn",
+                  cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode == 1 and said in result.stderr, result.stderr
+    assert not (tmp_path / "m.gn").exists()
+
+
 @pytest.mark.parametrize("loss, said", [("huber", "its δ = 1 is one standard deviation"),
                                         ("mae", "their loss (mean_absolute_error) in them too")], ids=["huber", "mae"])
 def test_a_loss_of_the_error_alone_trains_on_the_standardized_target(loss, said, tmp_path, monkeypatch, capsys):

@@ -222,6 +222,12 @@ CLASSIFIER_LOSSES = {
 }
 
 
+#: the names of the losses of a regression alone: numbers (counts, amounts) read as classes by --task auto trained
+#: a softmax with them (``train counts.csv --loss poisson``: one output per count)
+REGRESSION_LOSSES = {"poisson", "mean_squared_logarithmic_error", "mean_absolute_percentage_error", "huber_loss",
+                     "log_cosh"}
+
+
 def model_task(model):
     """``"classification"`` when the model has saved class labels, or its loss or output
     activation is a classifier's (``--loss mse --output-activation sigmoid`` on labels is one too)."""

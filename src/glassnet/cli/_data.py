@@ -20,7 +20,7 @@ import numpy as np
 from ._columns import (Columns, _booleans, _check_finite, _comma_advice, _first_missing,  # noqa: F401
                        _missing_what, _non_finite, _numeric, _refuse_comma_labels, _table, _target_index,
                        align_columns)
-from ._common import TOY_SETS, CommandError, count, shown
+from ._common import REGRESSION_LOSSES, TOY_SETS, CommandError, count, shown
 from ._csv import (BINARY_KINDS, COMPRESSION, DAMAGED, FORMAT_LINES, MISSING, OTHER_SEPARATORS,  # noqa: F401
                    StandardInput, _binary_kind, _iconv, _is_number, _is_text, _numbers, _open, _plain_name, _point,
                    _unicode_encoding, _width, csv_format, head_lines, is_csv, read_stdin)
@@ -229,6 +229,17 @@ def _no_training_rows(n, test):
     return test > 0 and int(np.ceil(test * n)) >= n
 
 
+def _regression_loss(args, y_raw):
+    """The name of ``--loss`` where it is a regression's alone and the targets are numbers (``--task auto``
+    then reads them as a regression), else None."""
+    from ..losses import get
+
+    if getattr(args, "loss", None) is None or y_raw.dtype.kind not in "iuf":
+        return None
+    name = get(args.loss).name
+    return name if name in REGRESSION_LOSSES else None
+
+
 def _stratified(y, test, classes, name, rows="rows"):
     """Whether the test part of ``test`` (a fraction) can be stratified on the classes ``y``
     (indices into ``classes``): not when a class has a single row, or there are more classes
@@ -301,7 +312,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
         return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, None, X, None,
                     "unlabelled", standardize=True)
     requested = task or getattr(args, "task", "auto")
-    y, classes, task = encode_labels(y_raw, requested)
+    loss = _regression_loss(args, y_raw) if requested == "auto" and purpose == "train" else None
+    y, classes, task = encode_labels(y_raw, "regression" if loss else requested)
     if purpose != "train":
         return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, y, X, y,
                     task, classes,
@@ -316,7 +328,9 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
     else:
         x, y_tr, xt, yt = X, y, X[:0], y[:0]
     why = ""  # integers read as a regression, or as many classes: say why, and how to get the other
-    if requested == "auto" and task == "regression" and _integral(y_raw):
+    if loss:
+        why = f"targets are read as a regression for --loss {loss} (--task classification makes them classes)"
+    elif requested == "auto" and task == "regression" and _integral(y_raw):
         why = (f"{len(np.unique(y_raw))} distinct integer targets are read as a regression "
                "(--task classification makes them classes)")
     elif requested == "auto" and task == "classification" and y_raw.dtype.kind in "iuf" and len(classes) > MANY_CLASSES:

@@ -99,6 +99,13 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
               f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
 
 
+def _positive(out_act):
+    """Whether the activation named ``out_act`` gives no negative values (a Poisson loss's rates)."""
+    from ..activations import ReLU, ReLU6, Exponential, HardSigmoid, Sigmoid, Softmax, Softplus, get
+
+    return isinstance(get(out_act), (Exponential, Softplus, Sigmoid, Softmax, HardSigmoid, ReLU, ReLU6))
+
+
 def _warn_outputs_are_not_probabilities(model, out_act):
     """Warn, in the command line's options, when a cross-entropy trains an output that gives no
     probabilities (``--output-activation relu``): it clips the outputs to (0, 1), and wherever
@@ -418,6 +425,16 @@ def _train(args):
         raise CommandError(f"--loss {loss} needs an output per class, but --output-activation {out_act} on two "
                            "classes gives one output unit; leave --loss out (binary_crossentropy), or leave out "
                            f"--output-activation ({LOSS_OUTPUTS.get(losses.get(loss).name, 'softmax')}).")
+    if binary and losses.get(loss).name == "kl_divergence":
+        # (one sigmoid unit's KL divergence is −log ŷ on the 1s and 0 on the 0s: every output pushed to 1)
+        raise CommandError(f"--loss {loss} compares distributions over the classes, but --output-activation {out_act} "
+                           "on two classes gives one output unit; leave out --output-activation (softmax), or "
+                           "--loss (binary_crossentropy).")
+    if losses.get(loss).name == "poisson" and not _positive(out_act):
+        # (a negative predicted rate made log(ŷ) NaN at the first batch, and the advice was "lower --lr")
+        raise CommandError(f"--loss {loss} takes the log of the predicted rates, which must be positive, but "
+                           f"--output-activation {out_act} gives negative values too; leave --output-activation out "
+                           "(exponential), or use softplus.")
     if isinstance(losses.get(loss), losses.Circle):
         raise CommandError(f"--loss {loss} is a metric-learning loss: it trains embeddings (a linear layer then "
                            "UnitNormalization), not the predictions train makes; use it from Python "
