@@ -213,6 +213,49 @@ def test_classify_finds_mixtures_a_block_at_a_time():
     assert peak < 30 * 2**20  # the float64 candidates alone were 104 MB here
 
 
+def test_classify_names_every_state_of_a_small_network_as_brute_force_does():
+    # the majority of three signed patterns, tried for every triple and sign: an independent reference for all
+    # 2^N states of small networks (duplicate and inverse patterns among them)
+    import itertools
+
+    rng = np.random.default_rng(5)
+    for N, p in [(5, 3), (7, 5), (8, 6), (9, 4)]:
+        P = rng.choice([-1, 1], size=(p, N))
+        P[-1] = -P[0] if N == 8 else P[-1]  # (a pattern and its inverse both stored)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net = Hopfield().fit(P)
+        mixtures = {tuple(np.sign(a * P[i] + b * P[j] + c * P[k]).astype(int))
+                    for i, j, k in itertools.combinations(range(p), 3)
+                    for a, b, c in itertools.product((-1, 1), repeat=3)}
+        for state in itertools.product((-1, 1), repeat=N):
+            s = np.array(state)
+            want = ("stored" if (P == s).all(axis=1).any() else "inverse" if (P == -s).all(axis=1).any()
+                    else "mixture" if state in mixtures else "spurious")
+            assert net.classify(s) == want, (N, p, state)
+
+
+def test_a_mixture_of_any_three_of_many_stored_patterns_is_a_mixture():
+    # mixtures were looked for among C(p, 3)·8 candidates for p ≤ 30 only: with 31 patterns stored (far below the
+    # capacity of N = 3000) sgn(ξ¹ + ξ² + ξ³) was "spurious"
+    rng = np.random.default_rng(0)
+    P = rng.choice([-1, 1], size=(200, 3000))
+    net = Hopfield().fit(P)
+    assert net.classify(np.sign(P[0] + P[1] + P[2])) == "mixture"
+    assert net.classify(np.sign(P[150] - P[31] - P[199])) == "mixture"
+    assert net.classify(rng.choice([-1, 1], size=3000)) == "spurious"
+
+
+def test_patterns_and_recalled_states_are_integers_whose_overlaps_do_not_wrap():
+    # patterns_ and recall's states were int8: ξ·ξ of N = 200 neurons gave −56, and Σ ξξᵀ wrapped
+    rng = np.random.default_rng(0)
+    P = rng.choice([-1, 1], size=(3, 200))
+    net = Hopfield(random_state=0).fit(P)
+    out = net.recall(P[0])
+    assert out @ out == 200 and (net.patterns_ @ net.patterns_.T).diagonal().tolist() == [200] * 3
+    np.testing.assert_array_equal(net.patterns_.T @ net.patterns_ - 3 * np.eye(200), 200 * net.W_)
+
+
 def test_spurious_and_mixture_states():
     rng = np.random.default_rng(1)
     P = rng.choice([-1, 1], size=(3, 200))
