@@ -53,6 +53,11 @@ def test_softmax_beta_concentrates_and_tends_to_argmax():
     hot = activations.Softmax(beta=50.0)(z)
     np.testing.assert_allclose(hot, [[0, 0, 1]], atol=1e-12)
     assert activations.Softmax(beta=2.0)(z)[0, 2] > activations.Softmax(beta=1.0)(z)[0, 2]
+    # seed 000: "soft max converges to arg max", whose ties split (argmax(4, 3, 2, 4) = (.5, 0, 0, .5))
+    tie = np.array([[4.0, 3.0, 2.0, 4.0]])
+    for beta in (50.0, 1e10):
+        np.testing.assert_allclose(activations.Softmax(beta=beta)(tie), activations.get("argmax")(tie), atol=1e-12)
+    np.testing.assert_array_equal(activations.get("argmax")(tie), [[0.5, 0, 0, 0.5]])
 
 
 def test_softmax_of_a_huge_finite_beta_is_the_argmax_not_nan():

@@ -112,6 +112,17 @@ def test_expression_tables_print_the_slides_digit_for_digit(eta):
     assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, len(rows), dsquare).format_table(digits=12)
 
 
+def test_a_python_functions_table_prints_the_slides_first_rows():
+    # the slide typed as Python, with central differences for f': the first row printed f'(2) = 3.999999999998
+    # (the stencil is good to ~1e-12, and float rows showed 13 digits) where the slide shows 4, 4,2 and -2,2
+    trace = gradient_descent(lambda x: x**2, 2, 1.05, steps=2)
+    assert trace.numerical and not gradient_descent(square, 2, 1.05, 2, dsquare).numerical
+    assert trace.format_table().splitlines()[1:] == ["2\t4\t4\t4.2\t-2.2\t1.05", "-2.2\t4.84\t-4.4\t-4.62\t2.42\t1.05"]
+    rows = gradient_descent(lambda x: x**2, 2, 0.4, steps=12).format_table().splitlines()[1:]
+    assert [row.split("\t")[0] for row in rows[:3]] == ["2", "0.4", "0.08"]
+    assert "3.999999999998" in trace.format_table(digits=13)  # (the digits beyond are still there to ask for)
+
+
 def test_the_command_line_s_expression_string_gives_the_slide_s_table():
     # `glassnet descend "x**2" --x0 2 --lr 1.05` reads a string; from Python, gradient_descent("x**2", ...)
     # was a TypeError ("f must be a callable"). It is parsed as the command line parses it: the η = 1.05

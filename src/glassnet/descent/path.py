@@ -57,6 +57,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         raise TypeError(f"f must be a callable f(x) -> float or an expression such as 'x**2'. Received: f={f!r}")
     if grad is not None and not callable(grad):
         raise TypeError(f"grad must be a callable grad(x) or None. Received: grad={grad!r}")
+    numerical = grad is None and not isinstance(f, Expression)
     if grad is None and isinstance(f, Expression):
         grad = f.gradient  # its own derivative, not central differences
     steps = check_positive_int(steps, "steps")
@@ -151,6 +152,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         verdict=verdict,
         exact=exact,
         learning_rates=etas if etas is not None and np.ptp(etas) > 0 else None,
+        numerical=numerical,
     )
 
 

@@ -45,6 +45,9 @@ class DescentTrace:
     learning_rates : ndarray of shape (steps,) or None
         The η of each step where it changes from step to step (an optimizer object
         with a learning-rate schedule); ``None`` when every step used ``learning_rate``.
+    numerical : bool
+        Whether f' came from :func:`~glassnet.descent.numerical_gradient` (f a Python
+        function given no ``grad``): its tables print 10 digits by default.
     """
 
     x: np.ndarray
@@ -56,6 +59,7 @@ class DescentTrace:
     verdict: str
     exact: list = field(default=None, repr=False)
     learning_rates: np.ndarray = field(default=None, repr=False)
+    numerical: bool = field(default=False, repr=False)
 
     def table(self):
         """The seed's rows, one per step: (x, f(x), f'(x), η·f'(x), x − η·f'(x)).
@@ -90,12 +94,14 @@ class DescentTrace:
         seed's spreadsheet shows them: the seed's tables come out digit for
         digit. Float64 rows are printed with 13 digits by default, since the
         iterates' rounding (2 − 0.4·4 is 0.3999999999999999) shows from the
-        15th digit on.
+        15th digit on, and with 10 where f' came from central differences
+        (:attr:`numerical`: good to ~1e-12, so ``lambda x: x**2``'s f'(2)
+        printed 3.999999999998 where the slide shows 4).
 
         For plain descent the fourth column is η·f'(x); with another optimizer it
         is the step Δ that optimizer took, and the heading says so."""
         if digits is None:
-            digits = 15 if self.exact is not None else 13
+            digits = 15 if self.exact is not None else 10 if self.numerical else 13
         digits = check_positive_int(digits, "digits")
 
         def fmt(v):
