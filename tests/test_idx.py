@@ -80,7 +80,8 @@ def test_write_produces_the_hand_packed_bytes(tmp_path):
 def test_write_rejects_dtypes_idx_cannot_hold(tmp_path):
     with pytest.raises(ValueError, match=r"IDX dtypes.*int64; convert it first \(e.g. array.astype\(np.int32\)"):
         write_idx(tmp_path / "a.idx", np.arange(3, dtype=np.int64))
-    with pytest.raises(ValueError, match="IDX dtypes.*Received dtype int64"):
+    # (values beyond int32 were told to convert "when its values fit")
+    with pytest.raises(ValueError, match=r"Received dtype int64; its values lie beyond int32's range.*float64"):
         write_idx(tmp_path / "a.idx", [0, 2**31])  # does not fit in int32
     assert not list(tmp_path.iterdir())
 

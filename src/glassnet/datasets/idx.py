@@ -206,10 +206,12 @@ def write_idx(path, array, compress=None):
     native = array.dtype.newbyteorder("=")
     if native not in _CODES:
         valid = ", ".join(sorted(d.name for d in _CODES))
-        raise ValueError(
-            f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}; "
-            f"convert it first (e.g. array.astype(np.int32) when its values fit)."
-        )
+        wide = array.dtype.kind in "iu" and array.size and not (
+            np.iinfo(np.int32).min <= array.min() and array.max() <= np.iinfo(np.int32).max)
+        advice = ("its values lie beyond int32's range, IDX's widest integer: store them as float64 "
+                  "(array.astype(np.float64), exact up to 2**53)" if wide
+                  else "convert it first (e.g. array.astype(np.int32) when its values fit)")
+        raise ValueError(f"array must have one of the IDX dtypes {valid}. Received dtype {array.dtype}; {advice}.")
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(f"array must have 1 to 255 dimensions. Received shape {array.shape}.")
     if max(array.shape) >= 2**32:
