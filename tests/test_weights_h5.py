@@ -606,6 +606,35 @@ def test_a_slot_less_optimizers_state_loads_into_an_unbuilt_one_as_keras(schedul
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("name", ["adam_amsgrad", "sgd_momentum"])
+def test_load_weights_of_a_keras_file_restores_the_optimizer_as_keras(name, keras64, tmp_path):
+    # Keras's load_weights of a .keras file restores its optimizer/vars too; glassnet read a .keras file through
+    # load_model(compile=False) and kept its own moments and iterations (weights 0.016 apart after one step)
+    keras = keras64
+    trained_keras_model(keras, KERAS_OPTIMIZERS[name](keras)).save(tmp_path / "k.keras")
+    theirs = keras.saving.load_model(tmp_path / "k.keras", compile=False)
+    theirs.compile(KERAS_OPTIMIZERS[name](keras), "mse")
+    mine = glassnet.models.load_model(tmp_path / "k.keras", compile=False)
+    mine.compile(KERAS_OPTIMIZERS[name](glassnet), "mse")  # (the same settings, made from glassnet's module)
+    epoch(theirs), epoch(mine)  # (built, with state of their own)
+    theirs.load_weights(tmp_path / "k.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptimizerStateWarning)
+        mine.load_weights(tmp_path / "k.keras")
+    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) == 10
+    for got, expected in zip(epoch(mine), epoch(theirs), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    # glassnet's own .keras file, into a glassnet model: the same
+    mine.export(tmp_path / "g.keras", format="keras")
+    again = glassnet.models.load_model(tmp_path / "g.keras", compile=False)
+    again.compile(KERAS_OPTIMIZERS[name](glassnet), "mse")
+    epoch(again)
+    again.load_weights(tmp_path / "g.keras")
+    assert again.optimizer.iterations == 15
+    for got, expected in zip(epoch(again), epoch(mine), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.filterwarnings("ignore:The OptimizerMap key")  # (".*nothing" matches no variable, on purpose)
 @pytest.mark.parametrize("wrap", [False, True])
 def test_a_multi_optimizer_built_from_trainable_variables_loads_the_state_as_keras(wrap, keras64, tmp_path):

@@ -373,6 +373,30 @@ def load_weights_h5(model, path, skip_mismatch=False):
         raise ValueError(f"Cannot load weights file {path!r}: {said[len(prefix):]}") from None
 
 
+def read_keras_file_state(model, path, skip_mismatch=False):
+    """The optimizer's state in the ``.keras`` file ``path`` (its ``model.weights.h5``'s ``optimizer/vars``),
+    read by ``load_weights`` as from a ``.weights.h5`` file (:func:`keras_optimizer.read_weights_file_state`):
+    Keras's ``load_weights`` of a ``.keras`` file restores the optimizer too. Nothing for a file that is no
+    Keras archive (glassnet's own model files hold weights alone for load_weights)."""
+    import zipfile
+
+    from .keras_files import _is_keras_file
+    from .saving import MAX_EXPANSION, _read_member
+
+    if not _is_keras_file(path):
+        return
+    h5py = _h5py()
+    with zipfile.ZipFile(path) as zf:  # (load_model has read it whole already: the same checks hold)
+        data = _read_member(zf, WEIGHTS, MAX_EXPANSION * os.path.getsize(path), path)
+    try:
+        with h5py.File(io.BytesIO(data), "r") as h5:
+            keras_optimizer.read_weights_file_state(model, h5, h5py, path, _get, _fail, _check_storage, skip_mismatch)
+    except (KeyError, TypeError, AttributeError) as exc:  # a dangling link, an empty dataset
+        _fail(path, f"its optimizer state is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
+    except (OSError, RuntimeError) as exc:
+        _fail(path, f"its {WEIGHTS} is not a readable HDF5 file ({str(exc)[:200]}).")
+
+
 def _read_weights_file(model, path, h5py, skip_mismatch):
     try:
         with h5py.File(path, "r") as h5:

@@ -147,11 +147,12 @@ class Persistence:
         (the second Dense with the file's second Dense). A file refused for what it is (corrupt,
         unsafe, values beyond the model's dtype) still changes nothing.
 
-        A ``.weights.h5`` file's optimizer state (``optimizer/vars``) is read as Keras's ``load_weights``
-        reads it: into a compiled model whose optimizer is built (it has trained, or
+        The optimizer's state of a ``.weights.h5`` or Keras ``.keras`` file (``optimizer/vars``) is read as
+        Keras's ``load_weights`` reads it: into a compiled model whose optimizer is built (it has trained, or
         ``model.optimizer.build(model.trainable_variables)``); an optimizer that has taken no step, or
-        one whose variables the file's do not fit, keeps its own state, with an ``OptimizerStateWarning``."""
-        from .keras_weights import load_weights_h5, warn_skipped, weights_from_model
+        one whose variables the file's do not fit, keeps its own state, with an ``OptimizerStateWarning``.
+        glassnet's own model files give their weights alone (``load_model`` resumes their training)."""
+        from .keras_weights import load_weights_h5, read_keras_file_state, warn_skipped, weights_from_model
         from .saving import HDF5_SIGNATURE, _starts_with, load_model
 
         if "by_name" in kwargs:  # (Keras's message for any but a Keras 2 .h5 file, which glassnet does not read)
@@ -172,6 +173,7 @@ class Persistence:
             if not self.built and source.built:
                 self.build(source.input_shape)
             weights, skipped = weights_from_model(self, source, os.fspath(filepath), skip_mismatch)
+            read_keras_file_state(self, path, skip_mismatch)  # (before the weights: a refused state changes none)
         self.set_weights(weights)
         warn_skipped(path, skipped)
 
