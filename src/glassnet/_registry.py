@@ -147,6 +147,18 @@ def keras_arrays(kwargs):
     return {key: plain(key, value) for key, value in kwargs.items()}
 
 
+def config_error(config, kind, exc):
+    """The ValueError for a saved ``{"class_name", "config"}`` whose class refused its settings with ``exc``:
+    a value it does not take (``dtype="bfloat16"``, ``renorm=True``) names the object and the reason, not the
+    config, which is no malformed one; a wrong key or type shows the config shortened (a Keras layer's runs to
+    1,000 characters), the reason last, to be read."""
+    name = config["config"].get("name") if isinstance(config.get("config"), dict) else None
+    if isinstance(exc, ValueError) and not isinstance(exc, OverflowError) and isinstance(name, str):
+        return ValueError(f"The saved {kind} {name[:100]!r} ({str(config.get('class_name'))[:60]}) cannot be made: "
+                          f"{exc}")
+    return ValueError(f"Malformed {kind} config {config!r:.200}: {exc}")
+
+
 def from_config(config, classes, kind):
     """Create an object from ``{"class_name": ..., "config": {...}}``.
 
@@ -176,8 +188,7 @@ def from_config(config, classes, kind):
             _check_keys(cls, kwargs)
         return cls(**keras_arrays(kwargs))
     except (TypeError, ValueError, OverflowError) as exc:
-        # the config shortened (a Keras layer's runs to 1,000 characters): the reason, last, must be read
-        raise ValueError(f"Malformed {kind} config {config!r:.200}: {exc}") from None
+        raise config_error(config, kind, exc) from None
 
 
 def to_config(obj, classes, kind):

@@ -1,7 +1,7 @@
 """Layers, named as ``keras.layers``."""
 
 from .. import _custom_objects
-from .._registry import from_config
+from .._registry import config_error, from_config
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .activity import ActivityRegularization
 from .base import Input, InputLayer, Layer, deserialize_nested
@@ -63,7 +63,7 @@ def deserialize(config):
         try:
             return cls.from_config(config["config"])
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"Malformed layer config {config!r:.200}: {exc}") from None
+            raise config_error(config, "layer", exc) from None
     try:
         return from_config(config, LAYERS, "layer")
     except ValueError as exc:  # a Keras layer glassnet lacks (a Keras model's config): what to use instead

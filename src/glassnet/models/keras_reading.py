@@ -145,6 +145,26 @@ def _load_subclass(zf, path, config, compile):
     return model
 
 
+def _refuse_op(entry, name):
+    """Refuse a node of the functional API's record of an operation on a tensor (``keras.ops.relu(x)``,
+    ``x * 2.0``: ``{"class_name": "Relu", "module": "keras.src.ops.nn"}``), which is no layer a user could
+    register (it was told to register a custom layer 'Relu')."""
+    from .. import activations
+    from ..layers.base import snake_case
+
+    module = entry.get("module")
+    if not (isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops"))):
+        return
+    op = snake_case(str(entry.get("class_name")))[:60]
+    try:
+        activations.get(op)
+        instead = f"an Activation layer, keras.layers.Activation({op!r})"
+    except (ValueError, TypeError):
+        instead = "a layer"
+    raise ValueError(f"its node {name!r} is the Keras operation keras.ops.{op} (or an operator such as x * 2) applied "
+                     f"to a tensor, which glassnet does not read: in Keras, write it as {instead}.")
+
+
 def functional_chain(spec):
     """The Sequential configuration of a Keras ``Functional`` model's configuration ``spec``
     whose layers form one chain: one input, one output, and each layer called once, on the
@@ -160,6 +180,7 @@ def functional_chain(spec):
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or name in entries:
             raise ValueError(f"its Functional configuration has a layer without a name of its own: {entry!r:.200}")
+        _refuse_op(entry, name)
         entries[name] = entry
     source = {}  # each layer's input: the layer whose output it is called on
     pins = {}  # Dropout(0.5)(x, training=True): the mode a call given no training runs the layer in
