@@ -251,3 +251,90 @@ def test_float32_model_with_weights_and_penalty_is_checked_in_float64_against_nu
     result = glassnet.check_gradients(tiny, np.eye(2), [[0.0], [1.0]])
     np.testing.assert_allclose(result.analytic["dense/W"], [[1e-12], [0.0]], atol=1e-20)
     assert result.errors == {"dense/W": 0.0}
+
+
+def test_a_relu_at_its_kink_passes_with_backpropagations_one_sided_slope():
+    # seed 001's XOR through ReLU units: the input (0, 0) with zero biases puts every z exactly at 0, where ReLU has
+    # no derivative; backprop's slope 0 there is a subgradient, but the central difference averages both slopes and
+    # the check reported dense/b 0.536 off, a correct network failing
+    X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
+    y = np.array([0.0, 1, 1, 0])
+    model = Sequential([Dense(4, "relu", input_dim=2), Dense(1, "sigmoid")], seed=0)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    result = glassnet.check_gradients(model, X, y)
+    assert result.passed() and result.max_error == 0.0, str(result)
+    assert result.at_kinks == {"dense/b": 4} and "4 entries at a kink" in str(result)
+    # a wrong slope at the kink, outside the two one-sided ones, is still caught
+    class Steep(glassnet.activations.ReLU):
+        def backward(self, Z, A, dA, out=None):
+            return dA * np.where(Z >= 0, 2.0, 0.0)
+
+    wrong = Sequential([Dense(4, Steep(), input_dim=2), Dense(1, "sigmoid")], seed=0)
+    wrong.compile(optimizer="sgd", loss="binary_crossentropy")
+    assert not glassnet.check_gradients(wrong, X, y).passed()
+
+
+class _Linear(glassnet.layers.Layer):
+    """Dense without activation, written as the docs' own layer, with ``∂J/∂w`` scaled by ``factor`` and
+    its gradients added into the buffer (``accumulate``) instead of set."""
+    weight_names = ("w", "b")
+
+    def __init__(self, units=3, factor=1.0, accumulate=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.factor, self.accumulate = units, factor, accumulate
+
+    def build(self, input_shape):
+        dtype = glassnet.backend.standardize_dtype(self.dtype)
+        self.params["w"] = initializers.get("glorot_uniform")((input_shape[-1], self.units), dtype=dtype)
+        self.params["b"] = np.zeros(self.units, dtype=dtype)
+        self.grads["w"], self.grads["b"] = np.zeros_like(self.params["w"]), np.zeros_like(self.params["b"])
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def forward(self, X, training=False):
+        self.X = X
+        return X @ self.params["w"] + self.params["b"]
+
+    def backward(self, dY):
+        w, b = self.factor * (self.X.T @ dY), dY.sum(0)
+        if self.accumulate:
+            self.grads["w"] += w
+            self.grads["b"] += b
+        else:
+            self.grads["w"][...], self.grads["b"][...] = w, b
+        return dY @ self.params["w"].T
+
+
+def test_one_entry_whose_wider_step_crosses_a_kink_excuses_no_other():
+    # a pre-activation 1.5e-6 above a ReLU's kink: the 2ε difference of that one weight crosses it, and its large
+    # spread, in the tensor's norm, let a backward pass 20 % wrong report 0.0 and pass
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 4))
+    X[0] = 1.0
+    y = rng.integers(0, 2, 8)
+    for factor, passes in ((1.0, True), (1.2, False)):
+        model = Sequential([glassnet.layers.Input((4,)), _Linear(3, factor=factor), glassnet.layers.Activation("relu"),
+                            Dense(2, "softmax")], seed=0)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        w, b = model.layers[0].params["w"], model.layers[0].params["b"]
+        b[0] = -(X[0] @ w[:, 0]) + 1.5e-6
+        result = glassnet.check_gradients(model, X, y)
+        assert result.passed() == passes, (factor, str(result))
+    assert result.errors[f"{model.layers[0].name}/w"] == pytest.approx(0.2 / 2.2, rel=1e-6)
+
+
+def test_a_backward_that_adds_into_its_gradients_fails_the_check():
+    # fit leaves the gradient buffer as the last step wrote it; a layer that adds to it (grads["w"] += ...) trains
+    # on the sum of every step's gradients, but passed the check, which cleared the buffer before one backward pass
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 4)), rng.normal(size=(8, 2))
+    for accumulate in (False, True):
+        model = Sequential([glassnet.layers.Input((4,)), _Linear(3, accumulate=accumulate),
+                            glassnet.layers.Activation("tanh"), Dense(2)], seed=0, dtype="float64")
+        model.compile(optimizer="sgd", loss="mse")
+        result = glassnet.check_gradients(model, X, y)
+        assert result.passed() != accumulate, str(result)
+    assert result.errors[f"{model.layers[0].name}/w"] == pytest.approx(1 / 3, rel=1e-6)  # (twice the gradient: |2g − g| / 3|g|)
+    assert result.errors["dense/W"] == 0.0
