@@ -1427,3 +1427,17 @@ def test_from_config_of_a_loss_and_a_metric_names_an_unknown_key_with_the_class(
     assert losses.Huber.from_config(losses.Huber(delta=2.0).get_config()).delta == 2.0
     auc = metrics.AUC.from_config(metrics.AUC(num_thresholds=7, name="a").get_config())
     assert (auc.num_thresholds, auc.name) == (7, "a")
+
+
+def test_nll_of_an_impossible_class_is_the_targets_term_alone():
+    # −Σ_k y_k ŷ_k gave 0·(−inf) = NaN for a class of log-probability −inf (glassnet's own LogSoftmax gives it for
+    # logits spanning more than float64's range); torch's nll_loss gives −log p of the target, 0 here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_p = activations.LogSoftmax().forward(np.array([[1e308, -1e308], [-1e308, 1e308]]))
+        assert log_p.tolist() == [[0.0, -np.inf], [-np.inf, 0.0]]
+        assert losses.get("nll")(np.array([[1.0, 0.0], [0.0, 1.0]]), log_p) == 0.0
+        nll = losses.get("nll")(np.array([[0.0, 1.0, 0.0]]), np.array([[-np.inf, np.log(0.25), -np.inf]]))
+        assert nll == pytest.approx(np.log(4), rel=1e-15)
+        assert activations.Softmax().forward(np.array([[1e308, 1e308, -1e308]])).tolist() == [[0.5, 0.5, 0.0]]
+    assert np.isinf(losses.get("nll")(np.array([[1.0, 0.0]]), np.array([[-np.inf, 0.0]])))  # the target impossible

@@ -76,7 +76,9 @@ class Softmax(_Normalising):
             # stands, without the row maxima (a slow reduction over short rows).
             E = xp.exp(Z, out=out)
         else:
-            with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
+            # a row with +inf is NaN (inf - inf), as torch's, and logits spanning more than the dtype's range give
+            # −inf (then 0), without a warning
+            with np.errstate(invalid="ignore", over="ignore"):
                 E = xp.subtract(Z, xp.max(Z, axis=-1, keepdims=True) if shift is None else shift, out=out)
             xp.exp(E, out=E)
         E /= np.add.reduce(E, axis=-1, keepdims=True) if numpy else xp.sum(E, axis=-1, keepdims=True)
@@ -113,7 +115,9 @@ class LogSoftmax(_Normalising):
             # computed in float32, as Softmax: float16's log Σ e^(z − max) of 1 + 2e-4 read 1, and the
             # largest logit's −2.06e-4 came out as 0
             return astype(self.forward(astype(Z, "float32"), last=True), "float16")
-        with np.errstate(invalid="ignore"):  # a row with +inf is NaN (inf - inf), as torch's, without a warning
+        # a row with +inf is NaN (inf - inf), as torch's, and logits spanning more than the dtype's range give −inf,
+        # without a warning
+        with np.errstate(invalid="ignore", over="ignore"):
             shifted = Z - xp.max(Z, axis=-1, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
 

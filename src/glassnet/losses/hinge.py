@@ -148,7 +148,10 @@ class NegativeLogLikelihood(_CategoricalTargets):
     name = "nll"
 
     def per_sample(self, Y, A):
-        return -get_namespace(A).sum(Y * A, axis=-1)
+        xp = get_namespace(A)
+        # only the target's log-probability counts: an impossible class's −inf, times its 0, made the loss NaN
+        with np.errstate(invalid="ignore"):
+            return -xp.sum(xp.where(Y != 0, Y * A, xp.zeros_like(A)), axis=-1)
 
     def per_sample_gradient(self, Y, A):
         return -Y
