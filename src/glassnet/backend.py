@@ -24,7 +24,9 @@ import warnings
 import numpy as np
 
 #: "policy": the name glassnet.mixed_precision.set_global_policy gave (None: floatx()'s)
-_state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng(), "policy": None}
+#: "seedings": how many times set_global_seed has run (a model made without a seed draws its shuffling
+#: generator again at fit when the global one was seeded since: see ``training.follow_global_seed``)
+_state = {"xp": np, "floatx": "float32", "rng": np.random.default_rng(), "policy": None, "seedings": 0}
 #: what a ``namespace(...)`` or ``seeded(...)`` block sets: it holds for that block's own thread
 #: (or task) only, so an estimator fitting in a thread of GridSearchCV leaves the others alone
 _XP = contextvars.ContextVar("glassnet_namespace", default=None)
@@ -474,6 +476,12 @@ def global_rng():
 
 def set_global_seed(seed):
     _state["rng"] = np.random.default_rng(seed)
+    _state["seedings"] += 1
+
+
+def seedings():
+    """How many times the global generator was seeded (:func:`set_global_seed`)."""
+    return _state["seedings"]
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, optimizers
 from .._validation import check_positive_int, refuse_all_zero
-from ..backend import make_rng, standardize_dtype
+from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, check_training, snake_case
@@ -185,6 +185,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self._constraints = []  # (slice, shape, constraint) applied after each step (training._prepare_training)
         self.seed = seed
         self.rng = make_rng(seed)
+        self._rng_seedings = seedings()  # (fit draws self.rng again after a set_random_seed: follow_global_seed)
         # {layer: mode} of the nested models called with training=... (Keras's base_model(inputs, training=False)):
         # the mode a call given no training runs those layers in (see _chained)
         self._pins = {}

@@ -44,6 +44,20 @@ from .updates import (
 )
 
 
+def follow_global_seed(model):
+    """Draw the generators of a model made without a seed (its shuffling, its noise layers' masks:
+    those without a seed of their own) from the global one again where ``set_random_seed`` ran since
+    they were drawn: Keras's habit, the seed set just before ``fit``, gave another order and other
+    dropout masks each run (they were drawn when the model and its layers were made). A model given
+    ``seed=`` keeps its own; seeded before the model was made, nothing changes."""
+    if model.seed is None and getattr(model, "_rng_seedings", None) != backend.seedings():
+        model.rng = backend.make_rng()
+        for layer in model.layers:
+            if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
+                layer.rng = backend.make_rng()
+        model._rng_seedings = backend.seedings()
+
+
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
         validation_batch_size=None, validation_freq=1, steps_per_epoch=None, validation_steps=None):
@@ -77,6 +91,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             and streams.is_stream(validation_data, "validation_data")):  # Keras ignores it silently
         warnings.warn("validation_batch_size is ignored: validation_data gives its own batches.", UserWarning,
                       stacklevel=3)
+    follow_global_seed(model)
     if streams.is_stream(x):
         source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
                                      steps_per_epoch, validation_split, validation_data, validation_steps,
