@@ -59,10 +59,14 @@ def check_sparse(X, name="x", dtype=None):
     return X
 
 
-def dense_rows(X, start, stop, out=None, dtype=None):
+def dense_rows(X, start, stop, out=None, dtype=None, keep_sparse=False):
     """Rows ``start:stop`` of ``X`` as a dense array (a view when ``X`` is dense; ``, ...``
     because the Array API standard indexes every axis: array-api-strict refuses X[a:b] on 2-D);
-    in ``dtype`` where ``X`` is a NumPy array of another one (integer images kept as given)."""
+    in ``dtype`` where ``X`` is a NumPy array of another one (integer images kept as given).
+    ``keep_sparse``: SciPy sparse rows stay sparse (CSR, in ``dtype``), for a model whose first
+    layer takes them (:func:`glassnet.models.epochs.takes_sparse`)."""
+    if is_sparse(X) and keep_sparse:
+        return X[start:stop].astype(dtype or X.dtype, copy=False)
     if is_sparse(X):
         return X[start:stop].toarray(out=out)
     if dtype is not None and isinstance(X, np.ndarray) and X.dtype != dtype:

@@ -15,10 +15,23 @@ import math
 import numpy as np
 
 from .. import backend
-from .._validation import dense_rows, is_one_of
+from .._validation import dense_rows, is_one_of, is_sparse
 from . import streams
 from .hooks import overrides
 from .progress import format_step_time, format_value
+
+
+def takes_sparse(model, X):
+    """Whether the batches of the SciPy sparse ``X`` go to ``model`` as they are (CSR rows): where its
+    first layer is a :class:`~glassnet.layers.Dense` on vectors, which multiplies them by its kernel,
+    ``X W`` and ``Xᵀ δ``, in time of their nonzeros. Made dense, a batch of 2²⁰ hashed features held
+    8 GiB in predict's 1024-row chunks, and a TF-IDF matrix of 48,721 terms took 2.7 s to predict."""
+    from ..layers import Dense
+
+    if not is_sparse(X) or not backend.is_numpy() or not model.layers:
+        return False
+    first = model.layers[0]
+    return type(first) is Dense and len(first.input_shape) == 1  # (a sample shape: vectors)
 
 
 def check_verbose(verbose):
@@ -102,7 +115,9 @@ def predict_arrays(model, X, batch_size=None, callbacks=()):
     """Inference-mode outputs, computed in large chunks (results do not depend on the chunking);
     ``callbacks`` get Keras's predict hooks: ``on_predict_begin/end`` around the whole and
     ``on_predict_batch_begin/end`` around each chunk (``{"outputs": ...}``)."""
-    chunks = (dense_rows(X, start, stop, dtype=model.dtype) for start, stop in _batches(X.shape[0], batch_size))
+    sparse = takes_sparse(model, X)
+    chunks = (dense_rows(X, start, stop, dtype=model.dtype, keep_sparse=sparse)
+              for start, stop in _batches(X.shape[0], batch_size))
     return _predict_batches(model, chunks, X.shape[0], callbacks)
 
 
@@ -150,8 +165,9 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
     Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
     ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
-    chunks = ((dense_rows(X, start, stop, dtype=model.dtype), Y[start:stop], None if w is None else w[start:stop])
-              for start, stop in _batches(X.shape[0], batch_size))
+    sparse = takes_sparse(model, X)
+    chunks = ((dense_rows(X, start, stop, dtype=model.dtype, keep_sparse=sparse), Y[start:stop],
+               None if w is None else w[start:stop]) for start, stop in _batches(X.shape[0], batch_size))
     return _evaluate_batches(model, chunks, callbacks)
 
 
