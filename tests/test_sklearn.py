@@ -237,6 +237,18 @@ def test_multioutput_regression_is_scikit_learns(solver):
     assert type(ours.model_.loss) is losses.SquaredError
 
 
+def test_a_poisson_regressor_says_it_takes_positive_targets_only():
+    # loss='poisson' refuses negative targets (as scikit-learn's PoissonRegressor, which says so by its tag); without
+    # the tag check_estimator gave it negative targets: 10 of its checks failed on that refusal
+    from sklearn.utils.estimator_checks import check_regressor_data_not_an_array
+
+    assert MLPRegressor(loss="poisson").__sklearn_tags__().target_tags.positive_only is True
+    assert MLPRegressor().__sklearn_tags__().target_tags.positive_only is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_regressor_data_not_an_array("MLPRegressor", MLPRegressor(loss="poisson", max_iter=50, random_state=0))
+
+
 def test_regressor_multi_output_tag_says_what_it_fits():
     """The multi_output tag says whether a regressor supports several targets. scikit-learn 1.9's
     MLPRegressor leaves it False though it fits them (above); glassnet's is True, on purpose (docs/sklearn.md),

@@ -71,6 +71,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        # (as scikit-learn's PoissonRegressor: check_estimator then gives counts, not targets it refuses)
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
     def _check_own_hyperparameters(self):
