@@ -2000,3 +2000,23 @@ def test_alpha_s_penalty_overflowing_on_huge_warm_start_weights_is_said_as_alpha
                                          r"1e\+160") as info:
         est.fit(X, y)
     assert "kernel_regularizer" not in str(info.value)
+
+
+def test_a_warm_start_fit_after_early_stopping_is_switched_keeps_no_record_of_the_other_mode():
+    # set_params(early_stopping=False) then a warm_start fit kept the earlier fit's best_validation_score_ and
+    # validation_scores_ (which described other weights) and its count of epochs without improvement (the fit
+    # stopped after 2 of 10); switched on, best_loss_ of the earlier fit stayed. scikit-learn's fit fails there
+    X, y = load_iris(return_X_y=True)
+    settings = dict(hidden_layer_sizes=(5,), max_iter=10, random_state=0, shuffle=False, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(**settings, early_stopping=True).fit(X, y)
+        model.set_params(early_stopping=False).fit(X, y)
+        assert model.validation_scores_ is None and model.best_validation_score_ is None
+        assert len(model.loss_curve_) == 20 and model.best_loss_ == min(model.loss_curve_)
+        model = MLPClassifier(**settings).fit(X, y)
+        model.set_params(early_stopping=True).fit(X, y)
+        fresh = MLPClassifier(**{**settings, "warm_start": False}, early_stopping=True).fit(X, y)
+    assert model.best_loss_ is None is fresh.best_loss_
+    assert len(model.validation_scores_) == len(fresh.validation_scores_) == 10
+    assert model.best_validation_score_ == max(model.validation_scores_)

@@ -287,6 +287,21 @@ class _BaseMLP(BaseEstimator):
         self.best_validation_score_ = -np.inf if self.early_stopping else None
         self.validation_loss_curve_ = [] if self.early_stopping else None
 
+    def _follow_early_stopping(self):
+        """A ``warm_start`` fit after ``set_params(early_stopping=...)`` changed it: the other mode's records
+        are those of a fresh fit of this mode (None), not the earlier fit's, which described other weights
+        (scikit-learn's fit fails there: 'NoneType' object has no attribute 'append')."""
+        stopping = self.early_stopping and self.solver != "lbfgs"
+        if stopping == (self.validation_scores_ is not None):
+            return
+        if stopping:
+            self.best_loss_ = None
+            self.validation_scores_, self.best_validation_score_, self.validation_loss_curve_ = [], -np.inf, []
+        else:
+            self.validation_scores_ = self.best_validation_score_ = self.validation_loss_curve_ = None
+            self.best_loss_ = min(self.loss_curve_, default=np.inf)
+        self._no_improvement_count = 0  # (the other mode's count: the next fit stopped after 2 epochs)
+
     @staticmethod
     def _dense_layers(model):
         return [layer for layer in model.layers if isinstance(layer, Dense)]
@@ -361,6 +376,8 @@ class _BaseMLP(BaseEstimator):
                 X, Y_network, w, validation = _split_validation(self, X, Y_network, w, rs)
         if not first_pass:
             self._apply_activation()
+            if not incremental:
+                self._follow_early_stopping()
         if self.solver == "lbfgs":
             # the loss L-BFGS reads takes float64 targets in float64, as scikit-learn's does with float32 X:
             # rounded to float32, targets from 2**28 hid every change of ŷ below their spacing, and
