@@ -291,8 +291,10 @@ class _BaseMLP(BaseEstimator):
         """A ``warm_start`` fit after ``set_params(early_stopping=...)`` changed it: the other mode's records
         are those of a fresh fit of this mode (None), not the earlier fit's, which described other weights
         (scikit-learn's fit fails there: 'NoneType' object has no attribute 'append')."""
-        stopping = self.early_stopping and self.solver != "lbfgs"
-        if stopping == (self.validation_scores_ is not None):
+        if self.solver == "lbfgs" or not hasattr(self, "loss_curve_"):  # (L-BFGS keeps no such records)
+            return
+        stopping = self.early_stopping
+        if stopping == (getattr(self, "validation_scores_", None) is not None):
             return
         if stopping:
             self.best_loss_ = None
