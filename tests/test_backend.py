@@ -585,6 +585,15 @@ def test_a_device_the_namespace_cannot_use_is_refused():
     assert backend.is_numpy()
 
 
+def test_a_device_that_holds_no_values_is_refused():
+    # torch's "meta" device makes arrays of shapes only: it was taken, and fit failed inside a loss ("Tensor.item()
+    # cannot be called on meta tensors"), predict with "Cannot copy out of meta tensor"
+    pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="cannot read back arrays on device='meta', which hold no values"):
+        backend.set_namespace("torch", device="meta")
+    assert backend.is_numpy()
+
+
 def test_fit_and_predict_take_the_namespaces_own_arrays_from_any_device(data):
     # e.g. torch tensors on a GPU: they are read through DLPack (or copied to the host)
     xp = pytest.importorskip("array_api_strict")

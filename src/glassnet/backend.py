@@ -253,6 +253,11 @@ def _resolve_namespace(xp, device):
     except Exception:  # jax.numpy: "JAX arrays are immutable"
         raise ValueError(f"glassnet writes its arrays in place, and {getattr(xp, '__name__', xp)!s:.100}'s arrays "
                          "are immutable: use NumPy, array_api_strict, torch or cupy.") from None
+    try:  # a device that holds no data (torch's "meta": fit failed in a loss with "cannot be called on meta tensors")
+        float(probe[0])
+    except Exception as error:  # noqa: BLE001 -- each library's own type
+        raise ValueError(f"{getattr(xp, '__name__', xp)!s:.100} cannot read back arrays on device={device!r}, which "
+                         f"hold no values ({str(error)[:120]}): give a device that computes, such as 'cpu'.") from None
     return PortableNamespace(xp, device)
 
 
