@@ -257,6 +257,16 @@ def test_som_u_matrix_and_component_planes(topology, rng, tmp_path):
     np.testing.assert_allclose(np.asarray(values).ravel(), som.u_matrix().ravel())
 
 
+def test_som_of_many_features_draws_the_first_component_planes_only(rng):
+    # an MNIST map (784 features) drew 785 panels into a 13 × 591-inch figure: 96 s
+    som = SOM(grid=(3, 3), epochs=1, random_state=0).fit(rng.random((40, 50)))
+    fig = plots.plot_som(som)
+    titles = [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
+    assert len(titles) == 1 + plots.MAX_COMPONENT_PLANES == 17
+    assert titles[1] == "component plane: x1" and titles[-1] == "component plane: x16\n(the first 16 of 50 features)"
+    assert fig.get_size_inches()[1] < 20
+
+
 def test_saving_is_atomic_and_checked(circle_model, tmp_path):
     _, _, _, history = circle_model
     target = tmp_path / "curves.png"
@@ -391,6 +401,26 @@ def test_decision_boundary_multiclass_perceptron_reads_its_decision_function(nam
     np.testing.assert_array_equal(ax.collections[0].levels, [-0.5, 0.5, 1.5, 2.5])
     np.testing.assert_array_equal(ax.collections[-1].get_array(), idx)
     assert legend_names(ax) == [str(n) for n in names]
+
+
+def test_decision_boundary_of_pairwise_decision_values_draws_the_predicted_classes():
+    # SVC(decision_function_shape="ovo") scores pairs of classes: 6 columns for 4 classes, whose largest colored
+    # 78 % of the plane otherwise than predict, and the legend named 6 classes
+    svm = pytest.importorskip("sklearn.svm")
+    from glassnet.plots.decision import _scores
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [6, 0], [0, 6], [6, 6]])
+    y = np.repeat(np.arange(4), 30)
+    X = centres[y] + rng.normal(size=(120, 2))
+    model = svm.SVC(decision_function_shape="ovo").fit(X, y)
+    assert model.decision_function(X).shape == (120, 6)
+    ax = plots.plot_decision_boundary(model, X, y, resolution=30).axes[0]
+    np.testing.assert_array_equal(ax.collections[0].levels, [-0.5, 0.5, 1.5, 2.5, 3.5])
+    assert legend_names(ax) == ["0", "1", "2", "3"]
+    grid = rng.uniform(-3, 9, size=(500, 2))
+    scores, _, _ = _scores(model, grid)
+    np.testing.assert_array_equal(scores.argmax(axis=1), model.predict(grid))
 
 
 def test_decision_boundary_colours_points_by_the_class_index_not_the_label_value():

@@ -42,7 +42,7 @@ from .history import (  # noqa: F401
     plot_history,
 )
 from .hopfield import MAX_RECALL_ROWS, MAX_RECALL_WIDTH, _images, plot_hopfield_recall  # noqa: F401
-from .som import _draw_map, plot_som  # noqa: F401
+from .som import MAX_COMPONENT_PLANES, _draw_map, plot_som  # noqa: F401
 from .weights import MAX_WEIGHT_AXES, MAX_WEIGHTS_WIDTH, plot_weights  # noqa: F401
 
 __all__ = [

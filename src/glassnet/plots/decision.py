@@ -45,7 +45,12 @@ def _scores(model, X):
     if hasattr(model, "predict_proba"):
         return _per_point(model.predict_proba(X), len(X), "model.predict_proba(X)"), 0.5, positive
     if hasattr(model, "decision_function"):  # classic Perceptron, Adaline, linear SVMs: the boundary is net = 0
-        return _per_point(model.decision_function(X), len(X), "model.decision_function(X)"), 0.0, "decision value"
+        S = _per_point(model.decision_function(X), len(X), "model.decision_function(X)")
+        # one column per class (or one for two); else they are no classes' scores (SVC's
+        # decision_function_shape="ovo": one per pair of classes, whose largest colored 78 % of the plane
+        # other than predict): the regions then come from predict
+        if classes is None or len(classes) <= 2 or S.shape[1] == len(classes) or not hasattr(model, "predict"):
+            return S, 0.0, "decision value"
     if not hasattr(model, "predict"):
         raise TypeError(f"model must have predict_proba(X), decision_function(X) or predict(X). "
                         f"Received: {type(model).__name__}")
