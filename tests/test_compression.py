@@ -95,6 +95,11 @@ def test_blocks_round_trip():
     back = blocks_to_image(blocks, shape, 4)
     np.testing.assert_array_equal(back[:, :10, :13], images)
     assert np.all(back[:, 10:, :] == 0) and np.all(back[:, :, 13:] == 0)
+    assert image_to_blocks(images, 13)[0].shape == (3 * 1 * 1, 169)  # a block of the larger side: one per image
+    # (a 2×2 image cut into blocks of 10⁵ pixels asked NumPy for 74.5 GiB of padding: MemoryError)
+    with pytest.raises(ValueError, match="block_size must be at most the image's larger side, 13. Received: "
+                                         "block_size=100000"):
+        image_to_blocks(images, 10**5)
 
 
 def test_psnr_by_hand():

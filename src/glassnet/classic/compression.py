@@ -89,6 +89,8 @@ def image_to_blocks(images, block_size=8):
         raise ValueError(f"images must have shape (H, W) or (n, H, W). Received shape {I.shape}.")
     stack = I[None] if I.ndim == 2 else I
     n, H, W = stack.shape
+    if b > max(H, W):  # (a 2×2 image cut into blocks of 10⁵ asked for 74.5 GiB of padding)
+        raise ValueError(f"block_size must be at most the image's larger side, {max(H, W)}. Received: block_size={b}")
     Hp, Wp = -(-H // b) * b, -(-W // b) * b
     P = np.zeros((n, Hp, Wp), dtype=np.result_type(stack.dtype, np.float32))
     P[:, :H, :W] = stack
