@@ -1106,3 +1106,30 @@ def _live(handed_out, array):
     at each access."""
     return (np.shares_memory(handed_out, array) and handed_out.shape == array.shape
             and handed_out.__array_interface__["data"] == array.__array_interface__["data"])
+
+
+def test_building_a_built_layer_again_is_refused_and_keeps_its_weights():
+    # layer.build(shape) on a built layer drew new weights over its own (a model's trained kernel, a batch norm's
+    # moving statistics) without a word, and with another shape broke the model with NumPy's matmul error; Keras
+    # refuses it ("cannot add new elements of state ... already built")
+    dense = layers.Dense(3)
+    dense.build((None, 4))
+    dense.set_weights([np.ones((4, 3)), np.zeros(3)])
+    for shape in ((None, 4), (None, 6)):
+        with pytest.raises(ValueError, match=r"\(Dense\) is already built, for inputs of shape \(None, 4\), and holds "
+                                             "its weights"):
+            dense.build(shape)
+    np.testing.assert_array_equal(dense.get_weights()[0], np.ones((4, 3)))
+    norm = layers.BatchNormalization()
+    norm(np.random.default_rng(0).random((5, 3)) * 10, training=True)
+    moving = norm.get_weights()[2].copy()
+    with pytest.raises(ValueError, match="BatchNormalization"):
+        norm.build((None, 3))
+    np.testing.assert_array_equal(norm.get_weights()[2], moving)
+    model = Sequential([layers.Input((4,)), inner := layers.Dense(3, name="d")])
+    with pytest.raises(ValueError, match="Layer 'd' \\(Dense\\) is already built"):
+        inner.build((None, 4))
+    model.build((None, 4))  # (a model's build again: nothing to do)
+    dropout = layers.Dropout(0.5)  # no weights: built again, as Keras's
+    dropout.build((None, 4))
+    dropout.build((None, 4))

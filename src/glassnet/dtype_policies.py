@@ -150,6 +150,13 @@ def build_in_its_dtype(build):
 
     @functools.wraps(build)
     def build_layer_in_its_dtype(self, *args, **kwargs):
+        if self.__dict__.get("built") and (self.__dict__.get("params") or self.__dict__.get("state")):
+            # (it drew new weights over the layer's own, a model's trained kernel or loaded weights, without a word)
+            which = f"Layer {self.name!r}" if self.name else "This layer"
+            shape = "" if self.input_shape is None else f", for inputs of shape {(None, *self.input_shape)}"
+            raise ValueError(f"{which} ({type(self).__name__}) is already built{shape}, and holds its weights: "
+                             "building it again would draw new ones over them (Keras refuses it too). Use a new "
+                             "layer, or glassnet.models.clone_model for a copy of a model.")
         if self.__dict__.get("dtype") is not None:  # given, a model's, or set by the outer build of a subclass
             return build(self, *args, **kwargs)
         self.dtype = self.variable_dtype
