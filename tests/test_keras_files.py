@@ -1763,3 +1763,25 @@ def test_a_keras_operation_on_a_tensor_is_refused_as_an_operation(op, said, kera
     with pytest.raises(ValueError, match=said) as caught:
         glassnet.models.load_model(tmp_path / "op.keras")
     assert "custom layer" not in str(caught.value) and "register" not in str(caught.value)
+
+
+def test_model_from_json_of_a_compiled_model_is_compiled_as_keras(keras64):
+    # Keras 3's to_json holds compile_config and its model_from_json compiles the copy; glassnet's copy was
+    # uncompiled (evaluate: "You must call compile()"), though api.md said it was compiled as the model is
+    keras = keras64
+    model = Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"), layers.Dense(1)], dtype="float64")
+    model.compile(glassnet.optimizers.Adam(0.005), "mae", metrics=["mse"])
+    copy = glassnet.models.model_from_json(model.to_json())
+    assert copy.compiled and type(copy.optimizer).__name__ == "Adam" and copy.optimizer.learning_rate == 0.005
+    assert copy.get_compile_config() == model.get_compile_config()
+    copy.set_weights(model.get_weights())
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    assert copy.evaluate(X, np.ones((8, 1)), verbose=0) == model.evaluate(X, np.ones((8, 1)), verbose=0)
+    uncompiled = Sequential([layers.Input((3,)), layers.Dense(1)])
+    assert "compile_config" not in json.loads(uncompiled.to_json())
+    assert not glassnet.models.model_from_json(uncompiled.to_json()).compiled
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    theirs.compile(keras.optimizers.SGD(0.25), "mae")
+    ours = glassnet.models.model_from_json(theirs.to_json())  # (Keras's compile_config, read as load_model reads it)
+    assert ours.compiled and type(ours.optimizer).__name__ == "SGD" and ours.optimizer.learning_rate == 0.25
+    assert type(ours.loss).__name__ == "MeanAbsoluteError"

@@ -536,7 +536,7 @@ def test_a_damaged_weights_file_loads_or_is_refused_leaving_the_weights(data, tm
 
 
 # -- the optimizer's state (optimizer/vars), as Keras 3.15's save_weights writes it and load_weights reads it --
-from glassnet.models import clone_model, model_from_json  # noqa: E402
+from glassnet.models import clone_model  # noqa: E402
 from glassnet.models.keras_optimizer import OptimizerStateWarning  # noqa: E402
 from test_keras_optimizer import (GLASSNET_OPTIMIZERS, KERAS_OPTIMIZERS, data, epoch, glassnet_model,  # noqa: E402
                                   multi_model, three, trained_keras_model)
@@ -730,8 +730,9 @@ def test_an_uncompiled_model_reads_the_weights_and_no_optimizer_state(tmp_path):
 
 
 def _uncompiled(model):
-    """A new model of ``model``'s architecture, not compiled (clone_model compiles the clone, as Keras 3's)."""
-    bare = model_from_json(model.to_json())
+    """A new model of ``model``'s architecture, not compiled (clone_model and model_from_json compile the copy, as
+    Keras 3's)."""
+    bare = Sequential.from_config(model.get_config())
     assert not bare.compiled
     return bare
 

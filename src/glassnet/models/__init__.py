@@ -201,6 +201,27 @@ def model_from_json(json_string, custom_objects=None):
         return _model_from_json(json_string)
 
 
+def _compiled(model, spec):
+    """``model`` compiled from the JSON's ``compile_config`` where it has one, as Keras 3's ``model_from_json``
+    compiles it (the copy of a compiled model's ``to_json`` was uncompiled: evaluate refused it); a Keras one
+    that does not map onto glassnet's built-in losses, optimizers and metrics leaves it uncompiled, with a
+    warning, as ``load_model`` does."""
+    import warnings
+
+    from .keras_files import UncompiledWarning
+
+    config = spec.get("compile_config")
+    if not isinstance(config, dict):
+        return model
+    try:
+        model.compile_from_config(config)
+    except (ValueError, TypeError) as exc:
+        reason, advice = str(exc)[:300], "Call model.compile(...) before fit or evaluate."
+        warnings.warn(UncompiledWarning(f"The model of json_string is made uncompiled: its compile_config does not "
+                                        f"map onto glassnet's ({reason}). {advice}", reason, advice), stacklevel=4)
+    return model
+
+
 def _model_from_json(json_string):
     import json
 
@@ -220,17 +241,18 @@ def _model_from_json(json_string):
         try:
             # functional, as Model.from_config reads the same config: variable paths without the model's scope
             # (h/kernel, as Keras's), and the summary's InputLayer row
-            return Sequential.from_config({**functional_chain(spec.get("config")), "functional": True})
+            model = Sequential.from_config({**functional_chain(spec.get("config")), "functional": True})
         except ValueError as exc:
             raise ValueError(f"json_string describes a Keras Functional model that glassnet cannot read: "
                              f"{exc} Rebuild the model as keras.Sequential([...]).") from None
+        return _compiled(model, spec)
     if kind == "Model":
         raise ValueError("json_string describes a subclassed Keras Model: glassnet reads Sequential models and "
                          "functional models whose layers form one chain. Rebuild the model as "
                          "keras.Sequential([...]).")
     if not isinstance(spec, dict) or spec.get("class_name") != "Sequential" or not isinstance(spec.get("config"), dict):
         raise ValueError('json_string must hold {"class_name": "Sequential", "config": {...}} as to_json() writes it.')
-    return Sequential.from_config(spec["config"])
+    return _compiled(Sequential.from_config(spec["config"]), spec)
 
 
 #: Keras names glassnet does not have, with what to use instead

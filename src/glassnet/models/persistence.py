@@ -221,13 +221,17 @@ class Persistence:
         self.compile(**settings)
 
     def to_json(self, **kwargs):
-        """The architecture as JSON text (as Keras; ``kwargs`` go to ``json.dumps``):
-        ``glassnet.models.model_from_json`` rebuilds it with fresh weights."""
+        """The architecture as JSON text (as Keras; ``kwargs`` go to ``json.dumps``), and a compiled model's
+        ``compile_config`` (:meth:`get_compile_config`), as Keras 3's: ``glassnet.models.model_from_json``
+        rebuilds it with fresh weights, compiled as it is."""
         import json
 
         from .sequential import Sequential
 
-        return json.dumps({"class_name": "Sequential", "config": Sequential.get_config(self)}, **kwargs)
+        spec = {"class_name": "Sequential", "config": Sequential.get_config(self)}
+        if self.compiled:
+            spec["compile_config"] = self.get_compile_config()
+        return json.dumps(spec, **kwargs)
 
     def get_config(self):
         from ..layers import serialize
