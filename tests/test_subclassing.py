@@ -155,7 +155,8 @@ def test_a_saved_subclass_loads_as_the_sequential_of_its_chain(tmp_path, rng):
     again = quickstart_model(glassnet, hidden=5)  # a new subclass instance takes the file's weights
     again.load_weights(tmp_path / "model.gn")
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-6)
-    assert type(model).from_config(model.get_config()).output_shape == (None, 10)
+    # its get_config is Keras's base config (no chain keys, none that __init__(self) does not take): cls(**config)
+    assert model.get_config() == {} and type(type(model).from_config(model.get_config())) is type(model)
     # passed (as Keras's custom_objects), the file gives the class itself, traced anew, with the file's weights
     revived = glassnet.models.load_model(tmp_path / "model.gn", custom_objects={"MyModel": type(model)})
     assert type(revived) is type(model) and revived.name == "my_model" and revived.d1 is revived.layers[1]
@@ -1175,3 +1176,94 @@ def test_a_forged_size_nested_in_a_subclass_s_config_is_refused_before_building(
     forged = forged_subclass_file(model, tmp_path, widths=[4, 10**9])
     with pytest.raises(ValueError, match=r"its Widths config sets widths\[1\]=1,000,000,000, more than the \d+ values"):
         glassnet.models.load_model(forged)
+
+
+def lazy_class(keras):
+    """Keras's guide's model whose build(input_shape) makes its layers, without super().build(input_shape)."""
+    class Lazy(keras.Model):
+        def build(self, input_shape):
+            self.d1 = keras.layers.Dense(4, activation="relu")
+            self.d2 = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    return Lazy
+
+
+def test_a_subclass_whose_build_skips_super_build_is_traced_as_keras_builds_it(keras64, rng, tmp_path):
+    # it was never traced: model(x) and predict returned x itself (an identity, no weights), fit an IndexError;
+    # Keras marks the model built once its build returns
+    glassnet.config.set_floatx("float64")
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    theirs, ours = lazy_class(keras64)(), lazy_class(glassnet)()
+    assert np.asarray(theirs(x)).shape == ours(x).shape == (6, 1) and ours.built and len(ours.weights) == 4
+    assert [layer.name for layer in ours.layers] == ["dense", "dense_1"]
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-12)
+    ours.compile(optimizer="sgd", loss="mse")
+    assert len(ours.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2
+    assert lazy_class(glassnet)().predict(x, verbose=0).shape == (6, 1)  # (built by predict)
+    with pytest.warns(UserWarning, match="Lazy is not registered"):
+        ours.save(tmp_path / "m.gn")
+    loaded = glassnet.models.load_model(tmp_path / "m.gn", custom_objects={"Lazy": type(ours)})
+    assert type(loaded) is type(ours)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), ours.predict(x, verbose=0))
+    assert type(glassnet.models.clone_model(ours)) is type(ours)
+
+    class Flagged(lazy_class(glassnet)):  # Keras 2's build ended with self.built = True
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.built = True
+
+    flagged = Flagged()
+    flagged.build((None, 3))
+    assert flagged.output_shape == (None, 1) and len(flagged.weights) == 4
+
+
+def mlp_class(keras):
+    """Keras's "Serialization and saving" guide's subclass: get_config over super()'s, from_config cls(**config)."""
+    class MLP(keras.Model):
+        def __init__(self, units=8, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.d1 = keras.layers.Dense(units, activation="relu")
+            self.d2 = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    return MLP
+
+
+def test_super_get_config_of_a_subclass_is_keras_s_base_config(keras64, rng, tmp_path):
+    # it held the traced chain's layers and input_shape: cls(**config) raised TypeError (unexpected keyword arguments)
+    x = rng.normal(size=(3, 5))
+    theirs, MLP = mlp_class(keras64)(4), mlp_class(glassnet)
+    model = MLP(4, name="mlp")
+    assert sorted(model.get_config()) == sorted(theirs.get_config()) == ["dtype", "name", "trainable", "units"]
+    assert MLP.from_config(model.get_config()).units == 4  # unbuilt
+    model.build((None, 5))
+    again = MLP.from_config(model.get_config())
+    assert type(again) is MLP and (again.name, again.units, again(x).shape) == ("mlp", 4, (3, 1))
+    assert model.get_config() == {"name": "mlp", "trainable": True, "dtype": "float32", "units": 4}
+    assert type(glassnet.models.clone_model(model)) is MLP
+    assert glassnet.models.model_from_json(model.to_json()).output_shape == (None, 1)  # (the chain)
+    expected = model.predict(x, verbose=0)
+    with pytest.warns(UserWarning, match="MLP is not registered"):
+        model.save(tmp_path / "m.gn")
+    loaded = glassnet.models.load_model(tmp_path / "m.gn", custom_objects={"MLP": MLP})
+    assert type(loaded) is MLP and loaded.units == 4
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
+    # a file written before (its chain's layers and input_shape, its subclass entry without "trainable") loads alike
+    old = forged_file(model, tmp_path, lambda config: config["subclass"]["config"].pop("trainable"))
+    loaded = glassnet.models.load_model(old, custom_objects={"MLP": MLP})
+    assert type(loaded) is MLP and loaded.name == "mlp"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)

@@ -23,6 +23,7 @@ to write instead.
 """
 
 import copy
+import functools
 import inspect
 import sys
 import warnings
@@ -61,6 +62,8 @@ class SubclassedModel(Sequential):
             raise TypeError(f"{cls.__name__}.call takes {len(inputs)} inputs ({', '.join(inputs)}), but glassnet's "
                             "models have one input: a chain of layers. Join the inputs into one array before fit.")
         cls._call_takes_training = any(p.name == "training" or p.kind == p.VAR_KEYWORD for p in parameters)
+        if "build" in vars(cls):  # Keras's guides' build(self, input_shape) makes the layers, without super().build()
+            cls.build = _traced_after(vars(cls)["build"])
 
     def __init__(self, *args, name=None, trainable=True, dtype=None, seed=None, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
@@ -191,12 +194,23 @@ class SubclassedModel(Sequential):
             raise
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
 
+    def get_config(self):
+        """Keras's base config of a subclass, ``name``, ``trainable`` and ``dtype``, those that ``__init__``
+        takes (all, given ``**kwargs``), so that ``cls(**config)`` remakes it: an override returns
+        ``{**super().get_config(), "units": self.units}``. The traced chain is not in it: files, clones and
+        ``to_json`` take the chain from ``Sequential.get_config(model)``."""
+        config = {"name": self.name, "trainable": bool(self._trainable), "dtype": str(self.dtype)}
+        params = inspect.signature(type(self).__init__).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return config
+        return {key: value for key, value in config.items() if key in params}  # (the quickstart's __init__(self))
+
     @classmethod
     def from_config(cls, config):
-        """``cls(**config)`` for a config of the subclass's own (its ``get_config`` override, Keras's
-        ``{**super().get_config(), "units": self.units}``: the chain's keys are left out), as Keras's
-        default; for the default ``get_config`` (the traced chain's, no key of the subclass's own),
-        the plain :class:`Sequential` of that chain, as a file of an unregistered subclass loads."""
+        """``cls(**config)`` (Keras's default), for the config of :meth:`get_config` or of an override
+        (Keras's ``{**super().get_config(), "units": self.units}``); a config of the traced chain
+        (``Sequential.get_config``, what glassnet's ``get_config`` of a subclass returned before: no key
+        of the subclass's own) gives the plain :class:`Sequential` of that chain."""
         if not isinstance(config, dict) or ("layers" in config and set(config) <= _SEQUENTIAL_KEYS):
             return Sequential.from_config(config)
         return cls(**{key: value for key, value in config.items() if key not in _CHAIN_KEYS})
@@ -207,23 +221,37 @@ _CHAIN_KEYS = {"layers", "input_shape", "nested", "pins", "functional", "seed"}
 _SEQUENTIAL_KEYS = _CHAIN_KEYS | {"name", "dtype", "trainable"}
 
 
+def _traced_after(build):
+    """A subclass's own ``build``, then the trace where it did not call ``super().build(input_shape)``
+    (Keras's guides' ``build`` makes the layers and returns; Keras marks the model built then): left
+    untraced, the model had no layers, and ``model(x)`` returned ``x``."""
+    @functools.wraps(build)
+    def traced(self, input_shape=None, *args, **kwargs):
+        outer = "_in_build" not in self.__dict__  # (a subclass of a subclass: traced after the last build)
+        self.__dict__["_in_build"] = True
+        try:
+            result = build(self, input_shape, *args, **kwargs)
+        finally:
+            if outer:
+                del self.__dict__["_in_build"]
+        if outer and not self._layers and input_shape is not None:
+            self.built = False  # (a build that set self.built = True, as Keras 2's did)
+            SubclassedModel.build(self, input_shape)
+        return result
+
+    return traced
+
+
 def init_config(model):
-    """The arguments that make ``model``'s class again (Keras's ``get_config`` of a subclass): those of
-    its own ``get_config`` (the chain's keys left out), else Keras's base config (name, trainable,
-    dtype) as far as ``__init__`` takes them. None where ``__init__`` requires an argument that is not
+    """The arguments that make ``model``'s class again: its ``get_config()`` (see
+    :meth:`SubclassedModel.get_config`). None where ``__init__`` requires an argument that is not
     among them and the class has no ``from_config`` of its own (Keras cannot remake it either)."""
     cls = type(model)
-    params = inspect.signature(cls.__init__).parameters
-    if cls.get_config is Sequential.get_config:
-        config = {"name": model.name, "trainable": bool(model._trainable), "dtype": str(model.dtype)}
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):  # (the quickstart's __init__(self))
-            config = {key: value for key, value in config.items() if key in params}
-    else:
-        config = model.get_config()
-        if not isinstance(config, dict):
-            raise TypeError(f"{cls.__name__}.get_config() must return a dict. Received: {type(config).__name__}")
-        config = {key: value for key, value in config.items() if key not in _CHAIN_KEYS}
+    config = model.get_config()
+    if not isinstance(config, dict):
+        raise TypeError(f"{cls.__name__}.get_config() must return a dict. Received: {type(config).__name__}")
     if getattr(cls.from_config, "__func__", None) is SubclassedModel.from_config.__func__:
+        params = inspect.signature(cls.__init__).parameters
         missing = [p.name for p in list(params.values())[1:] if p.default is p.empty and p.name not in config
                    and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         if missing:
