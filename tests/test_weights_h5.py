@@ -597,10 +597,16 @@ def test_a_slot_less_optimizers_state_loads_into_an_unbuilt_one_as_keras(schedul
     theirs.compile(sgd(keras), "mse")
     mine = glassnet.models.load_model(tmp_path / "k.keras", compile=False)
     mine.compile(sgd(glassnet), "mse")
-    theirs.load_weights(tmp_path / "k.weights.h5")
+    _resume_as_keras(theirs, mine, tmp_path / "k.weights.h5")
+
+
+def _resume_as_keras(theirs, mine, path):
+    """Keras's ``theirs`` and glassnet's ``mine`` given ``load_weights(path)`` (glassnet's without an
+    OptimizerStateWarning): the file's 10 steps, and one more epoch equal to Keras's."""
+    theirs.load_weights(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", OptimizerStateWarning)
-        mine.load_weights(tmp_path / "k.weights.h5")
+        mine.load_weights(path)
     assert mine.optimizer.iterations == int(theirs.optimizer.iterations) == 10
     for got, expected in zip(epoch(mine), epoch(theirs), strict=True):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
@@ -617,13 +623,7 @@ def test_load_weights_of_a_keras_file_restores_the_optimizer_as_keras(name, kera
     mine = glassnet.models.load_model(tmp_path / "k.keras", compile=False)
     mine.compile(KERAS_OPTIMIZERS[name](glassnet), "mse")  # (the same settings, made from glassnet's module)
     epoch(theirs), epoch(mine)  # (built, with state of their own)
-    theirs.load_weights(tmp_path / "k.keras")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", OptimizerStateWarning)
-        mine.load_weights(tmp_path / "k.keras")
-    assert mine.optimizer.iterations == int(theirs.optimizer.iterations) == 10
-    for got, expected in zip(epoch(mine), epoch(theirs), strict=True):
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10)
+    _resume_as_keras(theirs, mine, tmp_path / "k.keras")
     # glassnet's own .keras file, into a glassnet model: the same
     mine.export(tmp_path / "g.keras", format="keras")
     again = glassnet.models.load_model(tmp_path / "g.keras", compile=False)
