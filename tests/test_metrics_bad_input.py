@@ -168,9 +168,11 @@ def test_r2_score_of_an_empty_first_batch_counts_nothing():
                                     metrics.CategoricalAccuracy, metrics.CosineSimilarity])
 def test_a_vector_s_weights_one_per_element_are_refused_by_name(metric):
     # a 1-D pair is one sample of the metrics that reduce each row, as in Keras (whose broadcast of (3,) weights
-    # to the one value fails) and glassnet's losses: one weight, (1,) or a number; (3,) was taken per element
-    with pytest.raises(ValueError, match=r"sample_weight must hold one weight per sample \(1,\)\. Received shape "
-                                         r"\(3,\)"):
+    # to the one value fails) and glassnet's losses: one weight, (1,) or a number; (3,) was taken per element, then
+    # refused as "one weight per sample (1,)", which did not say why (scikit-learn's habit: three 1-D arrays)
+    with pytest.raises(ValueError, match=r"of shape \(3,\) are one sample of 3 outputs, as Keras's metrics read "
+                                         r"them.*give columns: y_true\[:, None\], y_pred\[:, None\]\. Received "
+                                         r"sample_weight of shape \(3,\)"):
         metric().update_state(np.array([0.0, 1.0, 0.0]), np.array([0.2, 0.5, 0.3]), sample_weight=np.ones(3))
     # element-wise metrics take them, one per element, as Keras's
     assert metrics.BinaryAccuracy()(np.array([0.0, 1.0, 0.0]), np.array([0.2, 0.5, 0.3]),

@@ -99,6 +99,12 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
         Y, A, sample_weight = _positions(Y, A, sample_weight, number)
         sequences = True
     if row and Y.ndim == 1 and Y.shape == A.shape and A.size:  # (an empty vector stays an empty batch)
+        if sample_weight is not None and np.ndim(sample_weight) == 1 and len(sample_weight) == len(Y) > 1:
+            # (scikit-learn's habit: three 1-D arrays; the weights' "one per sample (1,)" did not say why)
+            raise ValueError(f"y_true and y_pred of shape {Y.shape} are one sample of {len(Y)} outputs, as Keras's "
+                             f"metrics read them, so sample_weight must be one number; for {len(Y)} samples, give "
+                             f"columns: y_true[:, None], y_pred[:, None]. Received sample_weight of shape "
+                             f"({len(sample_weight)},).")
         Y, A = Y[None], A[None]
     if A.ndim == 1:
         A = A[:, None]
