@@ -1133,3 +1133,12 @@ def test_building_a_built_layer_again_is_refused_and_keeps_its_weights():
     dropout = layers.Dropout(0.5)  # no weights: built again, as Keras's
     dropout.build((None, 4))
     dropout.build((None, 4))
+
+
+def test_a_mask_is_refused_by_name():
+    # Keras's layers take mask=...; glassnet's raised Python's "unexpected keyword argument 'mask'", no reason given
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"glassnet has no masks \(its layers take whole samples\): Layer Softmax takes "
+                                         r"mask=None only"):
+        layers.Softmax()(x, mask=np.ones((2, 3), dtype=bool))
+    np.testing.assert_allclose(layers.Softmax()(x, mask=None), np.full((2, 3), 1 / 3), rtol=1e-6)

@@ -171,7 +171,7 @@ class Layer(PolicyAttributes):
     def trainable_size(self):
         return sum(math.prod(v.shape) for v in self.params.values())
 
-    def __call__(self, x, training=None):
+    def __call__(self, x, training=None, mask=None):
         """The layer's outputs for the batch ``x`` (samples along the first axis) as a new
         array, as Keras's ``layer(x)``; ``training=True`` runs the training-mode pass
         (dropout active; batch normalization normalizes with the batch statistics and
@@ -185,7 +185,10 @@ class Layer(PolicyAttributes):
         Dropout, Rescaling, ...) also takes a 1-D array, as one sample, or a number, and returns an output of its shape.
         A layer of a model can be called too: its weights are used as they are, and the
         activations the model's last pass left for backward and the training step's reused
-        arrays are kept untouched."""
+        arrays are kept untouched. ``mask``: Keras's, None only (glassnet has no masks)."""
+        if mask is not None:  # (Python's "unexpected keyword argument 'mask'" named no reason)
+            raise ValueError(f"glassnet has no masks (its layers take whole samples): {self._label()} takes mask=None "
+                             "only. Leave out the masked positions, or give them values that change nothing.")
         if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
             return _chained(self, x, training)
         training = check_training(training) or False  # None, Keras's "not in fit": inference
