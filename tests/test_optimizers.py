@@ -2145,3 +2145,123 @@ def test_an_optimizer_pickled_before_jit_compile_existed_still_steps(jit_compile
     np.testing.assert_allclose(opt.state["momentum"], m, rtol=1e-15)
     np.testing.assert_allclose(w, np.array([0.95, -1.6]) + m, rtol=1e-15)
     np.testing.assert_allclose(w, [0.805, -1.44], rtol=1e-12)
+
+
+def test_the_same_array_twice_is_refused_where_one_of_its_updates_was_lost():
+    # SGD(0.1) stepped both copies from the same start and kept the second write-back: [0.9 0.9], Keras [0.8 0.8]
+    a, b = np.ones(2), np.ones(3)
+    optimizer = optimizers.SGD(0.1)
+    with pytest.raises(ValueError, match=r"trainable_variables\[2\] is the same array as trainable_variables\[0\]"
+                                         r".*sum of its gradients \(grads\[0\] \+ grads\[2\]\)"):
+        optimizer.apply_gradients([(np.ones(2), a), (np.ones(3), b), (np.ones(2), a)])
+    with pytest.raises(ValueError, match=r"trainable_variables\[1\] is the same array"):
+        optimizer.build([a, a])
+    np.testing.assert_array_equal(a, [1.0, 1.0])
+    assert not optimizer.built
+    optimizer.apply_gradients([(np.ones(2) + np.ones(2), a)])  # the sum, once: Keras's two steps of SGD
+    np.testing.assert_allclose(a, [0.8, 0.8])
+
+
+class _ConstantSchedule(schedules.LearningRateSchedule):
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, step):
+        return self.rate
+
+
+@pytest.mark.parametrize("rate, error", [(float("nan"), "must be finite"), (-0.5, "must be >= 0")])
+def test_a_schedule_s_nan_or_negative_rate_is_refused_as_a_callable_s(rate, error, rng):
+    # a custom schedule's NaN made the weights NaN and -0.5 climbed the loss, where a callable's was refused
+    w = np.ones(2)
+    with pytest.raises(ValueError, match=f"the learning rate the schedule returned {error}"):
+        optimizers.SGD(_ConstantSchedule(rate)).apply_gradients([(np.ones(2), w)])
+    np.testing.assert_array_equal(w, [1.0, 1.0])
+    with pytest.raises(ValueError, match=f"the learning rate the callable returned {error}"):
+        optimizers.SGD(lambda: rate).apply_gradients([(np.ones(2), w)])
+    # fit: refused at the first step, before its divergence warning advised "(currently nan), e.g. nan"
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(1)], seed=0)
+    model.compile(optimizer=optimizers.SGD(_ConstantSchedule(rate)), loss="mse")
+    with pytest.raises(ValueError, match=f"the learning rate the schedule returned {error}"):
+        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), verbose=0)
+
+
+def test_a_keras_schedule_or_a_callable_of_the_step_is_refused_when_given(keras_x64):
+    # taken, then "__call__() missing 1 required positional argument: 'step'" at the first step
+    keras, _ = keras_x64
+    theirs = keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    message = r"Keras schedule, ExponentialDecay.*glassnet.schedules.ExponentialDecay\(\*\*schedule.get_config\(\)\)"
+    with pytest.raises(TypeError, match=message):
+        optimizers.SGD(theirs)
+    optimizer = optimizers.SGD(0.1)
+    with pytest.raises(TypeError, match=message):
+        optimizer.learning_rate = theirs
+    with pytest.raises(TypeError, match="a callable of no arguments.*needs argument\\(s\\) step"):
+        optimizers.Adam(lambda step: 0.1 / (step + 1))
+    assert optimizer.learning_rate == 0.1
+    ours = schedules.ExponentialDecay(**theirs.get_config())  # the advice works
+    assert ours(3) == pytest.approx(float(theirs(3)), rel=1e-6)
+    optimizers.SGD(lambda *args, scale=1.0: 0.1 * scale)  # nothing needed: taken
+
+
+def test_iterations_has_keras_s_variable_methods_and_stays_an_int():
+    import copy
+    import json
+    import pickle
+
+    optimizer, w = optimizers.Adam(0.1, gradient_accumulation_steps=2), np.ones(2)
+    for _ in range(6):
+        steps = optimizer.apply_gradients([(np.ones(2), w)])
+    assert steps == optimizer.iterations == 3 and steps.numpy() == 3 and steps.numpy().dtype == np.int64
+    assert (steps + 1, steps * 2, f"{steps:02d}", json.dumps({"i": steps}), repr(steps)) == (4, 6, "03", '{"i": 3}', "3")
+    assert type(pickle.loads(pickle.dumps(steps))) is int and type(copy.deepcopy(steps)) is int
+    assert optimizer.iterations.assign(1) == 1 and optimizer.iterations == 1 and optimizer._iterations == 2
+    with pytest.raises(ValueError, match="iterations must be a non-negative integer"):
+        optimizer.iterations.assign(-1)
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD()))
+    multi.iterations.assign(4)
+    assert multi.iterations == 4 and multi.iterations.numpy() == 4
+
+
+def test_finalize_variable_values_ends_a_custom_loop_on_the_average_as_fit(rng):
+    # Keras's finalize_variable_values was missing: a use_ema loop could not end on the moving average
+    glassnet.config.set_floatx("float64")
+    X, Y = rng.normal(size=(32, 3)), rng.normal(size=(32, 2))
+    models = []
+    for _ in range(2):
+        model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="tanh"),
+                                     glassnet.layers.Dense(2)], seed=0)
+        model.compile(optimizer=optimizers.Adam(0.05, use_ema=True, ema_momentum=0.5), loss="mse")
+        models.append(model)
+    by_fit, by_loop = models
+    by_fit.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    optimizer = by_loop.optimizer
+    for start in range(0, 32, 8):
+        grads = by_loop.gradients(X[start:start + 8], Y[start:start + 8], trainable_only=True)
+        optimizer.apply_gradients(zip(grads, by_loop.trainable_weights))
+    stepped = by_loop.get_weights()
+    optimizer.finalize_variable_values(by_loop.trainable_weights)
+    for a, b, c in zip(by_fit.get_weights(), by_loop.get_weights(), stepped):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(b, c)
+    with pytest.raises(ValueError, match=r"var_list\[0\] is not one of the 4 variables"):
+        optimizer.finalize_variable_values([np.zeros(3)])
+    w = np.ones(2)
+    optimizers.Adam().finalize_variable_values([w])  # without use_ema: nothing
+    optimizer = optimizers.Adam(use_ema=True)
+    optimizer.build([w])
+    with pytest.raises(ValueError, match="needs the moving average of at least one step"):
+        optimizer.finalize_variable_values([w])  # (its average is zeros)
+    np.testing.assert_array_equal(w, [1.0, 1.0])
+
+
+def test_a_loop_over_other_variables_says_what_glassnet_needs_not_that_keras_refuses_too():
+    # "(as Keras)": Keras takes some of the variables it was built with, in any order
+    a, b = np.ones(2), np.ones(3)
+    optimizer = optimizers.SGD(0.1)
+    optimizer.apply_gradients([(np.ones(2), a), (np.ones(3), b)])
+    with pytest.raises(ValueError, match="received 1 of them, or in another order. glassnet's custom loop takes the "
+                                         r"same arrays in the same order at every step \(Keras also takes some of "
+                                         r"them\); for another set of variables \(e.g. after freezing a layer\), make "
+                                         "a new optimizer instance.$"):
+        optimizer.apply_gradients([(np.ones(3), b)])

@@ -4,6 +4,7 @@ gradient accumulation, the state vectors over the flat parameter vector and thei
 Keras's list form ``apply(grads, trainable_variables)``, and the checks of the arguments they share."""
 
 import copy
+import inspect
 import math
 import re
 
@@ -61,10 +62,54 @@ class _LearningRate(float):
         return float, (float(self),)
 
 
+class _Iterations(int):
+    """An optimizer's ``iterations`` as Keras 3 shows it, a variable: here an int with
+    ``assign(value)`` (sets the optimizer's count) and ``numpy()``. Copied or pickled, it is
+    the plain number."""
+
+    def __new__(cls, value, optimizer):
+        self = super().__new__(cls, value)
+        self._optimizer = optimizer
+        return self
+
+    def assign(self, value):
+        self._optimizer.iterations = value
+        return self._optimizer.iterations
+
+    def numpy(self):
+        return np.int64(self)  # (Keras's variable is an int64)
+
+    def __reduce__(self):
+        return int, (int(self),)
+
+
 def _check_rate(value, name="learning_rate"):
     """A learning rate as a float: a real number (``np.float32(0.1)`` too) or a 0-d array of one,
     ``np.array(0.1)``, which Keras's ``optimizer.learning_rate = ...`` takes (it was a TypeError)."""
     return check_number(unwrap_0d(value, name), name, low=0)
+
+
+def _check_rate_callable(value):
+    """A learning rate given as a callable, as Keras: a glassnet schedule, or a callable of no
+    arguments. A Keras schedule (or another callable that needs an argument) failed at the
+    first step with ``__call__() missing 1 required positional argument: 'step'``."""
+    if isinstance(value, schedules.LearningRateSchedule):
+        return value
+    cls = type(value)
+    if cls.__module__.split(".")[0] == "keras" and hasattr(schedules, cls.__name__):
+        raise TypeError(f"learning_rate is a Keras schedule, {cls.__name__}; glassnet's optimizers take glassnet's: "
+                        f"learning_rate=glassnet.schedules.{cls.__name__}(...), e.g. "
+                        f"glassnet.schedules.{cls.__name__}(**schedule.get_config()).")
+    try:
+        needed = [p.name for p in inspect.signature(value).parameters.values()
+                  if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    except (TypeError, ValueError):  # (a callable without a signature: taken, as Keras)
+        needed = []
+    if needed:
+        raise TypeError("learning_rate must be a number, a glassnet.schedules.LearningRateSchedule (called with the "
+                        "step) or a callable of no arguments that returns the rate, as Keras. Received a callable "
+                        f"that needs argument(s) {', '.join(needed)}: {value!r:.100}")
+    return value
 
 
 def _check_no_loss_scale(loss_scale_factor):
@@ -112,6 +157,18 @@ def variable_parts(variables, arrays):
     there or two are the same one."""
     parts = [next((j for j, a in enumerate(arrays) if a is v), None) for v in variables]
     return None if None in parts or len(set(parts)) != len(parts) else parts
+
+
+def _check_distinct(variables):
+    """Refuse an array given twice: both steps started from its same values, and the second
+    write-back overwrote the first (SGD(0.1) moved it by one step of 0.1, Keras by both)."""
+    seen = {}
+    for j, v in enumerate(variables):
+        i = seen.setdefault(id(v), j)
+        if i != j:
+            raise ValueError(f"trainable_variables[{j}] is the same array as trainable_variables[{i}]: only one of "
+                             "their two updates would be kept. Pass each variable once, with the sum of its "
+                             f"gradients (grads[{i}] + grads[{j}]).")
 
 
 def _check_variable(v, where):
@@ -168,9 +225,8 @@ class Optimizer(Configurable):
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"learning_rate must be a number, a schedule or its config. Received: "
                                 f"learning_rate={learning_rate!r:.100} ({exc})") from None
-        if not isinstance(learning_rate, schedules.LearningRateSchedule) and not callable(learning_rate):
-            learning_rate = _check_rate(learning_rate)
-        self._learning_rate = learning_rate
+        self._learning_rate = (_check_rate_callable(learning_rate) if callable(learning_rate)
+                               else _check_rate(learning_rate))
         self._rate_dtype = floatx()
         self.weight_decay = None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0)
         clips = (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm))
@@ -207,9 +263,10 @@ class Optimizer(Configurable):
     def iterations(self):
         """The steps taken; with ``gradient_accumulation_steps`` n, the updates made (every
         n-th step), as Keras: Adam's bias corrections read this count (a schedule reads the
-        steps, as Keras)."""
+        steps, as Keras). An int that also has Keras 3's variable methods,
+        ``iterations.assign(0)`` and ``.numpy()``."""
         n = self.gradient_accumulation_steps
-        return self._iterations // n if n else self._iterations
+        return _Iterations(self._iterations // n if n else self._iterations, self)
 
     @iterations.setter
     def iterations(self, value):
@@ -228,15 +285,16 @@ class Optimizer(Configurable):
     def _rate(self):
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):  # at every step, accumulated ones too (Keras)
-            return float(lr(self._iterations))
+            # (checked as a callable's: a custom schedule's NaN made the weights NaN, a negative rate climbed the loss)
+            return _check_rate(lr(self._iterations), "the learning rate the schedule returned")
         if callable(lr):
             return _check_rate(lr(), "the learning rate the callable returned")
         return float(lr)
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if isinstance(value, schedules.LearningRateSchedule) or callable(value):  # as Keras 3: replaces any rate
-            self._learning_rate = value
+        if callable(value):  # as Keras 3: replaces any rate
+            self._learning_rate = _check_rate_callable(value)
             return
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             raise TypeError(
@@ -304,6 +362,7 @@ class Optimizer(Configurable):
 
     def _build_variables(self, variables):
         """The state for ``variables`` (each checked), one flat vector of them all in their order."""
+        _check_distinct(variables)
         for i, v in enumerate(variables):
             _check_variable(v, f"trainable_variables[{i}]")
         if len({numpy_dtype(v) for v in variables}) > 1:
@@ -448,6 +507,7 @@ class Optimizer(Configurable):
         if len(grads) != len(variables):
             raise ValueError(f"grads must have one gradient per variable. Received: {len(grads)} gradients for "
                              f"{len(variables)} trainable_variables")
+        _check_distinct(variables)
         if not self.built:
             self._build_variables(variables)
         elif self._loop_variables is None:
@@ -457,8 +517,9 @@ class Optimizer(Configurable):
             what = (f"trainable_variables[{unknown}] is not one of them" if unknown is not None
                     else f"received {len(variables)} of them, or in another order")
             raise ValueError(f"This optimizer can only be called for the {len(self._loop_variables)} variables it was "
-                             f"built with, in that order: {what}. When working with a new set of variables, make "
-                             "a new optimizer instance (as Keras).")
+                             f"built with, in that order: {what}. glassnet's custom loop takes the same arrays in the "
+                             "same order at every step (Keras also takes some of them); for another set of variables "
+                             "(e.g. after freezing a layer), make a new optimizer instance.")
         from ..models.flat import claim_handed_out
 
         claim_handed_out(variables)  # (a model's arrays that a model sharing its layers took since: theirs again)
@@ -491,6 +552,27 @@ class Optimizer(Configurable):
             constraint = _constraints.of_variable(v)
             if constraint is not None:  # after the step and the moving average, as fit and Keras's apply
                 _constraints.apply_in_place(constraint, v)
+
+    def finalize_variable_values(self, var_list):
+        """Keras's end of training with ``use_ema``: put the moving average of the weights into
+        ``var_list`` (the variables a custom loop stepped, e.g. ``model.trainable_weights``), as
+        ``fit`` does when it ends; without ``use_ema``, nothing."""
+        if not self.use_ema:
+            return
+        variables = _variable_list(var_list, "var_list")
+        if not self.built or not self._iterations:  # (built, the average is 0 until the first step)
+            raise ValueError("finalize_variable_values(var_list) needs the moving average of at least one step: "
+                             "call it after the training loop.")
+        if self._loop_variables is None:
+            self._adopt(variables)  # (built by fit: found as the loop's first step finds them)
+        parts = self._loop_parts or range(len(self._loop_variables))
+        xp = get_namespace()
+        for i, v in enumerate(variables):
+            j = next((j for j, k in zip(parts, self._loop_variables) if k is v), None)
+            if j is None:
+                raise ValueError(f"var_list[{i}] is not one of the {len(self._loop_variables)} variables this "
+                                 "optimizer stepped.")
+            v[...] = xp.reshape(self.state["average"][self.slices[j]], tuple(v.shape))
 
     def _adopt(self, variables):
         """Take ``variables`` for the state that the flat form built (``fit``, a copy, a loaded model)

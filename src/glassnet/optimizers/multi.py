@@ -14,7 +14,7 @@ from .._registry import _check_keys
 from .._validation import check_non_negative_int
 from ..backend import copy as backend_copy
 from ..backend import floatx, from_numpy, get_namespace, numpy_copy
-from .base import Optimizer, _check_no_loss_scale, _name_wrapper, _unknown_arguments, _variable_list
+from .base import Optimizer, _check_no_loss_scale, _Iterations, _name_wrapper, _unknown_arguments, _variable_list
 from .loss_scale import LossScaleOptimizer
 
 class _Variable:
@@ -231,7 +231,7 @@ class MultiOptimizer(Optimizer):
 
     @property
     def iterations(self):
-        return self._iterations
+        return _Iterations(self._iterations, self)  # (with Keras's assign and numpy, as Optimizer's)
 
     @iterations.setter
     def iterations(self, value):
