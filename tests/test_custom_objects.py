@@ -671,3 +671,32 @@ def test_a_function_named_as_a_built_in_is_never_taken_for_it(tmp_path):
     assert load_model(tmp_path / "m.gn", custom_objects={"mse": mse})._metric_ids == [mse, mse]
     with saving.custom_object_scope({"mse": mse}):
         assert load_model(tmp_path / "m.gn")._metric_ids == [mse, mse]
+
+
+def test_every_registrys_deserialize_takes_keras_custom_objects():
+    # Keras's deserialize(config, custom_objects=None); glassnet's took config alone (a TypeError): only a
+    # custom_object_scope around the call made a user's class known
+    import inspect
+
+    from glassnet import (activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers,
+                          schedules)
+
+    for module in (activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers,
+                   schedules):
+        assert list(inspect.signature(module.deserialize).parameters) == ["config", "custom_objects"], module
+
+    class Slower(optimizers.SGD):
+        pass
+
+    class Halving(schedules.ExponentialDecay):
+        pass
+
+    made = optimizers.deserialize({"class_name": "Slower", "config": optimizers.SGD(0.3).get_config()},
+                                  custom_objects={"Slower": Slower})
+    assert type(made) is Slower and made.learning_rate == 0.3
+    made = schedules.deserialize({"class_name": "Halving", "config": {"initial_learning_rate": 0.1, "decay_steps": 10,
+                                                                      "decay_rate": 0.5}},
+                                 custom_objects={"Halving": Halving})
+    assert type(made) is Halving and made(10) == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="Slower"):
+        optimizers.deserialize({"class_name": "Slower", "config": {}})  # (known only while it read that config)

@@ -8,6 +8,7 @@ nothing is imported by a module path read from a file (the ``"module"`` written 
 Keras writes it, is never read).
 """
 
+import functools
 import inspect
 import json
 import threading
@@ -83,6 +84,18 @@ class CustomObjectScope:
 
 
 custom_object_scope = CustomObjectScope
+
+
+def takes_custom_objects(deserialize):
+    """A registry's ``deserialize(config)`` with Keras's ``custom_objects=None`` (it was a TypeError): the
+    names of ``custom_objects`` are known while it reads ``config``, as in a ``custom_object_scope``."""
+    @functools.wraps(deserialize)
+    def deserialize_with(config, custom_objects=None):
+        with CustomObjectScope(custom_objects):
+            return deserialize(config)
+
+    del deserialize_with.__wrapped__  # (its signature, with custom_objects, is the one help() shows)
+    return deserialize_with
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):

@@ -18,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number
 from .backend import floatx, get_namespace
@@ -286,5 +287,6 @@ def serialize(constraint):
     return to_config(constraint, CLASSES, "constraint")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     return from_config(config, CLASSES, "constraint")

@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number, is_one_of, sized_by
 from .backend import get_namespace, make_rng, standardize_dtype, to_numpy
@@ -469,5 +470,6 @@ def serialize(initializer):
     return to_config(initializer, CLASSES, "initializer")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     return from_config(config, CLASSES, "initializer")

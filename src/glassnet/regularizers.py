@@ -8,6 +8,7 @@
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import Configurable, from_config, lookup, to_config
 from ._validation import check_array, check_number, is_one_of
 from .backend import astype, get_namespace, numpy_dtype
@@ -247,5 +248,6 @@ def serialize(regularizer):
     return to_config(regularizer, CLASSES, "regularizer")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     return from_config(config, CLASSES, "regularizer")

@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from . import _custom_objects
 from ._registry import Configurable, from_config, to_config
 from ._validation import (check_array, check_bool, check_non_negative_int, check_number, check_positive_int,
                           unwrap_0d)
@@ -323,5 +324,6 @@ def serialize(learning_rate_schedule):  # Keras's name
     return config
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     return from_config(config, CLASSES, "learning-rate schedule")

@@ -233,6 +233,7 @@ def serialize(activation):
     return to_config(activation, CLASSES, "activation")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     """Inverse of :func:`serialize`; only built-in classes and the user's own (registered, or
     passed in ``custom_objects``) are ever created."""

@@ -48,6 +48,7 @@ def serialize(layer):
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     """Create a built-in layer from its saved config (nested activations,
     initializers and regularizers are created from their own registries, nothing

@@ -153,6 +153,7 @@ def serialize(loss):
     return to_config(get(loss) if function_name(loss) else loss, CLASSES, "loss")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     """The loss a saved config names: a registered (or passed) function by its name; a name the user's
     objects define (``custom_objects={"mse": my_mse}``) is theirs, as in Keras; else a built-in."""

@@ -206,6 +206,7 @@ def serialize(metric):
     return to_config(metric, CLASSES, "metric")
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     """The inverse of :func:`serialize`: a built-in metric, or the user's function or class (registered,
     or passed in ``custom_objects``). As in Keras, a name the user's objects define

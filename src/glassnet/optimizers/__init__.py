@@ -35,7 +35,7 @@ the registry (:func:`get`, :func:`serialize`, :func:`deserialize`, the names) an
 single module it was: ``glassnet.optimizers.Adam`` is the class that pickles made before name.
 """
 
-from .. import schedules  # noqa: F401 (also public, as keras.optimizers.schedules)
+from .. import _custom_objects, schedules  # noqa: F401 (schedules: also public, as keras.optimizers.schedules)
 from .._registry import from_config, lookup, to_config
 from .adafactor import Adafactor
 from .adam import Adam, Adamax, AdamW, Lamb, Nadam, ScheduleFreeAdamW
@@ -106,6 +106,7 @@ def serialize(optimizer):
     return config
 
 
+@_custom_objects.takes_custom_objects
 def deserialize(config):
     return from_config(config, CLASSES, "optimizer")
 
