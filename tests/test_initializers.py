@@ -148,14 +148,21 @@ def test_constant_takes_an_array_that_broadcasts_to_the_weights_as_keras(tmp_pat
         initializers.Constant([0.0, float("nan")])
 
 
-def test_an_initializer_given_as_none_is_refused_naming_the_argument():
-    # Keras 3 draws such weights with glorot_uniform (a bias too); glassnet asks for a name
-    with pytest.raises(ValueError, match=r"An initializer is required for bias_initializer: .*Received: "
-                                         r"bias_initializer=None \(Keras 3 then draws the weights with "
-                                         r"'glorot_uniform'"):
-        Dense(1, bias_initializer=None)
-    with pytest.raises(ValueError, match=r"required for gamma_initializer"):
-        LayerNormalization(gamma_initializer=None)
+def test_an_initializer_given_as_none_draws_keras_s_glorot_uniform_and_says_so(keras64):
+    # TensorFlow's imbalanced-data tutorial passes Dense(1, bias_initializer=None): Keras 3 draws such weights with
+    # glorot_uniform (its add_weight's default, a bias too); glassnet refused None and the tutorial stopped
+    keras = keras64
+    with pytest.warns(UserWarning, match=r"bias_initializer=None: the weights are drawn with 'glorot_uniform', as "
+                                         r"Keras 3 draws them .*give bias_initializer='zeros' for zeros"):
+        dense = Dense(3, bias_initializer=None, dtype="float64")
+    with pytest.warns(UserWarning, match="gamma_initializer=None"):
+        norm = LayerNormalization(gamma_initializer=None)
+    theirs = keras.layers.Dense(3, bias_initializer=None)
+    dense.build((None, 4)), theirs.build((None, 4)), norm.build((None, 5))
+    for bias in (dense.get_weights()[1], np.asarray(theirs.bias)):  # glorot_uniform of (3,): limit √(6/6) = 1
+        assert bias.shape == (3,) and np.abs(bias).max() <= 1.0 and np.abs(bias).max() > 0
+    assert isinstance(dense.bias_initializer, initializers.GlorotUniform) and norm.get_weights()[0].std() > 0
+    assert initializers.get(None) is None and keras.initializers.get(None) is None  # (get alone: Keras's None)
 
 
 #: keras.saving.serialize_keras_object(Dense(1, bias_initializer=Constant(np.log([0.05])))) in Keras 3.15: the

@@ -409,7 +409,7 @@ _FIRST_FUZZ = [
     (lambda: _fit_model().train_on_batch(X2, np.full(4, 1e300)), ValueError, "y holds values beyond the range"),
     (lambda: Sequential([Dense(1, input_dim=2)]).compile(optimizer=None, loss="mse"), ValueError,
      "optimizer is required"),
-    (lambda: Dense(2, kernel_initializer=None), ValueError, "An initializer is required"),
+    (lambda: Dense(2, kernel_initializer="glorot"), ValueError, "Unknown initializer 'glorot'"),
     (lambda: Dense(2, use_bias="False"), TypeError, "use_bias must be True or False"),
     (lambda: glassnet.callbacks.EarlyStopping(restore_best_weights="yes"), TypeError, "restore_best_weights"),
     (lambda: glassnet.callbacks.ModelCheckpoint("m.gn", save_best_only="no"), TypeError, "save_best_only"),

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -432,14 +433,15 @@ def initial_weights(initializer, shape, dtype, argument):
 def get(identifier, name=None):
     """Return an initializer from a name, an object or any ``f(shape, dtype=None)``;
     ``name``: the argument it was given as, for the errors."""
-    if identifier is None:  # a weight needs one: None would fail only when the layer is built
-        # (Keras 3 takes None and then draws the weights with glorot_uniform, even a bias)
-        argument = f" for {name}" if name else ""
-        received = f"{name}=None" if name else "None"
-        raise ValueError(f"An initializer is required{argument}: a name ({', '.join(sorted(INITIALIZERS))}), an "
-                         f"Initializer or a function f(shape, dtype=None). Received: {received} (Keras 3 then draws "
-                         "the weights with 'glorot_uniform', a bias too; give that name for Keras's weights, or "
-                         "'zeros').")
+    if identifier is None and name is None:
+        return None  # (Keras's get(None))
+    if identifier is None:
+        # a layer's weights given None, as Keras 3 takes it (TensorFlow's imbalanced-data tutorial passes
+        # bias_initializer=None): drawn with glorot_uniform, a bias too, as Keras's add_weight draws them; said,
+        # since a random bias surprises (it was refused: the tutorial stopped at its first model)
+        warnings.warn(f"{name}=None: the weights are drawn with 'glorot_uniform', as Keras 3 draws them (a bias "
+                      f"too); give {name}='zeros' for zeros, or any initializer.", UserWarning, stacklevel=3)
+        return GlorotUniform()
     if isinstance(identifier, str):
         identifier = _KERAS_CLASS_NAMES.get(identifier.lower(), identifier)
     if isinstance(identifier, (np.ndarray, np.generic)) or (hasattr(identifier, "__dlpack__")
