@@ -1235,3 +1235,15 @@ def test_a_list_of_one_array_is_the_models_one_input_or_output_as_keras():
     assert wrapped == model.fit(x, y, epochs=2, shuffle=False, verbose=0, validation_data=(x, y)).history
     # a list of one sample stays that sample (Keras 3.15 unwraps predict([x[0]]) to a 1-D x and fails)
     assert model.predict([x[0]], verbose=0).shape == model.predict([[0.1, 0.2, 0.3]], verbose=0).shape == (1, 1)
+
+
+def test_a_keras_layer_in_a_glassnet_model_is_named_with_the_import_line_to_change():
+    # `import glassnet as keras` with `from keras import layers` left as it was: "add() expects a
+    # glassnet.layers.Layer", of an add() the user never called, and nothing about where the layer came from
+    keras = pytest.importorskip("keras")
+    with pytest.raises(TypeError, match=r"A model's layers \(Sequential\(\[\.\.\.\]\), add\(\)\) must be "
+                                        r"glassnet.layers.Layer objects.*: a Keras layer \(keras\..*change `from keras "
+                                        r"import layers`"):
+        glassnet.Sequential([glassnet.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(TypeError, match="Received: 5 of type int$"):
+        glassnet.Sequential().add(5)

@@ -201,7 +201,12 @@ class LayerStack:
             self._input_layer = layer  # model.input, as Keras's (a functional model's is the Input it was built on)
             return
         if not isinstance(layer, (Layer, Sequential)):
-            raise TypeError(f"add() expects a glassnet.layers.Layer. Received: {layer!r} of type {type(layer).__name__}")
+            # (a Keras layer, kept by a `from keras import layers` line after `import glassnet as keras`)
+            keras = type(layer).__module__.split(".")[0] == "keras"
+            advice = (f": a Keras layer ({type(layer).__module__}): change `from keras import layers` (and the other "
+                      "`from keras import ...` lines) to `from glassnet import ...` too" if keras else "")
+            raise TypeError(f"A model's layers (Sequential([...]), add()) must be glassnet.layers.Layer objects. "
+                            f"Received: {layer!r:.100} of type {type(layer).__name__}{advice}")
         if self.__dict__.get("_deferred"):  # after a model whose layers wait for the input shape: after them too
             self._deferred.append(layer)
             return
