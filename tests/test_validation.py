@@ -186,7 +186,8 @@ def test_bad_dtype():
 
 
 def test_add_rejects_non_layers():
-    with pytest.raises(TypeError, match="add\\(\\) expects a glassnet.layers.Layer"):
+    with pytest.raises(TypeError, match=r"A model's layers \(Sequential\(\[\.\.\.\]\), add\(\)\) must be "
+                                        r"glassnet.layers.Layer objects"):
         Sequential().add("dense")
 
 
