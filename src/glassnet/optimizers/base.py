@@ -39,15 +39,23 @@ def _square(g, out):
 FLUSH_EVERY, TINY = 64, 1e-30
 
 
-class _LearningRate(float):
-    """An optimizer's learning rate as Keras 3 shows it, a variable: here a float with
-    ``assign(value)`` (sets the optimizer's rate) and ``numpy()``. Copied or pickled, it is
-    the plain number."""
+class _AsVariable:
+    """A number with the optimizer it reads, shown as Keras 3 shows its variables (``assign``,
+    ``numpy()``); copied or pickled, it is the plain number (``_plain``: ``float`` or ``int``)."""
 
     def __new__(cls, value, optimizer):
         self = super().__new__(cls, value)
         self._optimizer = optimizer
         return self
+
+    def __reduce__(self):
+        return self._plain, (self._plain(self),)
+
+
+class _LearningRate(_AsVariable, float):
+    """An optimizer's learning rate: ``assign(value)`` sets the optimizer's rate."""
+
+    _plain = float
 
     def assign(self, value):
         self._optimizer.learning_rate = value
@@ -58,19 +66,11 @@ class _LearningRate(float):
         # (float32 rounded a float64 user's 0.1 to 0.10000000149)
         return np.dtype(self._optimizer._rate_dtype or floatx()).type(self)
 
-    def __reduce__(self):
-        return float, (float(self),)
 
+class _Iterations(_AsVariable, int):
+    """An optimizer's ``iterations``: ``assign(value)`` sets the optimizer's count."""
 
-class _Iterations(int):
-    """An optimizer's ``iterations`` as Keras 3 shows it, a variable: here an int with
-    ``assign(value)`` (sets the optimizer's count) and ``numpy()``. Copied or pickled, it is
-    the plain number."""
-
-    def __new__(cls, value, optimizer):
-        self = super().__new__(cls, value)
-        self._optimizer = optimizer
-        return self
+    _plain = int
 
     def assign(self, value):
         self._optimizer.iterations = value
@@ -78,9 +78,6 @@ class _Iterations(int):
 
     def numpy(self):
         return np.int64(self)  # (Keras's variable is an int64)
-
-    def __reduce__(self):
-        return int, (int(self),)
 
 
 def _check_rate(value, name="learning_rate"):
