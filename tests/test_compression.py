@@ -180,3 +180,12 @@ def test_bad_input(kwargs, exc, match):
     args.update(kwargs)
     with pytest.raises(exc, match=match):
         compress_image(**args)
+
+
+def test_a_hidden_activation_it_cannot_use_is_named():
+    # the errors spoke of "activation identifier: 3" (a ValueError for a number) without naming the argument
+    image = np.random.default_rng(0).random((16, 16))
+    with pytest.raises(TypeError, match=r"hidden_activation must be an activation's name.*Received: hidden_activation=3"):
+        compress_image(image, k=4, block_size=4, hidden_activation=3, epochs=1)
+    with pytest.raises(ValueError, match=r"^hidden_activation: Unknown activation 'relux'"):
+        compress_image(image, k=4, block_size=4, hidden_activation="relux", epochs=1)

@@ -67,6 +67,20 @@ def psnr(original, reconstruction, max_value=None):
     return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
 
 
+def _check_hidden_activation(activation):
+    """``compress_image``'s ``hidden_activation``, named in its errors (they spoke of an activation
+    identifier, and a number was a ValueError)."""
+    from .. import activations
+
+    if not isinstance(activation, str) and not callable(activation):
+        raise TypeError(f"hidden_activation must be an activation's name, such as 'linear' or 'sigmoid', or an "
+                        f"Activation object. Received: hidden_activation={activation!r:.100}")
+    try:
+        activations.get(activation)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"hidden_activation: {exc}") from None
+
+
 def image_to_blocks(images, block_size=8):
     """Cut images into flattened blocks.
 
@@ -239,6 +253,7 @@ def compress_image(
     epochs = None if epochs is None else check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+    _check_hidden_activation(hidden_activation)
 
     X, padded_shape = image_to_blocks(pixels, b)
     if epochs is None:
