@@ -1979,17 +1979,24 @@ def test_apply_gradients_refuses_bad_variables_and_gradients_naming_them(rng):
         optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD())).apply([np.ones(3)], [b])
 
 
-def test_an_optimizer_that_fit_built_steps_the_model_s_trainable_weights(rng):
-    # Keras's model.optimizer, built by fit, goes on in a custom loop with the same state
-    glassnet.config.set_floatx("float64")
-    X, Y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+def _twin_models(make_optimizer):
+    """Two equal 3-4-2 tanh networks, each compiled with an optimizer of ``make_optimizer()``, mse."""
     models = []
     for _ in range(2):
         model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="tanh"),
                                      glassnet.layers.Dense(2)], seed=0)
-        model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
-        model.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        model.compile(optimizer=make_optimizer(), loss="mse")
         models.append(model)
+    return models
+
+
+def test_an_optimizer_that_fit_built_steps_the_model_s_trainable_weights(rng):
+    # Keras's model.optimizer, built by fit, goes on in a custom loop with the same state
+    glassnet.config.set_floatx("float64")
+    X, Y = rng.normal(size=(16, 3)), rng.normal(size=(16, 2))
+    models = _twin_models(lambda: optimizers.Adam(0.01))
+    for model in models:
+        model.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     by_fit, by_loop = models
     by_fit.train_on_batch(X[:8], Y[:8])
     grads = by_loop.gradients(X[:8], Y[:8], trainable_only=True)
@@ -2160,6 +2167,13 @@ def test_the_same_array_twice_is_refused_where_one_of_its_updates_was_lost():
     assert not optimizer.built
     optimizer.apply_gradients([(np.ones(2) + np.ones(2), a)])  # the sum, once: Keras's two steps of SGD
     np.testing.assert_allclose(a, [0.8, 0.8])
+    # an optimizer that fit built, taking a loop's variables
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(2)], seed=0)
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    kernel = model.trainable_weights[0]
+    with pytest.raises(ValueError, match=r"trainable_variables\[1\] is the same array as trainable_variables\[0\]"):
+        model.optimizer.apply_gradients([(np.ones((3, 2)), kernel), (np.ones((3, 2)), kernel)])
 
 
 class _ConstantSchedule(schedules.LearningRateSchedule):
@@ -2227,13 +2241,7 @@ def test_finalize_variable_values_ends_a_custom_loop_on_the_average_as_fit(rng):
     # Keras's finalize_variable_values was missing: a use_ema loop could not end on the moving average
     glassnet.config.set_floatx("float64")
     X, Y = rng.normal(size=(32, 3)), rng.normal(size=(32, 2))
-    models = []
-    for _ in range(2):
-        model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="tanh"),
-                                     glassnet.layers.Dense(2)], seed=0)
-        model.compile(optimizer=optimizers.Adam(0.05, use_ema=True, ema_momentum=0.5), loss="mse")
-        models.append(model)
-    by_fit, by_loop = models
+    by_fit, by_loop = _twin_models(lambda: optimizers.Adam(0.05, use_ema=True, ema_momentum=0.5))
     by_fit.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     optimizer = by_loop.optimizer
     for start in range(0, 32, 8):

@@ -64,7 +64,7 @@ def dense_rows(X, start, stop, out=None, dtype=None, keep_sparse=False):
     because the Array API standard indexes every axis: array-api-strict refuses X[a:b] on 2-D);
     in ``dtype`` where ``X`` is a NumPy array of another one (integer images kept as given).
     ``keep_sparse``: SciPy sparse rows stay sparse (CSR, in ``dtype``), for a model whose first
-    layer takes them (:func:`glassnet.models.epochs.takes_sparse`)."""
+    layer takes them (:func:`glassnet.models.inference.takes_sparse`)."""
     if is_sparse(X) and keep_sparse:
         return X[start:stop].astype(dtype or X.dtype, copy=False)
     if is_sparse(X):

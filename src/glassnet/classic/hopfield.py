@@ -407,14 +407,14 @@ class Hopfield:
             # each update is vectorised over the n states.
             if len(S) == 1 and not record:
                 changed[0] = self._sweep_one(S[0], incoming, order)
-                order = ()
-            for i in order:
-                h = S @ incoming[i]
-                new = self._sgn_keep(h, S[:, i])
-                changed |= new != S[:, i]
-                S[:, i] = new
-                if record:
-                    history.append(S.astype(np.int8))
+            else:
+                for i in order:
+                    h = S @ incoming[i]
+                    new = self._sgn_keep(h, S[:, i])
+                    changed |= new != S[:, i]
+                    S[:, i] = new
+                    if record:
+                        history.append(S.astype(np.int8))
             converged = ~changed
             if converged.all():
                 break

@@ -45,5 +45,10 @@ def build_layer(layer, input_shape):
     units = f", units={layer.units}" if hasattr(layer, "units") else ""
     with sized_by(f"Layer {layer.name!r} ({type(layer).__name__}{units}) for inputs of shape {input_shape}"):
         layer.build(input_shape)
+    draw_rng(layer)
+
+
+def draw_rng(layer):
+    """Give a layer whose noise has no seed of its own (dropout) a generator drawn from the global one."""
     if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
         layer.rng = make_rng(None)

@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, threads
 from .._validation import check_non_negative_int, check_positive_int, refuse_all_zero
+from ..layers._building import draw_rng
 from . import callbacks as callbacks_module, streams
 from .divergence import (
     DivergenceWarning, _all_finite, _input_scale_note, _refuse_non_finite_penalty, _restore, _snapshot, _stop_diverged,
@@ -53,8 +54,7 @@ def follow_global_seed(model):
     if model.seed is None and getattr(model, "_rng_seedings", None) != backend.seedings():
         model.rng = backend.make_rng()
         for layer in model.layers:
-            if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
-                layer.rng = backend.make_rng()
+            draw_rng(layer)
         model._rng_seedings = backend.seedings()
 
 

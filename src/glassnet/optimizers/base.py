@@ -504,8 +504,7 @@ class Optimizer(Configurable):
         if len(grads) != len(variables):
             raise ValueError(f"grads must have one gradient per variable. Received: {len(grads)} gradients for "
                              f"{len(variables)} trainable_variables")
-        _check_distinct(variables)
-        if not self.built:
+        if not self.built:  # (the variables taken, once each, when built or adopted; then the same ones)
             self._build_variables(variables)
         elif self._loop_variables is None:
             self._adopt(variables)
@@ -574,6 +573,7 @@ class Optimizer(Configurable):
     def _adopt(self, variables):
         """Take ``variables`` for the state that the flat form built (``fit``, a copy, a loaded model)
         where they are its variables: the same shapes in the same order."""
+        _check_distinct(variables)
         for i, v in enumerate(variables):
             _check_variable(v, f"trainable_variables[{i}]")
         # fit built the state for all the model's weights, a frozen layer's too: find each variable's part
