@@ -1433,6 +1433,80 @@ def test_output_precision_follows_scikit_learns_for_float64_input():
         assert est.predict_proba(X).dtype == np.float32
 
 
+@pytest.mark.parametrize("fit_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("X_dtype", [np.float16, np.bool_, np.int8, np.uint8, np.int32, np.int64, np.float32,
+                                     np.float64])
+def test_output_dtype_is_scikit_learns_for_every_input_dtype(fit_dtype, X_dtype):
+    """The outputs' dtype is NumPy's promotion of X's own dtype and the network's, as scikit-learn's X @ coefs_:
+    a float32 network gave float64 for float16, bool and 8-bit X (converted to float64 before it was read)."""
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 3))
+    y, t = np.arange(30) % 3, X.sum(axis=1)
+    X_new = (3 * X[:5]).astype(X_dtype)
+    for sk_cls, ours_cls, target in ((sk_nn.MLPClassifier, MLPClassifier, y), (sk_nn.MLPRegressor, MLPRegressor, t)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            peer = sk_cls(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X.astype(fit_dtype), target)
+            ours = ours_cls(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X.astype(fit_dtype), target)
+        methods = ("predict_proba", "predict_log_proba") if sk_cls is sk_nn.MLPClassifier else ("predict",)
+        for method in methods:
+            expected = getattr(peer, method)(X_new)
+            got = getattr(ours, method)(X_new)
+            assert got.dtype == expected.dtype == np.result_type(X_dtype, fit_dtype), method
+            np.testing.assert_allclose(got, getattr(ours, method)(X_new.astype(fit_dtype)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_a_mistyped_keyword_names_the_public_class_and_the_closest_parameter(cls):
+    name = cls.__name__
+    # was "_BaseMLP.__init__() got an unexpected keyword argument" for the classifier, with no suggestion
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword argument "
+                                        r"'hidden_layer_size'\. Did you mean 'hidden_layer_sizes'\?$"):
+        cls(hidden_layer_size=(10,))
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got an unexpected keyword argument 'zzz'$"):
+        cls(zzz=1)
+    n = 3 if cls is MLPClassifier else 4  # (the regressor's loss comes first, as scikit-learn's)
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) takes from 1 to {n} positional arguments "
+                                        rf"but {n + 1} were given$"):
+        cls(*[None] * n)
+    with pytest.raises(TypeError, match=rf"^{name}\.__init__\(\) got multiple values for argument "
+                                        r"'hidden_layer_sizes'$"):
+        cls(*[None] * (n - 1), hidden_layer_sizes=(3,))
+
+
+class Wider(MLPClassifier):
+    """A subclass with its own signature and a required argument."""
+
+    def __init__(self, width, *, alpha=1e-4, **mistyped):
+        self.width = width
+        super().__init__(hidden_layer_sizes=(width,), alpha=alpha, **mistyped)
+
+
+class Renamed(MLPRegressor):
+    """A subclass with the regressor's signature."""
+
+
+def test_checking_init_arguments_keeps_signatures_clone_pickle_and_subclasses_working():
+    import inspect
+
+    from sklearn.base import clone
+
+    for cls in (MLPClassifier, MLPRegressor, Wider):  # (what check_estimator and help() read)
+        assert inspect.signature(cls) == inspect.signature(cls.__init__).replace(
+            parameters=list(inspect.signature(cls.__init__).parameters.values())[1:])
+    assert list(inspect.signature(MLPClassifier).parameters)[:2] == ["hidden_layer_sizes", "activation"]
+    est = Wider(3, alpha=0.5)
+    for copy_ in (clone(est), pickle.loads(pickle.dumps(est))):
+        assert type(copy_) is Wider and copy_.get_params() == {"width": 3, "alpha": 0.5}
+    # named as the class whose __init__ was called: the subclass's own, or the estimator's it calls
+    with pytest.raises(TypeError, match=r"^Renamed\.__init__\(\) got an unexpected keyword argument 'alph'\. "
+                                        r"Did you mean 'alpha'\?$"):
+        Renamed(alph=1.0)
+    with pytest.raises(TypeError, match=r"^MLPClassifier\.__init__\(\) got an unexpected keyword argument "
+                                        r"'solvr'\. Did you mean 'solver'\?$"):
+        Wider(3, solvr="sgd")
+
+
 # -- load-time checks of sklearn.json: a malformed file fails at load, naming what is wrong ------------
 _LOAD_FITS = {}
 

@@ -8,6 +8,9 @@ for 'logistic', from the same ``random_state`` stream) and hands it to a solver
 copies into the network.
 """
 
+import difflib
+import functools
+import inspect
 from contextlib import contextmanager
 
 import numpy as np
@@ -142,6 +145,41 @@ def _loss_for(out_activation, dtype):
     return loss
 
 
+def _named_init(init):
+    """``init`` (an estimator's ``__init__``) refusing arguments it cannot take with Python's own
+    ``TypeError``, but naming the public class (``MLPClassifier.__init__()``, as scikit-learn's, not
+    the private ``_BaseMLP.__init__()`` whose signature MLPClassifier inherits) and suggesting the
+    parameter a mistyped keyword is closest to. ``inspect.signature`` (scikit-learn's ``get_params``,
+    ``clone``, ``help``) still reads ``init``'s own through ``__wrapped__``."""
+    params = list(inspect.signature(init).parameters.values())[1:]  # (after self; all have defaults)
+    names = [p.name for p in params]
+    positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+
+    @functools.wraps(init)
+    def checked_init(self, *args, **kwargs):
+        if len(args) > len(positional) or any(key not in names for key in kwargs) \
+                or any(name in kwargs for name in positional[:len(args)]):
+            # the class called: the most derived one whose __init__ this is (a subclass's own calls super's)
+            owner = next((c for c in type(self).__mro__ if c.__init__ is checked_init), type(self))
+            raise TypeError(_init_error(f"{owner.__name__}.__init__()", names, positional, args, kwargs))
+        init(self, *args, **kwargs)
+
+    return checked_init
+
+
+def _init_error(where, names, positional, args, kwargs):
+    """Python's message for arguments an ``__init__`` cannot take, from ``where``."""
+    for key in kwargs:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f". Did you mean {close[0]!r}?" if close else ""
+            return f"{where} got an unexpected keyword argument {key!r}{hint}"
+    if len(args) > len(positional):
+        return f"{where} takes from 1 to {len(positional) + 1} positional arguments but {len(args) + 1} were given"
+    twice = next(name for name in positional[:len(args)] if name in kwargs)
+    return f"{where} got multiple values for argument {twice!r}"
+
+
 class _BaseMLP(BaseEstimator):
     """What MLPClassifier and MLPRegressor share (not for direct use)."""
 
@@ -150,6 +188,7 @@ class _BaseMLP(BaseEstimator):
         tags.input_tags.sparse = True  # as scikit-learn's MLP: sparse X (CSR, CSC, COO)
         return tags
 
+    @_named_init
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -428,7 +467,9 @@ class _BaseMLP(BaseEstimator):
                              f"{computed!r}: glassnet's estimators predict with model_, whose output activation "
                              "is fixed at fit.")
         refuse_stream(X, "X")  # (scikit-learn: "float() argument must be ... not 'generator'")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32), accept_sparse=_SPARSE)
+        # dtype "numeric", as scikit-learn's predict: X keeps its own precision (float16, bool, ints), which
+        # the outputs' dtype follows below (converted to float64 here, it made float64 outputs of them)
+        X = validate_data(self, X, reset=False, dtype="numeric", accept_sparse=_SPARSE)
         # checked as scikit-learn checks it (validate_data, which sklearn.set_config(assume_finite=True)
         # tells not to look for NaN or inf): the network's own check of X, model_.predict's, refused
         # them even then, where scikit-learn's MLP gives NaN outputs for their rows
@@ -438,7 +479,8 @@ class _BaseMLP(BaseEstimator):
             A = predict_arrays(self.model_, X_network.tocsr() if is_sparse(X_network) else X_network)
         if self.dtype is not None:  # glassnet's dtype= extra: the network's precision, outputs included
             return A
-        # as scikit-learn's float64 X @ float32 coefs_: outputs in the wider of the two precisions
+        # as scikit-learn's X @ coefs_: NumPy's promotion of X's dtype (as given) and the network's, so a
+        # float32 network gives float32 for float16, bool, int8 and uint8 X and float64 for float64, int32, int64
         return A.astype(np.result_type(X.dtype, A.dtype), copy=False)
 
     def trace(self, X, y, sample_weight=None):

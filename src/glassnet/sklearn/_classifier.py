@@ -51,7 +51,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         that replaces the update rule of 'sgd'/'adam', with ``learning_rate_init``.
     dtype : {None, 'float32', 'float64'}, default=None
         glassnet extra: precision of the network; None follows ``X`` as
-        scikit-learn does (float32 stays float32, anything else is float64).
+        scikit-learn does (float32 stays float32, anything else is float64), and
+        the outputs have NumPy's promotion of the predicted ``X``'s dtype and the
+        network's, as scikit-learn's ``X @ coefs_``.
     jit_compile : {False, True, 'auto'}, default=False
         glassnet extra: train the stochastic solvers with numba-compiled loops
         (``Sequential.compile(jit_compile=...)``; same weights, needs

@@ -6,7 +6,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import RegressorMixin
-from ._base import _SPARSE, _BaseMLP
+from ._base import _SPARSE, _BaseMLP, _named_init
 from .._validation import check_array, check_choice, refuse_stream
 
 
@@ -23,6 +23,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _is_classifier = False
 
+    @_named_init
     def __init__(
         self,
         loss="squared_error",
