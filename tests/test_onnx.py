@@ -481,6 +481,10 @@ def test_export_replaces_only_an_onnx_file_unless_told(tmp_path):
     with pytest.raises(FileExistsError, match="exists and overwrite=False"):
         export(model, tmp_path / "m.onnx", overwrite=False)
     assert export(model, tmp_path / "new.onnx", overwrite=False) == str(tmp_path / "new.onnx")
+    # an export under another name is told by its content: the next export replaces it (it said "exists and
+    # is not an ONNX file" of the file it had just written)
+    export(model, tmp_path / "plain.bin")
+    np.testing.assert_allclose(run_onnx(export(model, tmp_path / "plain.bin"), x), model.predict(x), rtol=1e-6)
     with pytest.raises(TypeError, match="overwrite must be None, True or False. Received: overwrite='yes'"):
         export(model, tmp_path / "m.onnx", overwrite="yes")
     # model.save replaces no ONNX file (only its own kind), and model.export, Keras's name for export, follows

@@ -131,7 +131,8 @@ def to_onnx(model):
     ------
     ValueError
         For an unbuilt model, a layer without an ONNX form (a custom one), a
-        custom activation, or a Normalization that was never adapted.
+        custom activation, a Normalization that was never adapted, or a Discretization
+        made with ``num_bins`` that was never adapted (it has no bin boundaries yet).
     TypeError
         When ``model`` is neither a glassnet Sequential nor a glassnet.sklearn estimator.
     sklearn.exceptions.NotFittedError
@@ -220,19 +221,21 @@ def export(model, path, overwrite=None):
     Parameters
     ----------
     model : Sequential or glassnet.sklearn estimator
-        A built model of glassnet's layers (Dense, Activation, Dropout,
-        BatchNormalization, Flatten, Reshape, Permute, the global poolings, Rescaling, the noise and
-        normalization layers),
+        A built model of glassnet's layers (Dense, Activation and Keras's ReLU, LeakyReLU, ELU and
+        Softmax layers, Dropout, BatchNormalization, Flatten, Reshape, Permute, the global poolings,
+        Rescaling, the noise and normalization layers, SpectralNormalization, PReLU, Embedding,
+        Discretization, CategoryEncoding, Identity, ActivityRegularization),
         or a fitted ``MLPClassifier`` / ``MLPRegressor`` (see :func:`to_onnx`).
     path : str or os.PathLike
         The ``.onnx`` file; an existing file is replaced only once the new
         one is completely written.
     overwrite : None, True or False
-        Which existing file may be replaced. None (the default): an ONNX file (a name
-        ending in ``.onnx``, not a zip archive such as a glassnet model or a ``.keras``
-        file) or an empty file, as Keras replaces only its own ``.keras`` files; any other
-        file is refused, so that a slip of the name cannot destroy a model. True: any
-        file. False: none (as ``model.save(path, overwrite=False)``).
+        Which existing file may be replaced. None (the default): an ONNX file (one whose
+        bytes are ONNX's, whatever its name, or a name ending in ``.onnx`` that is not a zip
+        archive such as a glassnet model or a ``.keras`` file) or an empty file, as Keras
+        replaces only its own ``.keras`` files; any other file is refused, so that a slip of
+        the name cannot destroy a model. True: any file. False: none (as
+        ``model.save(path, overwrite=False)``).
 
     Returns
     -------
@@ -247,8 +250,8 @@ def export(model, path, overwrite=None):
         Where ``overwrite`` does not allow replacing the file at ``path``.
     """
     path = check_path(path, "path")
-    overwrite = check_replace(path, overwrite, _is_onnx_file, "an ONNX file (a name ending in .onnx, not a zip "
-                              "archive such as a glassnet model or a .keras file)")
+    overwrite = check_replace(path, overwrite, _is_onnx_file, "an ONNX file (ONNX's bytes, or a name ending in "
+                              ".onnx that is not a zip archive such as a glassnet model or a .keras file)")
     data = to_onnx(model).SerializeToString()
     atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite)
     return path
@@ -266,12 +269,14 @@ def _looks_like_onnx(head):
 
 
 def _is_onnx_file(path):
-    """Whether ``path`` names an ONNX file that :func:`export` replaces by default: ``.onnx``
-    (any case), and not a zip archive (a glassnet model or a Keras file renamed so)."""
-    if os.path.splitext(os.fspath(path))[1].lower() != ".onnx":
-        return False
+    """Whether ``path`` holds an ONNX file that :func:`export` replaces by default: one whose bytes begin as
+    ONNX's (whatever its name: an export to ``model.bin`` is replaced by the next one), or a ``.onnx`` name
+    (any case) that is not a zip archive (a glassnet model or a Keras file renamed so)."""
     try:
         with open(path, "rb") as fh:
-            return fh.read(4) != b"PK\x03\x04"
+            head = fh.read(4)
     except OSError:
         return False
+    if _looks_like_onnx(head):
+        return True
+    return os.path.splitext(os.fspath(path))[1].lower() == ".onnx" and head != b"PK\x03\x04"
