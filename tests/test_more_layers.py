@@ -963,3 +963,86 @@ def test_normalization_regularizers_train_as_keras_in_float64(name, monkeypatch,
     ours.export(tmp_path / "m.keras", format="keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras").layers[1]
     assert (loaded.gamma_regularizer.l2, loaded.beta_regularizer.l2) == (0.1, 0.05)
+
+
+# -- huge inputs: a variance past the dtype's largest -------------------------------------------------------------
+#: the normalizing layers, each made for samples of 6 features (GroupNormalization: 2 groups of 3)
+HUGE_INPUT_LAYERS = {"BatchNormalization": lambda: layers.BatchNormalization(),
+                     "LayerNormalization": lambda: LayerNormalization(),
+                     "LayerNormalization-2-axes": lambda: LayerNormalization(axis=[1, 2]),
+                     "GroupNormalization": lambda: layers.GroupNormalization(groups=2),
+                     "RMSNormalization": lambda: layers.RMSNormalization(),
+                     "UnitNormalization": lambda: layers.UnitNormalization()}
+
+
+@pytest.mark.parametrize("dtype, power", [("float64", 520), ("float32", 70), ("float32", 120)])
+@pytest.mark.parametrize("name", list(HUGE_INPUT_LAYERS))
+def test_normalizing_layers_normalize_inputs_whose_variance_overflows(name, dtype, power, rng):
+    # |x| near 1e157 (float64) or 1e21 (float32): the squares are inf, 1/sqrt(inf) = 0, and every output was β
+    # (0 for RMS and unit normalization), with an overflow warning. Normalization does not depend on the
+    # scale: the outputs and scaled gradients are those of the inputs divided by the power of two (exactly)
+    shape = (8, 5, 6) if name.endswith("axes") else (8, 6)
+    X = rng.normal(size=shape).astype(dtype)
+    X[0] *= 3  # one sample's (or a few features') statistics overflow only: a mixed batch
+    dY = rng.normal(size=shape).astype(dtype)
+    found = []
+    for inputs in (X, X * np.asarray(2.0**power, dtype=dtype)):
+        layer = HUGE_INPUT_LAYERS[name]()
+        layer.dtype = dtype
+        layer.build(shape[1:])
+        if hasattr(layer, "epsilon"):  # ε against variances near 1 would differ from ε against 1e300
+            layer.epsilon = 0.0
+        for key, value in layer.params.items():
+            value[...] = np.random.default_rng(1).uniform(0.5, 2.0, value.shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (no overflow warning: nothing overflows)
+            Y = layer.forward(inputs, training=True)
+            layer.needs_input_gradient = True
+            dX = layer.backward(dY)
+        found.append((Y, dX * (inputs[0, 0] / X[0, 0]), {key: value.copy() for key, value in layer.grads.items()}))
+    (Y, dX, grads), (Y_huge, dX_huge, grads_huge) = found
+    assert np.isfinite(Y_huge).all() and np.isfinite(dX_huge).all()
+    np.testing.assert_allclose(Y_huge, Y, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dX_huge, dX, rtol=1e-5, atol=1e-5)
+    for key in grads:
+        np.testing.assert_allclose(grads_huge[key], grads[key], rtol=1e-6, atol=1e-6)
+
+
+def test_batch_normalization_of_an_overflowing_batch_keeps_its_moving_statistics(rng):
+    # the variance of values near 1.5e19 fits float32 (2.25e38), the sum of their squares does not: its moving
+    # variance is that variance. Past float32's largest it is inf, and the inference outputs are NaN: they
+    # were β (x/sqrt(inf) = 0), a finite answer the lost statistics cannot give
+    layer = layers.BatchNormalization(momentum=0.0)
+    X = np.array([[1.5e19], [-1.5e19]] * 4, dtype="float32")
+    np.testing.assert_array_equal(layer(X, training=True).ravel(), [1.0, -1.0] * 4)
+    np.testing.assert_allclose(layer.get_weights()[2:], [[0.0], [2.25e38]], rtol=1e-6)
+    np.testing.assert_array_equal(layer(X).ravel(), [1.0, -1.0] * 4)
+    layer(X * 10, training=True)
+    assert np.isinf(layer.get_weights()[3]).all() and np.isnan(layer(X)).all()
+
+
+@pytest.mark.parametrize("name", ["BatchNormalization", "LayerNormalization", "GroupNormalization",
+                                  "RMSNormalization", "UnitNormalization"])
+def test_gradients_of_normalizing_layers_with_overflowing_inputs_pass_check_gradients(name, rng):
+    # the Dense before the layer makes |z| near 1e160: its gradients pass through the rescaled statistics
+    model = Sequential([Input((5,)), Dense(6), HUGE_INPUT_LAYERS[name](), Dense(2)], dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(7, 5)) * 1e160, rng.normal(size=(7, 2))
+    result = glassnet.check_gradients(model, x, y)
+    assert result.max_error < 1e-6, str(result)
+    predictions = model.predict(x)
+    # (each sample's own: the outputs were β for all, and all the gradients before the layer 0, which passed)
+    assert np.isfinite(predictions).all() and np.ptp(predictions, axis=0).min() > 1e-3
+    assert np.abs(result.analytic["dense/W"]).max() > 1e-3
+
+
+def test_normalization_refuses_given_statistics_beyond_its_dtype():
+    # a variance of 1e39 was stored in float32 as inf, and every output was 0, with a cast warning only
+    with pytest.raises(ValueError, match=r"mean= and variance= are too large for the layer's float32 \(largest "
+                                         r"3.4e\+38\): the mean of feature 0 is 0 and the variance 1e\+39; .*Give "
+                                         r"them within that range, or use dtype='float64'"):
+        Normalization(mean=0.0, variance=1e39)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"the mean of feature 1 is -1e\+39"):
+        Normalization(mean=[0.0, -1e39], variance=[1.0, 1.0])(np.ones((2, 2)))
+    wide = Normalization(mean=0.0, variance=1e40, dtype="float64")  # the advice works
+    np.testing.assert_allclose(wide(np.full((1, 2), 1e20)), [[1.0, 1.0]])

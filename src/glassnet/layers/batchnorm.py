@@ -83,6 +83,57 @@ def moments(X, axis, keepdims=False):
     return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
 
 
+def overflow_scale(X, axis, overflowed, keepdims=False):
+    """Per group of ``X`` along ``axis``: ``s``, a power of two near the largest ``|x|``, where
+    ``overflowed`` (the group's sum of squares is inf), else 1 (and where that largest is inf or NaN).
+    ``X / s`` is exact and lies in ``(−2, 2)``: its squares cannot overflow."""
+    xp = get_namespace()
+    largest = xp.max(xp.abs(X), axis=axis, keepdims=keepdims)
+    rescale = overflowed & xp.isfinite(largest)
+    ones = xp.ones_like(largest)
+    return xp.where(rescale, 2.0 ** xp.floor(xp.log2(xp.where(rescale, largest, ones))), ones)
+
+
+def scaled_moments(X, axis, keepdims=False):
+    """``(mean, var, s)``: :func:`moments` of ``X / s``, with ``s`` None (as 1) unless a variance is
+    not finite: an ``|x|`` past the square root of the dtype's largest (about 1e19 in float32, 1e154
+    in float64) makes the squares inf, and ``x / sqrt(inf)`` every output β. There ``s`` holds a
+    power of two per group (:func:`overflow_scale`): normalization does not depend on the scale, so
+    ``(x/s − μ)/sqrt(σ² + ε/s²)``, with the moments of ``X / s``, is the exact ``x̂``. The common case
+    costs one check of the reduced variance."""
+    with np.errstate(over="ignore", invalid="ignore"):  # (an overflow is redone below; inf inputs give NaN)
+        mean, var = moments(X, axis, keepdims)
+    xp = get_namespace()
+    if bool(xp.all(xp.isfinite(var))):
+        return mean, var, None
+    scale = overflow_scale(X, axis, ~xp.isfinite(var), keepdims)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf or NaN inputs: NaN statistics
+        mean, var = moments(X / scale, axis, keepdims)
+    return mean, var, scale
+
+
+def unscaled(mean, var, scale):
+    """The mean and variance of ``X`` from those of ``X / scale`` (:func:`scaled_moments`): a variance
+    past the dtype's largest is inf (batch normalization's moving variance)."""
+    if scale is None:
+        return mean, var
+    with np.errstate(over="ignore"):
+        return mean * scale, var * scale * scale
+
+
+def standardize(X, mean, var, epsilon, scale=None):
+    """``(x̂, 1/sqrt(σ² + ε))`` with ``x̂ = (x − μ)/sqrt(σ² + ε)``; with a ``scale`` ``s`` (the moments
+    are those of ``X / s``: :func:`scaled_moments`) ``x̂ = (x/s − μ)/sqrt(σ² + ε/s²)``, the same, and
+    ``1/sqrt(σ² + ε)`` divided by ``s``, that of ``X`` (for backward)."""
+    xp = get_namespace()
+    with zero_epsilon_errstate(epsilon):
+        if scale is None:
+            inv_std = 1.0 / xp.sqrt(var + epsilon)
+            return (X - mean) * inv_std, inv_std
+        inv_std = 1.0 / xp.sqrt(var + epsilon / scale / scale)
+        return (X / scale - mean) * inv_std, inv_std / scale
+
+
 class ScaledNormalization(Layer):
     """What batch and layer normalization share: ``x̂ = (x − μ)/sqrt(σ² + ε)``,
     ``y = γ ⊙ x̂ + β`` with one ``γ`` and ``β`` per feature, and the backward pass
@@ -152,8 +203,9 @@ class ScaledNormalization(Layer):
             # until used), and a model replaces these with views of its flat gradient vector
             self.grads[key] = xp.zeros(value.shape, dtype=value.dtype)
 
-    def _scale_shift(self, X, mean, var):
-        """``γ ⊙ (X − μ)/sqrt(σ² + ε) + β``, keeping ``x̂`` and ``1/sqrt(σ² + ε)`` for backward.
+    def _scale_shift(self, X, mean, var, scale=None):
+        """``γ ⊙ (X − μ)/sqrt(σ² + ε) + β``, keeping ``x̂`` and ``1/sqrt(σ² + ε)`` for backward;
+        with a ``scale``, the moments are those of ``X / scale`` (:func:`scaled_moments`).
 
         A float16 batch is normalized in float32, as Keras computes it, and ``y`` rounded to float16:
         ``x − μ`` passes float16's 65504 (65504 − (−21835)) and ``x̂ = (x − μ)/σ`` does for a small σ
@@ -162,10 +214,9 @@ class ScaledNormalization(Layer):
         half = is_half(X)
         if half:
             X, mean, var = astype(X, "float32"), astype(mean, "float32"), astype(var, "float32")
+            scale = None if scale is None else astype(scale, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
-        with zero_epsilon_errstate(self.epsilon):
-            inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-            X_hat = (X - mean) * inv_std
+        X_hat, inv_std = standardize(X, mean, var, self.epsilon, scale)
         self.inv_std, self.X_hat = inv_std, X_hat
         Y = X_hat * self._broadcast("gamma") if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:
@@ -315,15 +366,20 @@ class BatchNormalization(ScaledNormalization):
         if training:
             # samples (n, ..., features): each feature over the batch and every position, as Keras's axis=-1
             self._stats_axis = 0 if X.ndim == 2 else tuple(range(X.ndim - 1))
-            mean, var = moments(X, axis=self._stats_axis)
+            mean, var, scale = scaled_moments(X, axis=self._stats_axis)
+            moving_mean, moving_variance = unscaled(mean, var, scale)
             # float16 statistics past 65504 are stored as inf, as Keras stores them (no NumPy overflow notice)
             with np.errstate(over="ignore"):
                 self.state["moving_mean"] *= self.momentum
-                self.state["moving_mean"] += (1 - self.momentum) * mean
+                self.state["moving_mean"] += (1 - self.momentum) * moving_mean
                 self.state["moving_variance"] *= self.momentum
-                self.state["moving_variance"] += (1 - self.momentum) * var
-        else:
-            mean, var = self.state["moving_mean"], self.state["moving_variance"]
+                self.state["moving_variance"] += (1 - self.momentum) * moving_variance
+            return self._scale_shift(X, mean, var, scale)
+        xp = get_namespace()
+        mean, var = self.state["moving_mean"], self.state["moving_variance"]
+        # a moving variance past the dtype's largest (a batch's overflowed) is inf, and x/sqrt(inf) = 0 would
+        # make every output β: NaN says the statistics are lost
+        var = xp.where(xp.isinf(var), xp.full_like(var, float("nan")), var)
         return self._scale_shift(X, mean, var)
 
     def backward(self, dY):

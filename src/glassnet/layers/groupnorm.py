@@ -3,7 +3,7 @@
 from .._validation import check_int
 from ..backend import astype, get_namespace, is_half, numpy_dtype
 from .base import initializer_entries
-from .batchnorm import moments, zero_epsilon_errstate
+from .batchnorm import scaled_moments, standardize
 from .layernorm import LastAxisNormalization
 
 
@@ -74,14 +74,14 @@ class GroupNormalization(LastAxisNormalization):
     def forward(self, X, training=False):
         xp = get_namespace()
         Xg = self._grouped(X)
-        mean, var = moments(Xg, axis=(1, 3), keepdims=True)
+        mean, var, scale = scaled_moments(Xg, axis=(1, 3), keepdims=True)  # (scale: where the variance overflowed)
         half = is_half(X)
         if half:  # in float32, as Keras and as ScaledNormalization._scale_shift: x − μ and x̂ pass 65504
             Xg = astype(Xg, "float32")
+            scale = None if scale is None else astype(scale, "float32")
         # locals first: another thread's predict may release self.X_hat meanwhile (release_caches)
-        with zero_epsilon_errstate(self.epsilon):
-            inv_std = 1.0 / xp.sqrt(var + self.epsilon)
-            X_hat = xp.reshape((Xg - mean) * inv_std, X.shape)
+        X_hat, inv_std = standardize(Xg, mean, var, self.epsilon, scale)
+        X_hat = xp.reshape(X_hat, X.shape)
         self.inv_std, self.X_hat = inv_std, X_hat  # inv_std: (n, 1, G, 1)
         Y = X_hat * self.params["gamma"] if self.scale else xp.asarray(X_hat, copy=True)
         if self.center:

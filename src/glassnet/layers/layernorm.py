@@ -5,7 +5,7 @@ import numbers
 
 from .. import initializers
 from .base import initializer_entries, sample_shape
-from .batchnorm import ScaledNormalization, check_last_axis, last_axis, moments
+from .batchnorm import ScaledNormalization, check_last_axis, last_axis, scaled_moments
 
 
 class LastAxisNormalization(ScaledNormalization):
@@ -131,8 +131,8 @@ class LayerNormalization(LastAxisNormalization):
         super().build(input_shape)
 
     def forward(self, X, training=False):
-        mean, var = moments(X, axis=self._axes, keepdims=True)
-        return self._scale_shift(X, mean, var)
+        mean, var, scale = scaled_moments(X, axis=self._axes, keepdims=True)
+        return self._scale_shift(X, mean, var, scale)
 
     def backward(self, dY):
         return self._scale_shift_backward(dY, self._axes)

@@ -97,6 +97,8 @@ class Normalization(Layer):
             mean = np.broadcast_to(self.input_mean, shape).copy()  # (broadcast_to gives a read-only view)
             variance = np.broadcast_to(self.input_variance, shape).copy()
         dtype = standardize_dtype(self.dtype)
+        if self.input_mean is not None:  # (adapted ones are checked by adapt)
+            _check_range(mean, variance, np.dtype(dtype), self.axis is None, given=True)
         self.state["mean"] = from_numpy(mean, dtype=dtype)
         self.state["variance"] = from_numpy(variance, dtype=dtype)
         if self.input_mean is None:
@@ -289,8 +291,9 @@ def _statistic(value, name):
     return array.reshape(()) if scalar else array
 
 
-def _check_range(mean, variance, dtype, single):
-    """Refuse statistics beyond ``dtype``'s range: stored as inf, they would turn every output into 0 or NaN."""
+def _check_range(mean, variance, dtype, single, given=False):
+    """Refuse statistics beyond ``dtype``'s range: stored as inf, they would turn every output into 0 or NaN.
+    ``given``: they are the layer's ``mean=`` and ``variance=``, else adapt's."""
     limit = np.finfo(dtype).max
     too_large = np.atleast_1d(~(np.abs(mean) <= limit) | ~(variance <= limit))
     if not too_large.any():
@@ -299,7 +302,8 @@ def _check_range(mean, variance, dtype, single):
     m, v = (float(np.atleast_1d(value)[j]) for value in (mean, variance))
     where = "" if single else f" of feature {j}"
     v = f"{v:.3g}" if np.isfinite(v) else "beyond float64's range"
-    raise ValueError(f"adapt's data is too large for the layer's {dtype} (largest {limit:.3g}): the mean{where} is "
-                     f"{m:.3g} and the variance {v}; stored as inf, they would turn every output into 0 or NaN. Rescale "
-                     "the data first (divide it by a power of ten)"
-                     + (", or use dtype='float64'." if dtype != np.float64 else "."))
+    what, fix = (("mean= and variance= are", "give them within that range") if given else
+                 ("adapt's data is", "rescale the data first (divide it by a power of ten)"))
+    raise ValueError(f"{what} too large for the layer's {dtype} (largest {limit:.3g}): the mean{where} is "
+                     f"{m:.3g} and the variance {v}; stored as inf, they would turn every output into 0 or NaN. "
+                     f"{fix[0].upper()}{fix[1:]}" + (", or use dtype='float64'." if dtype != np.float64 else "."))

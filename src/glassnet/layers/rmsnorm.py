@@ -5,7 +5,8 @@ import numpy as np
 from .. import initializers
 from ..backend import astype, get_namespace, is_half
 from .base import Layer, weight_attribute
-from .batchnorm import _drawing_no_generator, check_epsilon, check_last_axis, last_axis, zero_epsilon_errstate
+from .batchnorm import (_drawing_no_generator, check_epsilon, check_last_axis, last_axis, overflow_scale,
+                        zero_epsilon_errstate)
 
 
 class RMSNormalization(Layer):
@@ -59,11 +60,28 @@ class RMSNormalization(Layer):
                     X32 = astype(X, "float32")
                     mean_square = xp.mean(X32 * X32, axis=-1, keepdims=True)
                 inv_std = astype(1.0 / xp.sqrt(mean_square + self.epsilon), "float16")
+                X_hat = X * inv_std
             else:
-                inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon)
-            X_hat = X * inv_std
+                X_hat, inv_std = self._normalized(X)
         self.inv_std, self.X_hat = inv_std, X_hat
         return X_hat * self.params["scale"]
+
+    def _normalized(self, X):
+        """``(x̂, r)`` of a float32 or float64 ``X``. Where ``mean(x²)`` overflows (an ``|x|`` past the
+        square root of the dtype's largest: 1e19 in float32, 1e154 in float64), ``r = 0`` would make
+        every output 0: those rows are divided first by ``s``, a power of two near their largest ``|x|``
+        (``x̂`` does not depend on the scale), ``x̂ = (x/s) · r'`` with ``r' = 1/sqrt(mean((x/s)²) + ε/s²)``,
+        and ``r = r'/s``."""
+        xp = get_namespace()
+        with np.errstate(over="ignore"):
+            mean_square = xp.mean(X * X, axis=-1, keepdims=True)
+        if bool(xp.all(xp.isfinite(mean_square))):
+            inv_std = 1.0 / xp.sqrt(mean_square + self.epsilon)
+            return X * inv_std, inv_std
+        scale = overflow_scale(X, -1, ~xp.isfinite(mean_square), keepdims=True)
+        X = X / scale
+        inv_std = 1.0 / xp.sqrt(xp.mean(X * X, axis=-1, keepdims=True) + self.epsilon / scale / scale)
+        return X * inv_std, inv_std / scale
 
     def backward(self, dY):
         xp = get_namespace()

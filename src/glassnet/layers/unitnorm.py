@@ -6,6 +6,7 @@ import numpy as np
 
 from ..backend import astype, get_namespace, is_half
 from .base import Layer, sample_shape
+from .batchnorm import overflow_scale
 
 #: Keras's lower bound on the norm (``ops.normalize(..., epsilon=1e-12)``)
 EPSILON = 1e-12
@@ -61,11 +62,22 @@ class UnitNormalization(Layer):
         half = is_half(X)
         if half:  # float16 squares underflow below |x| ≈ 2.4e-4 and 1/‖x‖ overflows: computed in float32
             X = astype(X, "float32")
-        square_sum = xp.sum(X * X, axis=axes, keepdims=True)  # (float32 or float64 here: 1/ε is finite)
+        with np.errstate(over="ignore"):
+            square_sum = xp.sum(X * X, axis=axes, keepdims=True)  # (float32 or float64 here: 1/ε is finite)
+        scale = None
+        if not bool(xp.all(xp.isfinite(square_sum))):
+            # an |x| past the square root of the dtype's largest (1e19 in float32, 1e154 in float64): 1/‖x‖ = 0
+            # would make the sample 0. Its sample divided by s, a power of two near its largest |x|, has the
+            # same direction: y = (x/s)/‖x/s‖, and 1/‖x‖ = (1/‖x/s‖)/s (its norm is far above ε)
+            scale = overflow_scale(X, axes, ~xp.isfinite(square_sum), keepdims=True)
+            X = X / scale
+            square_sum = xp.sum(X * X, axis=axes, keepdims=True)
         with np.errstate(divide="ignore"):  # a zero sample: 1/0 = inf, then bounded by 1/ε
             # (min and max by position: NumPy 2.0 takes no keywords, a_min and a_max before 2.1)
             with_bound = xp.clip(1.0 / xp.sqrt(square_sum), None, 1.0 / EPSILON)
         Y = X * with_bound
+        if scale is not None:
+            with_bound = with_bound / scale
         self.Z, self.A = with_bound, Y  # for backward: the factor, and the output (float32 for float16)
         return astype(Y, "float16") if half else Y
 
