@@ -134,6 +134,22 @@ def test_psnr_reads_the_peak_from_integer_pixels_and_refuses_pixels_above_it():
         psnr(np.array([[-0.01, 1.5], [0.3, 0.9]]), np.zeros((2, 2)))
 
 
+def test_psnr_refuses_integer_pixels_against_floats_in_0_1():
+    # uint8 pixels against a reconstruction in [0, 1] gave a meaningless figure (the peak 255 against
+    # differences of ~200): refused either way round, as scikit-image refuses images of different dtypes
+    a = np.full((4, 4), 200, dtype=np.uint8)
+    for original, reconstruction, name, other in ((a, a / 255.0, "original", "reconstruction"),
+                                                  (a / 255.0, a, "reconstruction", "original")):
+        for max_value in (None, 255):
+            with pytest.raises(ValueError, match=rf"{name} holds uint8 pixels \(up to 200\) and {other} floats in "
+                                                 r"\[0, 1\]: the two are on different scales.*multiply the floats "
+                                                 r"by the pixels' peak \(255 for 8-bit pixels\)"):
+                psnr(original, reconstruction, max_value=max_value)
+    assert psnr(a, a / 255.0 * 255.0) > 300  # on one scale: accepted
+    binary = np.array([[0, 1], [1, 0]], dtype=np.uint8)  # pixels of 0 and 1 may hold floats in [0, 1]
+    assert psnr(binary, np.array([[0.0, 0.9], [1.0, 0.1]])) == pytest.approx(10 * np.log10(255.0**2 / 0.005))
+
+
 def test_psnr_of_wide_integer_pixels_needs_max_value():
     # [[0, 255]] against [[0, 250]]: MSE = 25/2, so 10·log10(255² / 12.5) = 37.16 dB with the 8-bit peak.
     # A list of ints is int64, whose dtype maximum 2⁶³ − 1 gave 368.3 dB: refused, asking for max_value

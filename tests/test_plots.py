@@ -350,6 +350,17 @@ def test_plot_mistakes_are_named():
         plots.plot_hopfield_recall(np.ones((1, 12)), np.ones((1, 12)), np.ones((1, 12)), shape=(5, 5))
 
 
+def test_plot_history_of_a_fit_of_no_epochs_says_so(rng):
+    # fit(epochs=0) returns a History of no epochs: it was refused as no History at all ("must be a History")
+    model = Sequential([Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(rng.normal(size=(4, 2)), rng.normal(size=(4, 1)), epochs=0, verbose=0)
+    with pytest.raises(ValueError, match=r"history holds no epochs: this History recorded none \(fit ran 0 epochs"):
+        plots.plot_history(history)
+    with pytest.raises(ValueError, match="must be a History or a non-empty dict of lists. Received: dict"):
+        plots.plot_history({})  # (an empty dict is no History's)
+
+
 def test_confusion_matrix_refuses_mixed_kinds_of_labels():
     with pytest.raises(ValueError, match="same kind of labels: received text and numbers"):
         plots.plot_confusion_matrix(["cat", "dog"], [0.2, 0.9])

@@ -44,6 +44,7 @@ def psnr(original, reconstruction, max_value=None):
     b = check_array(reconstruction, "reconstruction", ndim=None)
     if a.shape != b.shape:
         raise ValueError(f"original and reconstruction must have the same shape. Received {a.shape} and {b.shape}.")
+    _check_same_scale(a, b)
     if max_value is None:
         if np.issubdtype(a.dtype, np.integer) and a.dtype.itemsize > 2:
             # (a list of ints is int64: a peak of 2⁶³ − 1 read 0..255 pixels off by 5 as 368 dB)
@@ -65,6 +66,20 @@ def psnr(original, reconstruction, max_value=None):
                          "peak value as max_value (255 for 8-bit pixels, 1 for pixels in [0, 1]).")
     mse = float(np.mean((a - b) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(max_value**2 / mse)
+
+
+def _check_same_scale(original, reconstruction):
+    """Refuse integer pixels (up to 255) against floats in [0, 1], either way round: their difference is
+    no error of the reconstruction, whatever the peak (scikit-image's peak_signal_noise_ratio refuses
+    images of different dtypes; a float reconstruction of integer pixels on their scale is accepted)."""
+    named = {"original": original, "reconstruction": reconstruction}
+    for name, other in (("original", "reconstruction"), ("reconstruction", "original")):
+        pixels, floats = named[name], named[other]
+        if (np.issubdtype(pixels.dtype, np.integer) and pixels.size and pixels.max() > 1
+                and np.issubdtype(floats.dtype, np.floating) and floats.min() >= 0 and floats.max() <= 1):
+            raise ValueError(f"{name} holds {pixels.dtype} pixels (up to {pixels.max()}) and {other} floats in "
+                             "[0, 1]: the two are on different scales. Give both on one scale: multiply the floats "
+                             "by the pixels' peak (255 for 8-bit pixels), or divide the pixels by it.")
 
 
 def _check_hidden_activation(activation):

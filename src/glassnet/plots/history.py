@@ -110,6 +110,9 @@ def plot_history(history, metrics=None, path=None, ax=None):
 
     logs = getattr(history, "history", history)
     epochs_of = getattr(history, "_epochs_of", {})
+    if isinstance(logs, dict) and not logs and logs is not history:  # a History, as fit(epochs=0) returns it
+        raise ValueError(f"history holds no epochs: this {type(history).__name__} recorded none (fit ran 0 epochs, "
+                         "or stopped before the first), so there is no curve to draw; train for an epoch first.")
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"history must be a History or a non-empty dict of lists. Received: {type(history).__name__}")
     for key, values in logs.items():
