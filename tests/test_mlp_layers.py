@@ -543,3 +543,20 @@ def test_a_model_pickled_before_layers_took_activity_regularizer_keeps_its_penal
     assert model.evaluate(x, y, verbose=0) == pytest.approx(np.mean((out - y) ** 2) + penalty, rel=1e-12)
     model(x)
     assert model.losses == pytest.approx([penalty], rel=1e-12)
+
+
+def test_dropout_rate_set_after_the_layer_was_made_is_the_one_training_uses():
+    """``layer.rate = ...`` after construction was ignored in training (the mask's threshold and scale were
+    fixed at __init__) while get_config, and so a saved model, said the new rate; Keras reads it at each call."""
+    from glassnet.layers import Dropout
+
+    layer = Dropout(0.5, seed=0)
+    layer.rate = 0.0
+    x = np.ones((200, 50), dtype=np.float32)
+    np.testing.assert_array_equal(layer(x, training=True), x)
+    layer.rate = 0.75
+    y = layer(x, training=True)
+    assert set(np.unique(y)) == {0.0, 4.0} and abs(float(np.mean(y == 0)) - 0.75) < 0.02
+    assert layer.get_config()["rate"] == 0.75
+    with pytest.raises(ValueError, match="rate must be < 1"):
+        layer.rate = 1.0

@@ -63,9 +63,20 @@ class Dropout(NoiseShaped):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
         super().__init__(seed=seed, **kwargs)
-        self.rate = check_number(rate, "rate", low=0, high=1, high_open=True)
+        self.rate = rate
         self.noise_shape = _noise_shape(noise_shape)
-        self._threshold = min(round(self.rate * _LEVELS), _LEVELS - 1)
+
+    @property
+    def rate(self):
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate):
+        """Checked, and the mask's threshold and scale follow it: ``layer.rate = 0.1`` after the layer
+        was made trains with 0.1, as Keras reads its rate at each call (they were fixed at ``__init__``,
+        while ``get_config`` and so a saved model said the new rate)."""
+        self._rate = check_number(rate, "rate", low=0, high=1, high_open=True)
+        self._threshold = min(round(self._rate * _LEVELS), _LEVELS - 1)
         self.scale = _LEVELS / (_LEVELS - self._threshold)
 
     @property
