@@ -230,7 +230,9 @@ def test_one_thread_trains_as_one_blas_thread_does(two_threads):
 
 
 @pytest.mark.parametrize("value, error, message", [
-    ("fast", TypeError, "positive integer"),
+    # a string is the right type with a wrong value: a ValueError (it was a TypeError)
+    ("fast", ValueError, "positive integer"),
+    ("AUTO", ValueError, '"auto" \\(lower case\\)'),
     (True, TypeError, "positive integer"),
     (1.5, TypeError, "positive integer"),
     (np.array([2, 3]), TypeError, "positive integer"),

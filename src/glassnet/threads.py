@@ -51,6 +51,9 @@ def set_training_threads(value):
     to take effect; a count without it is an error here, ``"auto"`` without it changes nothing.
     """
     if not (value is None or isinstance(value, str) and value == "auto"):
+        if isinstance(value, str):  # a string of the right type, not one of the words: "AUTO", "none"
+            raise ValueError(f'set_training_threads takes "auto" (lower case), None or a positive integer. '
+                             f"Received: {value!r:.100}")
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f'set_training_threads takes "auto", None or a positive integer. Received: {value!r:.100}')
         if value < 1:
