@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import importlib
 import importlib.util
+import io
 import os
 import re
 import socketserver
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -418,6 +421,85 @@ def test_load_data_errors_name_the_file(tmp_path, monkeypatch):
         mnist.load_data(tmp_path / "other.npz")
     with pytest.raises(MNISTNotFoundError, match="MNIST files not found"):  # offline, nothing cached
         mnist.load_data()
+
+
+def _npy(array=None, shape=None, descr="|u1", fortran=False):
+    """The bytes of an .npy file: ``array``'s, or only a header declaring ``shape``."""
+    buffer = io.BytesIO()
+    if array is not None:
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+    else:
+        np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": fortran, "shape": shape})
+    return buffer.getvalue()
+
+
+def _npz(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name + ".npy", data if isinstance(data, bytes) else _npy(data))
+    return path
+
+
+def test_load_data_reads_an_npz_arrays_header_before_its_data(tmp_path):
+    # np.load allocated what a forged header declares: a raw MemoryError ("Unable to allocate 713. TiB")
+    small = {"y_train": np.zeros(60000, np.uint8), "x_test": np.zeros((10000, 28, 28), np.uint8),
+             "y_test": np.zeros(10000, np.uint8)}
+    forged = _npz(tmp_path / "forged.npz", {"x_train": _npy(shape=(10**12, 28, 28)), **small})
+    with pytest.raises(ValueError, match=r"forged.npz is not Keras's mnist.npz .*x_train.npy holds an array of "
+                                         r"shape \(1000000000000, 28, 28\) and dtype uint8; expected \(60000, 28, 28\) "
+                                         "uint8 images"):
+        mnist.load_data(forged)
+    # a deflated member of 100000 images of zeros (a 77 kB file) was inflated whole, 78 MB, before its
+    # shape was refused (a 770 kB file of 10**6 images: 13 s and 800 MB)
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("x_train.npy", "w", force_zip64=True) as member:
+            member.write(_npy(shape=(100000, 28, 28)))
+            for _ in range(10):
+                member.write(bytes(10000 * 28 * 28))
+        for name, array in small.items():
+            archive.writestr(name + ".npy", _npy(array))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"x_train.npy holds an array of shape \(100000, 28, 28\)"):
+            mnist.load_data(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+    # an object array, a wrong dtype, labels of floats, a member cut short or with bytes after its array
+    for members, match in (
+        ({"x_train": _npy(shape=(60000, 28, 28), descr="|O")}, r"dtype object; expected"),
+        ({"x_train": np.zeros((60000, 28, 28), np.int16)}, r"dtype int16; expected \(60000, 28, 28\) uint8 images"),
+        ({"x_train": np.zeros((60000, 28, 28), np.uint8), "y_train": np.zeros(60000)},
+         r"y_train.npy holds an array of shape \(60000,\) and dtype float64; expected \(60000,\) integer labels"),
+        ({"x_train": _npy(shape=(60000, 28, 28)) + bytes(100)}, "x_train.npy holds 100 bytes of data for the "
+                                                                 r"47,040,000 of its \(60000, 28, 28\) uint8 array"),
+        ({"x_train": np.zeros((60000, 28, 28), np.uint8), "y_train": _npy(np.zeros(60000, np.uint8)) + b"x"},
+         r"y_train.npy holds 60,001\+ bytes of data for the 60,000"),
+    ):
+        with pytest.raises(ValueError, match=f"is not Keras's mnist.npz .*{match}"):
+            mnist.load_data(_npz(tmp_path / "bad.npz", {**small, **members}))
+    with pytest.raises(ValueError, match=r"mnist.npz \(arrays x_train, y_train, x_test, y_test\): it holds no x_train$"):
+        mnist.load_data(_npz(tmp_path / "bad.npz", small))
+
+
+def test_load_data_reads_an_npz_as_np_load_does(tmp_path):
+    # compressed or not, Fortran-ordered, big-endian int64 labels, Keras's own member names: the same values
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, 997 * 28, dtype=np.uint8)  # (repeated: deflated in a moment)
+    arrays = {"x_train": np.resize(pixels, (60000, 28, 28)), "y_train": rng.integers(0, 10, 60000),
+              "x_test": np.resize(pixels[::-1], (10000, 28, 28)), "y_test": rng.integers(0, 10, 10000).astype(">i8")}
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, **arrays)
+    packed = tmp_path / "packed.npz"
+    np.savez_compressed(packed, **{**arrays, "x_train": np.asfortranarray(arrays["x_train"])})
+    for path in (plain, packed):
+        (x_train, y_train), (x_test, y_test) = mnist.load_data(path)
+        for got, key in ((x_train, "x_train"), (y_train, "y_train"), (x_test, "x_test"), (y_test, "y_test")):
+            np.testing.assert_array_equal(got, arrays[key])
+            assert got.dtype == np.uint8 and got.shape == arrays[key].shape and got.flags.writeable
+        x_train[0, 0, 0] = 7  # writable, as np.load's arrays
 
 
 def test_keras_datasets_glassnet_lacks_name_what_to_do(tmp_path):

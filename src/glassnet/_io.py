@@ -40,7 +40,9 @@ def atomic_write(path, write, verify=None, overwrite=True):
     target = os.path.realpath(path)  # through a symbolic link: replace the file it points to, not the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        # Say which folder is missing, not which temporary file could not be made.
+        # Say which folder is missing, not which temporary file could not be made; or which file
+        # stands where a folder should ("model.gn/x.gn": the folder 'model.gn' "did not exist")
+        _check_no_file_in_the_way(path, folder)
         raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
@@ -57,8 +59,11 @@ def atomic_write(path, write, verify=None, overwrite=True):
                              "where the content cannot be checked before it is written.")
         buffer = io.BytesIO()  # (a zip's offsets need a file that tells its position; /dev/null's is always 0)
         write(buffer)
-        with open(path, "wb") as fh:  # (the path: /dev/stdout's real path may be no file, pipe:[123])
-            fh.write(buffer.getvalue())
+        try:
+            with open(path, "wb") as fh:  # (the path: /dev/stdout's real path may be no file, pipe:[123])
+                fh.write(buffer.getvalue())
+        except OSError as exc:  # (/dev/full: "No space left on device", naming no file)
+            raise _naming(exc, path, path) from None
         return
     # short, so that any name the folder takes leaves room for it (".{name}.tmp" did not)
     tmp = os.path.join(folder, f".glassnet-{secrets.token_hex(6)}.tmp")
@@ -67,10 +72,16 @@ def atomic_write(path, write, verify=None, overwrite=True):
             fh = open(tmp, "xb")
         except OSError as exc:
             raise _naming(exc, tmp, path) from None
-        with fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:  # (outside the with: closing flushes what is left, and a full disk refuses that again)
+            with fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # a full disk: "No space left on device" named no file (the temporary's write)
+            named = _naming(exc, tmp, path)
+            if named is exc:
+                raise
+            raise named from None
         if verify is not None:
             verify(tmp)
         if not overwrite:
@@ -147,11 +158,43 @@ def _move_to_new_name(tmp, target, path):
     os.remove(tmp)
 
 
+#: the errors of writing to a file that name no file (its name was given to open, not to write)
+_WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
 def _naming(exc, tmp, path):
-    """``exc`` about the user's ``path`` rather than the temporary file (whose name means nothing to them)."""
-    if exc.filename != tmp:
+    """``exc`` about the user's ``path`` rather than the temporary file (whose name means nothing to them),
+    or than no file at all (a write's ``[Errno 28] No space left on device``)."""
+    unnamed = exc.filename is None and type(exc) is OSError and exc.errno in _WRITE_ERRORS
+    if exc.filename != tmp and not unnamed:
         return exc
     return type(exc)(exc.errno, exc.strerror, path)
+
+
+def _check_no_file_in_the_way(path, folder):
+    """A :class:`NotADirectoryError` when a file stands where ``folder`` or a folder above it should be."""
+    above = folder
+    while above and not os.path.lexists(above):
+        parent = os.path.dirname(above)
+        if parent == above:
+            return
+        above = parent
+    if above and os.path.exists(above) and not os.path.isdir(above):
+        raise NotADirectoryError(f"Cannot write {path!r}: {above!r} is a file, not a folder.")
+
+
+def read_npy_header(fh):
+    """``(shape, fortran_order, dtype)`` of the ``.npy`` array that the binary stream ``fh`` starts with,
+    read without its data (so that a forged shape allocates nothing); ``fh`` is left at the data's
+    first byte. A bad magic string, version or header is a ``ValueError``. The callers check the dtype
+    (``hasobject``: ``np.load``'s ``allow_pickle=False`` refusal) and read the data themselves."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+        shape, fortran, dtype = read(fh)
+    except Exception as exc:  # a bad magic, version or header (and a zip member's read error under it)
+        raise ValueError(f"not a valid .npy array ({type(exc).__name__}: {exc})") from None
+    return tuple(shape), fortran, dtype
 
 
 def atomic_write_bytes(path, data, overwrite=True):
