@@ -1496,6 +1496,50 @@ def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
         _dropout_classifier().fit(X, y, epochs=5, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
 
 
+def _set_backup_epoch(path, epoch):
+    """Rewrite the backup ``path`` with ``epoch`` as its record's epochs done."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    config = json.loads(members["model.json"])
+    config["backup"]["epoch"] = epoch
+    members["model.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+@pytest.mark.parametrize("epoch", [-1, "x", 2.0, None])
+def test_a_backup_recording_no_epoch_count_is_refused_before_anything_changes(epoch, tmp_path):
+    # the epoch was checked after the backup's weights and optimizer state were in the model, and the
+    # ValueError left double_checkpoint's previous.gn untried
+    X, y = _classes()
+    backup = tmp_path / "b"
+    with pytest.raises(RuntimeError):
+        _dropout_classifier().fit(X, y, epochs=5, batch_size=16, verbose=0, callbacks=[
+            callbacks.BackupAndRestore(backup, double_checkpoint=True), _Interrupt(epoch=3)])
+    _set_backup_epoch(backup / "latest.gn", epoch)
+    restart = _dropout_classifier()
+    with pytest.warns(UserWarning, match=rf"previous.gn: the newer backup cannot be read .*latest.gn': its backup "
+                                         rf"records {re.escape(repr(epoch))} epochs done; expected a non-negative"):
+        history = restart.fit(X, y, epochs=5, batch_size=16, verbose=0,
+                              callbacks=[callbacks.BackupAndRestore(backup, double_checkpoint=True)])
+    assert history.epoch == [2, 3, 4]  # from previous.gn, written after epoch 2
+    with pytest.raises(RuntimeError):  # without previous.gn: refused, and the model is as it was
+        _dropout_classifier().fit(X, y, epochs=5, batch_size=16, verbose=0,
+                                  callbacks=[callbacks.BackupAndRestore(backup), _Interrupt(epoch=3)])
+    _set_backup_epoch(backup / "latest.gn", epoch)
+    fresh = _dropout_classifier(seed=2)
+    before = fresh.get_weights()
+    with pytest.raises(ValueError, match="latest.gn': its backup records .* epochs done"):
+        fresh.fit(X, y, epochs=5, verbose=0, callbacks=[callbacks.BackupAndRestore(backup)])
+    for a, b in zip(before, fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert fresh.optimizer.iterations == 0
+
+
 def test_a_backup_of_another_model_is_refused_before_anything_changes(tmp_path):
     X, y = _classes()
     backup = tmp_path / "b"

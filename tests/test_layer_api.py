@@ -3,6 +3,9 @@
 Keras-only keyword arguments. Expected values are worked out by hand; the Keras 3
 behaviour each test mirrors is noted next to it (Keras itself is not needed)."""
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -908,6 +911,36 @@ def test_a_layer_name_must_be_a_string(tmp_path):
     model.save(tmp_path / "m.gn")
     assert [layer.name for layer in glassnet.models.load_model(tmp_path / "m.gn").layers] == ["hidden", "dense"]
 
+
+
+@pytest.mark.parametrize("name", ["de\x00nse", "\ud800", "a\udfffb"])
+def test_a_layer_name_no_file_can_write_is_refused_at_construction(name, tmp_path):
+    # a NUL or a lone surrogate (a .gn file's "\u0000" or "\ud800") was taken: summary(), save_weights and
+    # export then failed with "'utf-8' codec can't encode character '\ud800'" or h5py's "VLEN strings do
+    # not support embedded NULLs"; a model file holding one is refused by name
+    with pytest.raises(ValueError, match=r"name must be text without NUL characters or surrogate code points .*"
+                                         r"Received: name="):
+        Dense(2, name=name)
+    model = Sequential([layers.Input(shape=(2,)), Dense(3, name="dense")])
+    model.save(tmp_path / "m.gn")
+    with zipfile.ZipFile(tmp_path / "m.gn") as source, zipfile.ZipFile(tmp_path / "bad.gn", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "model.json":
+                config = json.loads(data)
+                config["model"]["layers"][0]["config"]["name"] = name
+                data = json.dumps(config)  # (escaped: "\u0000", "\ud800")
+            target.writestr(info.filename, data)
+    with pytest.raises(ValueError, match="Cannot load model file .*name must be text without NUL"):
+        glassnet.models.load_model(tmp_path / "bad.gn")
+
+
+def test_a_slash_in_a_layer_name_is_kept_and_its_model_file_loads(tmp_path):
+    # Keras 3 refuses "/" at construction; glassnet keeps such names (its files held them before), and only
+    # export(format="keras") refuses them (tests/test_keras_files.py): no file of glassnet's stops loading
+    model = Sequential([layers.Input(shape=(2,)), Dense(3, name="block/dense"), Dense(1, name="\u00e9t\u00e9")])
+    model.save(tmp_path / "m.gn")
+    assert [layer.name for layer in glassnet.models.load_model(tmp_path / "m.gn").layers] == ["block/dense", "\u00e9t\u00e9"]
 
 def test_dense_refuses_a_bias_initializer_of_another_shape():
     # the bias of shape (1,) or () was kept: predict broadcast it over the units, and fit

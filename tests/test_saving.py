@@ -1,3 +1,4 @@
+import errno
 import io
 import os
 import json
@@ -486,10 +487,48 @@ def test_malformed_settings_name_the_file(saved, tmp_path, edit, match):
     (lambda c: c.__setitem__("metadata", []), r"its metadata is not a JSON object \(nor null\): \[\]"),
     (lambda c: c.__setitem__("compile", "adam"),
      r"its compile settings 'adam' are not a JSON object \(load_model\(path, compile=False\)"),
+    # "false", "no" and 1 loaded a functional model (its variables' paths without the model's scope)
+    *[(lambda c, flag=flag: c["model"].__setitem__("functional", flag),
+       rf"model.json is malformed \(TypeError: functional must be True or False. Received: functional={flag!r}\)")
+      for flag in ("false", "no", 1)],
 ])
 def test_a_value_of_the_wrong_type_in_the_models_json_is_refused(saved, tmp_path, edit, match):
     with pytest.raises(ValueError, match=f"Cannot load model file .*bad.gn': {match}"):
         load_model(_rewrite(saved, tmp_path / "bad.gn", edit_config=edit))
+
+
+def _deep(depth):
+    """A dict holding lists nested ``depth`` deep in all (the dict counts)."""
+    value = []
+    for _ in range(depth - 2):
+        value = [value]
+    return {"a": value}
+
+
+@pytest.mark.parametrize("metadata, match", [
+    ({"classes": ["a", "b"], "score": float("nan")}, "Out of range float values are not JSON compliant"),
+    ({"score": float("inf")}, "Out of range float values"),  # (json reads 1e400 as inf too)
+    (_deep(101), "its dicts and lists are nested more than 100 deep"),
+])
+def test_metadata_that_save_refuses_is_refused_by_load_model(saved, tmp_path, metadata, match):
+    # Python's json writes NaN and Infinity: such a file loaded, and its model's first save (a
+    # ModelCheckpoint's, at the first epoch's end) then refused the metadata; metadata 990 deep
+    # loaded and its save met Python's recursion limit
+    bad = _rewrite(saved, tmp_path / "bad.gn", edit_config=lambda c: c.__setitem__("metadata", metadata))
+    with pytest.raises(ValueError, match=f"Cannot load model file .*bad.gn': its metadata holds what model.save "
+                                         f"does not write .*so the model could not be saved again: {match}"):
+        load_model(bad)
+
+
+def test_metadata_nests_at_most_a_hundred_deep_in_save_and_load(tmp_path):
+    model = Sequential([Dense(2, input_dim=2)], seed=0)
+    model.metadata = _deep(100)
+    model.save(tmp_path / "m.gn")
+    assert load_model(tmp_path / "m.gn").metadata == model.metadata
+    model.metadata = _deep(101)
+    with pytest.raises(ValueError, match="model.metadata must hold JSON values .*nested more than 100 deep"):
+        model.save(tmp_path / "deep.gn")
+    assert not (tmp_path / "deep.gn").exists()
 
 
 def _nested(config, key, depth):
@@ -1356,6 +1395,31 @@ def test_a_name_without_suffix_is_a_glassnet_file_saved_and_read_back_silently(t
     assert [p.name for p in tmp_path.iterdir()] == ["my_model"] and zipfile.is_zipfile("my_model")
     for loaded, saved in zip(load_model("my_model").get_weights(), model.get_weights()):
         np.testing.assert_array_equal(loaded, saved)
+
+
+def test_saving_under_a_file_or_onto_a_full_disk_names_the_path(tmp_path, monkeypatch):
+    model = Sequential([Dense(2, input_dim=3)], seed=0)
+    model.save(tmp_path / "base.gn")
+    # it said "the folder '.../base.gn' does not exist", of a file that does
+    for inside in (tmp_path / "base.gn" / "m.gn", tmp_path / "base.gn" / "sub" / "m.gn"):
+        with pytest.raises(NotADirectoryError, match=r"Cannot write .*m\.gn': '.*base\.gn' is a file, not a folder"):
+            model.save(inside)
+    # a full disk said "[Errno 28] No space left on device", naming no file (the temporary's write)
+    before = (tmp_path / "base.gn").read_bytes()
+    from glassnet import _io
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_io.os, "fsync", full)
+        with pytest.raises(OSError, match=r"No space left on device: '.*base\.gn'") as caught:
+            model.save(tmp_path / "base.gn")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename.endswith("base.gn")
+    assert (tmp_path / "base.gn").read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["base.gn"]
+    if os.path.exists("/dev/full"):  # a device is written into: its error names it too
+        with pytest.raises(OSError, match="No space left on device: '/dev/full'"):
+            model.save("/dev/full")
 
 
 def test_saving_where_no_file_can_be_written_names_the_path(tmp_path, monkeypatch):

@@ -132,6 +132,12 @@ class Layer(PolicyAttributes):
         self.input_shape = input_shape
         if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, get_layer, summary)
             raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
+        if name is not None and ("\0" in name or not name.isascii() and any("\ud800" <= c <= "\udfff" for c in name)):
+            # a .gn file held them, and summary(), save_weights and export then failed with a codec's or
+            # HDF5's error ("'utf-8' codec can't encode character '\ud800'", "VLEN strings do not support
+            # embedded NULLs"), far from the name's cause
+            raise ValueError(f"name must be text without NUL characters or surrogate code points (U+D800 to U+DFFF), "
+                             f"which no file (HDF5, UTF-8) or summary can write. Received: name={name!r:.100}")
         self.name = name
         self.dtype = None if dtype is None else standardize_dtype(dtype)
         self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)

@@ -246,10 +246,7 @@ class BackupAndRestore(Callback):
             if first_error is not None:
                 warnings.warn(f"BackupAndRestore restored {path}: the newer backup cannot be read ({first_error})",
                               UserWarning, stacklevel=4)
-            epoch = record.get("epoch")
-            if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-                raise ValueError(f"The backup {path!r} records {epoch!r} epochs done; expected a non-negative integer.")
-            self.model._initial_epoch = epoch  # fit starts there
+            self.model._initial_epoch = record["epoch"]  # fit starts there (restore_backup checked it)
             return
         if first_error is not None:
             raise first_error

@@ -288,7 +288,7 @@ class Persistence:
         # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
         made = revive_nested(layers, config.get("nested", []), input_shape)
         model = cls(layers, name=config.get("name"), dtype=_model_dtype(config, layer_configs))
-        if config.get("functional"):
+        if check_bool(config.get("functional", False), "functional"):  # ("false" made a functional model)
             model._functional = True
         model._pins = _read_pins(config.get("pins", {}), model._layers)
         # the model's own flag alone (model.trainable = False: trains no layer, those added after loading

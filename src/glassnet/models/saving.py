@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
-from .._io import atomic_write, unique_keys, zip_members
+from .._io import atomic_write, read_npy_header, unique_keys, zip_members
 from .._validation import check_path
 from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
 
@@ -72,20 +72,42 @@ def _rng_state(rng):
     return rng.bit_generator.state
 
 
+#: how deeply ``model.metadata`` may nest lists and dicts: more than any record needs, and few enough that
+#: json writes it wherever a save runs (a ModelCheckpoint deep in fit's calls too): 990 levels loaded, and
+#: their save failed there with a RecursionError
+MAX_METADATA_DEPTH = 100
+
+
 def _metadata(model):
     """``model.metadata``, checked to be a dict of JSON values (a file holds no Python objects)."""
     metadata = getattr(model, "metadata", None) or {}
     if not isinstance(metadata, dict):
         raise ValueError(f"model.metadata must be a dict. Received: {type(metadata).__name__}")
+    problem = _metadata_problem(metadata)
+    if problem is not None:
+        raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
+                         f"with str keys): {problem}")
+    return metadata
+
+
+def _metadata_problem(metadata):
+    """Why the dict ``metadata`` cannot be saved and loaded back as it is, or None: the one check of
+    ``save`` and ``load_model`` (a file whose metadata save refuses, ``NaN`` that Python's json writes,
+    loaded, and its ModelCheckpoint then failed at the first epoch's end)."""
     try:
         text = json.dumps(metadata, allow_nan=False)
         # json.dumps writes the key 1 as "1" (and keeps one of 1 and "1"): what loads must be what was saved
         if json.loads(text) != metadata:  # (a tuple loads as a list, a key 1 as "1")
-            raise ValueError("it would not load back as saved (tuples load as lists; dict keys must be str)")
+            return "it would not load back as saved (tuples load as lists; dict keys must be str)"
     except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: lists in lists a thousand deep
-        raise ValueError(f"model.metadata must hold JSON values (str, finite numbers, bool, None, lists, dicts "
-                         f"with str keys): {exc}") from None
-    return metadata
+        return str(exc)
+    depth, level = 0, [metadata]  # (level by level: no recursion)
+    while level := [item for item in level if isinstance(item, (dict, list))]:
+        depth += 1
+        if depth > MAX_METADATA_DEPTH:
+            return f"its dicts and lists are nested more than {MAX_METADATA_DEPTH} deep"
+        level = [value for item in level for value in (item.values() if isinstance(item, dict) else item)]
+    return None
 
 
 def _plain(value):
@@ -323,11 +345,9 @@ def _read_array(zf, name, shape, dtype, path):
     data = _read_member(zf, name, nbytes + NPY_HEADER_SLACK, path)
     header = io.BytesIO(data)
     try:  # the header first: a forged shape must not make np.load allocate it
-        version = np.lib.format.read_magic(header)
-        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
-        declared, fortran, declared_dtype = read(header)
-    except Exception as exc:  # a bad magic, version or header
-        _fail(path, f"the member {name!r} is not a valid .npy array ({type(exc).__name__}: {exc}).")
+        declared, fortran, declared_dtype = read_npy_header(header)
+    except ValueError as exc:  # a bad magic, version or header
+        _fail(path, f"the member {name!r} is {exc}.")
     # .npy records its byte order: an array written on a big-endian machine is the same float32
     if tuple(declared) != tuple(shape) or declared_dtype.newbyteorder("=") != np.dtype(dtype):
         _fail(path, f"the array {name!r} has shape {tuple(declared)} and dtype {declared_dtype}; the architecture "
@@ -522,6 +542,9 @@ def _read_model(config, zf, path, compile, Sequential):
         metadata = config.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):  # ([] was read as no metadata)
             _fail(path, f"its metadata is not a JSON object (nor null): {metadata!r:.100}")
+        if metadata and (problem := _metadata_problem(metadata)) is not None:  # (NaN, which Python's json writes)
+            _fail(path, f"its metadata holds what model.save does not write (JSON values: str, finite numbers, not NaN "
+                        f"or Infinity, bool, None, lists, dicts), so the model could not be saved again: {problem}")
         model.metadata = metadata or {}
         if compile and config.get("compile") is not None:  # ("compile": "adam" said "string indices ...")
             _compile(model, config, zf, path)
@@ -786,6 +809,9 @@ def restore_backup(model, filepath):
         record = config.get("backup")
         if not isinstance(record, dict):
             _fail(path, "it is a model file, not a backup (it has no backup record).")
+        epoch = record.get("epoch")  # (checked after the model had changed, and no previous.gn was tried)
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            _fail(path, f"its backup records {epoch!r:.100} epochs done; expected a non-negative integer.")
         weights, targets = source.get_weights(), model.get_weights()
         if [(w.shape, w.dtype) for w in weights] != [(t.shape, t.dtype) for t in targets]:
             _fail(path, f"it is the backup of another model: weights {[w.shape for w in weights]}, but this "
