@@ -921,6 +921,8 @@ def test_a_layer_name_no_file_can_write_is_refused_at_construction(name, tmp_pat
     with pytest.raises(ValueError, match=r"name must be text without NUL characters or surrogate code points .*"
                                          r"Received: name="):
         Dense(2, name=name)
+    with pytest.raises(ValueError, match="name must be text without NUL"):  # a model's name too
+        Sequential(name=name)
     model = Sequential([layers.Input(shape=(2,)), Dense(3, name="dense")])
     model.save(tmp_path / "m.gn")
     with zipfile.ZipFile(tmp_path / "m.gn") as source, zipfile.ZipFile(tmp_path / "bad.gn", "w") as target:
@@ -929,6 +931,7 @@ def test_a_layer_name_no_file_can_write_is_refused_at_construction(name, tmp_pat
             if info.filename == "model.json":
                 config = json.loads(data)
                 config["model"]["layers"][0]["config"]["name"] = name
+                config["model"]["name"] = "model" + name
                 data = json.dumps(config)  # (escaped: "\u0000", "\ud800")
             target.writestr(info.filename, data)
     with pytest.raises(ValueError, match="Cannot load model file .*name must be text without NUL"):
@@ -1114,7 +1117,7 @@ def test_base_keeps_every_name_it_defined_and_the_pickle_path_of_inputlayer():
 
     modules = ("base", "_config", "_arguments", "_building", "_weights", "_penalties", "_symbolic", "input_layer")
     after = {"input_layer_name", "given_input_name", "input_dtype_name", "keras_input_dtype",  # (written after the split)
-             "check_batch_shape", "draw_rng"}
+             "check_batch_shape", "draw_rng", "check_name"}
     defined = names_kept(base, "glassnet.layers", modules, skip=after)
     assert defined == 36  # (the single module's count)
     # a layer or model pickled before names each class of base.py by that path (protocol 0:

@@ -67,6 +67,21 @@ def check_batch_shape(input_shape, kind):
     return tuple(d if d is None else int(d) for d in shape)
 
 
+def check_name(name):
+    """A layer's or model's ``name``: None or text (as Keras: files, get_layer and summary show it)
+    without a NUL character or a surrogate code point, which no HDF5 or UTF-8 file can write (a .gn
+    file held them, and summary(), save_weights and export then failed with a codec's or HDF5's error,
+    far from the name's cause)."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
+    if "\0" in name or not name.isascii() and any("\ud800" <= c <= "\udfff" for c in name):
+        raise ValueError(f"name must be text without NUL characters or surrogate code points (U+D800 to U+DFFF), "
+                         f"which no file (HDF5, UTF-8) or summary can write. Received: name={name!r:.100}")
+    return name
+
+
 class Layer(PolicyAttributes):
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
@@ -130,15 +145,7 @@ class Layer(PolicyAttributes):
         if input_shape is not None:
             input_shape = check_shape(input_shape, "input_shape")
         self.input_shape = input_shape
-        if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, get_layer, summary)
-            raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
-        if name is not None and ("\0" in name or not name.isascii() and any("\ud800" <= c <= "\udfff" for c in name)):
-            # a .gn file held them, and summary(), save_weights and export then failed with a codec's or
-            # HDF5's error ("'utf-8' codec can't encode character '\ud800'", "VLEN strings do not support
-            # embedded NULLs"), far from the name's cause
-            raise ValueError(f"name must be text without NUL characters or surrogate code points (U+D800 to U+DFFF), "
-                             f"which no file (HDF5, UTF-8) or summary can write. Received: name={name!r:.100}")
-        self.name = name
+        self.name = check_name(name)
         self.dtype = None if dtype is None else standardize_dtype(dtype)
         self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)
         # Keras's policy of the layer, fixed now as Keras's: the one given, else the global one now. A layer

@@ -30,7 +30,7 @@ from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
-from ..layers.base import ChainTensor, assign_weights, check_training, snake_case
+from ..layers.base import ChainTensor, assign_weights, check_name, check_training, snake_case
 from . import callbacks as callbacks_module, inference, streams, training, updates
 # (the names that moved to backprop.py and layer_stack.py are still glassnet.models.sequential.<name>)
 from .backprop import _CACHES, Backprop, _scaled  # noqa: F401
@@ -157,9 +157,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                             f"name={trainable!r}.")
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
-        if name is not None and not isinstance(name, str):  # as Keras: a name is text (files, summary)
-            raise TypeError(f"name must be a string. Received: name={name!r:.100} of type {type(name).__name__}")
-        self.name = name or auto_name(snake_case(type(self).__name__))  # a subclass MyModel: my_model
+        self.name = check_name(name) or auto_name(snake_case(type(self).__name__))  # a subclass MyModel: my_model
         if dtype is None and isinstance(layers, (list, tuple)):
             dtype = _named_dtype(layers)
         # given none, named by none: the first layer or model added that names one sets it (_take_dtype)
