@@ -833,8 +833,8 @@ def test_cosine_similarity_by_hand_and_its_gradient_at_a_zero_output():
     # loss (reduction "sum", float64) at y = (1, 2, 2), ŷ = (1, −2, 3)·1e-9 is −(1, 2, 2)/3 · 1e7
     tiny = losses.CosineSimilarity(reduction="sum").gradient(np.array([[1.0, 2.0, 2.0]]), np.array([[1e-9, -2e-9, 3e-9]]))
     np.testing.assert_allclose(tiny, [[-3.3333333333333335e6, -6.666666666666667e6, -6.666666666666667e6]], rtol=1e-12)
-    with pytest.raises(ValueError, match="axis must be -1. Received: axis=0"):
-        losses.CosineSimilarity(axis=0)
+    with pytest.raises(ValueError, match=r"axis=2 is out of range for outputs of shape \(2, 2\)"):
+        losses.CosineSimilarity(axis=2)(y, a)
 
 
 def test_categorical_hinge_by_hand_where_a_wrong_output_is_below_zero():
@@ -1174,7 +1174,7 @@ def test_focal_losses_by_name_and_function_train_and_keep_their_arguments_in_a_f
     (lambda: losses.CategoricalFocalCrossentropy(alpha=[]), r"alpha must be a number in \[0, 1\] or a non-empty"),
     (lambda: losses.BinaryFocalCrossentropy(label_smoothing=1.2), r"label_smoothing must be <= 1"),
     (lambda: losses.CategoricalFocalCrossentropy(label_smoothing=-0.1), r"label_smoothing must be >= 0"),
-    (lambda: losses.BinaryFocalCrossentropy(axis=1), r"axis must be -1"),
+    (lambda: losses.BinaryFocalCrossentropy(axis=2)(np.eye(3), np.eye(3)), r"axis=2 is out of range"),
     (lambda: losses.CategoricalFocalCrossentropy(alpha=[0.5, 1.0])(np.eye(3), np.eye(3)),
      r"alpha holds 2 class weights, but the outputs have 3 classes"),
 ])
@@ -1441,3 +1441,91 @@ def test_nll_of_an_impossible_class_is_the_targets_term_alone():
         assert nll == pytest.approx(np.log(4), rel=1e-15)
         assert activations.Softmax().forward(np.array([[1e308, 1e308, -1e308]])).tolist() == [[0.5, 0.5, 0.0]]
     assert np.isinf(losses.get("nll")(np.array([[1.0, 0.0]]), np.array([[-np.inf, 0.0]])))  # the target impossible
+
+
+def _numeric_gradient(f, A, h=1e-6):
+    G = np.zeros_like(A)
+    for i in np.ndindex(A.shape):
+        step = np.zeros_like(A)
+        step[i] = h
+        G[i] = (f(A + step) - f(A - step)) / (2 * h)
+    return G
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+def test_axis_losses_take_any_axis_of_the_outputs_as_keras(axis):
+    # Keras takes axis=1 for (n, k) outputs (its docstrings write it: the last axis there) and axis=0 too, which
+    # reduces over the samples: one loss per column. glassnet refused both ("axis must be -1")
+    rng = np.random.default_rng(3)
+    Y, A = rng.random((4, 3)), rng.random((4, 3))
+    ax = axis % 2
+    onehot = np.eye(3)[[0, 2, 1, 1]] if ax == 1 else np.eye(4)[[0, 3, 1]].T  # one class per slice along the axis
+    cosine = (Y * A).sum(ax) / np.linalg.norm(Y, axis=ax) / np.linalg.norm(A, axis=ax)
+    P = A / A.sum(ax, keepdims=True)
+    log_softmax = A - np.log(np.exp(A).sum(ax, keepdims=True))
+    bce = -(onehot * np.log(P) + (1 - onehot) * np.log(1 - P)).mean(ax)
+    hand = {losses.CosineSimilarity(axis=axis, reduction=None): (Y, A, -cosine),
+            losses.CategoricalCrossentropy(axis=axis, reduction=None): (onehot, P, -(onehot * np.log(P)).sum(ax)),
+            losses.CategoricalCrossentropy(True, axis=axis, reduction=None):
+                (onehot, A, -(onehot * log_softmax).sum(ax)),
+            losses.BinaryCrossentropy(axis=axis, reduction=None): (onehot, P, bce)}
+    for loss, (y, a, expected) in hand.items():
+        np.testing.assert_allclose(loss(y, a), expected, rtol=1e-12)  # (k,) for axis=0: Keras's shape
+        loss.reduction = "sum_over_batch_size"
+        assert loss(y, a) == pytest.approx(expected.mean(), rel=1e-12)
+        loss.reduction = "sum"
+        np.testing.assert_allclose(loss.gradient(y, a), _numeric_gradient(lambda t: loss(y, t), a), rtol=1e-6,
+                                   atol=1e-8)
+    # the focal ones reduce the same axis (gamma=0, alpha=1: the plain cross-entropies)
+    np.testing.assert_allclose(losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=0.0, axis=axis, reduction=None)(
+        onehot, P), -(onehot * np.log(P)).sum(ax), rtol=1e-12)
+    np.testing.assert_allclose(losses.binary_focal_crossentropy(onehot, P, gamma=0.0, axis=axis), bce, rtol=1e-12)
+    # Keras 3.15's (jax, float64) at these arrays, axis=0
+    if ax == 0:
+        np.testing.assert_allclose(losses.cosine_similarity(Y, A, axis=axis), [-0.8499919, -0.86138954, -0.78490117],
+                                   rtol=1e-7)
+        np.testing.assert_allclose(losses.categorical_crossentropy(onehot, A, from_logits=True, axis=axis),
+                                   [1.7433762, 1.46198684, 1.2037632], rtol=1e-7)
+    # per-column weights of the (k,) losses, as Keras broadcasts them: Σ w J / k
+    w = np.array([1.0, 2.0, 0.5]) if ax == 0 else np.array([1.0, 2.0, 0.5, 0.0])
+    assert losses.CosineSimilarity(axis=axis)(Y, A, sample_weight=w) == pytest.approx(
+        -(w * cosine).sum() / len(w), rel=1e-12)
+
+
+def test_axis_losses_move_the_axis_of_sequences_and_refuse_one_out_of_range():
+    rng = np.random.default_rng(4)
+    Y, A = rng.random((2, 3, 4)), rng.random((2, 3, 4))
+    for axis in (0, 1, -2, 2):
+        cosine = (Y * A).sum(axis) / np.linalg.norm(Y, axis=axis) / np.linalg.norm(A, axis=axis)
+        np.testing.assert_allclose(losses.cosine_similarity(Y, A, axis=axis), -cosine, rtol=1e-12)
+        loss = losses.CosineSimilarity(axis=axis, reduction="sum")
+        np.testing.assert_allclose(loss.gradient(Y, A), _numeric_gradient(lambda t: loss(Y, t), A), rtol=1e-6,
+                                   atol=1e-8)
+    for axis in (3, -4):
+        with pytest.raises(ValueError, match=rf"axis={axis} is out of range for outputs of shape \(2, 3, 4\): axis "
+                                             r"must lie in \[-3, 2\]"):
+            losses.CosineSimilarity(axis=axis)(Y, A)
+    # a sparse loss's labels index the last axis (Keras's fails on another: "incompatible shapes")
+    assert losses.SparseCategoricalCrossentropy(axis=1)([0, 2], A[0, :2, :3]) == pytest.approx(
+        losses.SparseCategoricalCrossentropy()([0, 2], A[0, :2, :3]), rel=1e-15)
+    with pytest.raises(ValueError, match="reads the classes along the last axis of the outputs"):
+        losses.SparseCategoricalCrossentropy(axis=0)([0, 2], A[0, :2, :3])
+    assert losses.CategoricalCrossentropy(axis=0).get_config()["axis"] == 0  # written, and read back
+    assert losses.deserialize(losses.serialize(losses.CosineSimilarity(axis=0))).axis == 0
+    assert "axis" not in losses.CategoricalCrossentropy().get_config()  # (files of the default stay as they were)
+
+
+def test_a_model_trains_with_axis_1_as_with_the_default_and_with_axis_0_by_its_gradient(rng):
+    X = rng.normal(size=(24, 4))
+    y = np.eye(3)[rng.integers(0, 3, 24)]
+    weights = {}
+    for axis in (-1, 1, 0):
+        glassnet.utils.set_random_seed(0)
+        model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+        model.compile(optimizer="sgd", loss=losses.CategoricalCrossentropy(axis=axis))
+        model.fit(X, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        weights[axis] = model.get_weights()
+    for a, b in zip(weights[-1], weights[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert not np.allclose(weights[-1][0], weights[0][0])  # softmax over the units, the loss over the samples
+    assert np.isfinite(weights[0][0]).all()

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from .._registry import Configurable
-from .._validation import check_array, is_one_of, on_host, per_sample_weights
+from .._validation import check_array, on_host, per_sample_weights
 from ..activations import resolve_axes
 from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype
 
@@ -28,9 +28,10 @@ _HOW_TO_SUBCLASS = ("Subclass glassnet.losses.Loss with per_sample(Y, A) and per
                     "(= dJ_i/dA), and verify it with glassnet.check_gradients.")
 
 
-def _keras_arguments(loss, name, reduction, dtype, axis=-1):
-    """Keras's loss arguments: ``name`` and ``reduction`` are kept, ``dtype`` and ``axis``
-    are taken at their defaults only (a ValueError names what glassnet does instead)."""
+def _keras_arguments(loss, name, reduction, dtype, axis=None):
+    """Keras's loss arguments: ``name`` and ``reduction`` are kept, ``dtype`` is taken at its default only
+    (a ValueError names what glassnet does instead); ``axis``, given by the losses that take it (the
+    cross-entropies, the cosine similarity), is kept as ``loss._axis`` (:func:`_axis_last`)."""
     if name is not None:
         if not isinstance(name, str):
             raise TypeError(f"name must be a string. Received: name={name!r}")
@@ -42,10 +43,11 @@ def _keras_arguments(loss, name, reduction, dtype, axis=-1):
     if dtype is not None:
         raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
                          f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
-    if isinstance(axis, bool) or not is_one_of(axis, (-1,)):  # (an array: no single truth value)
-        # Keras's docstrings write axis=1 for (n, k) arrays, which is the last axis there
-        same = " (for outputs of shape (n, k) it is the axis 1)" if is_one_of(axis, (1,)) else ""
-        raise ValueError(f"glassnet's losses reduce the last axis: axis must be -1{same}. Received: axis={axis!r:.100}")
+    if axis is not None:
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+            raise TypeError("axis must be an integer, the axis of the outputs the loss reduces (-1, the last, by "
+                            f"default). Received: axis={axis!r:.100}")
+        loss._axis = int(axis)
 
 
 def _check_reduces(loss):
@@ -71,6 +73,10 @@ class Loss(Configurable):
     #: the interval the targets themselves must lie in (probabilities), if any
     target_range = None
     reduction = REDUCTION
+    #: the axis of the outputs that :meth:`per_sample` reduces (Keras's ``axis``: :func:`_axis_last`)
+    _axis = -1
+    #: whether that axis must be the outputs' last (a sparse loss's labels are read along it)
+    _last_axis_only = False
 
     def __init__(self, name=None, reduction=REDUCTION, dtype=None):
         _keras_arguments(self, name, reduction, dtype)
@@ -100,6 +106,7 @@ class Loss(Configurable):
         returned as they are whatever the reduction (with weights ``(0, 1)``, or outputs
         ``(0, m, k)``, whose losses have another shape, the reductions give 0.0)."""
         Y, A = _pair(self, y_true, y_pred)
+        Y, A, _ = _axis_last(self, Y, A)
         batch_shape = tuple(A.shape[:-1])
         Y, A, weights = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
@@ -122,7 +129,8 @@ class Loss(Configurable):
         outputs ``(n,)`` against targets ``(n, 1)`` are the column ``(n, 1)`` only inside)."""
         shape = _given_shape(A)
         Y, A = _pair(self, Y, A)
-        batch_shape = A.shape[:-1]
+        Y, A, moved = _axis_last(self, Y, A)
+        moved_shape, batch_shape = tuple(A.shape), A.shape[:-1]
         Y, A, weights = _rows(Y, A, sample_weight)
         dA = self.per_sample_gradient(Y, A)
         if getattr(dA, "shape", None) != A.shape:  # else NumPy's "cannot reshape array of size 3 into shape (3,2)"
@@ -134,6 +142,9 @@ class Loss(Configurable):
                else self._reduced_over(_weighted_shape(batch_shape, sample_weight), sample_weight))
         if weights is not None:
             dA *= weights[:, None]
+        if moved is not None:  # the reduced axis back where it was
+            xp = get_namespace(dA)
+            dA = xp.moveaxis(xp.reshape(dA, moved_shape), -1, moved)
         return _as_given(dA, shape)
 
     def _divisor(self, n, sample_weight):
@@ -312,6 +323,37 @@ def _pair(loss, Y, A):
     return Y, A
 
 
+def _axis_last(loss, Y, A):
+    """``(Y, A, axis)``: targets and outputs (as :func:`_pair` lines them up) with the loss's ``axis`` (Keras's
+    argument of the cross-entropies and the cosine similarity, which they reduce) moved last, where it is another
+    of the outputs' axes, and that axis (non-negative), to move the gradient back; else as they are, and None.
+    As Keras's, any axis of the outputs' rank is taken, negative too: for outputs ``(n, k)``, ``axis=1`` is the
+    last, and ``axis=0`` reduces over the samples (one loss per output column, ``k`` of them). An axis out of
+    range is a ValueError naming it."""
+    axis = loss._axis
+    if axis == -1:  # the default: nothing to check or move
+        return Y, A, None
+    ndim = len(A.shape)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"Loss {loss.name!r}: axis={axis} is out of range for outputs of shape {tuple(A.shape)}: "
+                         f"axis must lie in [{-ndim}, {ndim - 1}] (-1, the last axis, by default).")
+    axis %= ndim
+    if axis == ndim - 1:
+        return Y, A, None
+    if loss._last_axis_only:
+        raise ValueError(f"Loss {loss.name!r} reads the classes along the last axis of the outputs (its integer labels "
+                         f"index it): axis must be -1 or {ndim - 1} for outputs of shape {tuple(A.shape)}. Received: "
+                         f"axis={loss._axis}. For classes along another axis, move it last (np.moveaxis).")
+    xp = get_namespace(A)
+    return xp.moveaxis(Y, axis, -1), xp.moveaxis(A, axis, -1), axis
+
+
+def _reduces_last(loss, ndim):
+    """Whether ``loss`` reduces the last of ``ndim`` axes (its ``axis``, :func:`_axis_last`)."""
+    axis = getattr(loss, "_axis", -1)
+    return axis == -1 or -ndim <= axis < ndim and axis % ndim == ndim - 1
+
+
 def _weights_like(sample_weight, n, A):
     """``sample_weight`` as ``(n,)`` weights (:func:`per_sample_weights`) in the namespace and dtype of
     the outputs ``A``, as Keras casts them to ``y_pred``'s dtype: NumPy weights against torch outputs
@@ -338,7 +380,8 @@ def _rows(Y, A, sample_weight):
             if hasattr(sample_weight, "__dlpack__") else np.reshape(sample_weight, (n,))
     weights = _weights_like(sample_weight, n, A)
     xp = get_namespace(A)  # xp.reshape: array-api-strict's arrays have no reshape method
-    Y, A = xp.reshape(Y, (-1, k)), xp.reshape(A, (-1, k))
+    rows = math.prod(A.shape[:-1])  # (not -1: an axis of k = 0 classes, moved last by _axis_last, is no shape)
+    Y, A = xp.reshape(Y, (rows, k)), xp.reshape(A, (rows, k))
     if weights is not None and A.shape[0] != n:
         weights = xp.repeat(weights, A.shape[0] // n)
     return Y, A, weights
@@ -351,8 +394,8 @@ def output_delta(loss, activation, Y, A, sample_weight=None):
     ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
     (Keras's), not of the rows': the gradient's path then. So is every pair of targets and outputs
     of other shapes (labels, or a column against a vector: the loss's :func:`_pair` reads them)."""
-    if getattr(Y, "shape", None) != A.shape:
-        return None
+    if getattr(Y, "shape", None) != A.shape or not _reduces_last(loss, len(A.shape)):
+        return None  # (another axis: the gradient's path, which moves it, or names it where it is out of range)
     if getattr(activation, "axis", -1) != -1 and resolve_axes(activation.axis, len(A.shape)) != (len(A.shape) - 1,):
         return None  # a softmax along another axis than the loss's rows: a − y is not its delta
     if len(A.shape) == 2:

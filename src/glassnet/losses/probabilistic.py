@@ -62,7 +62,9 @@ class _Crossentropy(Loss):
     """``from_logits`` and ``label_smoothing``, as Keras's cross-entropies, and the
     clip ``epsilon``: probabilities are clipped to ``[ε, 1 − ε]`` before the log
     (Keras's backend epsilon 1e-7 by default; ``glassnet.sklearn`` uses the dtype's
-    machine epsilon, as scikit-learn's log-loss)."""
+    machine epsilon, as scikit-learn's log-loss). ``axis``, as Keras's: the axis of the
+    outputs each loss reduces (the classes; −1, the last, by default), any of their rank
+    (:func:`~glassnet.losses.base._axis_last`)."""
 
     from_logits, label_smoothing, epsilon = False, 0.0, EPSILON
 
@@ -75,6 +77,11 @@ class _Crossentropy(Loss):
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0, high=0.5, high_open=True)
 
+    @property
+    def axis(self):
+        """The axis of the outputs the loss reduces (Keras's argument; −1, the last, by default)."""
+        return self._axis
+
     def _smooth(self, Y, share):
         """Targets moved towards ``share``: ``y (1 − s) + s·share`` (Keras's label smoothing)."""
         return Y if not self.label_smoothing else Y * (1 - self.label_smoothing) + self.label_smoothing * share
@@ -83,10 +90,13 @@ class _Crossentropy(Loss):
         config = {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
         if self.epsilon != EPSILON:  # files of the default loss stay as they were
             config["epsilon"] = self.epsilon
+        if self._axis != -1:  # (so too)
+            config["axis"] = self._axis
         return config
 
     def __repr__(self):
-        extra = (f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else "") + self._keras_repr()
+        extra = ((f", epsilon={self.epsilon:g}" if self.epsilon != EPSILON else "")
+                 + (f", axis={self._axis}" if self._axis != -1 else "") + self._keras_repr())
         return (f"{type(self).__name__}(from_logits={self.from_logits}, "
                 f"label_smoothing={self.label_smoothing:g}{extra})")
 
@@ -148,7 +158,7 @@ class CategoricalCrossentropy(_Crossentropy):
 
     def prepare_targets(self, y, n_outputs, name="y"):
         Y = super().prepare_targets(y, n_outputs, name)
-        if Y.size:
+        if Y.size and self._axis in (-1, Y.ndim - 1):  # (classes along another axis: the rows need not sum to 1)
             sums = Y.sum(axis=1)
             bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
             if bad.size:
@@ -183,7 +193,8 @@ class CategoricalCrossentropy(_Crossentropy):
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED or self.from_logits
-                or self.label_smoothing or type(self).per_sample is not CategoricalCrossentropy.per_sample):
+                or self.label_smoothing or self._axis != -1
+                or type(self).per_sample is not CategoricalCrossentropy.per_sample):
             return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
@@ -235,6 +246,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     name = "sparse_categorical_crossentropy"
     ignore_class = None
+    _last_axis_only = True  # (Keras's refuses another axis too)
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
         super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
@@ -248,6 +260,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         config = {**Loss.get_config(self), "from_logits": self.from_logits}
         if self.ignore_class is not None:
             config["ignore_class"] = self.ignore_class
+        if self._axis != -1:
+            config["axis"] = self._axis
         return config
 
     def __repr__(self):

@@ -181,12 +181,21 @@ class CosineSimilarity(Loss):
     """Keras's ``J = −Σ_k u_k v_k``, the negative cosine of the angle between ``y`` and ``ŷ``
     (−1 where they point the same way), with ``u = y / max(‖y‖, ε)``, ``v = ŷ / max(‖ŷ‖, ε)``
     (ε = 1e-7: a zero row gives 0); ``∂J/∂ŷ = −(u − (u·v) v) / ‖ŷ‖`` (``−u / ε`` where
-    ``‖ŷ‖ < ε``). ``axis`` only at its default, −1."""
+    ``‖ŷ‖ < ε``). ``axis``, as Keras's: the axis the cosine is taken along (−1, the last, by
+    default), any of the outputs' rank (``axis=0`` of outputs ``(n, k)``: one cosine per column)."""
 
     name = "cosine_similarity"
 
     def __init__(self, axis=-1, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
         _keras_arguments(self, name, reduction, dtype, axis)
+
+    @property
+    def axis(self):
+        """The axis the cosine is taken along (Keras's argument; −1, the last, by default)."""
+        return self._axis
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self._axis} if self._axis != -1 else super().get_config()
 
     @staticmethod
     def _unit(X):
