@@ -1537,3 +1537,118 @@ def test_functions_are_logged_under_kerass_names_for_them():
                                                         lambda t, p: np.abs(t - p)[:, 0]])
     history = model.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0).history
     assert sorted(history) == ["lambda", "lambda_1", "loss", "my_metric"]  # (was <lambda>, <lambda>_1, myMetric)
+
+
+def test_axis_metrics_take_any_axis_of_the_outputs_as_keras():
+    # Keras's CosineSimilarity(axis=1) (its docstring's) and axis=0 (over the samples) were refused; axis=0 is
+    # Keras's MeanMetricWrapper: the batch's (k,) values each count, Σ over batches / the number of values
+    rng = np.random.default_rng(5)
+    Y, A = rng.random((6, 3)), rng.random((6, 3))
+
+    def cos(y, a, axis):
+        return (y * a).sum(axis) / np.linalg.norm(y, axis=axis) / np.linalg.norm(a, axis=axis)
+
+    for axis in (1, -1):
+        m = metrics.CosineSimilarity(axis=axis)
+        m.update_state(Y[:4], A[:4])
+        m.update_state(Y[4:], A[4:])
+        assert m.result() == pytest.approx(cos(Y, A, 1).mean(), rel=1e-12)
+    for axis in (0, -2):
+        m = metrics.CosineSimilarity(axis=axis)
+        m.update_state(Y[:4], A[:4])
+        m.update_state(Y[4:], A[4:])
+        assert m.result() == pytest.approx(np.concatenate([cos(Y[:4], A[:4], 0), cos(Y[4:], A[4:], 0)]).mean(),
+                                           rel=1e-12)
+        assert m.result() == pytest.approx(0.7402582052572528, rel=1e-9)  # Keras 3.15's (jax, float64)
+        assert metrics.CosineSimilarity(axis=axis)(Y, A, sample_weight=[1.0, 0.0, 3.0]) == pytest.approx(
+            (cos(Y, A, 0) * [1, 0, 3]).sum() / 4, rel=1e-12)
+    # sequences (n, m, k), axis=1: values (n, k), each sample their mean (Keras's Mean)
+    Y3, A3 = rng.random((2, 3, 4)), rng.random((2, 3, 4))
+    assert metrics.CosineSimilarity(axis=1)(Y3, A3) == pytest.approx(cos(Y3, A3, 1).mean(), rel=1e-12)
+    onehot = np.eye(3)[[0, 2, 1, 1, 0, 2]]
+    P = A / A.sum(1, keepdims=True)
+    m = metrics.CategoricalCrossentropy(axis=0)
+    m.update_state(onehot.T, P.T)  # the classes along axis 0: the cross-entropy of the transposed rows
+    assert m.result() == pytest.approx(metrics.CategoricalCrossentropy()(onehot, P), rel=1e-12)
+    assert m.get_config()["axis"] == 0 and metrics.CosineSimilarity(axis=0).get_config()["axis"] == 0
+    with pytest.raises(ValueError, match=r"axis=2 is out of range for outputs of shape \(6, 3\)"):
+        metrics.CosineSimilarity(axis=2)(Y, A)
+    with pytest.raises(ValueError, match="axis must be -1 or 1 for y_pred of shape"):
+        metrics.SparseCategoricalCrossentropy(axis=0)([0, 1], P[:2])
+    assert metrics.SparseCategoricalCrossentropy(axis=1)([0, 1], P[:2]) == pytest.approx(
+        metrics.SparseCategoricalCrossentropy()([0, 1], P[:2]), rel=1e-15)
+
+
+def test_variables_show_the_state_as_keras_names_and_shapes_it():
+    # Keras's metric.variables lists the state (Mean: total, count; AUC: true_positives...); glassnet's own
+    # metrics listed none ([]), so code reading the counts (a custom loop's logging, a check of the state after
+    # reset_state) found nothing
+    def described(m):
+        return [(v.name, v.shape) for v in m.variables]
+
+    mean = metrics.Mean()
+    mean.update_state([1.0, 2.0, 4.0])
+    assert described(mean) == [("total", ()), ("count", ())]
+    assert [float(v) for v in mean.variables] == [7.0, 3.0]
+    accuracy = metrics.Accuracy()
+    accuracy.update_state([1, 2, 3, 4], [1, 2, 0, 4])
+    assert [float(v) for v in accuracy.variables] == [3.0, 4.0] and described(accuracy)[0][0] == "total"
+    assert described(metrics.Sum()) == [("total", ())]
+    y, p = np.array([[1], [0], [1], [1]]), np.array([[0.9], [0.6], [0.2], [0.7]])
+    auc = metrics.AUC(num_thresholds=5)
+    assert described(auc) == [(name, (5,)) for name in ("true_positives", "false_positives", "true_negatives",
+                                                        "false_negatives")]
+    auc.update_state(y, p)
+    tp, fp, tn, fn = (v.numpy() for v in auc.variables)
+    np.testing.assert_array_equal(tp, [3, 2, 2, 1, 0])  # positives above thresholds -1e-7, 0.25, 0.5, 0.75, 1+1e-7
+    np.testing.assert_array_equal(fp + tn, [1, 1, 1, 1, 1])
+    np.testing.assert_array_equal(fn, 3 - tp)
+    precision = metrics.Precision()
+    precision.update_state(y, p)
+    assert described(precision) == [("true_positives", (1,)), ("false_positives", (1,))]
+    assert [v.numpy().tolist() for v in precision.variables] == [[2.0], [1.0]]
+    assert described(metrics.Recall(thresholds=[0.3, 0.6])) == [("true_positives", (2,)), ("false_negatives", (2,))]
+    assert described(metrics.MeanIoU(3)) == [("total_confusion_matrix", (3, 3))]
+    assert described(metrics.F1Score()) == []  # (Keras's too: made by the first batch, which shows the classes)
+    # a snapshot: changing it changes nothing, and reset_state zeroes the metric's own
+    with pytest.raises(ValueError, match="read-only"):
+        mean.variables[0].assign(0.0)
+    assert mean.result() == pytest.approx(7 / 3)
+    mean.reset_state()
+    assert [float(v) for v in mean.variables] == [0.0, 0.0]
+
+    class Counted(metrics.Metric):  # its own update_state, no add_variable: no variables, as in Keras
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.seen = len(y_true)
+
+    assert Counted().variables == []
+
+
+def test_get_metrics_result_gives_the_last_run_s_loss_and_metrics_as_keras(rng):
+    # Keras 3's model.get_metrics_result(): {"loss": ..., "accuracy": ...} of the compiled metrics after fit,
+    # evaluate or train_on_batch (glassnet's model had no such method: AttributeError)
+    X = rng.normal(size=(20, 4))
+    y = rng.integers(0, 3, 20)
+    model = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    assert model.get_metrics_result() == {}  # not compiled, as Keras's
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert model.get_metrics_result() == {"loss": 0.0}  # (Keras's before any run: the loss's fresh 0.0)
+    result = model.evaluate(X, y, return_dict=True)
+    got = model.get_metrics_result()
+    assert list(got) == ["loss", "accuracy"]  # Keras's order: the loss, then the compiled metrics
+    assert got == result
+    history = model.fit(X, y, epochs=2, batch_size=5, validation_split=0.5, verbose=0)
+    # after fit, the last validation's figures: Keras's evaluation counts in the compiled metrics
+    assert model.get_metrics_result() == {"loss": history.history["val_loss"][-1],
+                                          "accuracy": history.history["val_accuracy"][-1]}
+    history = model.fit(X, y, epochs=1, batch_size=5, verbose=0)
+    assert model.get_metrics_result() == {"loss": history.history["loss"][-1],
+                                          "accuracy": history.history["accuracy"][-1]}
+    logs = model.train_on_batch(X[:8], y[:8], return_dict=True)
+    assert model.get_metrics_result() == logs
+    logs = model.test_on_batch(X, y, return_dict=True)
+    assert model.get_metrics_result() == logs
+    model.reset_metrics()
+    assert model.get_metrics_result() == {"loss": 0.0, "accuracy": 0.0}  # Keras's after reset_metrics()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])  # other metrics: nothing of the old ones
+    assert model.get_metrics_result() == {"loss": 0.0}

@@ -262,8 +262,29 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
 
     @property
     def variables(self):
-        """The variables of :meth:`add_variable`, in their order."""
-        return list(self.__dict__.get("_variables", ()))
+        """The metric's state, as Keras's ``metric.variables``: the variables of :meth:`add_variable`, in their
+        order, for a metric that makes them; else, for glassnet's own metrics (which count in NumPy, in float64),
+        a snapshot of their state as read-only :class:`Variable` objects named and shaped as Keras's (:meth:`_state`:
+        ``total`` and ``count`` of a mean, ``true_positives``... of ``AUC``, ``Precision``, ``Recall``): reading
+        them reads the counts, changing them changes nothing (``assign`` raises; :meth:`reset_state` starts
+        again). A subclass of the user's that counts in its own ``update_state`` without ``add_variable`` has
+        none, as in Keras."""
+        own = self.__dict__.get("_variables")
+        if own:
+            return list(own)
+        if not type(self).update_state.__module__.startswith(__package__ + "."):
+            return []  # (its own update_state: glassnet cannot know its state)
+        snapshot = []
+        for name, value in self._state().items():
+            array = np.array(value, dtype=np.float64)  # a copy
+            array.flags.writeable = False
+            snapshot.append(Variable(array, name=name))
+        return snapshot
+
+    def _state(self):
+        """``{name: value}`` of the state :attr:`variables` shows, as Keras's metric names its variables: a
+        running mean's ``total`` and ``count``; the metrics that count otherwise override it."""
+        return {"total": self.total, "count": self.count}
 
     def __call__(self, *args, **kwargs):
         """``update_state`` with this batch, then the ``result()``, as Keras's ``metric(y_true, y_pred)``;

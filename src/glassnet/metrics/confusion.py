@@ -150,6 +150,10 @@ class Precision(Metric):
     def result(self):
         return self._value(self.true_positives, self.true_positives + self.false_positives)
 
+    def _state(self):  # Keras's variables: one count per threshold, (1,) for one
+        return {"true_positives": np.atleast_1d(self.true_positives),
+                "false_positives": np.atleast_1d(self.false_positives)}
+
 
 class Recall(Precision):
     """``TP / (TP + FN)``, counted as :class:`Precision` (``keras.metrics.Recall``)."""
@@ -158,6 +162,10 @@ class Recall(Precision):
 
     def result(self):
         return self._value(self.true_positives, self.true_positives + self.false_negatives)
+
+    def _state(self):
+        return {"true_positives": np.atleast_1d(self.true_positives),
+                "false_negatives": np.atleast_1d(self.false_negatives)}
 
 
 class _ConfusionCount(Metric):
@@ -193,6 +201,9 @@ class _ConfusionCount(Metric):
 
     def result(self):
         return self.accumulator.copy() if np.ndim(self.accumulator) else float(self.accumulator)
+
+    def _state(self):
+        return {"accumulator": np.atleast_1d(self.accumulator)}  # (Keras's: one count per threshold)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.thresholds}

@@ -9,6 +9,9 @@ from .._validation import check_array, check_bool, check_int, check_number, chec
 from .base import Metric, _align, _output_weights, _refuse_sequences, _rows_of, _safe_divide
 from .confusion import _check_class_id, _class_column, _evenly_spaced, _threshold_counts
 
+#: the names of Keras's variables of the counts at each threshold (``variables``)
+_COUNT_NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
 
 
 
@@ -82,6 +85,15 @@ class AUC(Metric):
 
     def reset_state(self):
         self._counts = None  # (tp, fp, tn, fn), each (num_thresholds,) or (num_thresholds, outputs)
+
+    def _state(self):
+        counts = self._counts
+        if counts is None:
+            if self.multi_label and self.num_labels is None:
+                return {}  # the outputs are not known yet (Keras's variables are made by the first batch)
+            shape = (4, self.num_thresholds) + ((self.num_labels,) if self.multi_label else ())
+            counts = np.zeros(shape)
+        return dict(zip(_COUNT_NAMES, counts))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.multi_label:  # one curve per output unit: sequences have no rows of units to take them from
@@ -177,6 +189,9 @@ class _SensitivitySpecificityBase(Metric):
 
     def reset_state(self):
         self._counts = np.zeros((4, self.num_thresholds))  # tp, fp, tn, fn at each threshold
+
+    def _state(self):
+        return dict(zip(_COUNT_NAMES, self._counts))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         w = _output_weights(sample_weight, y_true, y_pred, self.class_id)

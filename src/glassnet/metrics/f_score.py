@@ -40,6 +40,15 @@ class FBetaScore(Metric):
         # zeros per class once the classes are known, as Keras's variables (a per-class result was [0.])
         self.tp = self.fp = self.fn = np.zeros_like(getattr(self, "tp", 0.0))
 
+    def _state(self):
+        if not np.ndim(self.tp):
+            return {}  # the classes are not known yet (Keras's variables are made by the first batch)
+        # Keras's intermediate_weights: the weight of each class's targets, Σ w y = TP + FN; "micro" pools the
+        # classes' counts, as Keras's keeps them
+        state = {"true_positives": self.tp, "false_positives": self.fp, "false_negatives": self.fn,
+                 "intermediate_weights": self.tp + self.fn}
+        return {name: np.sum(value) for name, value in state.items()} if self.average == "micro" else state
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         _refuse_sequences(self, y_true, y_pred)  # as Keras's
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight)

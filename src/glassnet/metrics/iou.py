@@ -75,6 +75,9 @@ class IoU(Metric):
     def reset_state(self):
         self.total_cm = np.zeros((self.num_classes, self.num_classes))
 
+    def _state(self):
+        return {"total_confusion_matrix": self.total_cm}  # (float64: weights may be fractions; Keras's int32)
+
     def _labels(self, values, name, sparse):
         values = _numbers(values, name)
         if not sparse:

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import losses as _losses
 from .._validation import check_bool, check_number
-from .base import _align, _class_labels, _NameFirst
+from ..losses.base import _reduces_last
+from .base import _align, _class_labels, _NameFirst, _no_nan, _numbers, _samplewise
 
 
 class _LossMean(_NameFirst):
@@ -24,6 +25,42 @@ class _LossMean(_NameFirst):
         # the RuntimeWarnings of inf - inf or inf / inf (errors under the tests' filter)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             return np.asarray(self._loss().per_sample(Y, A), dtype=np.float64)
+
+
+def _check_axis(axis):
+    """``axis`` of the metrics that reduce one axis, as their loss checks it (an integer; its range is
+    checked against the outputs' rank at each batch)."""
+    return _losses.CategoricalCrossentropy(axis=axis).axis
+
+
+class _AlongAxis(_LossMean):
+    """A loss's metric that takes Keras's ``axis`` (the cosine similarity, the categorical cross-entropy):
+    for the outputs' last axis (−1 by default; ``1`` for ``(n, k)``) the mean over samples of the rows'
+    values; for another, Keras's ``MeanMetricWrapper``: the loss along ``axis`` (values of the outputs' shape
+    without it: ``(k,)`` for ``axis=0`` of ``(n, k)``), each sample (first axis of those values) its mean,
+    counted as Keras's ``Mean`` counts them (:func:`~glassnet.metrics.base._samplewise`)."""
+
+    axis = -1
+    _sign = 1.0
+
+    def _axis_loss(self):
+        """The loss along :attr:`axis`, unreduced."""
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.axis == -1 or _reduces_last(self._axis_loss(), np.ndim(y_pred)):
+            return super().update_state(y_true, y_pred, sample_weight)
+        Y, A = _numbers(y_true, "y_true"), _numbers(y_pred, "y_pred")
+        _no_nan(Y)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # (as values())
+            values = self._sign * np.asarray(self._axis_loss()(Y, A), dtype=np.float64)
+        v, w = _samplewise(values, sample_weight, np.mean)
+        self.total += float(np.sum(v))
+        self.count += float(np.sum(w)) if w is not None else (v.shape[0] if v.ndim else 1)
+
+    def get_config(self):
+        config = super().get_config()
+        return {**config, "axis": self.axis} if self.axis != -1 else config
 
 
 class MeanAbsolutePercentageError(_LossMean):
@@ -74,18 +111,21 @@ class BinaryCrossentropy(_LossMean):
         return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
 
 
-class CategoricalCrossentropy(BinaryCrossentropy):
+class CategoricalCrossentropy(_AlongAxis, BinaryCrossentropy):
     """The categorical cross-entropy of :class:`glassnet.losses.CategoricalCrossentropy` (one-hot
-    targets), averaged over the epoch."""
+    targets), averaged over the epoch; ``axis`` the classes' (Keras's; :class:`_AlongAxis`)."""
 
     name = "categorical_crossentropy"
 
     def __init__(self, name=None, dtype=None, from_logits=False, label_smoothing=0, axis=-1):  # Keras's order
-        _losses.CategoricalCrossentropy(axis=axis)  # refuses any other axis, by name
+        self.axis = _check_axis(axis)
         super().__init__(name, dtype, from_logits, label_smoothing)
 
     def _loss(self):
         return _losses.CategoricalCrossentropy(self.from_logits, self.label_smoothing)
+
+    def _axis_loss(self):
+        return _losses.CategoricalCrossentropy(self.from_logits, self.label_smoothing, self.axis, reduction=None)
 
 
 class SparseCategoricalCrossentropy(_LossMean):
@@ -100,10 +140,15 @@ class SparseCategoricalCrossentropy(_LossMean):
             raise ValueError("The SparseCategoricalCrossentropy metric counts every sample in glassnet: ignore_class "
                              "must be None (to leave samples out, give them sample_weight 0 and list the metric in "
                              f"weighted_metrics). Received: ignore_class={ignore_class!r}")
-        self.from_logits = _losses.SparseCategoricalCrossentropy(from_logits, axis=axis).from_logits
+        loss = _losses.SparseCategoricalCrossentropy(from_logits, axis=axis)
+        self.from_logits, self.axis = loss.from_logits, loss.axis
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if not _reduces_last(_losses.SparseCategoricalCrossentropy(axis=self.axis), np.ndim(y_pred)):
+            raise ValueError(f"SparseCategoricalCrossentropy reads the classes along the last axis of y_pred (its "
+                             f"integer labels index it): axis must be -1 or {np.ndim(y_pred) - 1} for y_pred of shape "
+                             f"{np.shape(y_pred)}. Received: axis={self.axis}.")
         Y, A, sample_weight = _align(y_true, y_pred, sample_weight, labels=True, positions=True, number=True)
         if not (Y.shape == A.shape and A.shape[1] > 1):  # integer labels, not fit's one-hot rows
             Y = np.eye(A.shape[1])[_class_labels(Y[:, 0], A.shape[1]).astype(np.intp)]
@@ -113,7 +158,8 @@ class SparseCategoricalCrossentropy(_LossMean):
         return _losses.CategoricalCrossentropy(self.from_logits)
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits}
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        return {**config, "axis": self.axis} if self.axis != -1 else config
 
 
 class Poisson(_LossMean):
@@ -165,21 +211,26 @@ class CategoricalHinge(_LossMean):
         return _losses.CategoricalHinge()
 
 
-class CosineSimilarity(_LossMean):
+class CosineSimilarity(_AlongAxis):
     """The cosine ``Σ_k u_k v_k`` of ``y`` and ``ŷ`` (each row divided by its norm, at least
     1e-7), averaged over the epoch: Keras's metric, the negative of the loss
-    :class:`glassnet.losses.CosineSimilarity` (1 where they point the same way).
-    ``axis`` only at its default, −1."""
+    :class:`glassnet.losses.CosineSimilarity` (1 where they point the same way). ``axis``
+    (Keras's) the axis the cosine is taken along: any of the outputs' rank (:class:`_AlongAxis`;
+    ``axis=0`` of ``(n, k)`` outputs: the mean of the ``k`` columns' cosines)."""
 
     name = "cosine_similarity"
     _direction = "up"  # Keras's: the negative of the loss, larger is better
+    _sign = -1.0
 
     def __init__(self, name=None, dtype=None, axis=-1):  # Keras's order
-        _losses.CosineSimilarity(axis=axis)  # refuses any other axis, by name
+        self.axis = _check_axis(axis)
         super().__init__(name=name, dtype=dtype)
 
     def _loss(self):
         return _losses.CosineSimilarity()
+
+    def _axis_loss(self):
+        return _losses.CosineSimilarity(self.axis, reduction=None)
 
     def values(self, Y, A):
         return -super().values(Y, A)

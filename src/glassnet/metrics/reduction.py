@@ -31,6 +31,9 @@ class Sum(_NameFirst):
     def update_state(self, values, sample_weight=None):
         self.total += float(np.sum(_samplewise(values, sample_weight, np.sum)[0]))
 
+    def _state(self):
+        return {"total": self.total}  # (Keras's Sum has no count)
+
     def result(self):
         return self.total
 

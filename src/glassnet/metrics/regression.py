@@ -105,6 +105,16 @@ class R2Score(Metric):
         self._sums = new if self._sums is None else self._sums + new
         self._num_samples += Y.size
 
+    def _state(self):
+        """Keras's variables: ``num_samples``, then per output the sums of ``y``, ``y²``, ``(y − ŷ)²`` and the
+        weights (``sum``, ``squared_sum``, ``residual``, ``count``), from glassnet's shifted sums."""
+        if self._sums is None:
+            return {"num_samples": float(self._num_samples)}
+        total_d, total_d2, residual, count = self._sums
+        K = np.where(np.isnan(self._shift), 0.0, self._shift)  # y = d + K
+        return {"num_samples": float(self._num_samples), "squared_sum": total_d2 + 2 * K * total_d + K * K * count,
+                "sum": total_d + K * count, "residual": residual, "count": count}
+
     def result(self):
         if self._sums is None:
             # no data: NaN, as Keras's 0/0 (0.0 read as a model no better than the mean); with

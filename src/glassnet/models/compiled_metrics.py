@@ -10,8 +10,11 @@ update them.
 
 import copy
 
+import numpy as np
+
 from .. import metrics as metrics_module
 from .._registry import from_keras
+from ..backend import to_numpy
 from ..layers._config import snake_case
 
 
@@ -92,6 +95,38 @@ class CompiledMetrics:
         """Reset the state of every compiled metric (as Keras)."""
         for m in self.metrics:
             m.reset_state()
+        self._metrics_result = None
+
+    def get_metrics_result(self):
+        """Keras's ``model.get_metrics_result()``: ``{"loss": value, metric name: value, ...}``, the loss then
+        the compiled metrics (``metrics_names``' order), as the last ``fit``, ``evaluate``, ``train_on_batch`` or
+        ``test_on_batch`` left them: fit's last epoch, or with validation its last validation's (Keras's
+        evaluation counts in the compiled metrics, and so leaves its values in them). Floats (an array for a
+        metric of one value per class), as the logs hold them. Before any of those, or after
+        :meth:`reset_metrics` or ``compile``, the fresh state: the loss 0.0 and each metric's ``result()`` (0.0);
+        an uncompiled model gives ``{}``, as Keras's."""
+        if not getattr(self, "compiled", False):
+            return {}
+        kept = getattr(self, "_metrics_result", None)
+        if kept is None or kept[0] is not self.metrics:  # (another compile made other metrics since)
+            return {"loss": 0.0, **{m.name: _value(m.result()) for m in self.metrics}}
+        return dict(kept[1])
+
+    def _keep_metrics_result(self, logs, validation=False):
+        """Keep the loss and metrics of ``logs`` for :meth:`get_metrics_result`: those of ``evaluate``,
+        ``train_on_batch``, ``test_on_batch``, or (``validation=True``) fit's last epoch, whose ``val_*``
+        figures, where it was validated, are what Keras's compiled metrics hold after fit. Other entries a
+        callback logs (a learning rate) are no metrics."""
+        if validation and "val_loss" in logs:
+            logs = {name[4:]: value for name, value in logs.items() if name.startswith("val_")}
+        names = ["loss", *(m.name for m in self.metrics)]
+        self._metrics_result = (self.metrics, {name: logs[name] for name in names if name in logs})
+
+
+def _value(result):
+    """A metric's ``result()`` as the logs hold it: a float, or an array (one value per class)."""
+    value = np.asarray(to_numpy(result))
+    return float(value) if value.ndim == 0 else value.astype(np.float64)
 
 
 def _copy(metric):

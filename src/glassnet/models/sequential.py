@@ -378,6 +378,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                 logs = inference.evaluate_stream(self, stream, steps, callbacks=cbs)
                 if verbose:
                     inference.report(stream.read, time.perf_counter() - start, logs)
+                self._keep_metrics_result(logs)
                 return _logs_result(logs, return_dict, self.metrics)
             _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
@@ -395,6 +396,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
                 inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
+            self._keep_metrics_result(logs)
             return _logs_result(logs, return_dict, self.metrics)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
@@ -406,7 +408,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                 raise ValueError("train_on_batch() takes class_weight or sample_weight, not both (as Keras).")
             _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
             sample_weight = _class_weights(self, backend.to_numpy(Y), class_weight)
-        return _logs_result(training.train_on_batch(self, x, y, sample_weight), return_dict, self.metrics)
+        logs = training.train_on_batch(self, x, y, sample_weight)
+        self._keep_metrics_result(logs)
+        return _logs_result(logs, return_dict, self.metrics)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
@@ -414,6 +418,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             logs = inference.evaluate_arrays(self, X, Y, w, batch_size=max(X.shape[0], 1))
+        self._keep_metrics_result(logs)
         return _logs_result(logs, return_dict, self.metrics)
 
     def predict_on_batch(self, x):

@@ -222,6 +222,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # alive (8 MB of 20,000 x 100 float32 after fit, 188 MB of MNIST's)
         model._own_caches()
     _finalize_average(model, start_iterations)  # before on_train_end, as Keras (EarlyStopping's best weights come after)
+    if logs:  # for get_metrics_result: the last epoch's figures (its validation's, where it was validated)
+        model._keep_metrics_result(logs, validation=True)
     for cb in cbs:
         cb.on_train_end(logs)  # the last epoch's logs, as Keras
     history.stopped_reason = model.stop_reason
