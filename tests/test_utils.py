@@ -73,6 +73,19 @@ def test_pad_sequences_gives_what_keras_gives(sequences, kwargs, monkeypatch):
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.parametrize("value, dtype", [(np.nan, "int32"), (0.5, "int32"), (np.inf, "int64"), (-np.inf, "int16"),
+                                          (2.5, "uint8"), (300, "uint8"), (-1, "uint8")])
+def test_pad_sequences_refuses_a_value_its_integer_dtype_cannot_hold(value, dtype):
+    # Keras's pad_sequences casts value=np.nan into int32 silently: -2147483648 where the padding was meant
+    # (and 0.5 becomes 0, indistinguishable from a token 0)
+    with pytest.raises(ValueError, match=rf"value={value!r} cannot be held by dtype={dtype}"):
+        utils.pad_sequences([[1, 2], [3]], dtype=dtype, value=value)
+    # a float dtype holds them; a whole number in the dtype's range stays allowed, float or int
+    assert np.isnan(utils.pad_sequences([[1, 2], [3]], dtype="float32", value=np.nan)[1, 0])
+    np.testing.assert_array_equal(utils.pad_sequences([[1, 2], [3]], value=2.0), [[1, 2], [2, 3]])
+    assert utils.pad_sequences([[1]], maxlen=2, dtype="int64", value=2**63 - 1)[0, 0] == 2**63 - 1
+
+
 def test_pad_sequences_by_hand_and_bad_arguments():
     # Keras's docstring example: cut to the last 2, padded in front
     np.testing.assert_array_equal(utils.pad_sequences([[1, 2, 3], [4, 5], [6]], maxlen=2), [[2, 3], [4, 5], [0, 6]])

@@ -70,7 +70,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     (``truncating="pre"``; ``"post"``: its first) and filled with ``value`` in front
     (``padding="pre"``; ``"post"``: behind). ``maxlen=None``: the longest sequence's length.
     Sequences of vectors give ``(n, maxlen, *vector shape)``. Items are converted to ``dtype``
-    (Keras's ``int32``: a float id is truncated); text needs ``dtype=object``.
+    (Keras's ``int32``: a float id is truncated); text needs ``dtype=object``. A ``value`` an integer
+    ``dtype`` cannot hold (NaN, inf, 0.5, 300 for uint8) is refused, where Keras casts it silently.
 
     >>> pad_sequences([[1, 2, 3], [4, 5], [6]], maxlen=2)
     array([[2, 3],
@@ -97,6 +98,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         raise TypeError(f"dtype must be a NumPy dtype such as 'int32'. Received: dtype={dtype!r:.80}") from None
     if isinstance(value, str) and dtype.kind not in "OUS":
         raise ValueError(f"dtype {dtype} cannot hold the text value={value!r:.80}: give dtype=object for text.")
+    if dtype.kind in "iu":
+        _check_integer_fill(value, dtype)
     # the items' shape (vectors of a sequence), read from the first non-empty sequence, as Keras
     sample_shape = next((np.shape(s)[1:] for s in sequences if len(s)), ())
     padded = np.full((len(sequences), maxlen, *sample_shape), value, dtype=dtype)
@@ -118,6 +121,24 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             padded[i, maxlen - len(kept):] = kept
     return padded
+
+
+def _check_integer_fill(value, dtype):
+    """The padding ``value`` of an integer ``dtype``: a whole number in its range, or the ValueError. NumPy
+    casts NaN to -2147483648 and 0.5 to 0 (Keras's pad_sequences pads so, silently)."""
+    info = np.iinfo(dtype)
+    if isinstance(value, (int, np.integer)):  # (exactly: float(2**63 - 1) rounds past int64's end)
+        whole = info.min <= int(value) <= info.max
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            return  # (not a number: NumPy's own error names it)
+        whole = np.isfinite(number) and number == int(number) and info.min <= int(number) <= info.max
+    if not whole:
+        raise ValueError(f"value={value!r:.80} cannot be held by dtype={dtype.name}: an integer dtype pads with a whole "
+                         f"number in [{info.min}, {info.max}]. Give an integer value, or a float dtype "
+                         "(dtype='float32') to pad with NaN or a fraction.")
 
 
 __all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "pad_sequences", "plot_model", "set_random_seed",
