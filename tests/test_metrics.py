@@ -1652,3 +1652,14 @@ def test_get_metrics_result_gives_the_last_run_s_loss_and_metrics_as_keras(rng):
     assert model.get_metrics_result() == {"loss": 0.0, "accuracy": 0.0}  # Keras's after reset_metrics()
     model.compile(optimizer="sgd", loss="mse", metrics=["mae"])  # other metrics: nothing of the old ones
     assert model.get_metrics_result() == {"loss": 0.0}
+
+
+def test_mean_metrics_take_an_empty_batch_of_sequences():
+    """An empty (0, m, k) batch was NumPy's raw "cannot reshape array of size 0 into shape (0,newaxis)";
+    as Keras, it adds nothing to the mean."""
+    for metric in (metrics.CosineSimilarity(), metrics.MeanSquaredError()):
+        metric.update_state(np.zeros((0, 3, 4)), np.zeros((0, 3, 4)))
+        assert float(metric.result()) == 0.0
+        metric.update_state(np.ones((2, 3, 4)), np.full((2, 3, 4), 0.5))
+        expected = 1.0 if isinstance(metric, metrics.CosineSimilarity) else 0.25
+        assert float(metric.result()) == pytest.approx(expected)

@@ -64,7 +64,8 @@ def _positions(Y, A, sample_weight, number=False):
     position (``(n, m, 1)`` too, as Keras squeezes it), or one number, which weighs the batch's mean once."""
     positions = A.shape[:-1]
     n, m = positions[0], math.prod(positions[1:])
-    Y, A = Y.reshape(n * m, -1), A.reshape(n * m, -1)
+    # (the columns named, not -1: an empty batch (0, m, k) cannot infer them; labels (n, m) are one column)
+    Y, A = Y.reshape(n * m, Y.shape[-1] if Y.ndim == A.ndim else 1), A.reshape(n * m, A.shape[-1])
     if sample_weight is None:
         return Y, A, np.ones((n, 1)) if number else None
     if np.ndim(sample_weight) == 0:
