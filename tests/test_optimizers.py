@@ -448,7 +448,7 @@ def test_cosine_decay_with_warmup_and_schedule_names_as_keras():
     assert schedules.CosineDecay(0.1, 100, warmup_target=0.5)(0) == pytest.approx(0.5)  # no warm-up steps
     again = schedules.deserialize(schedules.serialize(s))
     assert again.get_config() == s.get_config() and again.name == "warm"
-    assert "name" not in schedules.ExponentialDecay(0.1, 10, 0.9).get_config()  # files stay as they were
+    assert schedules.ExponentialDecay(0.1, 10, 0.9).get_config()["name"] == "ExponentialDecay"  # Keras's default
     assert schedules.PiecewiseConstantDecay([5], [1.0, 0.5], name="p").name == "p"
     with pytest.raises(TypeError, match="name"):
         schedules.StepDecay(0.1, 5, name=3)
@@ -1016,9 +1016,9 @@ def test_a_schedule_in_an_optimizer_s_config_is_in_keras_s_form():
     # it was {"class_name", "config"} alone, and Keras's Optimizer.from_config raised "Could not locate class
     # 'ExponentialDecay'"; glassnet still reads that older form, and Keras's
     config = optimizers.SGD(schedules.ExponentialDecay(0.1, 10, 0.9)).get_config()
-    want = {**KERAS_SCHEDULE, "config": {k: v for k, v in KERAS_SCHEDULE["config"].items() if k != "name"}}
-    assert config["learning_rate"] == want
-    older = {"class_name": "ExponentialDecay", "config": want["config"]}
+    assert config["learning_rate"] == KERAS_SCHEDULE  # (the schedule's default name too, as Keras's)
+    older = {"class_name": "ExponentialDecay",
+             "config": {k: v for k, v in KERAS_SCHEDULE["config"].items() if k != "name"}}
     for rate in (config["learning_rate"], older, KERAS_SCHEDULE):
         again = optimizers.SGD.from_config({**config, "learning_rate": rate})
         assert again.learning_rate == 0.1 and again._learning_rate(20) == pytest.approx(0.1 * 0.9**2)
@@ -1026,7 +1026,8 @@ def test_a_schedule_in_an_optimizer_s_config_is_in_keras_s_form():
                                   ).get_config() == optimizers.Adam(schedules.ExponentialDecay(0.1, 10, 0.9)).get_config()
     # glassnet's own StepDecay, which Keras lacks, is not labelled as Keras's
     assert optimizers.SGD(schedules.StepDecay(0.1, 5)).get_config()["learning_rate"] == {
-        "class_name": "StepDecay", "config": {"initial_learning_rate": 0.1, "step_size": 5, "drop": 0.5}}
+        "class_name": "StepDecay", "config": {"initial_learning_rate": 0.1, "step_size": 5, "drop": 0.5,
+                                              "name": "StepDecay"}}
 
 
 def test_keras_reads_an_optimizer_config_with_a_schedule(monkeypatch):
@@ -1085,13 +1086,13 @@ def test_schedules_take_0d_arrays_for_their_numbers_as_keras():
     made = schedules.ExponentialDecay(np.array(0.1), np.array(10), np.array(0.5))
     assert made(5) == pytest.approx(0.1 * 0.5 ** 0.5)  # hand-worked: 0.1 · 0.5^(5/10)
     assert made.get_config() == {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
-                                 "staircase": False}
-    assert [type(v) for v in made.get_config().values()] == [float, int, float, bool]  # JSON numbers in files
+                                 "staircase": False, "name": "ExponentialDecay"}
+    assert [type(v) for v in made.get_config().values()] == [float, int, float, bool, str]  # JSON numbers in files
     cosine = schedules.CosineDecay(np.array(1.0), np.array(4.0), alpha=np.array(0.5),
                                    warmup_target=np.array(2.0), warmup_steps=np.array(2))
     assert cosine(1) == pytest.approx(1.5)  # half-way up from 1 to 2
     assert cosine(4) == pytest.approx(2.0 * (0.5 * 0.5 + 0.5))  # half-way through the cosine: cos(π/2) = 0
-    assert all(type(v) in (float, int) for v in cosine.get_config().values())
+    assert all(type(v) in (float, int) for k, v in cosine.get_config().items() if k != "name")
     assert schedules.StepDecay(np.array(0.1), np.array(3), np.array(0.5))(3) == pytest.approx(0.05)
     others = (schedules.InverseTimeDecay(np.array(1.0), np.array(2.0), np.array(1.0)),
               schedules.PolynomialDecay(np.array(1.0), np.array(2), np.array(0.0), np.array(1.0)),
@@ -1867,6 +1868,48 @@ def test_apply_gradients_on_arrays_equals_keras_in_float64(case, keras_x64, rng)
     assert made["glassnet"].iterations == 4
 
 
+#: (Keras class, settings) for a custom loop that steps some of the variables at a time: every kind of state
+KERAS_SUBSET_CASES = {
+    "sgd_nesterov": ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True)),
+    "adam_amsgrad_clipnorm": ("Adam", dict(learning_rate=0.01, amsgrad=True, clipnorm=0.5)),
+    "rmsprop_centered_global_clipnorm": ("RMSprop", dict(learning_rate=0.01, momentum=0.5, centered=True,
+                                                         global_clipnorm=1.0)),
+    "adamw": ("AdamW", dict(learning_rate=0.01, weight_decay=0.1)),
+    "nadam": ("Nadam", dict(learning_rate=0.01)),
+    "adadelta": ("Adadelta", dict(learning_rate=1.0)),
+    "lion": ("Lion", dict(learning_rate=0.01)),
+    "ftrl": ("Ftrl", dict(learning_rate=0.1, l1_regularization_strength=0.01,
+                          l2_shrinkage_regularization_strength=0.01)),
+    "lamb": ("Lamb", dict(learning_rate=0.01)),
+    "adafactor": ("Adafactor", dict(learning_rate=0.01)),
+    "muon": ("Muon", dict(learning_rate=0.01)),
+    "adam_ema": ("Adam", dict(learning_rate=0.1, use_ema=True, ema_overwrite_frequency=3)),
+    "adam_accumulating": ("Adam", dict(learning_rate=0.1, gradient_accumulation_steps=2)),
+    "schedule_free_adamw": ("ScheduleFreeAdamW", dict(learning_rate=0.01, warmup_steps=2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_SUBSET_CASES))
+def test_apply_gradients_on_some_of_the_variables_equals_keras_in_float64(case, keras_x64, rng):
+    # after the first step a loop over some of the variables was refused; Keras steps those given with their own
+    # slots (the moving average follows every variable, as Keras's), in any order
+    keras, _ = keras_x64
+    keras.config.set_floatx("float64")
+    name, settings = KERAS_SUBSET_CASES[case]
+    theirs, ours = getattr(keras.optimizers, name)(**settings), getattr(optimizers, name)(**settings)
+    start = [rng.normal(size=shape) for shape in ((3, 4), (4,), (2, 5))]
+    variables = [keras.Variable(w, dtype="float64") for w in start]
+    arrays = [w.copy() for w in start]
+    for subset in ([0, 1, 2], [2], [1, 0], [2, 0, 1], [1], [0, 1, 2]):
+        grads = [rng.normal(size=start[i].shape) for i in subset]
+        theirs.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in grads], [variables[i] for i in subset]))
+        ours.apply_gradients(zip(grads, [arrays[i] for i in subset]))
+    assert ours.iterations == int(theirs.iterations)
+    tolerance = 1e-8 if name in ("Adafactor", "Muon") else 1e-14  # (Keras's own float64 rounding there)
+    for v, w in zip(variables, arrays):
+        np.testing.assert_allclose(w, np.asarray(v.value), rtol=0, atol=tolerance)
+
+
 def test_apply_gradients_applies_the_layers_constraints_as_keras(keras_x64, rng):
     # a custom loop's apply_gradients(zip(grads, model.trainable_weights)) left kernel_constraint and
     # bias_constraint out (a NonNeg kernel went negative), where fit applies them and Keras's optimizer.apply
@@ -1967,11 +2010,9 @@ def test_apply_gradients_refuses_bad_variables_and_gradients_naming_them(rng):
     with pytest.raises(ValueError, match=r"grads\[0\] is None"):
         optimizer.apply([None, np.ones(3)], [w, b])
     # other variables than those it was built for, as Keras: a new optimizer for a new set of variables
-    with pytest.raises(ValueError, match="only be called for the 2 variables it was built with.*"
-                                         r"trainable_variables\[1\] is not one of them.*new optimizer"):
+    with pytest.raises(ValueError, match=r"trainable_variables\[1\] is not one of the 2 variables this optimizer "
+                                         r"was built with.*Unknown variable.*new optimizer"):
         optimizer.apply([np.ones((2, 3)), np.ones(3)], [w, b.copy()])
-    with pytest.raises(ValueError, match="received 1 of them, or in another order"):
-        optimizer.apply([np.ones((2, 3))], [w])
     np.testing.assert_array_equal(w, before[0][0])
     np.testing.assert_array_equal(b, before[0][1])
     assert optimizer.iterations == before[1][0] == 1
@@ -2263,13 +2304,199 @@ def test_finalize_variable_values_ends_a_custom_loop_on_the_average_as_fit(rng):
     np.testing.assert_array_equal(w, [1.0, 1.0])
 
 
-def test_a_loop_over_other_variables_says_what_glassnet_needs_not_that_keras_refuses_too():
-    # "(as Keras)": Keras takes some of the variables it was built with, in any order
+def test_a_loop_steps_some_of_the_variables_in_any_order_each_with_its_own_state_as_keras():
+    # after the first step, apply_gradients(zip(grads[:1], variables[:1])) was refused ("Keras also takes some of
+    # them"): Keras finds each variable's slots by identity and steps those given (iterations + 1)
     a, b = np.ones(2), np.ones(3)
-    optimizer = optimizers.SGD(0.1)
-    optimizer.apply_gradients([(np.ones(2), a), (np.ones(3), b)])
-    with pytest.raises(ValueError, match="received 1 of them, or in another order. glassnet's custom loop takes the "
-                                         r"same arrays in the same order at every step \(Keras also takes some of "
-                                         r"them\); for another set of variables \(e.g. after freezing a layer\), make "
-                                         "a new optimizer instance.$"):
-        optimizer.apply_gradients([(np.ones(3), b)])
+    optimizer = optimizers.SGD(0.1, momentum=0.5)
+    optimizer.apply_gradients([(np.ones(2), a), (np.ones(3), b)])  # m = −0.1, w = 0.9
+    assert optimizer.apply_gradients([(np.ones(3), b)]) == 2  # b: m = 0.5·(−0.1) − 0.1 = −0.15, b = 0.75
+    np.testing.assert_allclose(a, [0.9, 0.9], rtol=1e-15)  # a and its momentum as they were
+    np.testing.assert_allclose(b, [0.75] * 3, rtol=1e-15)
+    np.testing.assert_allclose(optimizer.state["momentum"], [-0.1] * 2 + [-0.15] * 3, rtol=1e-15)
+    optimizer.apply_gradients([(np.ones(3), b), (np.ones(2), a)])  # another order: a m = −0.15, b m = −0.175
+    np.testing.assert_allclose(a, [0.75, 0.75], rtol=1e-15)
+    np.testing.assert_allclose(b, [0.575] * 3, rtol=1e-15)
+    assert optimizer.iterations == 3
+    # an array it was not built for is still refused (Keras's "Unknown variable"), and one given twice
+    with pytest.raises(ValueError, match=r"trainable_variables\[1\] is not one of the 2 variables this optimizer was "
+                                         r"built with: it steps them, or some of them in any order.*new optimizer"):
+        optimizer.apply_gradients([(np.ones(3), b), (np.ones(3), b.copy())])
+    with pytest.raises(ValueError, match=r"trainable_variables\[1\] is the same array as trainable_variables\[0\]"):
+        optimizer.apply_gradients([(np.ones(3), b), (np.ones(3), b)])
+    np.testing.assert_allclose(b, [0.575] * 3, rtol=1e-15)
+    assert optimizer.iterations == 3
+
+
+def test_a_loop_over_one_layer_of_a_model_fit_trained_keeps_the_other_layers_and_their_state(rng):
+    # fit built the state for every weight; a loop then steps the last layer's alone, then all of them
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model = glassnet.Sequential([glassnet.Input((3,)), glassnet.layers.Dense(4, activation="relu"),
+                                 glassnet.layers.Dense(2)], dtype="float64", seed=0)
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse")
+    model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+    optimizer, weights = model.optimizer, model.trainable_weights
+    first = [w.copy() for w in weights[:2]]
+    state = {name: value[optimizer.slices[0].start:optimizer.slices[1].stop].copy()
+             for name, value in optimizer.state.items()}
+    grads = model.gradients(X, Y, trainable_only=True)
+    optimizer.apply_gradients(zip(grads[2:], weights[2:]))
+    assert optimizer.iterations == 3
+    for w, before in zip(weights[:2], first):
+        np.testing.assert_array_equal(w, before)
+    for name, before in state.items():
+        np.testing.assert_array_equal(optimizer.state[name][:before.size], before)
+    optimizer.apply_gradients(zip(model.gradients(X, Y, trainable_only=True), weights))  # then all of them
+    assert optimizer.iterations == 4 and not np.array_equal(weights[0], first[0])
+    with pytest.raises(ValueError, match=r"trainable_variables\[0\] is not one of the 4 variables"):
+        optimizer.apply_gradients([(np.ones(2), np.zeros(2))])
+
+
+def _net(lib, **dtype):
+    """A 4-3-2 network of ``lib`` (keras or glassnet) named "net", with a frozen BatchNormalization between."""
+    return lib.Sequential([lib.Input((4,), **dtype), lib.layers.Dense(3, name="hidden", **dtype),
+                           lib.layers.BatchNormalization(name="norm", **dtype), lib.layers.Dense(2, name="out", **dtype)],
+                          name="net")
+
+
+#: optimizers made from Keras's module or glassnet's, with their names given (Keras numbers a second "adam")
+VARIABLES_CASES = {
+    "adam": lambda o: o.Adam(0.01, name="adam"),
+    "sgd_momentum": lambda o: o.SGD(0.05, momentum=0.9, name="sgd"),
+    "multi": lambda o: o.MultiOptimizer(o.OptimizerMap(o.SGD(0.05, momentum=0.9, name="sgd"),
+                                                       {"net/out/.*": o.Adam(0.01, name="adam")})),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VARIABLES_CASES))
+def test_optimizer_variables_are_keras_s_in_order_with_their_names_shapes_and_values(case, keras64, rng):
+    # optimizer.variables was missing (AttributeError): Keras's is iteration, learning_rate, then each trainable
+    # variable's slots (a frozen layer's none), named after the variable's path
+    keras = keras64
+    glassnet.config.set_floatx("float64")  # (the learning rate's dtype, as Keras's floatx)
+    X, Y = rng.normal(size=(8, 4)), rng.normal(size=(8, 2))
+    theirs, ours = _net(keras, dtype="float64"), _net(glassnet)
+    ours.set_weights(theirs.get_weights())
+    theirs.layers[1].trainable = ours.layers[1].trainable = False
+    for model, module in ((theirs, keras.optimizers), (ours, optimizers)):
+        model.compile(VARIABLES_CASES[case](module), "mse")
+        model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    expected, found = theirs.optimizer.variables, ours.optimizer.variables
+    assert [(v.name, v.path, tuple(v.shape), str(v.dtype)) for v in found] == \
+        [(v.name, v.path, tuple(v.shape), str(v.dtype)) for v in expected]
+    for mine, their in zip(found, expected):
+        np.testing.assert_allclose(mine.numpy(), np.asarray(their.value), rtol=1e-12, atol=1e-15, err_msg=mine.path)
+
+
+def test_optimizer_variables_read_and_write_the_optimizer_s_state():
+    a, b = np.ones((2, 3)), np.ones(3)
+    optimizer = optimizers.Adam(0.1)
+    assert [v.path for v in optimizer.variables] == ["adam/iteration", "adam/learning_rate"]  # not built: Keras's
+    optimizer.apply_gradients([(np.ones((2, 3)), a), (np.ones(3), b)])
+    variables = optimizer.variables
+    # arrays without a path are named as Keras names unnamed variables
+    assert [v.name for v in variables] == ["iteration", "learning_rate", "variable_momentum", "variable_velocity",
+                                           "variable_1_momentum", "variable_1_velocity"]
+    assert [v.shape for v in variables] == [(), (), (2, 3), (2, 3), (3,), (3,)]
+    assert int(variables[0]) == 1 and variables[0].dtype == np.int32 and float(variables[1]) == pytest.approx(0.1)
+    np.testing.assert_allclose(variables[2].numpy(), np.full((2, 3), 0.1))  # m = (1 − β₁)·g
+    np.testing.assert_allclose(np.asarray(variables[5]), np.full(3, 0.001))  # v = (1 − β₂)·g²
+    variables[4].assign(np.full(3, 0.5))  # live: the state the next step starts from
+    np.testing.assert_array_equal(optimizer.state["m"][6:], [0.5] * 3)
+    variables[1].assign(0.01)
+    variables[0].assign(5)
+    assert optimizer.learning_rate == 0.01 and optimizer.iterations == 5
+    with pytest.raises(ValueError, match=r"adam/variable_1_momentum has shape \(3,\); assign takes a value of that "
+                                         r"shape. Received: shape \(2,\)"):
+        variables[4].assign(np.ones(2))
+    # a schedule is no variable (Keras's); a loss-scale optimizer's own four come first, then its inner one's
+    assert [v.name for v in optimizers.SGD(schedules.ExponentialDecay(0.1, 10, 0.5)).variables] == ["iteration"]
+    scaled = optimizers.LossScaleOptimizer(optimizers.SGD(momentum=0.5))
+    assert [v.path for v in scaled.variables] == [
+        "loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate", "loss_scale_optimizer/step_counter",
+        "loss_scale_optimizer/dynamic_scale", "sgd/iteration", "sgd/learning_rate"]
+    scaled.variables[3].assign(1024.0)
+    assert scaled.dynamic_scale == 1024.0 and float(scaled.variables[3]) == 1024.0
+    with pytest.raises(ValueError, match="loss_scale_optimizer/iteration cannot be assigned"):
+        scaled.variables[0].assign(3)
+
+
+def test_optimizer_variables_count_as_the_summary_s_optimizer_params(rng):
+    # Nadam's Π_t last, Adafactor's row and column means and placeholders, Muon's velocity of AdamW's variables
+    from glassnet.models.keras_optimizer import optimizer_variables
+
+    for optimizer in (optimizers.Nadam(), optimizers.Adafactor(), optimizers.Muon(), optimizers.RMSprop(centered=True),
+                      optimizers.Adam(use_ema=True, gradient_accumulation_steps=2)):
+        model = _net(glassnet)
+        model.layers[1].trainable = False
+        model.compile(optimizer, "mse")
+        model.fit(rng.normal(size=(8, 4)), rng.normal(size=(8, 2)), verbose=0)
+        # (the summary counts them variable by variable: the same shapes, in another order)
+        assert sorted(v.shape for v in optimizer.variables) == sorted(tuple(s) for s, _ in optimizer_variables(model))
+    assert [v.name for v in optimizer.variables[2:5]] == ["net_hidden_kernel_average", "net_hidden_bias_average",
+                                                          "net_out_kernel_average"]  # (the frozen norm has none)
+
+
+@pytest.mark.parametrize("class_name", ["adam", "ADAM", "Adam"])
+def test_get_and_deserialize_take_a_config_s_class_name_in_any_case_as_keras(class_name):
+    # {"class_name": "adam", ...} was "Unknown optimizer 'adam' in saved config"; Keras's deserialize lower-cases
+    # a name it knows ("rmsprop", "adamw" too)
+    config = {"class_name": class_name, "config": {"learning_rate": 0.5}}
+    for made in (optimizers.get(config), optimizers.deserialize(config)):
+        assert type(made) is optimizers.Adam and made.learning_rate == 0.5
+    assert config["class_name"] == class_name  # the caller's dict as it was
+    assert type(optimizers.get({"class_name": "rmsprop", "config": {}})) is optimizers.RMSprop
+    assert type(optimizers.get({"class_name": "adamw", "config": {}})) is optimizers.AdamW
+    inner = optimizers.deserialize({"class_name": "lossscaleoptimizer",
+                                    "config": {"inner_optimizer": {"class_name": "sgd", "config": {"momentum": 0.5}}}})
+    assert type(inner.inner_optimizer) is optimizers.SGD and inner.inner_optimizer.momentum == 0.5
+    assert type(optimizers.get("Adam")) is type(optimizers.get("adam")) is optimizers.Adam
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'"):
+        optimizers.get({"class_name": "adamm", "config": {}})
+
+
+#: (schedule, arguments) as Keras 3 writes them
+KERAS_SCHEDULE_CASES = {
+    "exponential": ("ExponentialDecay", (0.1, 10, 0.9), {}),
+    "exponential_named": ("ExponentialDecay", (0.1, 10, 0.9), {"staircase": True, "name": "mine"}),
+    "inverse_time": ("InverseTimeDecay", (0.1, 10, 0.5), {}),
+    "piecewise": ("PiecewiseConstantDecay", ([1, 5], [0.1, 0.01, 0.001]), {}),
+    "cosine": ("CosineDecay", (0.1, 10), {}),
+    "cosine_warmup": ("CosineDecay", (0.1, 10), {"warmup_target": 0.2, "warmup_steps": 3}),
+    "polynomial": ("PolynomialDecay", (0.1, 10), {"cycle": True}),
+    "restarts": ("CosineDecayRestarts", (0.1, 10), {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_SCHEDULE_CASES))
+def test_schedule_configs_have_keras_s_keys_and_default_name_and_go_round(case, keras_x64):
+    # Keras's get_config has "name" ("ExponentialDecay", CosineDecayRestarts's "SGDRDecay"), and CosineDecay's its
+    # warm-up without one; glassnet's left them out
+    keras, _ = keras_x64
+    name, args, kwargs = KERAS_SCHEDULE_CASES[case]
+    theirs, ours = getattr(keras.optimizers.schedules, name)(*args, **kwargs), getattr(schedules, name)(*args, **kwargs)
+    config = ours.get_config()
+    assert config == theirs.get_config() and list(config) == list(theirs.get_config())
+    assert type(ours).from_config(config).get_config() == config
+    assert schedules.deserialize(schedules.serialize(ours)).get_config() == config
+    assert getattr(keras.optimizers.schedules, name).from_config(config).get_config() == config  # Keras takes it
+    unnamed = type(ours).from_config({**config, "name": None})  # (Keras's from_config of name None keeps None)
+    assert unnamed.get_config()["name"] is None and unnamed.name is None
+
+
+def test_a_custom_schedule_writes_only_its_own_config_as_keras_s():
+    class Halving(schedules.LearningRateSchedule):
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, step):
+            return self.rate / 2 ** step
+
+        def get_config(self):
+            return {"rate": self.rate}
+
+    assert Halving(0.1).get_config() == {"rate": 0.1}  # (no "name": Keras's base class adds none)
+    assert schedules.StepDecay(0.1, 3).get_config() == {"initial_learning_rate": 0.1, "step_size": 3, "drop": 0.5,
+                                                        "name": "StepDecay"}
+    with pytest.raises(NotImplementedError, match="must define get_config"):
+        _ConstantSchedule(0.1).get_config()

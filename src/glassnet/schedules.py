@@ -56,7 +56,8 @@ class LearningRateSchedule(Configurable):
     """The base of schedules: ``schedule(step)`` is the learning rate at optimizer step
     ``step`` (from 0), as Keras's; pass one as an optimizer's ``learning_rate``."""
 
-    #: Keras's ``name=`` argument (kept in the config when given)
+    #: Keras's ``name=`` argument; each built-in schedule's default is Keras's ("ExponentialDecay",
+    #: CosineDecayRestarts's "SGDRDecay"), written in its config as Keras writes it (None where given None)
     name = None
 
     def __call__(self, step):
@@ -68,7 +69,8 @@ class LearningRateSchedule(Configurable):
         self.name = name
 
     def _with_name(self, config):
-        return config if self.name is None else {**config, "name": self.name}
+        """``config`` and the ``name``, last, as Keras's built-in schedules write it (None too)."""
+        return {**config, "name": self.name}
 
     def get_config(self):
         raise NotImplementedError(f"The learning-rate schedule {type(self).__name__} must define get_config() "
@@ -110,6 +112,9 @@ class _TimeDecay(LearningRateSchedule):
 class ExponentialDecay(_TimeDecay):
     """``lr = initial · rate^(step / decay_steps)`` (floored exponent when ``staircase``)."""
 
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
     def __call__(self, step):
         with np.errstate(over="ignore"):  # a growing rate overflows to inf (the run then diverges, and says so)
             lr = self.initial_learning_rate * np.power(np.float64(self.decay_rate), self._progress(step))
@@ -119,7 +124,7 @@ class ExponentialDecay(_TimeDecay):
 class PiecewiseConstantDecay(LearningRateSchedule):
     """Step schedule: ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``."""
 
-    def __init__(self, boundaries, values, name=None):
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
         self._set_name(name)
         for arg, given in (("boundaries", boundaries), ("values", values)):
             if not isinstance(given, (list, tuple, np.ndarray)):
@@ -154,7 +159,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 class StepDecay(LearningRateSchedule):
     """``lr = initial · drop^floor(step / step_size)``: divide every ``step_size`` steps."""
 
-    def __init__(self, initial_learning_rate, step_size, drop=0.5, name=None):
+    def __init__(self, initial_learning_rate, step_size, drop=0.5, name="StepDecay"):
         self._set_name(name)
         self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.step_size = check_positive_int(unwrap_0d(step_size, "step_size"), "step_size")
@@ -177,7 +182,8 @@ class CosineDecay(LearningRateSchedule):
     ``initial_learning_rate`` to ``warmup_target`` over ``warmup_steps`` steps,
     then decays from ``warmup_target`` as above over the next ``decay_steps``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None, warmup_steps=0):
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
+                 warmup_steps=0):
         self._set_name(name)
         self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
@@ -200,15 +206,17 @@ class CosineDecay(LearningRateSchedule):
         return start * ((1 - self.alpha) * cosine + self.alpha)
 
     def get_config(self):
-        config = {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                  "alpha": self.alpha}
-        if self.warmup_target is not None:
-            config.update(warmup_target=self.warmup_target, warmup_steps=self.warmup_steps)
-        return self._with_name(config)
+        # Keras's keys and order: the name before the warm-up, which is there without one too
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
+                "warmup_steps": self.warmup_steps}
 
 
 class InverseTimeDecay(_TimeDecay):
     """``lr = initial / (1 + rate · step / decay_steps)``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
@@ -222,7 +230,7 @@ class PolynomialDecay(LearningRateSchedule):
     up again and decays over a longer span each time."""
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
-                 name=None):
+                 name="PolynomialDecay"):
         self._set_name(name)
         self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.decay_steps = _steps(decay_steps, "decay_steps", positive=True)
@@ -261,7 +269,7 @@ class CosineDecayRestarts(LearningRateSchedule):
     ``t_mul`` is at least 1 (a shrinking period ends after
     ``first_decay_steps / (1 − t_mul)`` steps, where Keras's rate becomes NaN)."""
 
-    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
         self._set_name(name)
         self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", low=0)
         self.first_decay_steps = _steps(first_decay_steps, "first_decay_steps", positive=True)

@@ -92,6 +92,8 @@ def get(identifier):
         name, argument, example = wrappers[key]
         raise TypeError(f"Optimizer {identifier if isinstance(identifier, str) else name!r} needs its {argument} "
                         f"argument, as Keras's: pass {example} instead of a name or the class.")
+    if isinstance(identifier, dict) and "class_name" in identifier:  # Keras's get: deserialize of the config
+        return deserialize(identifier)
     return lookup(identifier, OPTIMIZERS, "optimizer", instance_of=Optimizer)
 
 
@@ -106,8 +108,25 @@ def serialize(optimizer):
     return config
 
 
+def _class_name_case(config):
+    """``config`` with its ``class_name`` spelled as glassnet's class where it is one of them in another
+    case ("adam", "ADAM", "rmsprop"), as Keras's ``deserialize`` lower-cases a name it knows; a copy: the
+    caller's dict stays as it was (Keras's changed it). A user's class of that name still wins."""
+    name = config.get("class_name")
+    if not isinstance(name, str) or name in CLASSES or _custom_objects.find(config, "optimizer") is not None:
+        return config
+    found = next((known for known in CLASSES if known.lower() == name.lower()), None)
+    if found is None or config.get("registered_name") not in (None, name):
+        return config
+    return {**config, "class_name": found, **({"registered_name": found} if config.get("registered_name") else {})}
+
+
 @_custom_objects.takes_custom_objects
 def deserialize(config):
+    """The optimizer of a ``{"class_name", "config"}`` dict (:func:`serialize`'s, Keras's); the class name
+    in any case, as Keras ("adam", "Adam")."""
+    if isinstance(config, dict):
+        config = _class_name_case(config)
     return from_config(config, CLASSES, "optimizer")
 
 

@@ -300,6 +300,18 @@ class Optimizer(Configurable):
             )
         self._learning_rate = _check_rate(value)
 
+    @property
+    def variables(self):
+        """Keras 3's ``optimizer.variables``: a list of the optimizer's variables in Keras's order and
+        with its names and shapes, ``iteration``, ``learning_rate`` (none for a schedule or a callable),
+        then each trainable variable's slots (Adam: ``<variable>_momentum`` and ``<variable>_velocity``
+        for each in turn); only the first two before the optimizer is built. Each has ``name``,
+        ``path``, ``shape``, ``dtype``, ``value``, ``numpy()`` and ``assign(value)``, which read and
+        write this optimizer's state (see :mod:`glassnet.optimizers.slots`)."""
+        from .slots import optimizer_variables
+
+        return optimizer_variables(self)
+
     def scale_loss(self, loss):
         """Keras's ``scale_loss``: the loss the gradients are taken of (the loss itself here; a
         :class:`LossScaleOptimizer` multiplies it by its scale)."""
@@ -479,11 +491,13 @@ class Optimizer(Configurable):
         """Keras's ``apply(grads, trainable_variables)`` on arrays updated in place.
 
         The first call builds the state for ``variables`` (Keras's ``build``); later calls take
-        those same arrays (or ``None``: them), in the same order, as Keras refuses variables it
-        was not built with. The variables and gradients are gathered into one flat vector each,
-        stepped by :meth:`apply`'s flat form (the clipping, weight decay, schedule, moving
-        average and ``iterations`` of ``fit``), and the result written back. A gradient that is
-        not finite is refused before anything changes (Keras would make the weights NaN)."""
+        those same arrays (or ``None``: them), or some of them in any order, as Keras: each one's
+        state is found by identity and only theirs steps (``iterations`` counts the step once); an
+        array the state was not built for is refused, as Keras refuses it. The variables and
+        gradients are gathered into one flat vector each, stepped by :meth:`apply`'s flat form
+        (the clipping, weight decay, schedule, moving average and ``iterations`` of ``fit``), and
+        the result written back. A gradient that is not finite is refused before anything changes
+        (Keras would make the weights NaN)."""
         from .loss_scale import LossScaleOptimizer  # (they derive from this module's Optimizer)
         from .multi import MultiOptimizer
 
@@ -504,18 +518,14 @@ class Optimizer(Configurable):
         if len(grads) != len(variables):
             raise ValueError(f"grads must have one gradient per variable. Received: {len(grads)} gradients for "
                              f"{len(variables)} trainable_variables")
-        if not self.built:  # (the variables taken, once each, when built or adopted; then the same ones)
+        parts = None  # (None: the variables the state was built or adopted for, `_loop_parts`)
+        if not self.built:  # (the variables taken, once each, when built or adopted)
             self._build_variables(variables)
         elif self._loop_variables is None:
             self._adopt(variables)
         elif len(variables) != len(self._loop_variables) or any(v is not k for v, k in zip(variables, self._loop_variables)):
-            unknown = next((i for i, v in enumerate(variables) if not any(v is k for k in self._loop_variables)), None)
-            what = (f"trainable_variables[{unknown}] is not one of them" if unknown is not None
-                    else f"received {len(variables)} of them, or in another order")
-            raise ValueError(f"This optimizer can only be called for the {len(self._loop_variables)} variables it was "
-                             f"built with, in that order: {what}. glassnet's custom loop takes the same arrays in the "
-                             "same order at every step (Keras also takes some of them); for another set of variables "
-                             "(e.g. after freezing a layer), make a new optimizer instance.")
+            _check_distinct(variables)  # some of them, or in another order (Keras's)
+            parts = self._parts_of(variables, "trainable_variables")
         from ..models.flat import claim_handed_out
 
         claim_handed_out(variables)  # (a model's arrays that a model sharing its layers took since: theirs again)
@@ -538,11 +548,12 @@ class Optimizer(Configurable):
             bad = next(i for i, part in enumerate(flat) if not bool(xp.all(xp.isfinite(part))))
             raise ValueError(f"grads[{bad}] has NaN or infinite entries: the step would make its variable NaN. "
                              "Nothing was changed; look at the loss (a learning rate too large, log of 0).")
-        if self._loop_parts is None:
+        parts = self._loop_parts if parts is None else parts
+        if parts is None:
             w, slices = xp.concat([xp.reshape(v, (-1,)) for v in variables]), self.slices
             self.apply(w, g)
         else:
-            w, slices = self._apply_to_parts(variables, flat)
+            w, slices = self._apply_to_parts(variables, flat, parts)
         for v, part in zip(variables, slices):
             v[...] = xp.reshape(w[part], tuple(v.shape))
             constraint = _constraints.of_variable(v)
@@ -561,13 +572,8 @@ class Optimizer(Configurable):
                              "call it after the training loop.")
         if self._loop_variables is None:
             self._adopt(variables)  # (built by fit: found as the loop's first step finds them)
-        parts = self._loop_parts or range(len(self._loop_variables))
         xp = get_namespace()
-        for i, v in enumerate(variables):
-            j = next((j for j, k in zip(parts, self._loop_variables) if k is v), None)
-            if j is None:
-                raise ValueError(f"var_list[{i}] is not one of the {len(self._loop_variables)} variables this "
-                                 "optimizer stepped.")
+        for v, j in zip(variables, self._parts_of(variables, "var_list"), strict=True):
             v[...] = xp.reshape(self.state["average"][self.slices[j]], tuple(v.shape))
 
     def _adopt(self, variables):
@@ -588,6 +594,29 @@ class Optimizer(Configurable):
         self._loop_variables = list(variables)
         self._loop_parts = None if parts == list(range(len(self.slices))) else parts
 
+    def _known_arrays(self):
+        """``{index in slices: array}`` of the arrays the state was built or adopted for: those fit
+        built it for (``_built_arrays``, while they live), then the custom loop's (``_loop_variables``)."""
+        known = {j: array for j, array in enumerate(ref() for ref in self._built_arrays or ()) if array is not None}
+        if self._loop_variables is not None:
+            known.update(zip(self._loop_parts or range(len(self._loop_variables)), self._loop_variables))
+        return known
+
+    def _parts_of(self, variables, name):
+        """The index in ``slices`` of each of ``variables``, some of the arrays the state was built or
+        adopted for (:meth:`_known_arrays`), in any order: found by identity, as Keras finds a
+        variable's slots. One the state was not built for is refused, as Keras refuses it ("Unknown
+        variable")."""
+        known = {id(array): j for j, array in self._known_arrays().items()}
+        parts = [known.get(id(v)) for v in variables]
+        if None in parts:
+            i = parts.index(None)
+            raise ValueError(f"{name}[{i}] is not one of the {len(self.slices)} variables this optimizer was built "
+                             "with: it steps them, or some of them in any order, each with its own state (Keras: "
+                             "\"Unknown variable\"). For a new set of variables (e.g. another model's), make a new "
+                             "optimizer instance, as Keras requires.")
+        return parts
+
     def _spread_loop_state(self, parts, build):
         """Move the state that :meth:`apply`'s list form built for its variables into the state ``build()``
         makes (``fit``'s, for every weight of the model, a frozen layer's too): variable ``i``'s to the
@@ -602,23 +631,38 @@ class Optimizer(Configurable):
                     self.state[name][self._state_part(name, self.slices[j])] = slot
         self._loop_variables, self._loop_parts = variables, parts
 
-    def _apply_to_parts(self, variables, grads):
-        """The flat step where ``variables`` are some of the weights that ``fit`` built the state
-        for (``self.slices[j]`` for j in ``_loop_parts``; a frozen layer's left out): the others'
-        state is kept, as ``fit`` keeps a frozen layer's. Returns the stepped flat vector and the
+    def _apply_to_parts(self, variables, grads, parts):
+        """The flat step where ``variables`` are some of the weights the state was built for
+        (``self.slices[j]`` for j in ``parts``: a custom loop's subset, or fit's state beside a
+        frozen layer's): the others' state is kept, as ``fit`` keeps a frozen layer's. With ``use_ema``
+        the others' moving averages follow their arrays as they are, and an overwrite writes them too,
+        as Keras's averages every variable it was built for. Returns the stepped flat vector and the
         variables' slices of it."""
         xp = get_namespace()
-        slices = [self.slices[j] for j in self._loop_parts]
+        slices = [self.slices[j] for j in parts]
         w = xp.zeros(self._size, dtype=variables[0].dtype)
         g = xp.zeros(self._size, dtype=variables[0].dtype)
         for v, grad, part in zip(variables, grads, slices):
             w[part], g[part] = xp.reshape(v, (-1,)), grad
-        kept = [(part, {name: backend_copy(slot[self._state_part(name, part)]) for name, slot in self.state.items()})
-                for j, part in enumerate(self.slices) if j not in self._loop_parts]
-        self.apply(w, g)
+        stepped = set(parts)
+        others = [j for j in range(len(self.slices)) if j not in stepped]
+        kept = [(self.slices[j], {name: backend_copy(slot[self._state_part(name, self.slices[j])])
+                                  for name, slot in self.state.items() if name != "average"}) for j in others]
+        self._apply_rule(w, g)
         for part, slots in kept:
             for name, slot in slots.items():
                 self.state[name][self._state_part(name, part)] = slot
+        if self.use_ema:
+            known = self._known_arrays() if others else {}
+            for j in others:  # (an array no longer known: its average stays as it is)
+                array = known.get(j)
+                w[self.slices[j]] = (xp.reshape(array, (-1,)) if array is not None
+                                     else self.state.get("average", w)[self.slices[j]])
+            if self.track_average(w):
+                w[...] = self.state["average"]
+                for j in others:
+                    if known.get(j) is not None:
+                        known[j][...] = xp.reshape(w[self.slices[j]], tuple(known[j].shape))
         return w, slices
 
     def track_average(self, w):
