@@ -32,7 +32,7 @@ import difflib
 import math
 import numbers
 import re
-import warnings
+import tokenize
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -65,6 +65,13 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 _TYPOGRAPHIC = str.maketrans({"−": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/"})
 _BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _CHAIN = (ast.Add, ast.Sub, ast.Mult, ast.Div)  # left-associative: a - b + c is (a - b) + c
+#: a number run into a keyword (``1if x``, ``2or x``, ``0x1for x``): Python's tokenizer reads it as
+#: ``1 if x`` but warns ("invalid decimal literal"), and a warning can be silenced only by swapping the
+#: process's filters (``warnings.catch_warnings``), which the playground's threads share. The number's
+#: end as the tokenizer finds it (greedy), then the keyword as its lookahead takes it: "and", "else",
+#: "for", "not", "or" as whole words, "if", "in", "is" as prefixes
+_TOKEN = re.compile(rf"(?P<number>{tokenize.Number})|\w+|.", re.S)
+_KEYWORD_NEXT = re.compile(r"(?:and|else|for|not|or)(?![\w\x80-\U0010ffff])|i[fns]")
 _ALLOWED = (
     "numbers, the variable x (or x1, x2, ...), + - * / ** and the functions "
     + " ".join(FUNCTIONS)
@@ -73,6 +80,14 @@ _ALLOWED = (
 
 def _refuse(text, what):
     raise ValueError(f"Cannot use {what} in the expression {text!r}: only {_ALLOWED} are allowed.")
+
+
+def _keywords_apart(source):
+    """``source`` with a space between a number and a keyword run into it (``1if x`` as ``1 if x``):
+    what Python parses it as, without its warning. The keyword is refused all the same."""
+    ends = [m.end() for m in _TOKEN.finditer(source) if m.group("number") and _KEYWORD_NEXT.match(source, m.end())
+            and source[m.start():m.end() + 1] != "0o"]  # 0or: 0o starts an octal number, an error of its own
+    return "".join(source[a:b] + " " for a, b in zip([0, *ends], ends)) + source[ends[-1] if ends else 0:]
 
 
 #: what a student may type for an allowed function (log is the natural logarithm)
@@ -454,14 +469,16 @@ def parse(text):
     source = re.sub(r"\s", " ", source)  # and their no-break or thin spaces, which Python refuses
     if not source:
         raise ValueError("The expression is empty; write a function of x such as 'x**2'.")
-    if "#" in source:  # Python would drop the rest as a comment: "x**2 # + 3" is not x**2
-        raise ValueError(f"Cannot use '#' in the expression {text!r}: only {_ALLOWED} are allowed.")
+    # '#': Python would drop the rest as a comment ("x**2 # + 3" is not x**2); '\\': escapes are for
+    # strings, which no formula has, and an invalid one ('\\d') made Python warn
+    for sign in "#\\":
+        if sign in source:
+            raise ValueError(f"Cannot use {sign!r} in the expression {text!r}: only {_ALLOWED} are allowed.")
+    # Python's own SyntaxWarning ("invalid decimal literal" for 1if x) went to stderr, and on the command
+    # line as a line of its own before the error: parsed as 1 if x, the refusal of the construct says it all
+    source = _keywords_apart(source)
     try:
-        with warnings.catch_warnings():
-            # Python's own SyntaxWarning ("invalid decimal literal" for 1if x) went to stderr, and on the
-            # command line as a line of its own before the error: the refusal of the construct says it all
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source, mode="eval")
+        tree = ast.parse(source, mode="eval")
     except (RecursionError, MemoryError):  # Python's own parser gave up: "-"*3000 + "x", far past MAX_DEPTH
         raise _too_deep(text) from None
     except (SyntaxError, ValueError) as exc:

@@ -256,8 +256,11 @@ def perceptron(config=None):
 
 HOPFIELD_DEFAULTS = {"store": "HTXO", "recall": "H", "noise": 0.2, "mode": "async", "seed": 0}
 MAX_FRAMES = 120
-#: catch_warnings swaps the process's warning filters and hooks, not the thread's: the server
-#: runs requests in threads, so one recall catches its warnings at a time
+#: catch_warnings swaps the process's warning filters and hooks, not the thread's: the server runs
+#: requests in threads, and two catches that overlap undo each other (the second one's end put back
+#: the first one's filters for good). Every catch on a request's path holds this one lock, so one
+#: catches its warnings at a time: the recall's, the only one (expr.parse catches none, and the
+#: lectures' other code on these paths only warns)
 _CATCHING = threading.Lock()
 
 
