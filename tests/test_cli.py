@@ -360,7 +360,7 @@ def test_playground_serves_the_page_until_stopped(tmp_path):
         out, err = server.communicate(timeout=10)
     assert f"glassnet playground at http://127.0.0.1:{port}/" in out
     if os.name == "posix":  # SIGTERM, as every command: uvicorn stopped cleanly, then glassnet ended with status 0
-        assert (server.returncode, err) == (143, "\nglassnet playground: terminated\n")  # and not a word
+        assert (server.returncode, err) == (143, "glassnet playground: terminated\n")  # and not a word
 
 
 def test_playground_refuses_a_port_in_use(tmp_path, monkeypatch, capsys):
@@ -563,6 +563,26 @@ def test_an_empty_entry_in_a_list_of_numbers_is_refused(tmp_path, monkeypatch, c
     result = call("descend", "x1**2 + x2**2", "--x0", "1, 2", "--steps", "1", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 0 and "x0 = (1, 2)" in result.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["descend", "x**2", "--steps", "100000000"], "argument --steps: expected a positive integer up to 100,000. "
+                                                  "Received: '100000000'"),
+    (["descend", "x**2", "--steps", "100001"], "argument --steps: expected a positive integer up to 100,000. "
+                                               "Received: '100001'"),
+    (["descend", "x**2", "--x0", "nan"], "argument --x0: expected finite comma-separated numbers. Received: 'nan'"),
+    (["descend", "x1**2 + x2**2", "--x0", "1,inf"], "argument --x0: expected finite comma-separated numbers. "
+                                                    "Received: '1,inf'"),
+    (["explain", "--x", "nan,1"], "argument --x: expected finite comma-separated numbers. Received: 'nan,1'"),
+    (["explain", "--x", "1,0", "--y", "nan"], "argument --y: expected finite comma-separated numbers. Received: 'nan'"),
+])
+def test_a_bad_value_of_one_option_is_a_usage_error_as_the_other_options_are(args, words, tmp_path, monkeypatch, capsys):
+    # --steps over its cap, --x0 nan and --x nan,1 exited with status 1 ("--steps: at most 100,000 (the whole
+    # table is printed). Received 100,000,000."), where --steps 0, --lr nan and train --epochs 10000000 exit
+    # with 2 and argparse's "argument --epochs: expected ...": docs/cli.md says 2 for argument errors
+    result = call(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"glassnet {args[0]}: error: {words} (see 'glassnet {args[0]} --help')\n"
 
 
 def test_descend_from_outside_the_domain_is_a_one_line_error(tmp_path, monkeypatch, capsys):
@@ -2561,7 +2581,7 @@ def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(name, status, 
     finally:
         process.kill()
     assert process.returncode == status
-    assert err == f"\nglassnet train: {said}: the model was not saved to m.gn\n"
+    assert err == f"glassnet train: {said}: the model was not saved to m.gn\n"  # (no blank line: stderr is a pipe)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -2609,7 +2629,7 @@ def test_sigterm_while_the_model_is_saved_leaves_the_previous_model_and_no_tempo
         _, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert (process.returncode, err) == (143, "\nglassnet train: terminated: the model was not saved to m.gn\n")
+    assert (process.returncode, err) == (143, "glassnet train: terminated: the model was not saved to m.gn\n")
     assert sorted(p.name for p in work.iterdir()) == ["m.gn"]
     assert (work / "m.gn").read_bytes() == previous
 
@@ -2639,7 +2659,7 @@ def test_ctrl_c_while_the_loss_curve_is_drawn_says_the_model_was_saved(tmp_path,
     result = call("train", "xor", "--epochs", "1", "--quiet", "--out", "m.gn", "--plot", "loss.png", cwd=tmp_path,
                   monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 130 and (tmp_path / "m.gn").is_file() and not (tmp_path / "loss.png").exists()
-    assert result.stderr == "\nglassnet train: interrupted: the model was saved to m.gn, the loss curve not to loss.png\n"
+    assert result.stderr == "glassnet train: interrupted: the model was saved to m.gn, the loss curve not to loss.png\n"
 
 
 def test_ctrl_c_while_the_parser_is_built_is_one_line(tmp_path, monkeypatch, capsys):
@@ -2653,7 +2673,46 @@ def test_ctrl_c_while_the_parser_is_built_is_one_line(tmp_path, monkeypatch, cap
         result = call("train", "xor", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     except KeyboardInterrupt:
         pytest.fail("Ctrl+C escaped main() as a traceback")
-    assert (result.returncode, result.stderr) == (130, "\nglassnet: interrupted\n")
+    assert (result.returncode, result.stderr) == (130, "glassnet: interrupted\n")
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+BAR = "Epoch 3/9:  50%|█   | 1/2\r"  # a progress bar, redrawn on its line
+
+
+@pytest.mark.parametrize("stop, out_tty, err_tty, written, blank", [
+    (KeyboardInterrupt, False, False, "", False),  # a log file: no blank line first
+    ("SIGTERM", False, False, BAR, False),
+    (KeyboardInterrupt, True, True, "", True),  # after the ^C the terminal echoed
+    ("SIGTERM", True, True, BAR, True),  # after the bar it cut mid-line
+    ("SIGTERM", True, True, "Epoch 2/9\n", False),  # kill: no ^C, a whole line
+    ("SIGTERM", False, True, BAR, False),  # the bar went to a file
+])
+def test_a_stop_starts_a_new_line_only_where_a_terminal_s_line_may_be_unfinished(stop, out_tty, err_tty, written, blank,
+                                                                                  tmp_path, monkeypatch):
+    # "glassnet train ... 2>e.txt" stopped by SIGTERM left e.txt = "\nglassnet train: terminated: ...": a blank
+    # first line in a log, where no progress bar nor ^C shares the line
+    import glassnet.cli._parser
+
+    def stopped(args):
+        sys.stdout.write(written)
+        raise glassnet.cli._Terminated if stop == "SIGTERM" else stop
+
+    monkeypatch.setattr(glassnet.cli._parser, "cmd_train", stopped)
+    out, err = (_Terminal() if out_tty else io.StringIO()), (_Terminal() if err_tty else io.StringIO())
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "xor"]) == (143 if stop == "SIGTERM" else 130)
+    said = "terminated" if stop == "SIGTERM" else "interrupted"
+    lead = "\n" if blank else ""
+    assert (out.getvalue(), err.getvalue()) == (written, f"{lead}glassnet train: {said}: the model was not saved to model.gn\n")
 
 
 def test_ignore_leaves_an_id_column_out_and_predict_leaves_it_out_by_name(tmp_path, monkeypatch, capsys):

@@ -112,6 +112,18 @@ def test_expression_tables_print_the_slides_digit_for_digit(eta):
     assert trace.format_table(digits=12) == gradient_descent(square, 2.0, eta, len(rows), dsquare).format_table(digits=12)
 
 
+def test_an_exact_table_prints_eta_as_the_decimal_its_rows_use():
+    # The exact rows read η = 0.3 as 3/10 (η·f'(2) = 1.2 exactly), but the Eta column printed float64's
+    # 0.2999999999999999888977697537484345957637 (with --digits 40); the x0 cell was already exact.
+    exact = gradient_descent("x**2", 2, 0.3, steps=2).format_table(digits=40).splitlines()[1:]
+    assert [row.split("\t") for row in exact] == [["2", "4", "4", "1.2", "0.8", "0.3"],
+                                                   ["0.8", "0.64", "1.6", "0.48", "0.32", "0.3"]]
+    assert gradient_descent("x1**2 + x2**2", [1, 2], 1e-7, steps=1).format_table(digits=30).endswith("\t0.0000001")
+    # float64 rows are computed with float64's η, and show it
+    floats = gradient_descent(square, 2, 0.3, steps=1, grad=dsquare).format_table(digits=20).splitlines()[1]
+    assert floats.endswith("\t0.2999999999999999889")
+
+
 def test_a_python_functions_table_prints_the_slides_first_rows():
     # the slide typed as Python, with central differences for f': the first row printed f'(2) = 3.999999999998
     # (the stencil is good to ~1e-12, and float rows showed 13 digits) where the slide shows 4, 4,2 and -2,2

@@ -145,6 +145,43 @@ def test_cli_example_prints_what_the_page_shows(args, shown, tmp_path, monkeypat
         position = printed.index(line, position) + 1
 
 
+def _numbers_agree(printed, shown, rtol=1e-4):
+    """Whether two lines are the same but for the last digits of their numbers (the BLAS build's)."""
+    number = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+    if re.sub(number, "#", printed) != re.sub(number, "#", shown):
+        return False
+    pairs = zip(map(float, re.findall(number, printed)), map(float, re.findall(number, shown)))
+    return all(abs(a - b) <= rtol * abs(b) for a, b in pairs)
+
+
+def test_the_digits_model_s_evaluate_and_predict_show_what_they_print(tmp_path, monkeypatch, capsys):
+    # The page's predict probabilities were another machine's, in their 6th digit (1.40028e-06 where
+    # 1.40029e-06 is printed here, with one BLAS thread or two): OpenBLAS's kernels differ by CPU. The lines
+    # are checked here, the text exactly and every number to a relative 1e-4 (the machines differed by
+    # up to 7e-6; a change of the model, the data or the printing moves them far more).
+    import numpy as np
+
+    from glassnet.datasets import load_digits
+
+    examples = {match["args"]: [line[4:].rstrip() for line in match["output"].splitlines() if line[4:] != "..."]
+                for match in CLI_EXAMPLE.finditer((DOCS / "cli.md").read_text())}
+    monkeypatch.chdir(tmp_path)
+    (_, _), (x, y) = load_digits(test=0.2, seed=0)
+    np.savetxt("inputs.csv", x[:3], delimiter=",", fmt="%g")  # as the page writes it
+    assert main(["train", "digits", "--seed", "0", "--out", "model.gn", "--quiet"]) == 0
+    capsys.readouterr()
+    for args in ("evaluate model.gn digits --confusion", "predict model.gn inputs.csv"):
+        shown = examples[args]
+        assert main(shlex.split(args)) == 0
+        printed = capsys.readouterr().out.splitlines()
+        position = 0
+        for line in shown:  # in the page's order; its "..." leaves lines out
+            found = [k for k in range(position, len(printed)) if _numbers_agree(printed[k], line)]
+            assert found, f"docs/cli.md shows {line!r} for 'glassnet {args}'; it printed:\n" + "\n".join(printed)
+            position = found[0] + 1
+    assert examples["predict model.gn inputs.csv"][1][:2] == "4," and y[:3].tolist() == [4, 0, 6]  # "a 4, a 0 and a 6"
+
+
 def test_every_test_the_lecture_map_names_exists():
     # docs/lectures.md's "Checked by" column names tests as `tests/test_x.py::name` or `::name` (the file
     # of the last full name on the line); a renamed test, or a `::name` put after another file's, left

@@ -141,11 +141,14 @@ class _StandardOutput:
 
     def __init__(self, stream):
         self._stream = stream
+        self.line_open = False  # the last text written ends mid-line (a progress bar's "\r...")
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
 
     def write(self, text):
+        if text:
+            self.line_open = not str(text).endswith("\n")
         with self._named():
             return self._stream.write(text)
 
@@ -186,6 +189,13 @@ class _ClosedStream:
         raise ValueError("standard output is closed")
 
 
+def _isatty(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
 def _discard_stdout():
     """Send what is left in standard output's buffer to the null device: Python writes it at exit,
     and a failure there printed "Exception ignored in: <_io.TextIOWrapper name='<stdout>'...>"."""
@@ -214,7 +224,7 @@ def main(argv=None):
     args = None
     sigterm = _raise_on_sigterm()
     stdout = sys.stdout
-    sys.stdout = _StandardOutput(_ClosedStream() if stdout is None else stdout)
+    sys.stdout = output = _StandardOutput(_ClosedStream() if stdout is None else stdout)
     try:  # (Ctrl+C while the parser is built ended with a traceback)
         _tolerate_narrow_output()
         parser = build_parser()
@@ -246,9 +256,12 @@ def main(argv=None):
             note = f": the model was not saved to {args.out}"
         elif getattr(args, "command", None) == "train" and args.plot:  # (the model is safe: say so)
             note = f": the model was saved to {args.out}, the loss curve not to {args.plot}"
-        # on a line of its own: a progress bar or an epoch line may have been cut mid-line
+        # on a line of its own on a terminal: after the ^C it echoed, or a progress bar (an epoch line) on it cut
+        # mid-line. Where stderr is no terminal (a log file, a pipe), no blank line comes before it
         terminated = isinstance(stop, _Terminated)
-        print(f"\n{command}: {'terminated' if terminated else 'interrupted'}{note}", file=sys.stderr)
+        cut = not terminated or (output.line_open and _isatty(output))
+        lead = "\n" if cut and _isatty(sys.stderr) else ""
+        print(f"{lead}{command}: {'terminated' if terminated else 'interrupted'}{note}", file=sys.stderr)
         return 128 + signal.SIGTERM if terminated else 130
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly.

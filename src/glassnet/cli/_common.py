@@ -1,5 +1,6 @@
 """What every command shares: the one-line user error, the data-set names and small helpers."""
 
+import argparse
 import csv
 import itertools
 import os
@@ -89,19 +90,29 @@ def _compile(model, jit_compile=False, **kwargs):
         raise CommandError(_numba_problem()) from None
 
 
-def _floats(text, name):
-    """'0.05,0.1' -> array([0.05, 0.1]); an empty entry ('1,,2', '1,2,') is refused, not skipped."""
+def _numbers(text):
+    """An argparse type for VALUES: '0.05,0.1' -> array([0.05, 0.1]); an empty entry ('1,,2', '1,2,') is
+    refused, not skipped. A bad one (nan, a letter) is a usage error, status 2, as --lr nan's."""
     entries = str(text).replace(";", ",").split(",")
     if len(entries) > 1 and not all(v.strip() for v in entries):
-        raise CommandError(f"{name}: an entry between commas is empty; expected comma-separated numbers such "
-                           f"as 1,2.5. Received: {text!r}")
+        raise argparse.ArgumentTypeError(f"an entry between commas is empty; expected comma-separated numbers such "
+                                         f"as 1,2.5. Received: {text!r}")
     try:
         values = np.array([float(v) for v in entries if v.strip()], dtype=np.float64)
     except ValueError:
-        raise CommandError(f"{name}: expected comma-separated numbers such as 1,2.5. Received: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,2.5. Received: {text!r}") from None
     if values.size == 0 or not np.isfinite(values).all():
-        raise CommandError(f"{name}: expected finite comma-separated numbers. Received: {text!r}")
+        raise argparse.ArgumentTypeError(f"expected finite comma-separated numbers. Received: {text!r}")
     return values
+
+
+def _floats(text, name, prog):
+    """:func:`_numbers` for a value read by the command itself (``explain --y``, a model's class label
+    or numbers): a bad one is the same usage error of ``prog``'s option ``name``."""
+    try:
+        return _numbers(text)
+    except argparse.ArgumentTypeError as exc:
+        raise CommandError(f"argument {name}: {exc} (see '{prog} --help')", status=2, prog=prog) from None
 
 
 def _load_model(path, uncompiled_advice="", reasons=None):

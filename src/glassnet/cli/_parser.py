@@ -3,12 +3,12 @@
 import argparse
 
 from .. import __version__
-from ._common import GATES, PROG, TOY_SETS, CommandError
+from ._common import GATES, PROG, TOY_SETS, CommandError, _numbers
 from ._types import (_checked, _columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int,
                      _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _separator, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import BENCH_CONFIGS, cmd_bench
-from .descend import cmd_descend
+from .descend import MAX_STEPS, cmd_descend
 from .explain import cmd_explain
 from .playground import cmd_playground
 from .saved import cmd_evaluate, cmd_export, cmd_info, cmd_predict
@@ -237,7 +237,7 @@ def build_parser():
          "glassnet explain --model model.gn --x 0.5,0.2 --y 1 --markdown"],
     )
     explain.add_argument("--model", metavar="MODEL", help="trace this saved (compiled) model instead")
-    explain.add_argument("--x", metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
+    explain.add_argument("--x", type=_numbers, metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
     explain.add_argument("--y", metavar="VALUES", help="the target (a classifier's class, by the label it was trained with or "
                               "its index; default 0.01)")
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
@@ -258,10 +258,11 @@ def build_parser():
          'glassnet descend "sin(x) + x^2/10" --x0 3 --lr 0.3 --plot path.png'],
     )
     descend.add_argument("expr", metavar="EXPR", help='the function, e.g. "x**2" or "x1**2 + 3*x2**2"')
-    descend.add_argument("--x0", default="2", metavar="VALUES",
+    descend.add_argument("--x0", type=_numbers, default="2", metavar="VALUES",
                          help="starting point, comma-separated for several variables (default 2)")
     descend.add_argument("--lr", type=_positive_float, default=0.2, metavar="RATE", help="learning rate η (default 0.2)")
-    descend.add_argument("--steps", type=_positive_int, default=12, metavar="N", help="number of steps (default 12)")
+    descend.add_argument("--steps", type=_positive_int_up_to(MAX_STEPS), default=12, metavar="N",
+                         help=f"number of steps, at most {MAX_STEPS:,}: the whole table is printed (default 12)")
     descend.add_argument("--momentum", type=_share, metavar="ALPHA", help="use momentum α (v ← αv − η∇f, x ← x + v)")
     descend.add_argument("--nesterov", action="store_true", help="Nesterov momentum (default α 0.9)")
     descend.add_argument("--optimizer", default="gd", choices=("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),

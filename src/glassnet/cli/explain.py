@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ._common import (CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator,
+from ._common import (PROG, CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator,
                       shown)
 
 
@@ -74,10 +74,10 @@ def cmd_explain(args):
     else:
         rate = WORKED_EXAMPLE["learning_rate"] if args.lr is None else args.lr
         model = worked_example_model(args.activation or "sigmoid", rate)
-    x = _floats(args.x, "--x") if args.x is not None else np.array(WORKED_EXAMPLE["x"])
+    x = args.x if args.x is not None else np.array(WORKED_EXAMPLE["x"])
     y = _class_labels(args.y, model) if args.model and args.y is not None else None
     if y is None:
-        y = _floats(args.y, "--y") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
+        y = _floats(args.y, "--y", f"{PROG} explain") if args.y is not None else np.array([WORKED_EXAMPLE["y"]])
     n_in = int(np.prod(model._input_shape))
     if x.size % n_in:
         raise CommandError(f"--x: the model takes {n_in} inputs per example; received {x.size} number(s).")

@@ -112,6 +112,8 @@ class DescentTrace:
         head = "\t".join(self.columns + ("Eta",))
         rows = self.exact if self.exact is not None else self.table()
         etas = [self.learning_rate] * len(rows) if self.learning_rates is None else self.learning_rates
+        if self.exact is not None:  # the rows' η: the decimal as typed (0.3 is 3/10), not float64's 0.29999999999999998889...
+            etas = [Fraction(repr(float(eta))) for eta in etas]
         lines = [head] + [
             "\t".join(fmt(v) for v in row) + f"\t{decimal_text(eta, digits)}" for row, eta in zip(rows, etas)
         ]
