@@ -464,3 +464,167 @@ def test_a_cache_folder_that_cannot_be_made_says_so_and_numba_does_the_loops(tmp
     kernels.get("sgd")(w, np.full(4, 2.0, np.float32), np.float32(0.25))
     np.testing.assert_array_equal(w, 0.5)
     assert re.match(r"numba's JIT in this process \(\w+Error", kernels.describe())
+
+
+class _SignSGD(optimizers.SGD):
+    """A user's own rule on SGD: ``w ← w − η sign(g)``."""
+
+    def update(self, w, g, lr, state, tmp):
+        w -= lr * np.sign(g)
+
+
+class _ClippedAdam(optimizers.Adam):
+    """A user's Adam that clips each gradient entry first, then runs Adam's rule."""
+
+    def update(self, w, g, lr, state, tmp):
+        np.clip(g, -0.01, 0.01, out=g)
+        super().update(w, g, lr, state, tmp)
+
+
+class _HalfDropout(Dropout):
+    """A user's own mask: the first half of the units always dropped."""
+
+    def draw(self, X):
+        mask = np.full(X.shape, 2.0, X.dtype)
+        mask[:, : X.shape[1] // 2] = 0
+        return mask
+
+
+class _ShiftedDropout(Dropout):
+    """A user's own way of applying the mask."""
+
+    def apply(self, X, mask):
+        return X * mask + 0.5
+
+
+class _PlainSGD(optimizers.SGD):
+    """A subclass with no rule of its own: the compiled loop stays."""
+
+
+@pytest.fixture
+def python_loops(monkeypatch):
+    """jit_compile=True with the loops' Python source in place of numba's (which computes the same): runs
+    without numba; counts the loops used."""
+    used = []
+    monkeypatch.setattr(kernels, "require", lambda: None)
+    monkeypatch.setattr(kernels, "get", lambda name: used.append(name) or kernels._KERNELS[name])
+    return used
+
+
+@pytest.mark.parametrize("case, loop", [
+    ("sign_sgd", "sgd"), ("clipped_adam", "adam"), ("half_dropout", "dropout"), ("shifted_dropout", "dropout")])
+def test_a_subclass_with_its_own_rule_or_mask_runs_it_under_jit_compile(case, loop, python_loops):
+    """The stock compiled loop stood in for a subclass's own update or mask: other weights, silently."""
+    optimizer, layer = {
+        "sign_sgd": (lambda: _SignSGD(0.05), Dropout),
+        "clipped_adam": (lambda: _ClippedAdam(0.01), Dropout),
+        "half_dropout": (lambda: optimizers.SGD(0.05), _HalfDropout),
+        "shifted_dropout": (lambda: optimizers.SGD(0.05), _ShiftedDropout),
+    }[case]
+    X, y = _data()
+    weights = []
+    for jit in (False, True):
+        model = Sequential([Dense(40, activation="relu", input_dim=7), layer(0.25, seed=1),
+                            Dense(3, activation="softmax")], seed=3)
+        model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy", jit_compile=jit)
+        model.fit(X, y, batch_size=16, epochs=2, verbose=0)
+        weights.append(model._flat_params.copy())
+    np.testing.assert_array_equal(weights[1], weights[0])
+    assert loop not in python_loops and "bias_relu" in python_loops  # (the other loops still ran)
+
+
+def test_a_subclass_without_a_rule_of_its_own_keeps_the_compiled_loop(python_loops):
+    X, y = _data()
+    model = Sequential([Dense(40, activation="relu", input_dim=7), Dropout(0.25), Dense(3, activation="softmax")])
+    model.compile(optimizer=_PlainSGD(0.05, momentum=0.5), loss="sparse_categorical_crossentropy", jit_compile=True)
+    model.fit(X, y, batch_size=16, epochs=1, verbose=0)
+    assert {"sgd_momentum", "dropout"} <= set(python_loops)
+
+
+def test_jit_compile_set_by_hand_is_checked_and_a_saved_model_loads(tmp_path):
+    """``model.jit_compile = "auto"`` was kept as it was: training used the loops, and the file it saved
+    ("jit_compile": "auto") could not be loaded."""
+    model = Sequential([Dense(4, activation="relu", input_dim=3), Dense(1)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.jit_compile = "auto"
+    assert model.jit_compile is kernels.available()  # resolved as compile(jit_compile="auto")
+    model.fit(np.ones((8, 3), np.float32), np.ones((8, 1), np.float32), verbose=0)
+    model.save(tmp_path / "auto.gn")
+    assert load_model(tmp_path / "auto.gn").jit_compile is kernels.available()
+    model.jit_compile = np.False_
+    assert model.jit_compile is False
+    for value, error in ((1, TypeError), ("yes", ValueError), (None, TypeError), ("True", ValueError)):
+        with pytest.raises(error, match=r"jit_compile must be True, False or 'auto'\. Received: jit_compile="):
+            model.jit_compile = value
+        assert model.jit_compile is False
+    config = model.get_compile_config()
+    assert config["jit_compile"] is False
+
+
+def test_jit_compile_set_by_hand_to_auto_falls_back_without_numba(no_numba):
+    model = Sequential([Dense(2, input_dim=3)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.jit_compile = "auto"  # (an ImportError at fit before: "auto" was read as True)
+    assert model.jit_compile is False
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+
+
+def test_a_model_pickled_with_jit_compile_as_an_attribute_unpickles():
+    import pickle
+
+    model = Sequential([Dense(2, input_dim=3)])
+    model.compile(optimizer="sgd", loss="mse")
+    state = model.__getstate__()
+    for old, now in ((True, True), (False, False), ("auto", kernels.available())):
+        state = {k: v for k, v in state.items() if k != "_jit_compile"}
+        state["jit_compile"] = old  # as models pickled before it was a property hold it
+        restored = Sequential.__new__(Sequential)
+        restored.__setstate__(state)
+        assert restored.jit_compile is now
+    model.jit_compile = True
+    assert pickle.loads(pickle.dumps(model)).jit_compile is True
+
+
+@needs_numba
+def test_a_failed_build_with_numba_failing_to_import_says_training_uses_numpy(tmp_path, monkeypatch):
+    """The warning said "numba compiles them in this process instead" with an empty reason (the first line of
+    the build's output), and describe() claimed numba's JIT, while "auto" trained with NumPy."""
+    import builtins
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+    error = "numpy.core.multiarray failed to import (numba built for another NumPy)"
+    monkeypatch.setattr(kernels, "_build_in_child",
+                        lambda *args: f"the build exited with 1:\n\nTraceback (most recent call last):\n  ...\n"
+                                      f"ImportError: {error}\n")
+    real_import = builtins.__import__
+
+    def refuse(name, *args, **kwargs):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError(error)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refuse)
+    model = Sequential([Dense(2, input_dim=3)])
+    with pytest.warns(UserWarning) as caught:
+        model.compile(optimizer="adam", loss="mse", jit_compile="auto")
+    assert model.jit_compile is False
+    message = str(caught[0].message)
+    assert "numba fails to import (ImportError: numpy.core.multiarray failed to import" in message
+    assert "falls back to NumPy" in message and "compiles them in this process" not in message
+    described = kernels.describe()
+    assert described.startswith("none: numba fails to import (ImportError: numpy.core") and "JIT" not in described
+
+
+@needs_numba
+def test_a_failed_build_says_the_error_on_the_last_line_of_its_output(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kernels, "_ahead", {})
+    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setattr(kernels, "_build_in_child",
+                        lambda *args: "the build exited with 1:\nsome output\nTraceback:\n  ...\nLinkerError: no cc\n\n")
+    with pytest.warns(UserWarning, match=r"ahead of time \(the build exited with 1: LinkerError: no cc; the whole "
+                                         r"message is in .*\): numba compiles them in this process"):
+        kernels.require()
+    assert kernels.describe().startswith("numba's JIT in this process (building it failed")

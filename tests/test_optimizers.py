@@ -2500,3 +2500,52 @@ def test_a_custom_schedule_writes_only_its_own_config_as_keras_s():
                                                         "name": "StepDecay"}
     with pytest.raises(NotImplementedError, match="must define get_config"):
         _ConstantSchedule(0.1).get_config()
+
+
+@pytest.mark.parametrize("make, settings, slot, reference", [
+    (lambda: optimizers.SGD(0.1), {"momentum": 0.9}, "momentum", lambda: optimizers.SGD(0.1, momentum=0.9)),
+    (lambda: optimizers.SGD(0.1), {"momentum": 0.9, "nesterov": True}, "momentum",
+     lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True)),
+    (lambda: optimizers.Adam(0.1), {"amsgrad": True}, "v_hat", lambda: optimizers.Adam(0.1, amsgrad=True)),
+    (lambda: optimizers.AdamW(0.1, weight_decay=0.5), {"amsgrad": True}, "v_hat",
+     lambda: optimizers.AdamW(0.1, weight_decay=0.5, amsgrad=True)),
+])
+def test_a_setting_that_needs_a_slot_works_before_the_first_step_and_is_refused_after(make, settings, slot, reference):
+    """SGD's momentum and Adam's amsgrad set on the object: before the first step their state vector is built (a
+    KeyError at that step before); after it, the step says what to do (a KeyError, after the weight decay)."""
+    attribute = next(iter(settings))
+    early = make()
+    for name, value in settings.items():
+        setattr(early, name, value)
+    assert slot in early.state_names
+    np.testing.assert_array_equal(run(early), run(reference()))
+    late = make()
+    w = np.array(W0)
+    late.build(w.size, w.dtype)
+    late.apply(w, np.array(GRADS[0]))
+    for name, value in settings.items():
+        setattr(late, name, value)
+    before = w.copy()
+    with pytest.raises(ValueError, match=rf"{type(late).__name__}'s {attribute} was changed after its state was built "
+                                         rf".*'{slot}'.*Set {attribute} before the first step, or make a new optimizer"):
+        late.apply(w, np.array(GRADS[1]))
+    np.testing.assert_array_equal(w, before)  # nothing changed: no weight decay either
+    assert late.iterations == 1
+    setattr(late, attribute, getattr(make(), attribute))  # back to the setting it was built with: it steps again
+    late.apply(w, np.array(GRADS[1]))
+    assert late.iterations == 2
+
+
+def test_a_subclass_that_names_its_own_state_keeps_them():
+    class Extra(optimizers.SGD):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.state_names = ("momentum", "trace")
+
+        def update(self, w, g, lr, state, tmp):
+            state["trace"] += g
+            w -= lr * state["trace"]
+
+    opt = Extra(0.1)
+    run(opt)
+    assert sorted(opt.state) == ["momentum", "trace"]

@@ -36,6 +36,9 @@ numba is an optional extra (``pip install "glassnet[jit]"``), used in two ways:
 
 ``compile(jit_compile=True)`` or ``"auto"`` (which falls back to NumPy when
 neither way works: numba missing, or failing to import) makes the loops ready.
+A loop stands in only for the stock code: a subclass with its own rule (an SGD
+or Adam that overrides ``update``) or mask (a Dropout that overrides ``draw`` or
+``apply``) runs that, as written.
 """
 
 import hashlib
@@ -89,12 +92,45 @@ def available():
     return True
 
 
+def _use_kernels(jit_compile):
+    """``compile``'s and ``model.jit_compile``'s value (True, False or "auto") as a bool: "auto" is whether
+    the loops can run here (:func:`available`); anything else is refused."""
+    if isinstance(jit_compile, str):
+        if jit_compile != "auto":
+            raise ValueError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r:.100}")
+        return available()
+    if isinstance(jit_compile, (bool, np.bool_)):
+        return bool(jit_compile)
+    raise TypeError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r:.100}")
+
+
 def require():
     """Make the loops ready: load (or first build) their module, else import numba; raise an
     ImportError that says why and how to install it when neither works."""
     with _lock:
         if _ahead_module() is None:
-            _numba()
+            try:
+                _numba()
+            except ImportError as exc:  # neither way: describe() must not claim numba's JIT
+                _ahead["numba_error"] = _import_error(exc)
+                raise
+            _ahead.pop("numba_error", None)
+
+
+def _import_error(exc):
+    """The reason numba did not import, from :func:`_numba`'s ImportError (its cause's message)."""
+    cause = exc.__cause__ or exc
+    return f"{type(cause).__name__}: {str(cause)[:300]}"
+
+
+def _numba_error():
+    """None where numba imports in this process (it is, for the loops' JIT, when no module built ahead of
+    time loads: the warnings that say so ask), else why not."""
+    try:
+        _numba()
+    except ImportError as exc:
+        return _import_error(exc)
+    return None
 
 
 def _numba():
@@ -152,6 +188,9 @@ def describe():
         return None
     if _ahead["module"] is not None:
         return f"ahead of time: {_ahead['module'].__file__}"
+    if "numba_error" in _ahead:  # (jit_compile="auto" trains with NumPy, True raises ImportError)
+        return f"none: numba fails to import ({_ahead['numba_error']}), and no module was built ahead of time " \
+               f"({_ahead['why']})"
     return f"numba's JIT in this process ({_ahead['why']})"
 
 
@@ -223,9 +262,12 @@ def _ahead_module():
             module, why = _load_or_build()
         except OSError as exc:  # an unwritable cache folder (said in each process: nothing can be kept)
             why = f"{type(exc).__name__}: {exc}"
-            warnings.warn(f"glassnet cannot keep its compiled loops in {cache_dir()} ({why}): numba compiles them "
-                          "in this process instead, which takes about 110 MB more memory. Set XDG_CACHE_HOME to a "
-                          "writable folder to build them there once.", UserWarning, stacklevel=3)
+            error = _numba_error()
+            instead = (": numba compiles them in this process instead, which takes about 110 MB more memory"
+                       if error is None else f", and numba fails to import in this process ({error}): training falls "
+                       "back to NumPy (jit_compile='auto'; jit_compile=True raises ImportError)")
+            warnings.warn(f"glassnet cannot keep its compiled loops in {cache_dir()} ({why}){instead}. Set "
+                          "XDG_CACHE_HOME to a writable folder to build them there once.", UserWarning, stacklevel=3)
     _ahead.update(module=module, why=why)
     return module
 
@@ -261,11 +303,21 @@ def _load_or_build():
         why = _build_in_child(name, folder, path)
         if why is not None:
             atomic_write_text(failed, why)
-            # said once (later processes read the file and say nothing): the loops still run, in more memory
-            warnings.warn(f"glassnet could not build its compiled loops ahead of time ({why.splitlines()[0]}; "
-                          f"the whole message is in {failed}): numba compiles them in this process instead, "
-                          "which takes about 110 MB more memory. Delete that file to try again.", UserWarning,
-                          stacklevel=2)
+            # said once (later processes read the file and say nothing): the loops still run, in more memory,
+            # where numba imports in this process
+            error = _numba_error()
+            if error is not None:  # no loops at all: the build's error is most often this one
+                build = ("as in the build ahead of time" if error.split(": ", 1)[-1][:100] in why
+                         else f"and the build ahead of time failed: {_reason(why)}")
+                warnings.warn(f"glassnet cannot compile its loops: numba fails to import ({error}), {build} (the "
+                              f"whole message is in {failed}; delete it to try again once numba imports). Training "
+                              "falls back to NumPy (jit_compile='auto'; jit_compile=True raises ImportError).",
+                              UserWarning, stacklevel=2)
+            else:
+                warnings.warn(f"glassnet could not build its compiled loops ahead of time ({_reason(why)}; the "
+                              f"whole message is in {failed}): numba compiles them in this process instead, which "
+                              "takes about 110 MB more memory. Delete that file to try again.", UserWarning,
+                              stacklevel=2)
             return None, f"building it failed; see {failed}"
     spec = importlib.util.spec_from_file_location(name, path)
     try:  # (an extension module is loaded by module_from_spec already)
@@ -276,6 +328,17 @@ def _load_or_build():
         atomic_write_text(failed, f"{path} was built but did not load: {exc}")
         return None, f"it was built but did not load; see {failed}"
     return module, None
+
+
+def _reason(why):
+    """A failed build's reason in one line: the first of ``why``, and where it ends in ":" (the exit
+    status, then the child's output), the last line of that output (the error)."""
+    lines = [line.strip() for line in why.splitlines() if line.strip()]
+    if not lines:
+        return "no reason given"
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[0]} {lines[-1][:300]}"
+    return lines[0][:300]
 
 
 def _build_in_child(name, folder, path):

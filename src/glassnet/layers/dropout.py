@@ -101,7 +101,7 @@ class Dropout(NoiseShaped):
 
     def forward(self, X, training=False):
         if (training and self.active and self.fixed_mask is None and self.noise_shape is None and self.jit_compile
-                and kernels.use_for(X)):
+                and kernels.use_for(X) and self._draws_own_mask()):
             # draw and the two products of TrainingNoise.forward as one compiled loop (glassnet.kernels)
             n = X.size
             bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
@@ -111,6 +111,12 @@ class Dropout(NoiseShaped):
                                    self.mask.reshape(-1), Y.reshape(-1))
             return Y
         return super().forward(X, training)
+
+    def _draws_own_mask(self):
+        """Whether the mask is Dropout's own (``draw``, ``apply``, ``_draw_keep`` not overridden): only
+        then may the compiled loop draw and apply it (a subclass's own mask is used, as written)."""
+        cls = type(self)
+        return cls.draw is Dropout.draw and cls.apply is Dropout.apply and cls._draw_keep is Dropout._draw_keep
 
     def get_config(self):
         config = super().get_config()

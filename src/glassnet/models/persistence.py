@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
 from .._io import exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
@@ -317,6 +317,10 @@ class Persistence:
         if "layers" in state:  # pickled before `layers` became a read-only view
             state = dict(state)
             state["_layers"] = state.pop("layers")
+        if "jit_compile" in state:  # pickled before jit_compile became a checked property: a value set by
+            state = dict(state)     # hand ("auto", 1) trained with the loops; it resolves as compile's "auto"
+            jit = state.pop("jit_compile")
+            state["_jit_compile"] = bool(jit) if isinstance(jit, (bool, np.bool_)) else bool(jit) and kernels.available()
         self.__dict__.update(state)
         self.__dict__.setdefault("_pins", {})  # (pickled before nested models' training=...)
         for model in state.get("_nested_models", ()):  # (their weak references to this model were not pickled)

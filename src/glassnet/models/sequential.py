@@ -246,6 +246,22 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self._require_built("count_params")
         return sum(math.prod(w.shape) for layer in self._layers for w in layer.weights)
 
+    #: see the jit_compile property (a class default for models pickled before it was one)
+    _jit_compile = False
+
+    @property
+    def jit_compile(self):
+        """Whether fit trains with the compiled loops of :mod:`glassnet.kernels` (compile's
+        ``jit_compile``, resolved: True or False). Set by hand it takes compile's values: True, False,
+        or ``"auto"`` (True where numba is installed and imports); anything else is refused, as a model
+        file could not be read back with it. True asks for numba at fit (an ImportError there if it is
+        missing, before any weight changes)."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = kernels._use_kernels(value)
+
     # -- compile ---------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile=False, auto_scale_loss=True):
@@ -285,16 +301,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             raise ValueError("glassnet models have one output, whose loss is weighted by sample_weight or "
                              "class_weight: loss_weights must be None. Received: "
                              f"loss_weights={loss_weights!r}")
-        if isinstance(jit_compile, str):
-            if jit_compile != "auto":
-                raise ValueError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
-            use_kernels = kernels.available()
-        elif isinstance(jit_compile, (bool, np.bool_)):
-            use_kernels = bool(jit_compile)
-            if use_kernels:
-                kernels.require()
-        else:
-            raise TypeError(f"jit_compile must be True, False or 'auto'. Received: jit_compile={jit_compile!r}")
+        use_kernels = kernels._use_kernels(jit_compile)
+        if use_kernels:
+            kernels.require()  # (True: an ImportError now that says how to install numba; "auto" checked it)
         # fit passes it on to the optimizer and the layers
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)

@@ -24,7 +24,19 @@ class Adam(Optimizer):
         self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
         self.amsgrad = check_bool(amsgrad, "amsgrad")
-        self.state_names = ("m", "v") + (("v_hat",) if self.amsgrad else ())
+
+    _slot_settings = {"v_hat": "amsgrad"}
+
+    @property
+    def state_names(self):
+        """``m`` and ``v``, and ``v_hat`` with AMSGrad: read when the state is built, so an amsgrad set
+        before the first step gets its vector (a subclass may set its own names)."""
+        names = self.__dict__.get("_state_names")
+        return names if names is not None else ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
+
+    @state_names.setter
+    def state_names(self, names):
+        self._state_names = tuple(names)
 
     def _alpha(self, lr):
         t = self.iterations + 1
@@ -49,7 +61,7 @@ class Adam(Optimizer):
         return kept[1]
 
     def compiled_update(self, w, g, lr):
-        if self.amsgrad:
+        if self.amsgrad or not self._runs_rule_of(Adam):  # (a subclass's own rule runs as it is written)
             return False
         f = w.dtype.type
         _kernels.get("adam")(w, g, self.state["m"], self.state["v"], f(self.beta_1), f(1 - self.beta_1),

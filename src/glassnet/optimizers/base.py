@@ -690,6 +690,9 @@ class Optimizer(Configurable):
         """The rule's step (clipping, weight decay, the update), counted in ``iterations``."""
         if not self.built:
             self.build(w.shape[0], w.dtype)
+        for name in self.state_names:  # before anything changes: a setting that needs a slot the build left out
+            if name not in self.state:
+                raise self._missing_slot(name)
         if self._iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
             self._flush_tiny()
         if self.gradient_accumulation_steps:
@@ -774,6 +777,27 @@ class Optimizer(Configurable):
         """The rule as one compiled loop over all of ``w``; returns False where
         there is none (then :meth:`update` runs)."""
         return False
+
+    def _runs_rule_of(self, owner):
+        """Whether this optimizer's rule is class ``owner``'s own: only then may ``owner``'s compiled
+        loop stand in for it. A subclass with its own :meth:`update` (or ``_update_all``) runs that,
+        as written, under ``jit_compile`` too (the stock loop gave other weights, silently)."""
+        cls = type(self)
+        return cls.update is owner.update and cls._update_all is owner._update_all
+
+    #: the setting that asks for each optional state slot (``{"momentum": "momentum"}``: SGD's ``momentum``)
+    _slot_settings = {}
+
+    def _missing_slot(self, name):
+        """The error for a state slot ``name`` that the rule needs now but the build left out: its
+        setting (SGD's ``momentum``, Adam's ``amsgrad``) was changed after the first step."""
+        setting, cls = self._slot_settings.get(name), type(self).__name__
+        if setting is None:
+            return ValueError(f"{cls} needs the state vector {name!r}, which the state built at its first step does not "
+                              "have (its state_names changed since): make a new optimizer (compile(optimizer=...)).")
+        return ValueError(f"{cls}'s {setting} was changed after its state was built (at the first step), without the "
+                          f"{name!r} vector it needs now. Set {setting} before the first step, "
+                          f"or make a new optimizer (compile(optimizer={cls}(..., {setting}=...))) to train with it.")
 
     def update(self, w, g, lr, state, tmp):
         """The rule on one block: parameters ``w``, gradient ``g``, the matching

@@ -18,9 +18,23 @@ class SGD(Optimizer):
         super().__init__(learning_rate, **kwargs)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.nesterov = check_bool(nesterov, "nesterov")
-        self.state_names = ("momentum",) if self.momentum else ()
+
+    _slot_settings = {"momentum": "momentum"}
+
+    @property
+    def state_names(self):
+        """``("momentum",)`` with momentum, else none: read when the state is built, so a momentum set
+        before the first step gets its vector (a subclass may set its own names)."""
+        names = self.__dict__.get("_state_names")
+        return names if names is not None else ("momentum",) if self.momentum else ()
+
+    @state_names.setter
+    def state_names(self, names):
+        self._state_names = tuple(names)
 
     def compiled_update(self, w, g, lr):
+        if not self._runs_rule_of(SGD):  # a subclass's own rule runs as it is written
+            return False
         f = w.dtype.type
         if not self.momentum:
             _kernels.get("sgd")(w, g, f(lr))
