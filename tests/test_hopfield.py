@@ -486,3 +486,12 @@ def test_one_state_recalls_as_in_a_batch_and_as_its_trace_shows():
     b[0] = -1
     net = Hopfield(order="sequential").fit(np.stack([a, b]))
     assert net.recall(b).tolist() == b.tolist() and net.recall(a).tolist() == a.tolist()
+
+
+def test_repr_is_scikit_learn_s_as_the_other_classic_estimators():
+    # it was <glassnet.classic.hopfield.Hopfield object at 0x...>; Perceptron, Adaline and SOM print
+    # scikit-learn's repr: the settings given other than their defaults
+    assert repr(Hopfield()) == "Hopfield()"
+    assert repr(Hopfield(max_iter=5)) == "Hopfield(max_iter=5)"
+    assert repr(Hopfield(order="sequential", random_state=3)) == "Hopfield(order='sequential', random_state=3)"
+    assert repr(Hopfield(max_iter=100, order="random")) == "Hopfield()"  # the defaults, given or not

@@ -268,3 +268,17 @@ def test_a_network_takes_at_zero_for_every_unit():
     np.testing.assert_array_equal(ThresholdNetwork(layers, activation="step").predict(X), [0, 1, 1, 1])
     with pytest.raises(ValueError, match=r"at_zero must be >= -1\. Received: at_zero=-2"):
         ThresholdNetwork(layers, at_zero=-2)  # sign's outputs are −1 and +1
+
+
+def test_a_network_s_repr_shows_its_weights_as_a_unit_s_does():
+    # it was <glassnet.classic.threshold.ThresholdNetwork object at 0x...>
+    net = xor_network()
+    assert repr(net) == ("ThresholdNetwork(layers=[([[1.0, -1.0], [-1.0, 1.0]], [-1.0, -1.0]), ([[1.0], [1.0]], [1.0])], "
+                         "activation='sign')")
+    rebuilt = eval(repr(net), {"ThresholdNetwork": ThresholdNetwork})
+    np.testing.assert_array_equal(rebuilt.truth_table().y, net.truth_table().y)
+    assert repr(ThresholdNetwork([([[1.0]], [0.0])], activation="step", at_zero=0)).endswith(
+        "activation='step', at_zero=0)")
+    # a large one (parity of 8 inputs: 128 hidden units) by its units per layer
+    big = ThresholdNetwork.from_truth_table(np.arange(256) % 2)
+    assert repr(big) == "ThresholdNetwork(layers=<2 layers of 8-128-1 units>, activation='step')"

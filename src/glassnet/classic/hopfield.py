@@ -10,6 +10,7 @@ Recall updates s_i ← sgn(h_i) with the local field h_i = Σ_j W_ij s_j
 mode; synchronous recall can end in a 2-cycle instead of a fixed point.
 """
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass
@@ -134,6 +135,14 @@ class Hopfield:
         self.max_iter = max_iter
         self.order = order
         self.random_state = random_state
+
+    def __repr__(self):
+        """As scikit-learn's estimators (and :class:`~glassnet.classic.Perceptron`): the settings given
+        other than their defaults, ``Hopfield(max_iter=5)``; ``Hopfield()`` for none."""
+        defaults = inspect.signature(Hopfield.__init__).parameters
+        given = [f"{name}={getattr(self, name)!r}" for name in ("max_iter", "order", "random_state")
+                 if repr(getattr(self, name)) != repr(defaults[name].default)]
+        return f"{type(self).__name__}({', '.join(given)})"
 
     # ---- storage -------------------------------------------------------------
     def fit(self, patterns):

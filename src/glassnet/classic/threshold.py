@@ -222,6 +222,17 @@ class ThresholdNetwork(_Thresholded):
             self.layers.append((W, b))
             n_in = W.shape[1]
 
+    def __repr__(self):
+        """As :class:`ThresholdUnit`'s: the layers' weights and biases (``ThresholdNetwork(layers=[([[1.0, -1.0],
+        [-1.0, 1.0]], [-1.0, -1.0]), ...], activation='sign')``); for more than 64 numbers, the units per layer."""
+        at_zero = "" if self.at_zero == 1 else f", at_zero={self.at_zero:g}"
+        if sum(W.size + b.size for W, b in self.layers) <= 64:
+            layers = "[" + ", ".join(f"({W.tolist()}, {b.tolist()})" for W, b in self.layers) + "]"
+        else:
+            units = [self.layers[0][0].shape[0], *(W.shape[1] for W, _ in self.layers)]
+            layers = f"<{len(self.layers)} layers of {'-'.join(map(str, units))} units>"
+        return f"ThresholdNetwork(layers={layers}, activation={self.activation!r}{at_zero})"
+
     def forward(self, X):
         """Return the (Z, A) pair of every layer; A of the last is the output.
         ``X`` is (n_samples, n_inputs), or one sample (n_inputs,) as for :class:`ThresholdUnit`."""
