@@ -233,7 +233,7 @@ def test_keras_api_round_trips(namespace, data, tmp_path):
         loaded = load_model(tmp_path / "m.gn")
         np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
         lines = []
-        model.summary(print_fn=lines.append)
+        model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
         # (after fit, as Keras 3.15: the 34 weights and Adam's 2 × 34 moments, step count and learning rate)
         assert any("Trainable params: 34" in line for line in lines)
         assert any("Total params: 104" in line for line in lines) and any("Optimizer params: 70" in line for line in lines)

@@ -2,6 +2,7 @@ import csv
 import io
 import math
 import re
+import sys
 import warnings
 from contextlib import redirect_stdout
 
@@ -1992,3 +1993,146 @@ def test_callbacks_defined_in_their_own_modules_keep_the_path_of_pickles_made_be
         assert pickle.loads(f"cglassnet.models.callbacks\n{name}\n.".encode()) is getattr(callbacks, name), name
     for name in ("check_callbacks", "overrides", "format_value", "format_step_time"):
         assert callable(getattr(defined_before, name)), name
+
+
+def _diverging(n=200):
+    """A ReLU network on unscaled inputs with SGD(1.0): the loss becomes inf within a few batches."""
+    X = np.random.default_rng(0).normal(size=(n, 4)).astype("float32") * 100
+    model = Sequential([Dense(16, activation="relu", input_dim=4), Dense(1)])
+    model.compile(optimizer=SGD(1.0), loss="mse")
+    return model, X, X.sum(1) ** 2
+
+
+@pytest.mark.parametrize("how", ["arrays", "validation_split", "generator"])
+def test_the_divergence_warning_names_the_user_s_fit_line(how):
+    # it named glassnet's own sequential.py:343, "return training.fit(", where Sequential.fit calls training.fit
+    model, X, y = _diverging()
+
+    def batches():
+        while True:
+            yield X[:32], y[:32]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "generator":
+            model.fit(batches(), steps_per_epoch=5, epochs=2, verbose=0)
+        else:
+            model.fit(X, y, epochs=2, verbose=0, validation_split=0.2 if how == "validation_split" else 0.0)
+    [warning] = [w for w in caught if issubclass(w.category, DivergenceWarning)]
+    assert (warning.filename, warning.lineno) == (__file__, _line_of(how))
+
+
+def _line_of(how):
+    """The line of test_the_divergence_warning_names_the_user_s_fit_line's fit for ``how``."""
+    import inspect
+
+    source, first = inspect.getsourcelines(test_the_divergence_warning_names_the_user_s_fit_line)
+    wanted = "model.fit(batches()" if how == "generator" else "model.fit(X, y"
+    return first + next(i for i, line in enumerate(source) if wanted in line)
+
+
+@pytest.mark.parametrize("output", ["linear", "softmax_along_axis_1"])
+def test_fit_s_output_activation_warnings_name_the_user_s_fit_line(output):
+    # a linear output with a cross-entropy loss, and a softmax along another axis than the loss's, named
+    # glassnet's sequential.py (training.py: stacklevel one frame short). Fails until training.py's two
+    # warnings.warn take stacklevel=user_stacklevel() (glassnet.models.divergence).
+    from glassnet.layers import Softmax
+
+    if output == "linear":
+        model = Sequential([Dense(3, input_dim=4)])
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        x, y = np.zeros((8, 4)), np.zeros(8, int)
+    else:
+        model = Sequential([Dense(2, input_shape=(3, 4)), Softmax(axis=1)])
+        model.compile(optimizer="sgd", loss="categorical_crossentropy")
+        x, y = np.zeros((8, 3, 4)), np.eye(2)[np.zeros((8, 3), int)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, epochs=1, verbose=0)
+        line = inspect_line() - 1
+        model.train_on_batch(x, y)
+    shown = [(w.filename, w.lineno) for w in caught if "expects probabilities" in str(w.message)
+             or "normalises along axis" in str(w.message)]
+    assert shown == [(__file__, line), (__file__, line + 2)]
+
+
+def inspect_line():
+    """The line of the caller's call of this function."""
+    return sys._getframe(1).f_lineno
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, standard output and standard error at once."""
+
+    def isatty(self):
+        return True
+
+
+def _screen(text):
+    """What stays on a terminal's screen: each line's text after its last carriage return."""
+    return [line.split("\r")[-1] for line in text.split("\n")]
+
+
+def test_a_warning_raised_during_fit_is_not_written_onto_the_progress_bar_s_line(monkeypatch):
+    # on a terminal the DivergenceWarning was written after the bar's text, on its line, and stayed there:
+    # "Epoch 1/2:   0%|        | 0/2500 [00:00<?, ?step/s]/.../x.py:6: DivergenceWarning: ..."
+    pytest.importorskip("tqdm")
+    from contextlib import redirect_stderr
+
+    screen = _Terminal()
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # (pytest records warnings)
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    monkeypatch.setattr(warnings, "showwarning", showwarning)
+    model, X, y = _diverging(20000)
+    with warnings.catch_warnings(), redirect_stdout(screen), redirect_stderr(screen):
+        warnings.simplefilter("always")
+        model.fit(X, y, epochs=2, batch_size=8, verbose=1)
+    shown = _screen(screen.getvalue())
+    [warned] = [i for i, line in enumerate(shown) if "DivergenceWarning" in line]
+    assert shown[warned].startswith(f"{__file__}:") and shown[warned - 1] == "Epoch 1/2"
+    assert warnings.showwarning is showwarning  # the wrapper drawn bars need is gone with them
+
+
+def test_the_epoch_header_comes_before_the_epoch_s_callback_lines_on_a_terminal(tmp_path):
+    # on a terminal "Epoch 1/2" was printed at the epoch's end, after ModelCheckpoint's lines; Keras 3.15 (and
+    # glassnet into a file) prints the scheduler's line, "Epoch 1/2", the checkpoint's lines, then the epoch's line
+    pytest.importorskip("tqdm")
+    X, y = _regression(np.random.default_rng(0))
+    out = _Terminal()
+    with redirect_stdout(out):
+        _model().fit(X, y, epochs=2, batch_size=8, verbose=1, callbacks=[
+            LearningRateScheduler(lambda epoch, lr: lr, verbose=1), ModelCheckpoint(tmp_path / "m.gn", verbose=1)])
+    shown = [line for line in _screen(out.getvalue()) if line.strip()]
+    assert [re.sub(r" - \d.*", "", line) for line in shown[:5]] == [
+        "Epoch 1: LearningRateScheduler setting learning rate to 0.05.", "Epoch 1/2",
+        f"Epoch 1: saving model to {tmp_path / 'm.gn'}", f"Epoch 1: finished saving model to {tmp_path / 'm.gn'}",
+        "10/10"]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_the_epoch_line_lists_learning_rate_after_the_val_metrics_as_keras(capsys, verbose):
+    # Keras 3.15, verbose 1 and 2: "... - loss: ... - val_loss: ... - learning_rate: ..." (its bar lists the
+    # batches' keys first, then the others in the logs' order); glassnet's verbose=1 put learning_rate before val_loss
+    X, y = _regression(np.random.default_rng(0))
+    _model().fit(X, y, epochs=1, batch_size=16, verbose=verbose, validation_split=0.25,
+                 callbacks=[ReduceLROnPlateau(monitor="val_loss")])
+    [line] = capsys.readouterr().out.splitlines()
+    assert re.findall(r"(\w+): ", line) == ["loss", "val_loss", "learning_rate"]
+
+
+def test_evaluate_and_predict_count_keras_s_batches_of_32_in_their_line(capsys):
+    # Keras 3.15: "313/313 - ..." for 10,000 rows and no batch_size; glassnet printed "10/10", its 1024-row chunks.
+    # Fails until Sequential.evaluate/predict pass inference.array_steps(X.shape[0], batch_size) to report.
+    from glassnet.models.inference import array_steps
+
+    assert [array_steps(n, b) for n, b in ((10000, None), (100, None), (10000, 1024), (0, None))] == [313, 4, 10, 0]
+    model = _model()
+    X = np.zeros((10000, 3))
+    model.evaluate(X, np.zeros(10000), verbose=2)
+    model.predict(X, verbose=2)
+    model.evaluate(X[:100], np.zeros(100), verbose=2)
+    model.evaluate(X, np.zeros(10000), batch_size=1000, verbose=2)
+    steps = [line.split(" - ")[0] for line in capsys.readouterr().out.splitlines()]
+    assert steps == ["313/313", "313/313", "4/4", "10/10"]

@@ -125,7 +125,7 @@ def test_weight_names_count_and_summary():
     model.build()
     assert layer.output_shape == (4, 3) and model.layers[1].output_shape == (12,)
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     row = next(line for line in lines if "embedding (Embedding)" in line)
     assert "(None, 4, 3)" in row and row.split()[-1] == "30"
     # Keras's "uniform": RandomUniform(-0.05, 0.05)

@@ -91,7 +91,7 @@ def test_weights_order_and_summary(rng):
     assert [layer.weight_names for layer in model.layers[1:3]] == [("gamma", "beta"), ("gamma",)]
     assert model.layers[1].count_params() == 16 and model.layers[2].count_params() == 8
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert next(line for line in lines if "(GroupNormalization)" in line).split()[-1] == "16"
     assert model.count_params() == 40 + 16 + 8 + 9
 

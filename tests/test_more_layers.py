@@ -230,7 +230,7 @@ def test_normalization_weights_are_counted_as_keras_counts_them():
     normalizer = _adapted(np.random.default_rng(0).normal(size=(20, 9)))
     model = Sequential([normalizer, Dense(64, activation="relu"), Dense(1)])
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     row = next(line for line in lines if line.startswith("normalization (Normalization)"))
     assert row.split()[-1] == "19"  # Keras 3's summary: mean (9), variance (9), count (1)
     assert model.count_params() == 19 + 640 + 65
@@ -499,7 +499,7 @@ def test_rescaling_per_channel_config_is_json_and_reads_keras_numpy_arrays(tmp_p
     assert loaded.layers[0].get_config() == model.layers[0].get_config()
     np.testing.assert_array_equal(loaded.predict(PIXELS_RGB), model.predict(PIXELS_RGB))
     lines = []
-    loaded.summary(print_fn=lines.append)
+    loaded.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert any(line.split()[:3] == ["rescaling", "(Rescaling)", "(None,"] and line.split()[-1] == "0"
                for line in lines)
 
@@ -706,7 +706,7 @@ def test_layer_names_follow_keras():
 def test_summary_and_trace_show_the_new_layers(rng):
     model = _every_new_layer_model(rng, dtype="float64")
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     rows = {line.split()[0]: line.split()[-1] for line in lines[4:-4]}
     assert rows == {"normalization": "13", "gaussian_noise": "0", "dense": "56", "layer_normalization": "8",
                     "gaussian_dropout": "0", "rescaling": "0", "normalization_1": "0", "dense_1": "18"}

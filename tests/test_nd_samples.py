@@ -29,7 +29,7 @@ def test_dense_acts_on_the_last_axis_of_each_sample():
     np.testing.assert_allclose(model.predict(X), np.maximum(np.einsum("nti,iu->ntu", X, W) + b, 0), rtol=0, atol=1e-15)
     assert model.output_shape == (None, 5, 3) and model.count_params() == 4 * 3 + 3
     lines = []
-    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    model.summary(print_fn=lambda text, *args, **kwargs: lines.extend(text.splitlines()))
     assert any("(None, 5, 3)" in line and line.rstrip().endswith("15") for line in lines), lines
 
 

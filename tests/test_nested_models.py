@@ -626,7 +626,7 @@ def test_clone_function_is_given_a_nested_model_as_the_model_as_keras(rng, share
     assert type(clone.get_layer("base")) is Sequential and (clone.get_layer("base") is base) == share
     assert [w.path for w in clone.weights][2:] == ["top/kernel", "top/bias"]
     lines = []
-    clone.summary(print_fn=lines.append)
+    clone.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert [line.split()[:2] for line in lines if "(None, " in line] == [["x", "(InputLayer)"],
                                                                           ["base", "(Sequential)"], ["top", "(Dense)"]]
     clone.set_weights(model.get_weights())
@@ -734,7 +734,7 @@ def test_nested_model_saves_loads_clones_and_configs(nested, tmp_path):
     clone.set_weights(model.get_weights())
     np.testing.assert_array_equal(clone.predict(x, verbose=0), expected)
     lines = []
-    model.summary(print_fn=lines.append, expand_nested=True)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()), expand_nested=True)
     assert any("batch_normalization" in line for line in lines)
     assert len(model.trace(x[:1], np.array([1])).layers) == 4
 
@@ -1057,7 +1057,7 @@ def structure(model):
     """What a user sees of a model's nesting: its nested model's name, layers and flag, and the summary."""
     base = model.get_layer("base")
     lines = []
-    model.summary(print_fn=lines.append, show_trainable=True)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()), show_trainable=True)
     return (base.name, base.trainable, [layer.name for layer in base.layers], lines)
 
 

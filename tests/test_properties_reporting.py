@@ -77,8 +77,9 @@ def _totals(text):
 
 
 def _glassnet_summary(model, **options):
-    lines = []
-    model.summary(print_fn=lines.append, **options)
+    texts = []
+    model.summary(print_fn=texts.append, **options)  # (one call with the whole table, as Keras's)
+    lines = texts[0].splitlines()
     rule = next(i for i, line in enumerate(lines) if line.startswith("═"))
     end = next(i for i in range(rule + 1, len(lines)) if lines[i].startswith("─"))
     rows = []

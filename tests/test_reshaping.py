@@ -92,7 +92,7 @@ def test_gradients_pass_back_through_reshape_and_permute(rng):
     assert check_gradients(model, x, y).max_error < 1e-7
     assert [layer.output_shape for layer in model.layers[1:6]] == [(12,), (3, 4), (4, 3), (2, 2, 3), (3, 2, 2)]
     text = []
-    model.summary(print_fn=text.append)
+    model.summary(print_fn=lambda t: text.extend(t.splitlines()))
     assert "(None, 4, 3)" in "\n".join(text) and "(None, 3, 2, 2)" in "\n".join(text)
 
 

@@ -46,7 +46,7 @@ def test_weight_is_keras_scale_of_ones_and_counts_in_the_summary():
     np.testing.assert_array_equal(model.layers[1].get_weights()[0], np.ones(7, dtype="float32"))
     assert model.layers[1].count_params() == 7 and model.count_params() == 35 + 7 + 8
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     row = next(line for line in lines if "rms_normalization (RMSNormalization)" in line)
     assert row.split()[-1] == "7"
     # the scale lives in the model's flat parameter vector: a step changes it in place

@@ -1084,7 +1084,7 @@ def test_frozen_layers_keep_their_weights_and_pass_gradients_on(tmp_path):
     assert not np.array_equal(before[0], after[0])
     assert [w.shape for w in model.trainable_weights] == [(4, 8), (8,), (8, 3), (3,)]
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert " Trainable params: 67 " in "\n".join(lines)
     # the flag is saved, and model.trainable sets every layer
     path = tmp_path / "frozen.gn"
@@ -1118,7 +1118,7 @@ def test_a_frozen_model_trains_no_layer_even_one_unfrozen_after_it_as_keras():
     assert model.trainable is False and [layer.trainable for layer in model.layers] == [True, True, False]
     assert model.trainable_weights == [] and len(model.non_trainable_weights) == 8
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert " Trainable params: 0 " in "\n".join(lines) and " Non-trainable params: 37 " in "\n".join(lines)
     model.compile(optimizer=SGD(0.1), loss="mse")
     assert [layer.frozen for layer in glassnet.trace.trace(model, x, y).layers] == [True, True, True]
@@ -1313,13 +1313,13 @@ def test_summary_of_an_unbuilt_model_marks_its_layers_unbuilt_as_keras():
     # built on its own is counted
     model = Sequential([Dense(4, activation="relu"), Dense(1)])
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     rows = [line.split() for line in lines if "(Dense)" in line]
     assert rows == [["dense", "(Dense)", "?", "0", "(unbuilt)"], ["dense_1", "(Dense)", "?", "0", "(unbuilt)"]]
     assert " Total params: 0 (0.00 B)" in lines and not model.built
     model.layers[0].build((3,))
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert any("(None, 4)" in line and "16" in line for line in lines)
     assert " Total params: 16 (64.00 B)" in lines and " Trainable params: 16 (64.00 B)" in lines
 
@@ -1328,7 +1328,7 @@ def test_summary_of_a_model_without_layers_is_an_empty_table_as_keras():
     # Keras 3.15 prints the headers and zero parameters; summary() raised IndexError here
     for show_trainable in (False, True):
         lines = []
-        Sequential(name="empty").summary(print_fn=lines.append, show_trainable=show_trainable)
+        Sequential(name="empty").summary(print_fn=lambda text: lines.extend(text.splitlines()), show_trainable=show_trainable)
         assert lines[0] == 'Model: "empty"' and lines[2].split()[:3] == ["Layer", "(type)", "Output"]
         assert ("Trainable" in lines[2]) is show_trainable and not any("(" in line for line in lines[4:-3])
         assert lines[-3:] == [" Total params: 0 (0.00 B)", " Trainable params: 0 (0.00 B)",
@@ -1345,10 +1345,10 @@ def test_summary_show_trainable_adds_keras_s_column():
             model.trainable = False
             model.layers[2].trainable = True
         lines = []
-        model.summary(print_fn=lines.append, show_trainable=True)
+        model.summary(print_fn=lambda text: lines.extend(text.splitlines()), show_trainable=True)
         assert lines[2].split()[-1] == "Trainable" and [line.split()[-1] for line in lines[4:7]] == ["N", "-", "Y"]
         assert trainable in "\n".join(lines)
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert lines[-9].split()[-1] == "#"  # no column without show_trainable
 
 
@@ -2794,3 +2794,24 @@ def test_sequential_keeps_every_name_it_defined_and_its_mixins_define_the_moved_
     assert len(model.get_weights()) == 4
     for got, expected in zip(model.get_weights(), whole.get_weights()):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_repr_names_the_model_s_own_class_as_keras():
+    # Keras 3.15: <Functional name=functional, built=True>, <MyNet name=my_net, built=False>,
+    # <Sequential name=net, built=True>; glassnet said <Sequential name='functional' layers=1 built=True> for all.
+    # Fails until Sequential.__repr__ uses the class ("Functional" for a functional model), as summary's rows do.
+    inputs = Input((4,))
+    functional = glassnet.Model(inputs, Dense(2)(inputs), name="f")
+
+    class MyNet(glassnet.Model):
+        def __init__(self):
+            super().__init__(name="my_net")
+            self.d = Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    assert repr(functional) == "<Functional name=f, built=True>"
+    assert repr(MyNet()) == "<MyNet name=my_net, built=False>"
+    assert repr(Sequential([Input((4,)), Dense(3)], name="net")) == "<Sequential name=net, built=True>"
+    assert repr(Sequential(name="empty")) == "<Sequential name=empty, built=False>"

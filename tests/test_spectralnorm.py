@@ -238,7 +238,7 @@ def test_u_is_drawn_as_keras_and_u_is_not_trained(rng):
     assert [w.shape for w in model.layers[0].weights] == [(10, 7), (1, 7)]
     assert model.layers[0].layer.name == "embedding" and model.count_params() == 70 + 7 + 22
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     row = next(line for line in lines if "(SpectralNormalization)" in line)
     assert "(None, 3, 7)" in row and row.split()[-1] == "77"
 

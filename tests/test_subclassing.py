@@ -111,7 +111,7 @@ def test_name_layers_and_training_follow_keras():
     # before the first build: the attributes' layers, as Keras lists them; then the chain call traced
     assert first.layers == [first.hidden, first.dropout, first.out] and not first.built
     lines = []  # Keras 3.15 prints an unbuilt subclass's table (summary() was a ValueError)
-    first.summary(print_fn=lines.append)
+    first.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert [line.split()[:4] for line in lines[4:7]] == [[name, "(Dense)" if i != 1 else "(Dropout)", "?", "0"]
                                                           for i, name in enumerate(["dense", "dropout", "dense_1"])]
     assert lines[8] == " Total params: 0 (0.00 B)" and not first.built
@@ -867,7 +867,7 @@ def test_a_nested_subclass_shows_its_class_and_its_weights_file_is_keras_s(keras
     glassnet.config.set_floatx("float64")
     lines = []
     model = glassnet.Sequential([layers.Input((3,)), nested_models_classes(glassnet)[0](), layers.Dense(2)])
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert "inner (Inner)" in "\n".join(lines)
     x = rng.random((4, 3))
     model.save_weights(tmp_path / "w.weights.h5")

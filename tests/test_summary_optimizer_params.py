@@ -189,3 +189,32 @@ def test_drawn_optimizer_params_are_keras(spec, kinds, frozen, nested, dtype):
     """Drawn optimizers, options, wrappers and models: the totals and the optimizer's line are Keras's."""
     _same_totals(spec, kinds=tuple(kinds), frozen=tuple(i for i in frozen if i <= len(kinds)),
                  nested=min(nested, len(kinds)), dtype=dtype)
+
+
+def test_summary_calls_print_fn_once_with_the_whole_table_as_keras(tmp_path):
+    # Keras 3.15's print_summary captures the table and calls print_fn(text) once, with a new line at its end:
+    # summary(print_fn=f.write) writes a file of lines. glassnet called print_fn once per line, without its end,
+    # and the file was one line ('Model: "net"──────...Layer (type)   Output Shape ...').
+    written = {}
+    for lib in (glassnet, keras):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3)], name="net")
+        calls = []
+        model.summary(print_fn=lambda *args, **kwargs: calls.append((args, kwargs)))
+        [(args, kwargs)] = calls
+        assert len(args) == 1 and kwargs == {} and args[0].endswith("\n")
+        path = tmp_path / f"{lib.__name__}.txt"
+        with open(path, "w") as f:
+            model.summary(print_fn=f.write)
+        written[lib.__name__] = path.read_text()
+        assert written[lib.__name__] == args[0]
+    ours, theirs = (written[name].splitlines() for name in ("glassnet", "keras"))
+    assert ours[0] == theirs[0] == 'Model: "net"' and len(ours) == 9
+    assert ours[-3:] == [line.rstrip() for line in theirs[-3:]] == [
+        " Total params: 15 (60.00 B)", " Trainable params: 15 (60.00 B)", " Non-trainable params: 0 (0.00 B)"]
+
+
+def test_summary_without_print_fn_prints_its_lines(capsys):
+    model = glassnet.Sequential([glassnet.Input((4,)), glassnet.layers.Dense(3)], name="net")
+    model.summary()
+    out = capsys.readouterr().out
+    assert out.startswith('Model: "net"\n') and out.endswith(" Non-trainable params: 0 (0.00 B)\n")

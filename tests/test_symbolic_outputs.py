@@ -225,7 +225,7 @@ def test_a_nested_model_s_input_keeps_its_name_batch_size_and_dtype_in_copies_as
         assert (encoder.input.name, encoder.input.shape, encoder.input.dtype) == ("enc_in", (8, 4), "int32"), how
         assert (encoder.output_shape, copy.output_shape) == ((8, 2), (None, 1)), how
         rows = []
-        copy.summary(expand_nested=True, print_fn=rows.append)
+        copy.summary(expand_nested=True, print_fn=lambda text: rows.extend(text.splitlines()))
         assert [" ".join(row.split()[:-1]) for row in rows if "InputLayer" in row] == [
             "top_in (InputLayer) (None, 4)", "└ enc_in (InputLayer) (8, 4)"], how
 

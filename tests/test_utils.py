@@ -1,6 +1,10 @@
 """``glassnet.utils``, named as ``keras.utils``: normalize and clear_session (to_categorical and
 set_random_seed are tested with preprocessing and the backend)."""
 
+import io
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -105,3 +109,106 @@ def test_pad_sequences_by_hand_and_bad_arguments():
     ]:
         with pytest.raises(error, match=match):
             utils.pad_sequences(**kwargs)
+
+
+class _Terminal(io.StringIO):
+    """Standard output that says it is a terminal (a bar is redrawn on its line)."""
+
+    def isatty(self):
+        return True
+
+
+def test_interactive_logging_switch_is_keras_s_in_config_and_utils():
+    # keras.config.disable_interactive_logging() in a Keras script for a server or CI raised AttributeError
+    assert glassnet.config.is_interactive_logging_enabled() is True
+    try:
+        glassnet.config.disable_interactive_logging()
+        assert glassnet.config.is_interactive_logging_enabled() is False
+        assert utils.is_interactive_logging_enabled() is False  # (Keras names them in keras.utils too)
+        utils.enable_interactive_logging()
+        assert glassnet.config.is_interactive_logging_enabled() is True
+    finally:
+        glassnet.config.enable_interactive_logging()
+
+
+def test_with_interactive_logging_disabled_fit_on_a_terminal_prints_epoch_lines_without_a_bar():
+    pytest.importorskip("tqdm")
+    from contextlib import redirect_stdout
+
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), rng.normal(size=40)
+    printed = {}
+    for enabled in (True, False):
+        model = Sequential([Dense(1, input_dim=2)])
+        model.compile(optimizer="sgd", loss="mse")
+        out = _Terminal()
+        try:
+            if not enabled:
+                glassnet.config.disable_interactive_logging()
+            with redirect_stdout(out):
+                model.fit(X, y, epochs=2, batch_size=8, verbose=1)
+        finally:
+            glassnet.config.enable_interactive_logging()
+        printed[enabled] = out.getvalue()
+    assert "\r" in printed[True] and "%|" in printed[True]  # the tqdm bar, redrawn on its line
+    lines = printed[False].splitlines()
+    assert "\r" not in printed[False] and len(lines) == 4  # the lines of verbose=2, nothing else
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and lines[1].startswith("5/5 - ") and "loss: " in lines[1]
+
+
+def test_progbar_verbose_2_prints_keras_s_line_with_the_last_values(capsys):
+    # keras.utils.Progbar (Keras 3.15) with these updates printed "4/4 - 0s - 17us/step - loss: 0.2500 - acc: 0.8000":
+    # the last update gives the values shown (its _values then {'loss': [0.25, 1], 'acc': [0.8, 1]})
+    bar = utils.Progbar(4, verbose=2, stateful_metrics=["acc"])
+    bar.update(1, [("loss", 1.0), ("acc", 0.5)])
+    bar.update(3, [("loss", 0.5), ("acc", 0.75)])
+    assert capsys.readouterr().out == ""  # nothing before the end
+    bar.add(1, [("loss", 0.25), ("acc", 0.8)])
+    line = capsys.readouterr().out
+    assert re.fullmatch(r"4/4 - 0s - \d+(s|ms|us)/step - loss: 0\.2500 - acc: 0\.8000\n", line), line
+    utils.Progbar(None, verbose=2).update(6, [("loss", 1.0)], finalize=True)  # (Keras: no line without a target)
+    utils.Progbar(3, verbose=0).update(3, [("loss", 1.0)])
+    assert capsys.readouterr().out == ""
+
+
+def test_progbar_verbose_1_redraws_running_means_on_a_terminal_and_prints_one_line_elsewhere(monkeypatch, capsys):
+    # as Keras's: a value not in stateful_metrics is shown as its mean over the steps, weighted by the steps each
+    # update covers ((1.0 × 1 + 0.5 × 2) / 3 = 0.6667 after steps 1 and 3)
+    out = _Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    bar = utils.Progbar(4, verbose=1, interval=0, unit_name="batch")
+    bar.update(1, [("loss", 1.0)])
+    bar.update(3, [("loss", 0.5)])
+    drawn = out.getvalue().split("\r")[1:]
+    assert [d.split(" ")[0] for d in drawn] == ["1/4", "3/4"] and "\n" not in out.getvalue()
+    assert drawn[0].rstrip().endswith("batch - loss: 1.0000") and drawn[1].rstrip().endswith("batch - loss: 0.6667")
+    assert "━" * 15 + "─" * 5 in drawn[1]  # 3 of 4 steps: 15 of 20 characters
+    bar.update(4, [("loss", 0.25)])
+    assert out.getvalue().endswith("\n") and out.getvalue().split("\r")[-1].rstrip().endswith("loss: 0.2500")
+    monkeypatch.undo()
+    # a file or a pipe (pytest's capture): the last update's line only, not one line per update as Keras's
+    bar = utils.Progbar(2, verbose=1, interval=0)
+    bar.update(1, {"loss": 1.0})
+    assert capsys.readouterr().out == ""
+    bar.update(2, {"loss": 0.5})
+    assert re.fullmatch(r"2/2 ━{20} 0s \d+(s|ms|us)/step - loss: 0\.5000\n", capsys.readouterr().out)
+
+
+def test_progbar_refuses_bad_arguments():
+    for kwargs, error, match in [
+        (dict(target=-1), ValueError, "target must be a number of steps"),
+        (dict(target=2.5), ValueError, "target must be a number of steps"),
+        (dict(target=3, width=0), ValueError, "width must be a positive integer"),
+        (dict(target=3, verbose=3), ValueError, "verbose"),
+        (dict(target=3, interval=-1), ValueError, "interval must be a number of seconds"),
+        (dict(target=3, unit_name=1), TypeError, "unit_name must be a string"),
+        (dict(target=3, stateful_metrics="acc"), TypeError, "stateful_metrics must be a list of metric names"),
+        (dict(target=3, stateful_metrics=["a"], stateless_metrics=["b"]), ValueError, "not both"),
+    ]:
+        with pytest.raises(error, match=match):
+            utils.Progbar(**kwargs)
+    with pytest.raises(ValueError, match="current must be the number of steps done"):
+        utils.Progbar(3).update(-1)

@@ -7,6 +7,8 @@ import numpy as np
 
 from ._validation import check_array, check_bool, check_int
 from .backend import set_global_seed
+from .models.progress import (  # keras.utils.Progbar; the switch is keras.config's, and keras.utils's too
+    Progbar, disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 from .models.streams import PyDataset, Sequence  # keras.utils.PyDataset, Keras 2's Sequence
 from .preprocessing import to_categorical  # keras.utils.to_categorical
 
@@ -141,8 +143,9 @@ def _check_integer_fill(value, dtype):
                          "(dtype='float32') to pad with NaN or a fraction.")
 
 
-__all__ = ["PyDataset", "Sequence", "clear_session", "normalize", "pad_sequences", "plot_model", "set_random_seed",
-           "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "clear_session", "disable_interactive_logging",
+           "enable_interactive_logging", "is_interactive_logging_enabled", "normalize", "pad_sequences", "plot_model",
+           "set_random_seed", "to_categorical"]
 
 #: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
 _KERAS_ONLY = {

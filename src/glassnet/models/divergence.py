@@ -9,6 +9,7 @@ instead (:func:`_refuse_non_finite_penalty`): no learning rate made it so.
 """
 
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -156,7 +157,26 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
                     "input that is always 0, a unit that never fires): give epsilon > 0, such as Keras's 1e-7.")
     model.stop_training = True
     model.stop_reason = message
-    warnings.warn(message, DivergenceWarning, stacklevel=4)
+    # the user's line (fit, train_on_batch, a subclass's own fit): Sequential.fit's call of training.fit was named
+    warnings.warn(message, DivergenceWarning, stacklevel=user_stacklevel())
+
+
+def user_stacklevel():
+    """The ``stacklevel`` for ``warnings.warn`` in the function that calls this one that makes the warning
+    name the first frame outside glassnet: the user's ``model.fit(...)`` line, however many of glassnet's
+    calls lie between (``Sequential.fit`` calls ``training.fit``: a level counted by hand named
+    ``sequential.py``). Python 3.12's ``skip_file_prefixes`` does this; glassnet runs on 3.10 too. A
+    frame is glassnet's by its module's name (``glassnet`` or ``glassnet.*``), as
+    :mod:`.subclassing` tells its own assignments; where every frame is (none outside), the outermost."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and _is_glassnet(frame):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _is_glassnet(frame):
+    name = frame.f_globals.get("__name__") or ""
+    return name == "glassnet" or name.startswith("glassnet.")
 
 
 def _input_scale_note(X, where):

@@ -404,7 +404,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                 cb.set_params(inference.array_params(verbose, X.shape[0], batch_size))
             logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
             if verbose:
-                inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start, logs)
+                inference.report(inference.array_steps(X.shape[0], batch_size), time.perf_counter() - start, logs)
             self._keep_metrics_result(logs)
             return _logs_result(logs, return_dict, self.metrics)
 
@@ -534,7 +534,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             cb.set_params(inference.array_params(verbose, X.shape[0], batch_size))
         out = inference.predict_arrays(self, X, batch_size, callbacks=cbs)
         if verbose:
-            inference.report(math.ceil(X.shape[0] / (batch_size or 1024)), time.perf_counter() - start)
+            inference.report(inference.array_steps(X.shape[0], batch_size), time.perf_counter() - start)
         return out
 
     def __call__(self, x, training=None):
@@ -619,7 +619,10 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         assign_weights(targets, weights, [f"weights[{i}]" for i in range(len(targets))], "set_weights")
 
     def __repr__(self):
-        return f"<Sequential name={self.name!r} layers={len(self._layers)} built={self.built}>"
+        # Keras's: <Sequential name=net, built=True>, <Functional name=functional, built=True> for a functional
+        # model, <MyNet name=my_net, built=False> for a subclass
+        kind = "Functional" if getattr(self, "_functional", False) else type(self).__name__
+        return f"<{kind} name={self.name}, built={self.built}>"
 
 
 def _only_none(why, **arguments):

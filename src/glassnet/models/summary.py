@@ -28,13 +28,16 @@ class Summary:
         ``re.match``) to the last that matches ``last``, as Keras's; the totals stay the model's.
         After ``fit``, an ``Optimizer params`` line counts the optimizer's variables (its step count,
         learning rate and state vectors, as Keras's ``optimizer.variables``), which Keras's total
-        includes too."""
+        includes too. A ``print_fn`` given is called once with the whole table, its lines joined by
+        new lines and one at its end, as Keras's (``print_fn=f.write`` writes the table to a file;
+        ``print_fn=lines.append`` appends one text: ``text.splitlines()`` gives its lines); without
+        one, the lines are printed."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
         if line_length is not None and callable(line_length) and print_fn is None:
             line_length, print_fn = None, line_length  # summary(print): glassnet's older first argument
         self._ensure_built()
-        print_fn = print_fn or print
+        lines = []
         rows = list(_summary_rows(self, expand_nested, show_trainable, layer_range=layer_range))
         headers = ("Layer (type)", "Output Shape", "Param #", "Trainable")[:4 if show_trainable else 3]
         # (a model with no layers yet prints an empty table with zero parameters, as Keras's)
@@ -43,26 +46,29 @@ class Summary:
 
         def show(r):
             flag = r[3].center(widths[3]).rstrip() if show_trainable else ""
-            print_fn(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]) + flag)
+            lines.append(r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2].rjust(widths[2]) + flag)
 
-        print_fn(f'Model: "{self.name}"')
-        print_fn(line)
+        lines += [f'Model: "{self.name}"', line]
         show(headers)
-        print_fn("═" * sum(widths))
+        lines.append("═" * sum(widths))
         for r in rows:
             show(r)
-        print_fn(line)
+        lines.append(line)
         total = sum(layer.count_params() for layer in self._layers if layer.built)
         trainable = sum(layer.trainable_size for layer in self._layers if layer.built and self._trains(layer))
         itemsize = np.dtype(self.dtype).itemsize
         optimizer = _optimizer_counts(self)
         with_optimizer = total + (optimizer[0] if optimizer else 0)
         memory = total * itemsize + (optimizer[1] if optimizer else 0)
-        print_fn(f" Total params: {with_optimizer:,} ({_human_bytes(memory)})")
-        print_fn(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
-        print_fn(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
+        lines.append(f" Total params: {with_optimizer:,} ({_human_bytes(memory)})")
+        lines.append(f" Trainable params: {trainable:,} ({_human_bytes(trainable * itemsize)})")
+        lines.append(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
         if optimizer:
-            print_fn(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
+            lines.append(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
+        if print_fn is None:
+            print("\n".join(lines))
+        else:  # one call with the whole text, as Keras's print_summary (print_fn(console.end_capture()))
+            print_fn("\n".join(lines) + "\n")
 
 
 def _optimizer_counts(model):

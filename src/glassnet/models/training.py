@@ -36,6 +36,7 @@ from ..layers._building import draw_rng
 from . import callbacks as callbacks_module, streams
 from .divergence import (
     DivergenceWarning, _all_finite, _input_scale_note, _refuse_non_finite_penalty, _restore, _snapshot, _stop_diverged,
+    user_stacklevel,
 )
 from .epochs import _ArrayEpochs, _class_weights, _split_validation, _stream_source
 from .inference import _update_metrics, check_verbose, logs_of
@@ -286,7 +287,7 @@ def _warn_if_outputs_are_not_probabilities(model):
         f"The output layer's activation is {shown!r}, but loss {loss.name!r} expects "
         f"probabilities: give the last layer activation={wanted}, or compile with "
         f"loss=glassnet.losses.{type(loss).__name__}(from_logits=True) to train on the raw outputs.",
-        UserWarning, stacklevel=4,
+        UserWarning, stacklevel=user_stacklevel(),
     )
 
 
@@ -302,7 +303,7 @@ def _warn_if_softmax_is_along_another_axis(model, activation, loss):
             f"The output layer's softmax normalises along axis {', '.join(map(str, axes))} of its "
             f"{len(shape) + 1}-D outputs, but loss {loss.name!r} sums along the last axis ({len(shape)}): its rows "
             "are not distributions. Give the softmax axis=-1 (and targets with the classes last), or pick a loss "
-            "meant for those outputs.", UserWarning, stacklevel=5)
+            "meant for those outputs.", UserWarning, stacklevel=user_stacklevel())
 
 
 def _warn_if_gradient_stops(model):
