@@ -465,6 +465,8 @@ def test_a_keras_named_checkpoint_warns_about_its_format_once_a_fit(tmp_path, rn
             f"{str(tmp_path / 'model_at_epoch_1.keras')!r} is written in glassnet's own format (as every model.save), "
             "which glassnet's load_model and load_weights read and Keras cannot: model.export(path, format='keras') "
             "writes a .keras file Keras reads (with the optimizer's state)."]
+        # at the user's fit line (it named checkpoints.py, where the callback saves)
+        assert [w.filename for w in caught if "own format" in str(w.message)] == [__file__]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"model_at_epoch_{i}.keras" for i in (1, 2, 3)]
 
 

@@ -25,6 +25,7 @@ from ..layers import InputLayer
 from ..layers.input_layer import given_input_name, input_dtype_name, keras_input_dtype
 from ..layers.base import snake_case
 from . import updates
+from .divergence import user_stacklevel
 from .nesting import flatten_keras, nested_config, restore_nested, revive_nested
 
 
@@ -522,4 +523,5 @@ def _warn_keras_suffix(filepath, what):
         else:
             keras_way = "model.export(path, format='keras') writes a .keras file Keras reads (with the optimizer's state)"
         warnings.warn(f"{path!r} is written in glassnet's own format (as every {what}), which glassnet's "
-                      f"load_model and load_weights read and Keras cannot: {keras_way}.", UserWarning, stacklevel=3)
+                      f"load_model and load_weights read and Keras cannot: {keras_way}.", UserWarning,
+                      stacklevel=user_stacklevel())  # (the user's save, or the fit whose ModelCheckpoint saves)
