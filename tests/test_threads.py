@@ -177,7 +177,9 @@ def test_the_count_is_restored_when_fit_fails(two_threads):
 
 def test_overlapping_blocks_restore_the_count_the_first_met(two_threads):
     """A fit inside another's block (a callback's fit; a fit in another thread) leaves the setting
-    to the first, which restores the count it met: each restoring its own left one thread."""
+    to the first; the last block to close restores the count the first met: each restoring its own
+    left one thread, and the first restoring it while a fit in another thread ran changed that fit's
+    count in its midst."""
     outer = threads.limited(1)
     with outer:
         assert blas_threads() == 1
@@ -186,9 +188,9 @@ def test_overlapping_blocks_restore_the_count_the_first_met(two_threads):
         assert blas_threads() == 1  # the inner block's end restored nothing
         inner = threads.limited(1)
         inner.__enter__()
-    assert blas_threads() == 2  # the outer's end restored the count
+    assert blas_threads() == 1  # an inner block still open (another thread's fit) keeps the limit
     inner.__exit__(None, None, None)
-    assert blas_threads() == 2  # an inner block that outlived it restores nothing either
+    assert blas_threads() == 2  # the last to close restored the count the first met
     with threads.limited(None):
         assert blas_threads() == 2
 

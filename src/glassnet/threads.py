@@ -32,7 +32,7 @@ SMALL_PRODUCT = 1 << 20
 
 _state = {"policy": "auto"}
 _lock = threading.Lock()
-_held = {"open": False}  # whether a limited block holds the setting
+_held = {"open": 0, "limiter": None}  # the limited blocks open (all threads) and the limit they hold
 _controller = []  # threadpoolctl's view of the loaded BLAS libraries, made once
 
 
@@ -99,35 +99,140 @@ def step_threads(layers, batch_size):
 class limited:
     """``with limited(n):`` BLAS on ``n`` threads inside the block (``None``: as it is).
 
-    One block at a time holds the setting: a block opened while another is open (a fit in a
-    callback of a fit, or in another Python thread) leaves BLAS as that one set it, and the
-    holder restores the count it met when it closes. Each fit restoring its own would leave
-    BLAS on one thread for good after two overlapping fits (the second restores the first's
-    one thread). threadpoolctl itself lets one Python thread at a time set a pthreads
-    OpenBLAS's count, process-wide; an OpenMP build's count is each thread's own.
+    The blocks open in all Python threads share one setting: the first to open sets it, the last
+    to close restores the count the first met. A block opened while another is open (a fit in a
+    callback of a fit, or in another Python thread) leaves BLAS as that one set it. Restored by the
+    first to close, a fit still running in another thread trained the rest of its epoch on BLAS's
+    own count (other last bits than the same fit alone); each restoring its own would leave BLAS on
+    one thread for good after two overlapping fits. threadpoolctl itself lets one Python thread at
+    a time set a pthreads OpenBLAS's count, process-wide; an OpenMP build's count is each thread's own.
     """
 
     def __init__(self, threads):
         self.threads = threads
-        self._limiter = None
+        self._opened = 0  # this object's open blocks (fit enters one per epoch)
 
     def __enter__(self):
         if self.threads is None or (blas := _blas()) is None:
             return self
         with _lock:
             if not _held["open"]:
-                self._limiter = blas.limit(limits=self.threads)
-                _held["open"] = True  # (after the limit: one that raised holds nothing)
+                _held["limiter"] = blas.limit(limits=self.threads)  # (one that raised holds nothing)
+            _held["open"] += 1
+            self._opened += 1
         return self
 
     def __exit__(self, *exc_info):
-        if self._limiter is None:
+        if not self._opened:
             return
         with _lock:
-            try:
-                self._limiter.restore_original_limits()
-            finally:
-                self._limiter, _held["open"] = None, False
+            self._opened -= 1
+            _held["open"] -= 1
+            if not _held["open"]:
+                limiter, _held["limiter"] = _held["limiter"], None
+                limiter.restore_original_limits()
+
+
+class ModelLock:
+    """A model's lock between Python threads: many inference passes at once (``with lock.shared:``),
+    or one pass that changes what the others read (``with lock.exclusive:``: a training step, a
+    training-mode call, a build), with no inference pass running.
+
+    Re-entrant in one thread: a step may build, a pass inside an exclusive one runs (a shared
+    section must not open an exclusive one: it would wait for itself, so shared sections hold
+    glassnet's own passes only, never a callback). A waiting exclusive pass holds ``_write``, so
+    no new shared pass starts before it (a model served without pause from several threads still
+    trains). Uncontended, ``exclusive`` is an RLock's acquire and release (well under a
+    microsecond, against fit's ~80 µs steps)."""
+
+    def __init__(self):
+        self._write = threading.RLock()
+        self._readers_changed = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._fit = (None, 0)  # the thread whose fit runs, and how deep (a fit in its own callback)
+        #: ``with lock.exclusive:`` / ``with lock.shared:`` (one object each, made once: no state per use)
+        self.exclusive, self.shared, self.fitting = _Exclusive(self), _Shared(self), _Fitting(self)
+
+    def wait_for_readers(self):
+        """With ``_write`` held: wait for the shared passes running to end (no new one starts while
+        ``_write`` is held, so the count only falls)."""
+        with self._readers_changed:
+            while self._readers:
+                self._readers_changed.wait()
+
+    def __reduce__(self):  # copied or pickled (a model's are left out: Persistence.__getstate__): a new one
+        return ModelLock, ()
+
+
+class _Exclusive:
+    __slots__ = ("lock",)
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    def __enter__(self):
+        lock = self.lock
+        lock._write.acquire()
+        if lock._readers:
+            lock.wait_for_readers()
+
+    def __exit__(self, *exc_info):
+        self.lock._write.release()
+
+
+class _Shared:
+    __slots__ = ("lock",)
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    def __enter__(self):
+        lock = self.lock
+        with lock._write:  # (waits for an exclusive pass; passes in the thread that holds it)
+            with lock._readers_changed:
+                lock._readers += 1
+
+    def __exit__(self, *exc_info):
+        lock = self.lock
+        with lock._readers_changed:
+            lock._readers -= 1
+            if not lock._readers:
+                lock._readers_changed.notify_all()
+
+
+class _Fitting:
+    """Around a fit: a second fit of the model from another thread, whose steps would interleave
+    with the first's on the same weights and optimizer state, is refused. A fit in a callback of
+    the model's own fit (the same thread) runs, as before."""
+    __slots__ = ("lock",)
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    def __enter__(self):
+        lock, me = self.lock, threading.get_ident()
+        with lock._readers_changed:
+            owner, depth = lock._fit
+            if owner is not None and owner != me:
+                raise RuntimeError("This model is already being fitted in another thread: two fits of one model "
+                                   "at once would interleave their steps on the same weights. Wait for the first "
+                                   "(join its thread), or fit a copy (glassnet.models.clone_model).")
+            lock._fit = (me, depth + 1)
+
+    def __exit__(self, *exc_info):
+        lock = self.lock
+        with lock._readers_changed:
+            owner, depth = lock._fit
+            lock._fit = (owner, depth - 1) if depth > 1 else (None, 0)
+
+
+def model_lock(model):
+    """``model``'s :class:`ModelLock`, made at its first use (not pickled nor copied with it)."""
+    lock = model.__dict__.get("_thread_lock")
+    if lock is None:  # (the model's class says None: Sequential._thread_lock)
+        with _lock:
+            lock = model.__dict__.setdefault("_thread_lock", ModelLock())
+    return lock
 
 
 def _blas():
@@ -142,5 +247,5 @@ def _blas():
     return _controller[0]
 
 
-__all__ = ["SMALL_PRODUCT", "largest_product", "limited", "set_training_threads", "step_threads",
-           "training_threads"]
+__all__ = ["SMALL_PRODUCT", "ModelLock", "largest_product", "limited", "model_lock", "set_training_threads",
+           "step_threads", "training_threads"]

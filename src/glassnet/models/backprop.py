@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import backend, losses
 from .._validation import check_bool
+from ..threads import model_lock
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -167,24 +168,26 @@ class Backprop:
         update_state = check_bool(update_state, "update_state")
         return_outputs = check_bool(return_outputs, "return_outputs")
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="gradients")
-        saved = None if update_state else _save_side_effects(self)
-        try:
-            self._flat_grads[...] = 0
-            A = self.forward(X, training=training)
-            self._list_activity_losses()
-            outputs = backend.numpy_copy(A) if return_outputs else None  # (backward may reuse A's buffer)
-            Y, w = backend.to_namespace(Y, w)
-            self.backward(Y, A, w)
-        finally:
-            if saved is not None:
-                _restore_side_effects(saved)
-        out = []
-        for layer in self._layers:
-            if trainable_only and not (layer.built and self._trains(layer)):
-                continue
-            for key in layer.weight_names:
-                if key in layer.grads:
-                    out.append(backend.numpy_copy(layer.grads[key]))
-                elif not trainable_only:
-                    out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
+        # a training step's passes, and the gradient vector it fills: one at a time (threads.ModelLock)
+        with model_lock(self).exclusive:
+            saved = None if update_state else _save_side_effects(self)
+            try:
+                self._flat_grads[...] = 0
+                A = self.forward(X, training=training)
+                self._list_activity_losses()
+                outputs = backend.numpy_copy(A) if return_outputs else None  # (backward may reuse A's buffer)
+                Y, w = backend.to_namespace(Y, w)
+                self.backward(Y, A, w)
+            finally:
+                if saved is not None:
+                    _restore_side_effects(saved)
+            out = []
+            for layer in self._layers:
+                if trainable_only and not (layer.built and self._trains(layer)):
+                    continue
+                for key in layer.weight_names:
+                    if key in layer.grads:
+                        out.append(backend.numpy_copy(layer.grads[key]))
+                    elif not trainable_only:
+                        out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
         return (out, outputs) if return_outputs else out

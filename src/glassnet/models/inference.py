@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend
 from .._validation import dense_rows, is_one_of, is_sparse
+from ..threads import model_lock
 from . import streams
 from .hooks import overrides
 from .progress import format_step_time, format_value
@@ -144,13 +145,15 @@ def predict_stream(model, stream, steps=None, callbacks=()):
 def _predict_batches(model, batches, n=None, callbacks=()):
     """The outputs for each batch of inputs, in one array (of ``n`` rows, when known)."""
     out, parts, done = None, [], 0
+    lock = model_lock(model)  # (each pass beside other threads' inference passes, not beside a training step)
     try:
         for cb in callbacks:
             cb.on_predict_begin({})
         for batch, Xb in enumerate(batches):
             for cb in callbacks:
                 cb.on_predict_batch_begin(batch, {})
-            A = backend.to_numpy(model.forward(Xb, training=False))
+            with lock.shared:  # (the callbacks outside: one that trains would wait for this very pass)
+                A = backend.to_numpy(model.forward(Xb, training=False))
             for cb in callbacks:
                 cb.on_predict_batch_end(batch, {"outputs": A})
             if n is None:
@@ -164,7 +167,8 @@ def _predict_batches(model, batches, n=None, callbacks=()):
         for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
             cb._release()
         raise
-    model.release_caches()
+    with lock.shared:  # (not in a training step's midst: its backward reads the caches)
+        model.release_caches()
     for cb in callbacks:
         cb.on_predict_end({})
     return out if n is not None else np.concatenate(parts)
@@ -205,6 +209,7 @@ def _evaluate_batches(model, batches, callbacks=()):
     metrics over the batches ``(X_b, Y_b, w_b)`` (``Y_b`` and ``w_b`` on the host)."""
     metrics = model._new_metrics()
     total, seen, penalty = 0.0, 0, 0.0
+    lock = model_lock(model)
     try:
         for cb in callbacks:
             cb.on_test_begin({})
@@ -216,10 +221,14 @@ def _evaluate_batches(model, batches, callbacks=()):
             for batch, (Xb, Yb, wb) in enumerate(batches):
                 for cb in callbacks:
                     cb.on_test_batch_begin(batch, {})
-                A = model.forward(Xb, training=False)
                 Yx, wx = backend.to_namespace(Yb, wb)
+                # the activity penalties read the outputs each layer keeps (layer.Y), which another thread's pass
+                # replaces or releases: such a batch's pass and penalty are exclusive (threads.ModelLock)
+                with lock.exclusive if activity else lock.shared:
+                    A = model.forward(Xb, training=False)
+                    loss = model.loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)
                 rows = Yb.shape[0]
-                total += (model.loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)) * rows
+                total += loss * rows
                 seen += rows
                 A = backend.to_numpy(A)  # metrics count on the host
                 _update_metrics(model, metrics, Yb, A, wb)
@@ -231,7 +240,8 @@ def _evaluate_batches(model, batches, callbacks=()):
         for cb in callbacks:  # Ctrl-C or an error: SwapEMAWeights puts the weights back, a bar closes
             cb._release()
         raise
-    model.release_caches()
+    with lock.shared:  # (see _predict_batches)
+        model.release_caches()
     logs = logs_of(total / seen + penalty, metrics)
     for cb in callbacks:
         cb.on_test_end(dict(logs))

@@ -15,6 +15,7 @@ from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
 from ..layers.base import RENAMES, build_layer, snake_case
 from ..layers.input_layer import given_input_name
+from ..threads import model_lock
 from . import updates
 from .nested_models import _chain_shapes
 from .nodes import _Place
@@ -304,61 +305,67 @@ class LayerStack:
         self._refuse_changed_nested()
         if self._declared is None:
             return
-        if self.built and getattr(self, "_namespace", None) != (backend.namespace_name(), backend.namespace_device()):
-            # the same values: every initializer draws with NumPy, whatever the namespace. All
-            # converted before any is replaced: a dtype the namespace lacks changes nothing
-            moved = [[{key: backend.from_numpy(backend.numpy_copy(value), dtype=self.dtype)
-                       for key, value in arrays.items()} for arrays in (layer.params, layer.state)]
-                     for layer in self._layers]
-            for layer, (params, state) in zip(self._layers, moved):
-                layer.params.update(params)
-                layer.state.update(state)
-                layer._buffers.clear()
-            self._bind_flat_buffers()
-        self._declared = None
+        with model_lock(self).exclusive:  # (the first uses from several threads at once: one moves the arrays)
+            if self._declared is None:
+                return
+            if self.built and getattr(self, "_namespace", None) != (backend.namespace_name(), backend.namespace_device()):
+                # the same values: every initializer draws with NumPy, whatever the namespace. All
+                # converted before any is replaced: a dtype the namespace lacks changes nothing
+                moved = [[{key: backend.from_numpy(backend.numpy_copy(value), dtype=self.dtype)
+                           for key, value in arrays.items()} for arrays in (layer.params, layer.state)]
+                         for layer in self._layers]
+                for layer, (params, state) in zip(self._layers, moved):
+                    layer.params.update(params)
+                    layer.state.update(state)
+                    layer._buffers.clear()
+                self._bind_flat_buffers()
+            self._declared = None
 
     def build(self, input_shape=None):
         """Create every layer's weights for samples of shape ``input_shape``: ``(n_features,)``, or
         Keras's ``(None, n_features)`` / ``(None, 28, 28)`` with the batch axis as None. A shape of
         several entries without the None, ``(32, 4)``, is refused: Keras counts 32 as the batch size."""
-        self._first_use()
-        if self.__dict__.get("_deferred") and input_shape is not None:
-            self._join_deferred(build_shape(input_shape))
-        if self.built:
-            if input_shape is not None:
-                shape = tuple(input_shape)
-                shape = shape[1:] if len(shape) > 1 and shape[0] is None else shape
-                if shape != tuple(self._input_shape):
-                    raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by "
-                                     f"input_dim, input_shape or Input, or by its first build); it cannot be built "
-                                     f"again for {shape} (glassnet.models.clone_model makes a new one).")
-            return
-        if input_shape is None:
-            input_shape = self._input_shape
-        if input_shape is None:
-            raise ValueError(
-                "The model has no input shape yet: give the first layer input_dim=... or "
-                "input_shape=..., start with layers.Input(shape=...), or call fit/predict first."
-            )
-        input_shape = build_shape(input_shape)
-        if not self._layers:
-            raise ValueError("The model has no layers; add some with model.add(...).")
-        if self._input_shape is not None and tuple(input_shape) != tuple(self._input_shape):
-            # (Keras's Input and input_dim fix the shape: predict would then take other features)
-            raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
-                             f"input_shape or Input); it cannot be built for {tuple(input_shape)}.")
-        shape = input_shape
-        # one generator for the whole build: the one the models joined above drew from, if any (_nested_draws)
-        rng = self._declared.rng if self._declared is not None else None if self.seed is None else make_rng(self.seed)
-        self._declared = None  # (built by use from here on, as after _first_use)
-        with _drawing_from(rng):
-            for layer in self._layers:
-                build_layer(layer, shape)
-                shape = layer.output_shape
-        self._input_shape = input_shape  # once built: a shape a layer refused is not the model's
-        self._bind_flat_buffers()
-        self.built = True
-        self._build_nested()
+        # one build at a time: the first calls from several threads each found the model unbuilt, and each
+        # drew the weights (the second over the first's, or failing halfway); the second finds it built
+        with model_lock(self).exclusive:
+            self._first_use()
+            if self.__dict__.get("_deferred") and input_shape is not None:
+                self._join_deferred(build_shape(input_shape))
+            if self.built:
+                if input_shape is not None:
+                    shape = tuple(input_shape)
+                    shape = shape[1:] if len(shape) > 1 and shape[0] is None else shape
+                    if shape != tuple(self._input_shape):
+                        raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by "
+                                         f"input_dim, input_shape or Input, or by its first build); it cannot be built "
+                                         f"again for {shape} (glassnet.models.clone_model makes a new one).")
+                return
+            if input_shape is None:
+                input_shape = self._input_shape
+            if input_shape is None:
+                raise ValueError(
+                    "The model has no input shape yet: give the first layer input_dim=... or "
+                    "input_shape=..., start with layers.Input(shape=...), or call fit/predict first."
+                )
+            input_shape = build_shape(input_shape)
+            if not self._layers:
+                raise ValueError("The model has no layers; add some with model.add(...).")
+            if self._input_shape is not None and tuple(input_shape) != tuple(self._input_shape):
+                # (Keras's Input and input_dim fix the shape: predict would then take other features)
+                raise ValueError(f"The model takes inputs of shape {tuple(self._input_shape)} (declared by input_dim, "
+                                 f"input_shape or Input); it cannot be built for {tuple(input_shape)}.")
+            shape = input_shape
+            # one generator for the whole build: the one the models joined above drew from, if any (_nested_draws)
+            rng = self._declared.rng if self._declared is not None else None if self.seed is None else make_rng(self.seed)
+            self._declared = None  # (built by use from here on, as after _first_use)
+            with _drawing_from(rng):
+                for layer in self._layers:
+                    build_layer(layer, shape)
+                    shape = layer.output_shape
+            self._input_shape = input_shape  # once built: a shape a layer refused is not the model's
+            self._bind_flat_buffers()
+            self.built = True
+            self._build_nested()
 
     def pop(self):
         """Remove the last layer and return it (as Keras); where the model ends with a nested model

@@ -310,7 +310,9 @@ class Persistence:
         # they would be copies, and the layers' ids they were kept for are another process's (the nested
         # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works);
         # nor the buffers with add's spare room: unpickled, a model binds its layers into new ones
-        return {k: v for k, v in self.__dict__.items() if k not in ("_views", "_layout", "_flat_buffers", "_holders")}
+        # nor its thread lock (threads.model_lock makes a new one at the first use)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_views", "_layout", "_flat_buffers", "_holders", "_thread_lock")}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat

@@ -31,6 +31,7 @@ from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
 from ..layers.base import ChainTensor, assign_weights, check_name, check_training, snake_case
+from ..threads import model_lock
 from . import callbacks as callbacks_module, inference, streams, training, updates
 # (the names that moved to backprop.py and layer_stack.py are still glassnet.models.sequential.<name>)
 from .backprop import _CACHES, Backprop, _scaled  # noqa: F401
@@ -150,6 +151,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     #: what a training step skips, set by training._prepare_training: everything but the forward pass (a
     #: frozen model), the backward pass below this layer, the optimizer outside this slice of the weights
     _trains_nothing, _first_trained, _trained_span = False, None, None
+    #: the model's threads.ModelLock, made at its first use (threads.model_lock)
+    _thread_lock = None
 
     def __init__(self, layers=None, trainable=True, name=None, dtype=None, seed=None):
         if isinstance(trainable, str):  # Sequential(layers, "name"): glassnet's older order
@@ -349,13 +352,14 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         and ``validation_data`` arrays or a stream, ``validation_steps`` batches of it
         at each validation (docs/data.md).
         """
-        return training.fit(
-            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-            initial_epoch=initial_epoch, sample_weight=sample_weight, class_weight=class_weight,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-        )
+        with model_lock(self).fitting:  # (a second fit from another thread: a RuntimeError)
+            return training.fit(
+                self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                initial_epoch=initial_epoch, sample_weight=sample_weight, class_weight=class_weight,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            )
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
                  return_dict=False):
@@ -554,13 +558,18 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         X = self._check_x(x)
         if not self.built:
             self.build((None, *X.shape[1:]))
-        A = self.forward(X, training=training, pins=pins)
-        self._list_activity_losses()
-        # a training pass writes into the step's reused buffers: hand out a copy, so that
-        # each call (Monte-Carlo dropout) keeps its own result; so does a model of
-        # identity layers, whose output is the caller's own array or a view of it (Flatten)
-        shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
-        return backend.copy(A) if training or shared or (pins and any(pins.values())) else A
+        # a training pass writes into the step's reused buffers, and moves statistics: one at a time, and
+        # none beside another thread's inference pass or training step (threads.ModelLock); an inference
+        # pass beside other inference passes
+        lock = model_lock(self)
+        with lock.exclusive if training or (pins and any(pins.values())) else lock.shared:
+            A = self.forward(X, training=training, pins=pins)
+            self._list_activity_losses()
+            # a training pass writes into the step's reused buffers: hand out a copy, so that
+            # each call (Monte-Carlo dropout) keeps its own result; so does a model of
+            # identity layers, whose output is the caller's own array or a view of it (Flatten)
+            shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
+            return backend.copy(A) if training or shared or (pins and any(pins.values())) else A
 
     def _chained(self, x, training):
         """The model's layers called in turn on the symbolic ``x``, as Keras's ``base_model(x)``.

@@ -418,22 +418,29 @@ def train_step(model, Xb, Yb, wb=None):
     restores the weights. Checking the gradient vector at every step instead
     cost 3 % of a small network's step.
     """
-    model._claim_if_rebound()
-    A = model.forward(Xb, training=True)
-    loss = model.compute_loss(y=Yb, y_pred=A, sample_weight=wb)
-    if not math.isfinite(loss):
+    # one step at a time, and none while another thread's inference pass reads the layers' caches
+    # (predict between two steps sees the weights of one of them): threads.ModelLock's exclusive section,
+    # written out (an RLock's with, no Python call: fit's steps are counted in calls)
+    lock = model._thread_lock or threads.model_lock(model)
+    with lock._write:
+        if lock._readers:
+            lock.wait_for_readers()
+        model._claim_if_rebound()
+        A = model.forward(Xb, training=True)
+        loss = model.compute_loss(y=Yb, y_pred=A, sample_weight=wb)
+        if not math.isfinite(loss):
+            return loss
+        if not model._trains_nothing:
+            # (a LossScaleOptimizer's scale; None for the others, whose step is unchanged)
+            model.backward(Yb, A, wb, down_to=model._first_trained, loss_scale=model.optimizer._loss_scale)
+        if model.metrics:
+            if not backend.is_numpy():  # metrics count on the host, in NumPy
+                Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
+            _update_metrics(model, model.metrics, Yb, A, wb)
+        if not model._trains_nothing:
+            apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints,
+                         model._trained_span)
         return loss
-    if not model._trains_nothing:
-        # (a LossScaleOptimizer's scale; None for the others, whose step is unchanged)
-        model.backward(Yb, A, wb, down_to=model._first_trained, loss_scale=model.optimizer._loss_scale)
-    if model.metrics:
-        if not backend.is_numpy():  # metrics count on the host, in NumPy
-            Yb, A, wb = backend.to_numpy(Yb), backend.to_numpy(A), None if wb is None else backend.to_numpy(wb)
-        _update_metrics(model, model.metrics, Yb, A, wb)
-    if not model._trains_nothing:
-        apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints,
-                 model._trained_span)
-    return loss
 
 
 __all__ = ["fit", "train_step", "train_on_batch"]
