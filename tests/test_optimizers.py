@@ -2364,7 +2364,8 @@ VARIABLES_CASES = {
     "adam": lambda o: o.Adam(0.01, name="adam"),
     "sgd_momentum": lambda o: o.SGD(0.05, momentum=0.9, name="sgd"),
     "multi": lambda o: o.MultiOptimizer(o.OptimizerMap(o.SGD(0.05, momentum=0.9, name="sgd"),
-                                                       {"net/out/.*": o.Adam(0.01, name="adam")})),
+                                                       {"net/out/.*": o.Adam(0.01, name="adam")}),
+                                       name="multi_optimizer"),
 }
 
 
