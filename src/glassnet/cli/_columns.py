@@ -30,10 +30,10 @@ class Columns(list):
 
 def _table(rows, has_header, target, require_target, read_target, ignore, path, body=None, sep=",", decimal=".",
            ids=None):
-    """:func:`read_csv`'s result from the file's non-blank ``rows`` (split at ``sep``). With ``body`` (the file's
-    text and the offset after the header), ``rows`` are only the first ones: they settle the columns, and the body
-    is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it needs the careful reading of
-    every row."""
+    """:func:`read_csv`'s result from the file's non-blank ``rows`` (split at ``sep``). With ``body`` (a function
+    that opens the file's text, and the offset after the header), ``rows`` are only the first ones: they settle
+    the columns, and the body is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it
+    needs the careful reading of every row."""
     header = None
     if has_header:
         header = rows[0][1]

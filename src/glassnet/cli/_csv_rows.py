@@ -3,6 +3,7 @@ the file skipped), or a long file's clean body read in C; and row 1 alone, for a
 
 import csv
 import io
+import re
 
 import numpy as np
 
@@ -75,53 +76,108 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
     return rows, first_end, start, skipped
 
 
-def _parse_clean(text, start, width, col, skip=(), sep=",", decimal=".", keep=None):
-    """The feature values (float64) of a CSV file's data rows (``text`` from offset ``start``: no
-    copy of a large file's text), read in C: by pandas's parser when pandas is installed, else by
-    NumPy's ``loadtxt``; and the stripped cells of the target column ``col`` and of ``keep`` (one
-    of ``skip``: the id column), by index. The columns ``skip`` (``--ignore``) are read as text and
-    left out. Cells are split at ``sep``, and numbers read with the decimal mark ``decimal``.
+def _skip(fh, offset):
+    """``fh`` moved on past its first ``offset`` characters, which end a line (:func:`_rows`'s offsets)."""
+    done = 0
+    while done < offset:
+        line = fh.readline()
+        if not line:
+            break
+        done += len(line)
+    return fh
+
+
+class _Body:
+    """A CSV file's text from where ``fh`` stands, handed on a block of whole lines at a time (pandas
+    reads with ``read``, loadtxt iterates lines), never held whole: on the way, the separators ``sep``
+    outside quoted cells are counted, and ``clean`` says whether every quote is a whole cell's as the csv
+    module reads one (``"..."`` between separators or line ends, ``""`` inside, on one line), which the C
+    parsers read alike."""
+
+    BLOCK = 1 << 20  # characters
+
+    def __init__(self, fh, sep):
+        self.fh, self.sep, self.separators, self.clean, self.quoted = fh, sep, 0, True, False
+        around = re.escape(sep) + r"\r\n"
+        self._quoted = re.compile(rf'(?:^|(?<=[{around}]))"(?:[^"\r\n]|"")*"(?=[{around}]|$)')
+
+    def _seen(self, text):
+        if '"' in text:
+            self.quoted = True
+            if len(self.sep) != 1:
+                self.clean = False
+                return text
+            bare = self._quoted.sub("", text)  # (a block starts a line: ^ is a line's start)
+            self.clean = self.clean and '"' not in bare
+            self.separators += bare.count(self.sep)
+        else:
+            self.separators += text.count(self.sep)
+        return text
+
+    def read(self, size=-1):
+        return self._seen("".join(self.fh.readlines(max(size, self.BLOCK))))
+
+    def __iter__(self):
+        return (self._seen(line) for line in self.fh)
+
+
+def _parse_clean(open_body, start, width, col, skip=(), sep=",", decimal=".", keep=None):
+    """The feature values (float64) of a CSV file's data rows (the text of ``open_body()``, a fresh handle,
+    from offset ``start``, read a block at a time: never the file's whole text), read in C: by pandas's
+    parser when pandas is installed, else by NumPy's ``loadtxt``; and the stripped cells of the target
+    column ``col`` and of ``keep`` (one of ``skip``: the id column), by index. The columns ``skip``
+    (``--ignore``) are read as text and left out. Cells are split at ``sep``, and numbers read with the
+    decimal mark ``decimal``.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
-    finite number, a row of another width, a blank-looking row, any quote (the csv
-    module's strict quoting, which names an unclosed quote, is the rule). That reader
-    then names the line. Where this one succeeds, each value is what ``float(cell)`` gives.
+    finite number, a row of another width, a blank-looking row, a quote that is not a whole
+    cell's (the csv module's strict quoting, which names an unclosed quote, is the rule; pandas
+    reads whole quoted cells as it does, loadtxt none). That reader then names the line. Where
+    this one succeeds, each value is what ``float(cell)`` gives.
     """
-    if text.find('"', start) >= 0:  # quoting as the csv module reads it (strictly) is the careful reader's
-        return None
-    body = io.StringIO(text)
-    body.seek(start)
     try:
         try:
             import pandas as pd
         except ImportError:
             pd = None
-        if pd is not None:
-            # pandas < 3's default float parser is not correctly rounded (2.2 reads 361.59505490948476 as
-            # 361.5950549094848, a few ulps off float(cell)); its "round_trip" one is Python's own
-            # (pandas 3 rounds correctly by default, and deprecates the argument)
-            precision = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-            frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal, **precision,
-                                dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
-            if frame.shape[1] != width:
+        with open_body() as fh:
+            body = _Body(_skip(fh, start), sep)
+            if pd is not None:
+                # pandas < 3's default float parser is not correctly rounded (2.2 reads 361.59505490948476 as
+                # 361.5950549094848, a few ulps off float(cell)); its "round_trip" one is Python's own
+                # (pandas 3 rounds correctly by default, and deprecates the argument)
+                precision = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+                frame = pd.read_csv(body, header=None, na_filter=False, engine="c", sep=sep, decimal=decimal,
+                                    quotechar='"', doublequote=True, **precision,
+                                    dtype={k: str if k == col or k in skip else np.float64 for k in range(width)})
+                rows = len(frame)
+                if frame.shape[1] != width:
+                    return None
+                texts = {k: frame[k].tolist() for k in (col, keep) if k is not None}
+                for k in sorted({col, *skip} - {None}):
+                    del frame[k]  # (the text columns out, in place: the features are left)
+                values = frame.to_numpy(np.float64)
+                del frame
+            else:
+                texts = {k: [] for k in (col, keep) if k is not None}  # their cells, in row order, read as text
+                # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
+                text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal))
+                                                  for k in range(width)}
+                text.update({k: lambda cell: 0.0 for k in skip})  # read, not converted
+                text.update({k: lambda cell, cells=cells: cells.append(cell) or 0.0 for k, cells in texts.items()})
+                values = np.loadtxt(body, delimiter=sep, comments=None, ndmin=2, quotechar=None,
+                                    dtype=np.float64, converters=text or None)
+                rows = len(values)
+                if values.shape[1] != width:
+                    return None
+                values = np.delete(values, [k for k in range(width) if k == col or k in skip], axis=1)
+            # loadtxt reads no quotes (a quote is a cell's text): a quoted file is the careful reader's
+            if not body.clean or (pd is None and body.quoted):
                 return None
-            # pandas pads a short row (an error for the csv module) with "" in text columns: without
-            # quotes, every row of the right width has width − 1 separators (a long row raises)
-            if text.count(sep, start) != (width - 1) * len(frame):
+            # pandas pads a short row (an error for the csv module) with "" in text columns: every row of
+            # the right width has width − 1 separators outside its quoted cells (a long row raises)
+            if body.separators != (width - 1) * rows:
                 return None
-            texts = {k: frame[k].tolist() for k in (col, keep) if k is not None}
-            values = frame.drop(columns=[k for k in range(width) if k == col or k in skip]).to_numpy(np.float64)
-        else:
-            texts = {k: [] for k in (col, keep) if k is not None}  # their cells, in row order, read as text
-            # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
-            text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal)) for k in range(width)}
-            text.update({k: lambda cell: 0.0 for k in skip})  # read, not converted
-            text.update({k: lambda cell, cells=cells: cells.append(cell) or 0.0 for k, cells in texts.items()})
-            values = np.loadtxt(body, delimiter=sep, comments=None, ndmin=2,
-                                dtype=np.float64, converters=text or None)
-            if values.shape[1] != width:
-                return None
-            values = np.delete(values, [k for k in range(width) if k == col or k in skip], axis=1)
     except Exception:  # noqa: BLE001 -- whatever the C parsers dislike, the careful reader explains
         return None
     if not all(isinstance(c, str) for cells in texts.values() for c in cells):

@@ -95,12 +95,15 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     file = Path(path)
     if not isinstance(path, StandardInput) and not file.is_file():
         raise CommandError(f"no such file: {path}" if not file.exists() else f"not a file: {path}")
+
+    def open_text():  # the file's text from its start, read as needed: a long file is never held whole
+        return io.StringIO(path.text, newline="") if isinstance(path, StandardInput) else _open(file)
+
     try:
-        if isinstance(path, StandardInput):
-            text = path.text
-        else:
-            with _open(file) as fh:
-                text = fh.read()
+        if not isinstance(path, StandardInput):
+            with _open(file) as fh:  # every byte decoded (and decompressed) once first: its errors come first
+                while fh.read(1 << 22):
+                    pass
     except UnicodeDecodeError:
         kind = _binary_kind(file)
         if kind:
@@ -113,9 +116,11 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         if file.suffix.lower() not in COMPRESSION:
             raise
         raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
-    sep, decimal = csv_format(itertools.islice(io.StringIO(text, newline=""), FORMAT_LINES), sep, decimal, path)
+    with open_text() as fh:
+        sep, decimal = csv_format(list(itertools.islice(fh, FORMAT_LINES)), sep, decimal, path)
     fmt = {"sep": sep, "decimal": decimal}
-    head, first_end, start = _rows(io.StringIO(text, newline=""), path, limit=HEAD_ROWS + 1, header=header, **fmt)
+    with open_text() as fh:
+        head, first_end, start = _rows(fh, path, limit=HEAD_ROWS + 1, header=header, **fmt)
     if not head:
         raise CommandError(f"{path} is empty.")
     # judged on the first rows (all of a short file), unless the caller (--header, --no-header) knows
@@ -135,10 +140,11 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
         ignore = (*ignore, 0)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=(text, first_end if has_header else start), sep=sep, decimal=decimal, ids=ids)
+                       body=(open_text, first_end if has_header else start), sep=sep, decimal=decimal, ids=ids)
         if table is not None:
             return table
-        head, _, _ = _rows(io.StringIO(text, newline=""), path, header=header, **fmt)
+        with open_text() as fh:
+            head, _, _ = _rows(fh, path, header=header, **fmt)
     return _table(head, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal,
                   ids=ids)
 
