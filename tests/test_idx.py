@@ -218,3 +218,21 @@ def test_a_pipe_is_read_as_a_file(compress):
         writer.join()
         os.close(read_fd)
     np.testing.assert_array_equal(array, [[1, -2, 3], [-4, 5, -300]])
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_write_idx_writes_in_chunks_the_same_bytes(tmp_path, compress):
+    # header + a big-endian copy + their concatenation (+ gzip.compress of it): 3x the array's size held at once
+    import tracemalloc
+
+    a = np.random.default_rng(0).normal(size=(6000, 28, 28)).astype(np.float32)  # 19 MB, native byte order
+    path = tmp_path / ("a.idx.gz" if compress else "a.idx")
+    tracemalloc.start()
+    try:
+        write_idx(path, a)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    payload = struct.pack(">BBBBIII", 0, 0, 0x0D, 3, *a.shape) + a.astype(">f4").tobytes()
+    assert path.read_bytes() == (gzip.compress(payload, mtime=0) if compress else payload)
+    assert peak < a.nbytes, peak / a.nbytes  # chunks of 4 MiB

@@ -17,6 +17,7 @@ gzip-compressed (recognised by their content, not their name).
 import gzip
 import hashlib
 import io
+import itertools
 import math
 import os
 import struct
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write_bytes
+from .._io import atomic_write
 from .._validation import check_path, sized_by
 
 #: IDX type code -> big-endian NumPy dtype.
@@ -225,11 +226,24 @@ def write_idx(path, array, compress=None):
     if compress is None:
         compress = Path(path).suffix == ".gz"
     header = struct.pack(f">BBBB{array.ndim}I", 0, 0, _CODES[native], array.ndim, *array.shape)
-    data = np.ascontiguousarray(array, dtype=IDX_DTYPES[_CODES[native]]).tobytes()
-    payload = header + data
-    if compress:
-        payload = gzip.compress(payload, mtime=0)
-    atomic_write_bytes(path, payload)
+    big_endian = IDX_DTYPES[_CODES[native]]
+    step = max(1, _CHUNK // max(1, array[:1].nbytes))  # rows of about 4 MiB: no big-endian copy of it all
+
+    def write(fh):
+        chunks = itertools.chain([header], (np.ascontiguousarray(array[start:start + step], dtype=big_endian)
+                                            .reshape(-1).view(np.uint8) for start in range(0, len(array), step)))
+        if not compress:
+            fh.writelines(chunks)
+            return
+        # the bytes of gzip.compress(header + data, mtime=0), compressed a chunk at a time
+        fh.write(gzip.compress(b"", mtime=0)[:10])  # (its gzip header, the same whatever the data)
+        deflate, crc, size = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS), 0, 0
+        for chunk in chunks:
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            fh.write(deflate.compress(chunk))
+        fh.write(deflate.flush() + struct.pack("<II", crc, size & 0xFFFFFFFF))
+
+    atomic_write(path, write)
     return Path(path)
 
 
