@@ -394,7 +394,8 @@ def output_delta(loss, activation, Y, A, sample_weight=None):
     ``"mean_with_sample_weight"`` with weights, whose divisor is the sum of the weights as given
     (Keras's), not of the rows': the gradient's path then. So is every pair of targets and outputs
     of other shapes (labels, or a column against a vector: the loss's :func:`_pair` reads them)."""
-    if getattr(Y, "shape", None) != A.shape or not _reduces_last(loss, len(A.shape)):
+    if getattr(Y, "shape", None) != A.shape or (getattr(loss, "_axis", -1) != -1
+                                                  and not _reduces_last(loss, len(A.shape))):
         return None  # (another axis: the gradient's path, which moves it, or names it where it is out of range)
     if getattr(activation, "axis", -1) != -1 and resolve_axes(activation.axis, len(A.shape)) != (len(A.shape) - 1,):
         return None  # a softmax along another axis than the loss's rows: a − y is not its delta

@@ -690,9 +690,12 @@ class Optimizer(Configurable):
         """The rule's step (clipping, weight decay, the update), counted in ``iterations``."""
         if not self.built:
             self.build(w.shape[0], w.dtype)
-        for name in self.state_names:  # before anything changes: a setting that needs a slot the build left out
-            if name not in self.state:
-                raise self._missing_slot(name)
+        names = self.state_names
+        if names is not self._slots_checked:  # (the same tuple at every step: checked once)
+            for name in names:  # before anything changes: a setting that needs a slot the build left out
+                if name not in self.state:
+                    raise self._missing_slot(name)
+            self._slots_checked = names
         if self._iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
             self._flush_tiny()
         if self.gradient_accumulation_steps:
@@ -784,6 +787,9 @@ class Optimizer(Configurable):
         as written, under ``jit_compile`` too (the stock loop gave other weights, silently)."""
         cls = type(self)
         return cls.update is owner.update and cls._update_all is owner._update_all
+
+    #: the ``state_names`` whose slots :meth:`_apply_rule` found in the state (a changed setting: checked again)
+    _slots_checked = None
 
     #: the setting that asks for each optional state slot (``{"momentum": "momentum"}``: SGD's ``momentum``)
     _slot_settings = {}
