@@ -27,7 +27,12 @@ def _for_the_command_line():
 def _one_line_interrupt(previous):
     def hook(kind, value, traceback):
         if issubclass(kind, KeyboardInterrupt):
-            print("\nglassnet: interrupted", file=sys.stderr)
+            # on a line of its own after the ^C a terminal echoed; no blank line in a log file or a pipe
+            try:
+                lead = "\n" if sys.stderr.isatty() else ""
+            except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+                lead = ""
+            print(f"{lead}glassnet: interrupted", file=sys.stderr)
         else:
             previous(kind, value, traceback)
 
