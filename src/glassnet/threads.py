@@ -164,11 +164,16 @@ class ModelLock:
         return ModelLock, ()
 
 
-class _Exclusive:
+class _Section:
+    """A ``with`` section of one :class:`ModelLock` (made once per lock: no state per use)."""
     __slots__ = ("lock",)
 
     def __init__(self, lock):
         self.lock = lock
+
+
+class _Exclusive(_Section):
+    __slots__ = ()
 
     def __enter__(self):
         lock = self.lock
@@ -180,11 +185,8 @@ class _Exclusive:
         self.lock._write.release()
 
 
-class _Shared:
-    __slots__ = ("lock",)
-
-    def __init__(self, lock):
-        self.lock = lock
+class _Shared(_Section):
+    __slots__ = ()
 
     def __enter__(self):
         lock = self.lock
@@ -200,14 +202,11 @@ class _Shared:
                 lock._readers_changed.notify_all()
 
 
-class _Fitting:
+class _Fitting(_Section):
     """Around a fit: a second fit of the model from another thread, whose steps would interleave
     with the first's on the same weights and optimizer state, is refused. A fit in a callback of
     the model's own fit (the same thread) runs, as before."""
-    __slots__ = ("lock",)
-
-    def __init__(self, lock):
-        self.lock = lock
+    __slots__ = ()
 
     def __enter__(self):
         lock, me = self.lock, threading.get_ident()
