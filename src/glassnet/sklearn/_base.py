@@ -146,38 +146,30 @@ def _loss_for(out_activation, dtype):
 
 
 def _named_init(init):
-    """``init`` (an estimator's ``__init__``) refusing arguments it cannot take with Python's own
-    ``TypeError``, but naming the public class (``MLPClassifier.__init__()``, as scikit-learn's, not
-    the private ``_BaseMLP.__init__()`` whose signature MLPClassifier inherits) and suggesting the
-    parameter a mistyped keyword is closest to. ``inspect.signature`` (scikit-learn's ``get_params``,
-    ``clone``, ``help``) still reads ``init``'s own through ``__wrapped__``."""
-    params = list(inspect.signature(init).parameters.values())[1:]  # (after self; all have defaults)
-    names = [p.name for p in params]
-    positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+    """``init`` (an estimator's ``__init__``) whose binding errors, Python's own ``TypeError``, name the public
+    class (``MLPClassifier.__init__()``, as scikit-learn's, not the private ``_BaseMLP.__init__()`` whose
+    signature MLPClassifier inherits) and suggest the parameter a mistyped keyword is closest to.
+    ``inspect.signature`` (scikit-learn's ``get_params``, ``clone``, ``help``) still reads ``init``'s own
+    through ``__wrapped__``."""
+    names = list(inspect.signature(init).parameters)[1:]  # (after self)
+    prefix = f"{init.__qualname__}()"
 
     @functools.wraps(init)
     def checked_init(self, *args, **kwargs):
-        if len(args) > len(positional) or any(key not in names for key in kwargs) \
-                or any(name in kwargs for name in positional[:len(args)]):
+        try:
+            init(self, *args, **kwargs)  # (a scikit-learn __init__ only stores its arguments)
+        except TypeError as exc:
+            message = str(exc)
+            if not message.startswith(prefix):  # (Python's binding errors start with the function's name)
+                raise
             # the class called: the most derived one whose __init__ this is (a subclass's own calls super's)
             owner = next((c for c in type(self).__mro__ if c.__init__ is checked_init), type(self))
-            raise TypeError(_init_error(f"{owner.__name__}.__init__()", names, positional, args, kwargs))
-        init(self, *args, **kwargs)
+            unknown = next((key for key in kwargs if key not in names), None)
+            close = difflib.get_close_matches(unknown, names, n=1) if unknown else []
+            hint = f". Did you mean {close[0]!r}?" if close and "unexpected keyword" in message else ""
+            raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{hint}") from None
 
     return checked_init
-
-
-def _init_error(where, names, positional, args, kwargs):
-    """Python's message for arguments an ``__init__`` cannot take, from ``where``."""
-    for key in kwargs:
-        if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f". Did you mean {close[0]!r}?" if close else ""
-            return f"{where} got an unexpected keyword argument {key!r}{hint}"
-    if len(args) > len(positional):
-        return f"{where} takes from 1 to {len(positional) + 1} positional arguments but {len(args) + 1} were given"
-    twice = next(name for name in positional[:len(args)] if name in kwargs)
-    return f"{where} got multiple values for argument {twice!r}"
 
 
 class _BaseMLP(BaseEstimator):
