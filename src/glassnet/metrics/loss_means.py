@@ -145,7 +145,8 @@ class SparseCategoricalCrossentropy(_LossMean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if not _reduces_last(_losses.SparseCategoricalCrossentropy(axis=self.axis), np.ndim(y_pred)):
+        # (the default axis, at every batch of fit: no loss object made to check it)
+        if self.axis != -1 and not _reduces_last(_losses.SparseCategoricalCrossentropy(axis=self.axis), np.ndim(y_pred)):
             raise ValueError(f"SparseCategoricalCrossentropy reads the classes along the last axis of y_pred (its "
                              f"integer labels index it): axis must be -1 or {np.ndim(y_pred) - 1} for y_pred of shape "
                              f"{np.shape(y_pred)}. Received: axis={self.axis}.")
