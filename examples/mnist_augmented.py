@@ -9,6 +9,7 @@ the test images as they are and shifted.
     python examples/mnist_augmented.py [epochs]      # default 3
 """
 
+import argparse
 import math
 import sys
 
@@ -81,4 +82,6 @@ def main(epochs=3):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("epochs", nargs="?", type=int, default=3, help="epochs (default: 3)")
+    main(parser.parse_args().epochs)

@@ -2,6 +2,7 @@
 on a 2-core laptop; benchmarks/RESULTS.md). Needs the four MNIST files: see
 docs/data.md. Saves the trained model as mnist_mlp.gn in the current folder."""
 
+import argparse
 import sys
 
 from glassnet.callbacks import EarlyStopping
@@ -9,7 +10,9 @@ from glassnet.datasets import MNISTNotFoundError, load_mnist
 from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 
-epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("epochs", nargs="?", type=int, default=5, help="epochs at most (default: 5)")
+epochs = parser.parse_args().epochs
 try:
     (x_train, y_train), (x_test, y_test) = load_mnist(download=False)
 except MNISTNotFoundError as error:

@@ -40,6 +40,21 @@ def test_mnist_example_without_mnist_says_where_to_put_the_files(script, tmp_pat
     assert not list(tmp_path.glob("*.gn"))
 
 
+@pytest.mark.parametrize("script", ["classic_compression.py", "mnist_mlp.py", "mnist_augmented.py"])
+def test_an_example_taking_an_argument_answers_help_and_refuses_a_typo_without_writing(script, tmp_path):
+    # `mnist_mlp.py --help` was int('--help'): a traceback; classic_compression.py took '--help' (or a mistyped
+    # folder) as MNIST's folder and, online, downloaded the files into a new ./--help/
+    env = {k: v for k, v in os.environ.items() if k != "GLASSNET_DATA"}
+    env.update(HOME=str(tmp_path / "home"), http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+    run = [sys.executable, str(EXAMPLES / script)]
+    shown = subprocess.run([*run, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert shown.returncode == 0 and shown.stdout.startswith(f"usage: {script}"), shown.stderr[-2000:]
+    typo = "no_such_folder" if script == "classic_compression.py" else "five"
+    refused = subprocess.run([*run, typo], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written (no folder made, no download)
+
+
 def test_mnist_example_one_epoch(tmp_path, mnist_dir):
     env = dict(os.environ, GLASSNET_DATA=str(MNIST_DIR))
     result = subprocess.run([sys.executable, str(EXAMPLES / "mnist_mlp.py"), "1"], cwd=tmp_path,

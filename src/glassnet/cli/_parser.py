@@ -234,7 +234,7 @@ def build_parser():
         "one gradient-descent step with η = 0.5. Prints the forward pass (a, z), the backward pass (δ)\n"
         "and the gradients and updates ΔW of every layer. Nothing is saved.",
         ["glassnet explain", "glassnet explain --lr 0.1 --x 1,0 --y 1",
-         "glassnet explain --model model.gn --x 0.5,0.2 --y 1 --markdown"],
+         "glassnet explain --model xor.gn --x 0.5,0.2 --y 1 --markdown   # xor.gn: glassnet train xor --out xor.gn"],
     )
     explain.add_argument("--model", metavar="MODEL", help="trace this saved (compiled) model instead")
     explain.add_argument("--x", type=_numbers, metavar="VALUES", help="the input, comma-separated (default 0.05,0.10)")
