@@ -281,6 +281,20 @@ def test_a_registered_class_of_another_kind_is_refused():
         layers.deserialize({"class_name": "ScaledTanh", "config": {}, "registered_name": "pkg>ScaledTanh"})
 
 
+def test_a_custom_class_named_as_a_built_in_of_another_kind_leaves_the_built_in_alone(tmp_path):
+    # custom_objects={"Linear": MyLayer}: every Dense's linear activation, saved as {"class_name": "Linear"},
+    # was refused ("'Linear' is ..., which is not a glassnet activation"), so no model with a Dense loaded
+    class Linear(layers.Layer):
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    model = Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.save(tmp_path / "m.gn")
+    loaded = load_model(tmp_path / "m.gn", custom_objects={"Linear": Linear})
+    assert loaded.layers[0].activation.name == "linear"
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+
+
 def test_clone_json_config_and_pickle_keep_custom_objects(tmp_path):
     register_all()
     model = trained_model()

@@ -98,6 +98,19 @@ def takes_custom_objects(deserialize):
     return deserialize_with
 
 
+def from_config_takes_custom_objects(from_config):
+    """A ``from_config(cls, config)`` with Keras's ``custom_objects=None`` (Keras's models and
+    optimizers take it): its names are known while ``config`` is read, as in a ``custom_object_scope``.
+    Put under ``@classmethod``."""
+    @functools.wraps(from_config)
+    def from_config_with(cls, config, custom_objects=None):
+        with CustomObjectScope(custom_objects):
+            return from_config(cls, config)
+
+    del from_config_with.__wrapped__  # (its signature, with custom_objects, is the one help() shows)
+    return from_config_with
+
+
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The class ``name`` stands for: in ``custom_objects``, the active scopes (innermost first), the
     global registry, then ``module_objects``; None when it is in none of them."""
@@ -236,7 +249,9 @@ def _plain(value):
 
 def find(config, kind):
     """The user's class for the saved ``config`` (by its ``registered_name``, else its ``class_name``),
-    or None; a class found that is not a glassnet ``kind`` is refused."""
+    or None; a class found that is not a glassnet ``kind`` is refused where the file names a custom object
+    (a ``registered_name``), and passed over for a built-in's config (a layer of yours called ``Linear``
+    does not stand for the ``linear`` activation, ``{"class_name": "Linear"}``, of every Dense)."""
     names = [name for name in (config.get("registered_name"), config.get("class_name")) if isinstance(name, str)]
     for name in dict.fromkeys(names):
         cls = get_registered_object(name)
@@ -245,6 +260,8 @@ def find(config, kind):
         base = _base(kind)
         if not (isinstance(cls, type) and (issubclass(cls, base) or (kind == "activation" and
                                                                        hasattr(cls, "derivative")))):
+            if not isinstance(config.get("registered_name"), str):
+                continue
             raise ValueError(f"The custom object {name!r} is {cls!r}, which is not a glassnet {kind} (a subclass of "
                              f"{base.__module__}.{base.__name__}); a {kind} of the file cannot be made from it.")
         return cls

@@ -1,5 +1,6 @@
 """Building a layer for a shape: the sample shape ``build`` takes, and when a built layer may be
-built again for another (a weight-free layer in no model)."""
+built again for another (a weight-free layer in no model); a layer of yours whose attributes hold
+layers with weights it does not track is refused here (``Layer._refuse_untracked_layers``)."""
 
 from .._validation import check_shape, sized_by
 from ..backend import make_rng
@@ -41,10 +42,12 @@ def build_layer(layer, input_shape):
                 f"{tuple(layer.input_shape)}, but here it receives {input_shape}. Use a new layer, or "
                 "glassnet.models.clone_model for a copy."
             )
+        layer._refuse_untracked_layers()  # (built alone, then given to a model)
         return
     units = f", units={layer.units}" if hasattr(layer, "units") else ""
     with sized_by(f"Layer {layer.name!r} ({type(layer).__name__}{units}) for inputs of shape {input_shape}"):
         layer.build(input_shape)
+    layer._refuse_untracked_layers()
     draw_rng(layer)
 
 
@@ -52,3 +55,4 @@ def draw_rng(layer):
     """Give a layer whose noise has no seed of its own (dropout) a generator drawn from the global one."""
     if getattr(layer, "rng", None) is not None and getattr(layer, "seed", 0) is None:
         layer.rng = make_rng(None)
+

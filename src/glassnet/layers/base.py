@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from .. import constraints, regularizers
+from .._custom_objects import from_config_takes_custom_objects
 from .._validation import check_array, check_positive_int, check_shape
 from ..dtype_policies import DTypePolicy, PolicyAttributes, build_in_its_dtype, policy_name
 from ..variables import handed_out
@@ -334,10 +335,12 @@ class Layer(PolicyAttributes):
         return [self._handed_out(k) for k in self.weight_names if not self.trainable or k not in self.params]
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
         """The layer :meth:`get_config` described (``cls(**config)``), with nested
         activation, initializer and regularizer configs created from their own
-        registries, as ``glassnet.layers.deserialize`` does."""
+        registries, as ``glassnet.layers.deserialize`` does (a custom one found in
+        ``custom_objects``, as Keras's wrappers and preprocessing layers take it)."""
         if not isinstance(config, dict):
             raise TypeError(f"{cls.__name__}.from_config expects a dict (a get_config() result). "
                             f"Received: {config!r:.100}")
@@ -360,7 +363,13 @@ class Layer(PolicyAttributes):
     def sample_output_shape(self, sample_shape):
         """The shape of one output sample for input samples of shape ``sample_shape`` (``(784,)``,
         without the batch axis), as glassnet's own shape walks (build, functional chains, model files)
-        read it: :meth:`compute_output_shape` of ``(None, *sample_shape)`` without its batch axis."""
+        read it: :meth:`compute_output_shape` of ``(None, *sample_shape)`` without its batch axis. A layer of
+        yours that defines no ``compute_output_shape`` has it read from its forward run on one row of zeros
+        (a copy of it: see :meth:`_inferred_output_shape`), as Keras runs ``call``."""
+        if self._infers_output_shape():
+            out = self._inferred_output_shape(sample_shape)
+            if out is not None:
+                return out
         given = (None, *sample_shape)
         out = tuple(self.compute_output_shape(given))
         # (a compute_output_shape written for sample shapes, (784,) -> (units,), drops the batch axis: said here,
@@ -391,6 +400,109 @@ class Layer(PolicyAttributes):
             "in weight_names, and read them as self.params['w'] in forward(X, training) and backward(dY) (a model "
             "moves them into one buffer, so an attribute such as self.w would go stale); "
             "glassnet.check_gradients verifies the backward pass.")
+
+    def add_loss(self, loss):
+        """Keras's ``add_loss``, which glassnet lacks: refused with what to write instead."""
+        raise NotImplementedError(self._add_loss_refused(type(self).__name__))
+
+    @staticmethod
+    def _add_loss_refused(owner):
+        """What Keras's ``add_loss``, called by the layer or model class named ``owner``, is refused with:
+        the term would have no backward pass here, and what to write instead."""
+        return (f"{owner} called Keras's add_loss, which glassnet lacks: glassnet differentiates by each layer's "
+                "backward pass, not by autodiff of your code, so a loss term added in a forward pass or a model's "
+                "call would have no gradient. For a penalty on a layer's output, give the layer activity_regularizer= "
+                "(as Dense(8, activity_regularizer='l2')) or put layers.ActivityRegularization(l1=..., l2=...) after "
+                "it: fit adds R(Y) / n to the loss and its gradient to the backward pass, and model.losses lists it. "
+                "For any other term, write your own training loop (model.gradients, then optimizer.apply_gradients) "
+                "and add the term to the loss there, and its gradient to the gradients.")
+
+    def _forward_is_yours(self):
+        """Whether the layer's class has a ``forward`` of its own written outside glassnet (a layer of yours)."""
+        module = getattr(type(self).forward, "__module__", None) or ""
+        return module != "glassnet" and not module.startswith("glassnet.")
+
+    def _infers_output_shape(self):
+        """Whether the output shape is read from a run of forward (:meth:`_inferred_output_shape`), as Keras's
+        ``compute_output_spec`` runs ``call`` for a layer without ``compute_output_shape``: a layer of yours
+        with its own forward that declares no shape (Layer's, the input's unchanged); glassnet's declare theirs."""
+        cls = type(self)
+        return (cls.compute_output_shape is Layer.compute_output_shape and cls.sample_output_shape is
+                Layer.sample_output_shape and self._forward_is_yours() and not self.__dict__.get("_probe"))
+
+    def _inferred_output_shape(self, shape):
+        """The shape of one output sample for input samples of shape ``shape``: that of forward run, in
+        inference mode, on one row of zeros in the layer's dtype (Keras runs ``call`` on a symbolic input).
+
+        The run is on a copy of the layer (built for ``shape`` first, where it has no weights for it yet), so
+        that the layer is left as it was: its caches (``self.X``), counters, ``state`` and generators; the
+        copy's build draws from a generator of its own, so the global one is left as it was too. None (the
+        declared shape stands) for a shape with an unknown size, or an output without its batch axis of one
+        row. A forward that fails on the zeros is a ValueError that names the layer and says to define
+        ``compute_output_shape``; a NotImplementedError (Keras's ``add_weight``, ``add_loss``) is raised as it is."""
+        from copy import deepcopy
+
+        from ..backend import seeded
+
+        shape = tuple(shape)
+        if not all(isinstance(d, numbers.Integral) for d in shape):
+            return None
+        define = ("Define compute_output_shape(self, input_shape), which takes and returns shapes with the batch axis "
+                  "first: (None, 4) -> (None, units).")
+        try:
+            probe = deepcopy(self)  # (__getstate__ leaves out the last pass's arrays, the layer's node and model)
+        except Exception as exc:
+            raise ValueError(f"{self._label()} defines no compute_output_shape, and glassnet cannot copy it to read its "
+                             f"output shape from a run of its forward ({type(exc).__name__}: {exc}). {define}") from exc
+        probe.__dict__["_probe"] = True  # its own build's shape walk takes the declared shape (no copy of the copy)
+        with seeded(0):
+            if tuple(probe.input_shape or ()) != shape or not (probe.built or probe.params or probe.state):
+                probe.built = False  # (a copy made in the middle of the layer's build has its weights already)
+                build_layer(probe, shape)
+            weights = [*probe.params.values(), *probe.state.values()]
+            X = np.zeros((1, *shape), dtype=numpy_dtype(weights[0]) if weights else probe.variable_dtype)
+            try:
+                with np.errstate(all="ignore"):  # (log 0, 0 / 0: only the shape is read)
+                    Y = probe.forward(X if is_numpy() else from_numpy(X), training=False)
+            except NotImplementedError:
+                raise
+            except Exception as exc:
+                raise ValueError(f"{self._label()} defines no compute_output_shape, so glassnet reads its output shape "
+                                 f"from its forward run on one row of zeros of shape {(1, *shape)}, as Keras runs call; "
+                                 f"that run failed ({type(exc).__name__}: {exc}). {define}") from exc
+        out = getattr(Y, "shape", None)
+        if out is None or len(out) < 1 or out[0] != 1:
+            return None
+        return tuple(int(d) for d in out[1:])
+
+    def _refuse_untracked_layers(self):
+        """A ValueError when this layer, one of yours with its own forward, holds in its attributes (or in
+        lists, tuples or dicts there) layers with weights that are not its own ``params``/``state``: glassnet
+        tracks those only, so the inner layers' weights were left out of its weights, ``count_params``,
+        training (fit changed nothing, silently) and files, where Keras's layers track the layers they hold.
+        Called when the layer is built, or given built to a model (``build_layer``). A layer written for
+        Keras, with ``call`` and no forward, is told what to write when it runs (:meth:`_missing`)."""
+        if not self._forward_is_yours() or type(self).forward is Layer.forward:
+            return
+        own = {id(array) for array in (*self.params.values(), *self.state.values())}
+        held = []
+        for key, value in vars(self).items():
+            if key in _TRANSIENT or key in ("params", "grads", "state", "_buffers"):
+                continue
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+            if any(isinstance(item, Layer) and item is not self and getattr(item, "built", False)
+                   and any(id(array) not in own for array in (*getattr(item, "params", {}).values(),
+                                                               *getattr(item, "state", {}).values()))
+                   for item in items):
+                held.append(f"self.{key}")
+        if held:
+            raise ValueError(
+                f"{self._label()} holds layers with weights of their own ({', '.join(held)}), which a glassnet layer "
+                "does not track: their weights would be left out of its weights, count_params and saved files, and "
+                "training would not change them. Subclass glassnet.Model instead of Layer, whose call glassnet "
+                "traces into the chain of the layers it applies (each trained by its own backward pass), or make the "
+                "block a Sequential of those layers; or keep the arrays in this layer's self.params (their "
+                "gradients in self.grads, the keys in weight_names).")
 
     def _missing(self, method):
         """What a subclass without ``method`` lacks (one written for Keras has ``call(inputs)`` instead)."""

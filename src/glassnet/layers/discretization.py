@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from .._custom_objects import from_config_takes_custom_objects
 from .._validation import _is_stream, check_array, check_choice, check_number, check_positive_int
 from ..backend import astype, from_numpy, get_namespace, numpy_dtype
 from .category_encoding import ENCODINGS, DataLayer, check_sparse, encode, encoded_shape
@@ -61,6 +62,7 @@ class Discretization(DataLayer):
         self.bin_boundaries = None if bin_boundaries is None else _boundaries(bin_boundaries)
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
         """As Keras's: an adapted layer's config holds both ``num_bins`` and the learned boundaries."""
         if isinstance(config, dict) and config.get("bin_boundaries") is not None and config.get("num_bins") is not None:

@@ -15,6 +15,7 @@ with an error that says what to write instead. A subclass of ``Model`` whose ``c
 chain is traced the same way (models/subclassing.py).
 """
 
+from .._custom_objects import from_config_takes_custom_objects
 from ..layers.base import ChainTensor, InputLayer
 from .nested_models import _model_name_taken
 from .sequential import Sequential, auto_name
@@ -87,8 +88,10 @@ class Model(metaclass=_ModelType):
         return model
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
-        """A new model with fresh weights from ``config`` (as Keras's ``keras.Model.from_config``): a
+        """A new model with fresh weights from ``config`` (as Keras's ``keras.Model.from_config``, whose
+        ``custom_objects`` are known while it is read, as in a ``custom_object_scope``): a
         Sequential's ``get_config()`` (every glassnet model's, a functional one's too), or a Keras
         functional model's whose layers form one chain, read as :func:`~glassnet.models.model_from_json`
         reads it."""

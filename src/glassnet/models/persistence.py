@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from .. import backend, kernels
+from .._custom_objects import from_config_takes_custom_objects
 from .._io import exists_error
 from .._validation import check_bool, check_path, check_positive_int, check_shape, is_one_of
 from ..backend import standardize_dtype
@@ -266,10 +267,12 @@ class Persistence:
         }
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
         """A new model with the architecture that :meth:`get_config` describes and
-        fresh weights (as Keras's ``Sequential.from_config``); built when the
-        configuration has an input shape, not compiled."""
+        fresh weights (as Keras's ``Sequential.from_config``, whose ``custom_objects``
+        are known while it is read); built when the configuration has an input shape,
+        not compiled."""
         from ..layers import deserialize
 
         if not isinstance(config, dict):

@@ -465,6 +465,11 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         return [*(penalty for layer in _keras_layer_order(self) for penalty in layer._activity_losses),
                 *(penalty for layer in self._layers if self._trains(layer) for penalty in layer.weight_losses)]
 
+    def add_loss(self, loss):
+        """Keras's ``add_loss`` (in a subclass's ``call``), which glassnet lacks: refused with what to write
+        instead (``activity_regularizer=``, ``layers.ActivityRegularization``, or your own loop)."""
+        raise NotImplementedError(Layer._add_loss_refused(type(self).__name__))
+
     @property
     def non_trainable_weights(self):
         """The live arrays that training does not step (batch-norm moving statistics, frozen layers)."""

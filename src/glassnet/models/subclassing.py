@@ -28,8 +28,10 @@ import inspect
 import sys
 import warnings
 
+from .._custom_objects import from_config_takes_custom_objects
 from ..layers import InputLayer, Layer
 from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor
+from ..threads import model_lock
 from .functional import chain_items
 from .layer_stack import _default_name, build_shape
 from .sequential import Sequential, refuse_keras_hooks
@@ -140,9 +142,13 @@ class SubclassedModel(Sequential):
         return self._assigned_items() if not self._layers else []  # (until the trace makes them its chain)
 
     def build(self, input_shape=None):
-        if not self._layers and input_shape is not None:
-            self._trace(build_shape(input_shape))
-        super().build(input_shape)
+        # one build at a time (the model's lock, re-entrant: Sequential.build takes it again): the first calls
+        # from several threads each found no layers and each traced call, one thread's layers taken while
+        # another's trace read them ("Layer 'dense' was built for inputs of shape (5,), but here it receives (3,)")
+        with model_lock(self).exclusive:
+            if not self._layers and input_shape is not None:
+                self._trace(build_shape(input_shape))
+            super().build(input_shape)
 
     def _chained(self, x, training):
         if not self._layers:  # called in another chain (a functional model, another subclass's call)
@@ -206,11 +212,12 @@ class SubclassedModel(Sequential):
         return {key: value for key, value in config.items() if key in params}  # (the quickstart's __init__(self))
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
-        """``cls(**config)`` (Keras's default), for the config of :meth:`get_config` or of an override
-        (Keras's ``{**super().get_config(), "units": self.units}``); a config of the traced chain
-        (``Sequential.get_config``, what glassnet's ``get_config`` of a subclass returned before: no key
-        of the subclass's own) gives the plain :class:`Sequential` of that chain."""
+        """``cls(**config)`` (Keras's default; ``custom_objects`` known while it runs), for the config of
+        :meth:`get_config` or of an override (Keras's ``{**super().get_config(), "units": self.units}``); a
+        config of the traced chain (``Sequential.get_config``, what glassnet's ``get_config`` of a subclass
+        returned before: no key of the subclass's own) gives the plain :class:`Sequential` of that chain."""
         if not isinstance(config, dict) or ("layers" in config and set(config) <= _SEQUENTIAL_KEYS):
             return Sequential.from_config(config)
         return cls(**{key: value for key, value in config.items() if key not in _CHAIN_KEYS})
@@ -227,17 +234,23 @@ def _traced_after(build):
     untraced, the model had no layers, and ``model(x)`` returned ``x``."""
     @functools.wraps(build)
     def traced(self, input_shape=None, *args, **kwargs):
-        outer = "_in_build" not in self.__dict__  # (a subclass of a subclass: traced after the last build)
-        self.__dict__["_in_build"] = True
-        try:
-            result = build(self, input_shape, *args, **kwargs)
-        finally:
-            if outer:
-                del self.__dict__["_in_build"]
-        if outer and not self._layers and input_shape is not None:
-            self.built = False  # (a build that set self.built = True, as Keras 2's did)
-            SubclassedModel.build(self, input_shape)
-        return result
+        with model_lock(self).exclusive:  # (the subclass's build makes the layers: one thread at a time, as the trace)
+            outer = "_in_build" not in self.__dict__  # (a subclass of a subclass: traced after the last build)
+            if outer and self.built and self._layers:
+                # built already, by another thread's first call that this one waited for (its predict found the
+                # model unbuilt): made again, its layers were refused ("M is already built: self.d1 = Dense(...)");
+                # the shape is checked, as a Sequential's second build checks it
+                return SubclassedModel.build(self, input_shape)
+            self.__dict__["_in_build"] = True
+            try:
+                result = build(self, input_shape, *args, **kwargs)
+            finally:
+                if outer:
+                    del self.__dict__["_in_build"]
+            if outer and not self._layers and input_shape is not None:
+                self.built = False  # (a build that set self.built = True, as Keras 2's did)
+                SubclassedModel.build(self, input_shape)
+            return result
 
     return traced
 
