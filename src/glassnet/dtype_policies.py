@@ -102,6 +102,34 @@ def get(identifier):
     raise TypeError(f"Cannot interpret {identifier!r:.100} as a dtype policy: give its name or a DTypePolicy.")
 
 
+def serialize(dtype_policy):
+    """``keras.dtype_policies.serialize``: Keras 3's dict of a policy, ``{"module": "keras", "class_name":
+    "DTypePolicy", "config": {"name": ...}, "registered_name": None}``; a name or None is returned as it is,
+    as Keras's."""
+    if dtype_policy is None or isinstance(dtype_policy, str):
+        return dtype_policy
+    if not isinstance(dtype_policy, DTypePolicy):
+        raise TypeError(f"dtype_policy must be a DTypePolicy (or its name). Received: {dtype_policy!r:.100} of type "
+                        f"{type(dtype_policy).__name__}")
+    return {"module": "keras", "class_name": "DTypePolicy", "config": dtype_policy.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """``keras.dtype_policies.deserialize``: the policy of a :func:`serialize` dict (Keras's, its class names
+    ``DTypePolicy``, ``FloatDTypePolicy`` and ``Policy``); a name or None is returned as it is, as Keras's.
+    ``custom_objects`` is accepted for Keras's signature (glassnet has no policies of yours)."""
+    if config is None or isinstance(config, str):
+        return config
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict from dtype_policies.serialize. Received: {config!r:.100} of type "
+                        f"{type(config).__name__}")
+    if config.get("class_name") not in backend.POLICY_CLASS_NAMES or not isinstance(config.get("config"), dict):
+        raise ValueError(f"config must be a DTypePolicy's, as dtype_policies.serialize writes it: class_name one of "
+                         f"{', '.join(backend.POLICY_CLASS_NAMES)} and a config dict (glassnet has no quantized "
+                         f"policies). Received: {config!r:.200}")
+    return DTypePolicy.from_config(config["config"])
+
+
 def policy_name(dtype):
     """The name of the policy that a layer's ``dtype`` argument names (a dtype, a policy or its config; None:
     the global policy now, as Keras's layer takes it when it is made): a mixed policy keeps its own name,
@@ -116,6 +144,35 @@ def policy_name(dtype):
     if isinstance(name, str) and name in backend._MIXED:
         return name
     return backend.standardize_dtype(dtype)
+
+
+def _global_dtype(layer):
+    """The dtype of the global policy that ``layer`` (a layer, not an Input) was made under, given no dtype (its
+    ``dtype_policy``, fixed then, as Keras's), where it is float16 or float64 (``set_floatx``,
+    ``set_global_policy``); else None: a layer given a dtype, or made under float32 (floatx()'s default and
+    the mixed policies' dtype)."""
+    name = layer.__dict__.get("_policy_name") if getattr(layer, "dtype", None) is None else None
+    dtype = None if name is None else DTypePolicy(name).variable_dtype
+    return None if dtype == "float32" else dtype
+
+
+def _policy_clash(named, layer, dtype, positions=None):
+    """The ValueError of a model for ``layer``, made under a global policy of ``dtype`` (:func:`_global_dtype`),
+    next to ``named``, a layer (or model) given another dtype, which the model takes: a model given ``dtype``
+    refuses ``named``, and a model made under that policy refuses it alike (it took ``named``'s dtype without a
+    word: Keras's float16 layers with a float32 output layer made a float32 model). ``positions``: their places
+    among the model's layers (1 the first after the Input), which tell two unnamed layers apart."""
+    given = backend.standardize_dtype(named.dtype)
+    what = named._label() if hasattr(named, "_label") else f"Model {named.name!r}"
+    other = layer._label()
+    if positions is not None:
+        what, other = (f"{label} (the model's layer {i})" for label, i in zip((what, other), positions))
+    return ValueError(
+        f"{what} has dtype {given!r} but {other} was made under the global dtype policy {dtype!r}, which it keeps "
+        f"(its dtype_policy, fixed when a layer is made, as Keras's): a glassnet model keeps all its weights in one "
+        f"dtype, where Keras computes each layer in its own. Leave out the dtype={given!r} of {what} for a {dtype} "
+        f"model, or make the other layers with dtype={given!r} (or under set_global_policy({given!r})) for a "
+        f"{given} one.")
 
 
 class PolicyAttributes:
@@ -173,5 +230,5 @@ def build_in_its_dtype(build):
     return build_layer_in_its_dtype
 
 
-__all__ = ["DTypePolicy", "FloatDTypePolicy", "Policy", "dtype_policy", "get", "global_policy", "set_dtype_policy",
-           "set_global_policy"]
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "Policy", "deserialize", "dtype_policy", "get", "global_policy",
+           "serialize", "set_dtype_policy", "set_global_policy"]

@@ -28,8 +28,8 @@ import inspect
 
 from .. import _custom_objects
 from .._registry import from_config, lookup, to_config
-from .base import (Activation, _check_axis, _check_options, _from_rows, _largest, _logistic, _Normalising,  # noqa: F401
-                   _one, _to_rows, _z_times, checked_axes, resolve_axes)
+from .base import (_HALF, Activation, _check_axis, _check_options, _from_rows, _half_gradient,  # noqa: F401
+                   _largest, _logistic, _Normalising, _one, _selected, _to_rows, _z_times, checked_axes, resolve_axes)
 from .classic import BipolarSigmoid, Linear, Sigmoid, Sign, Step, Tanh
 from .function import FunctionActivation
 from .hard import HardSigmoid, HardSiLU, HardTanh, SparseSigmoid

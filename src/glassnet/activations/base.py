@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .._validation import check_array
-from ..backend import astype, constant, floats_quiet, floatx, get_namespace, numpy_dtype
+from ..backend import astype, constant, floats_quiet, floatx, get_namespace, is_half, numpy_dtype
 
 
 def _check_options(activation, options, accepted):
@@ -89,10 +89,18 @@ class Activation:
     def forward(self, Z, out=None):
         raise NotImplementedError
 
+    #: the derivative is 0 on whole intervals, where Keras's gradient is JAX's select (ReLU6, hard tanh, the
+    #: shrinks...): a float16 ``dA`` (a loss-scaled one may overflow) is dropped there, as Keras drops it, not
+    #: multiplied by 0 (``inf · 0 = NaN``; :func:`_selected`)
+    selects = False
+
     def derivative(self, Z, A):
         raise NotImplementedError
 
     def backward(self, Z, A, dA, out=None):
+        if self.selects and _half_gradient(dA):
+            derivative = self.derivative(Z, A)
+            return get_namespace(Z).multiply(_selected(dA, derivative != 0), derivative, out=out)
         return get_namespace(Z).multiply(dA, self.derivative(Z, A), out=out)
 
     #: Keras's optional arguments of this function, in its order (``relu(x, 0.1)``); by
@@ -211,6 +219,30 @@ class _Normalising(Activation):
 
     def get_config(self):
         return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+_HALF = np.dtype("float16")
+
+
+def _half_gradient(dA):
+    """Whether the gradient ``dA`` is float16: one comparison for a NumPy array (a float32 step pays no more),
+    :func:`~glassnet.backend.is_half` for another namespace's."""
+    return dA.dtype == _HALF if type(dA) is np.ndarray else is_half(dA)
+
+
+def _selected(dA, passed, out=None):
+    """``dA`` where ``passed`` (a boolean array broadcasting against it), else 0, into ``out`` when given:
+    Keras's gradient of a function that is flat where ``passed`` is False (JAX's select: ReLU, Dropout), which
+    drops an inf or NaN ``dA`` there. The product ``dA ⊙ [passed]`` made it ``inf · 0 = NaN``: in a float16
+    model the loss-scaled gradient that overflowed where a ReLU was off (as Keras's overflows) made the weight
+    gradients NaN, and the LossScaleOptimizer skipped a step that Keras takes. float16 only: in float32 and
+    float64 the product is kept (an inf there is a diverged run, which ``fit`` reports)."""
+    xp = get_namespace(dA)
+    dZ = xp.where(passed, dA, xp.zeros_like(dA))
+    if out is None:
+        return dZ
+    out[...] = dZ
+    return out
 
 
 def _logistic(Z, out=None, steepness=1.0):

@@ -10,6 +10,7 @@ class HardSigmoid(Activation):
     ``z/6 + ½`` between; derivative ``1/6`` where ``0 < A < 1``, else 0."""
 
     name = "hard_sigmoid"
+    selects = True  # (float16: Activation.selects)
     output_range = (0.0, 1.0)
 
     def forward(self, Z, out=None):
@@ -50,6 +51,7 @@ class HardTanh(Activation):
     included as JAX's gradient has them, 0 outside (:class:`Ramp` takes 0 at ±1)."""
 
     name = "hard_tanh"
+    selects = True  # (float16: Activation.selects)
     output_range = (-1.0, 1.0)
 
     def forward(self, Z, out=None):
@@ -65,6 +67,7 @@ class SparseSigmoid(Activation):
     one-sided slopes, ¼, as JAX's gradient of ``clip``."""
 
     name = "sparse_sigmoid"
+    selects = True  # (float16: Activation.selects)
     output_range = (0.0, 1.0)
 
     def forward(self, Z, out=None):

@@ -3,7 +3,7 @@ ReLU6, the ramp), the exponential linear units (ELU, SELU, CELU) and Keras's thr
 
 from .._validation import check_number
 from ..backend import astype, get_namespace
-from .base import Activation, _check_options
+from .base import Activation, _check_options, _half_gradient, _selected
 
 
 class ReLU(Activation):
@@ -29,6 +29,8 @@ class ReLU(Activation):
         return astype(Z > 0, Z.dtype)
 
     def backward(self, Z, A, dA, out=None):
+        if _half_gradient(dA):  # Keras's select: an inf dA where the unit is off gives 0, not inf·0 = NaN
+            return _selected(dA, A > 0, out)
         return get_namespace(Z).multiply(dA, A > 0, out=out)
 
 
@@ -59,6 +61,7 @@ class Ramp(Activation):
     """Ramp: ``z`` clipped to ``[-1, 1]``; derivative 1 inside, 0 outside."""
 
     name = "ramp"
+    selects = True  # (float16: Activation.selects)
     output_range = (-1.0, 1.0)
 
     def forward(self, Z, out=None):
@@ -149,6 +152,7 @@ class ReLU6(Activation):
     """``min(max(0, z), 6)`` (Keras's ``relu6``); derivative 1 where ``0 < A < 6``, else 0."""
 
     name = "relu6"
+    selects = True  # (float16: Activation.selects)
     output_range = (0.0, 6.0)
 
     def forward(self, Z, out=None):
@@ -212,6 +216,7 @@ class Threshold(Activation):
     ``Threshold(threshold, default_value)`` to a layer."""
 
     name = "threshold"
+    selects = True  # (float16: Activation.selects)
     keras_arguments = ("threshold", "default_value")
 
     def __init__(self, threshold=None, default_value=None):

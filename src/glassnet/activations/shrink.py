@@ -13,6 +13,7 @@ class HardShrink(Activation):
     derivative 1 there, else 0. NaN stays NaN (Keras's ``where`` gives 0)."""
 
     name = "hard_shrink"
+    selects = True  # (float16: Activation.selects)
     keras_arguments = ("threshold",)
 
     def __init__(self, threshold=0.5):
@@ -35,6 +36,7 @@ class SoftShrink(Activation):
     NaN stays NaN (Keras's ``where`` gives 0)."""
 
     name = "soft_shrink"
+    selects = True  # (float16: Activation.selects)
     keras_arguments = ("threshold",)
 
     def __init__(self, threshold=0.5):

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from .._validation import check_bool, check_number
+from ..activations.base import _half_gradient
 from ..backend import astype, get_namespace, is_half, numpy_dtype, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries, weight_attribute
 
@@ -81,6 +82,14 @@ def moments(X, axis, keepdims=False):
         X = astype(X, "float32")  # (the Array API's mean and var take no dtype)
     xp = get_namespace()
     return xp.mean(X, axis=axis, keepdims=keepdims), xp.var(X, axis=axis, keepdims=keepdims)
+
+
+def sum_dtype(X):
+    """The dtype a layer's backward sums ``X`` over the batch in: float32 for a float16 ``X``, rounded once
+    into the float16 gradient, else None (``X``'s own). NumPy sums a 2-D float16 array's rows in float16,
+    so a sum stops growing once it passes 2048 times its terms (4096 ones sum to 2048); Keras's JAX sum
+    accumulates in float32."""
+    return "float32" if _half_gradient(X) else None
 
 
 def overflow_scale(X, axis, overflowed, keepdims=False):
@@ -239,8 +248,8 @@ class ScaledNormalization(Layer):
                    else tuple(range(dY.ndim - 1)))
         if self.scale:
             xp.sum(dY * self.X_hat, axis=samples, out=self._broadcast("gamma", self.grads), keepdims=full_rank)
-        if self.center:
-            xp.sum(dY, axis=samples, out=self._broadcast("beta", self.grads), keepdims=full_rank)
+        if self.center:  # (float16: summed in float32, sum_dtype; γ's dY ⊙ x̂ is float32 already)
+            xp.sum(dY, axis=samples, dtype=sum_dtype(dY), out=self._broadcast("beta", self.grads), keepdims=full_rank)
         if self._trains_in_model():  # a frozen layer's penalty is not in the loss (as Keras), nor in its gradient
             for regularizer, key in self._regularized():
                 value = self.params[key]

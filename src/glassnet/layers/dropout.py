@@ -61,6 +61,8 @@ class Dropout(NoiseShaped):
     the input's shape.
     """
 
+    selects = True  # a float16 dY is dropped where the mask is 0, as Keras's select (TrainingNoise.selects)
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):  # Keras's order
         super().__init__(seed=seed, **kwargs)
         self.rate = rate

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .._validation import check_number
+from ..activations.base import _half_gradient, _selected
 from ..backend import from_numpy, get_namespace, make_rng, numpy_dtype
 from .base import Layer
 
@@ -25,6 +26,9 @@ class TrainingNoise(Layer):
     """
 
     takes_vectors = True  # elementwise noise
+    #: the mask's zeros drop the inputs, and so their gradient: Keras's Dropout is a select, so a float16
+    #: backward gives 0 there for an inf or NaN ``dY`` (a loss-scaled one may overflow), not ``inf · 0 = NaN``
+    selects = False
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -55,7 +59,10 @@ class TrainingNoise(Layer):
     def backward(self, dY):
         if self.mask is None:
             return dY
-        return get_namespace().multiply(dY, self.mask, out=self.buffer("dX", dY.shape, dY.dtype))
+        dX = self.buffer("dX", dY.shape, dY.dtype)
+        if self.selects and _half_gradient(dY):
+            return get_namespace().multiply(_selected(dY, self.mask != 0), self.mask, out=dX)
+        return get_namespace().multiply(dY, self.mask, out=dX)
 
     def standard_normal(self, X):
         """Draws of N(0, 1) in the shape and dtype of ``X`` (into the reused ``mask``

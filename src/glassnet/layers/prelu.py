@@ -5,6 +5,7 @@ import numbers
 from .. import constraints, initializers, regularizers
 from ..backend import get_namespace
 from .base import Layer, OneWeightPenalty, initializer_entries, sample_shape, training_entries, weight_attribute
+from .batchnorm import sum_dtype
 
 
 class PReLU(OneWeightPenalty, Layer):
@@ -81,8 +82,10 @@ class PReLU(OneWeightPenalty, Layer):
         # Σ over the batch axis and the shared axes, which α broadcasts along
         axes = (0, *(self.shared_axes or ()))
         below = xp.astype(X < 0, X.dtype)
-        # dY·min(x, 0), not dY·x·[x < 0]: a positive dY·x beyond float16's 65504 made inf·0 = NaN
-        self.grads["alpha"][...] = xp.sum(dY * xp.minimum(X, xp.zeros_like(X)), axis=axes, keepdims=True)[0, ...]
+        # dY·min(x, 0), not dY·x·[x < 0]: a positive dY·x beyond float16's 65504 made inf·0 = NaN; a float16
+        # product summed in float32 and rounded once (sum_dtype), as Keras's
+        self.grads["alpha"][...] = xp.sum(dY * xp.minimum(X, xp.zeros_like(X)), axis=axes, dtype=sum_dtype(dY),
+                                          keepdims=True)[0, ...]
         if self.alpha_regularizer is not None and self._trains_in_model():
             self.add_penalty_gradient(self.alpha_regularizer, alpha, self.grads["alpha"])
         if not self.needs_input_gradient:

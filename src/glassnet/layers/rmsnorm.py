@@ -5,7 +5,7 @@ import numpy as np
 from .. import initializers
 from ..backend import astype, get_namespace, is_half
 from .base import Layer, weight_attribute
-from .batchnorm import (_drawing_no_generator, check_epsilon, check_last_axis, last_axis, overflow_scale,
+from .batchnorm import (_drawing_no_generator, check_epsilon, check_last_axis, last_axis, overflow_scale, sum_dtype,
                         zero_epsilon_errstate)
 
 
@@ -86,7 +86,8 @@ class RMSNormalization(Layer):
     def backward(self, dY):
         xp = get_namespace()
         samples = tuple(range(dY.ndim - 1))  # every axis but the features'
-        xp.sum(dY * self.X_hat, axis=samples, out=self.grads["scale"])
+        # (float16: x̂ is float16 here, so the product is summed in float32 and rounded once, sum_dtype)
+        xp.sum(dY * self.X_hat, axis=samples, dtype=sum_dtype(dY), out=self.grads["scale"])
         if not self.needs_input_gradient:
             return None
         g = dY * self.params["scale"]

@@ -254,7 +254,7 @@ def _model_config(model, shape, inputs, pins):
                 "build_config": {"input_shape": None}}
     return {
         "module": "keras", "class_name": "Sequential", "registered_name": None,
-        "config": {"name": model.name, "trainable": bool(model._trainable), "dtype": _dtype_policy(model.dtype),
+        "config": {"name": model.name, "trainable": bool(model._trainable), "dtype": _dtype_policy(model),
                    "layers": layer_configs, "build_input_shape": shape},
         "build_config": {"input_shape": shape},
     }
@@ -295,8 +295,11 @@ def _custom_function(serialize, obj):
         raise ValueError(f"Cannot write a Keras file: {str(exc)[0].lower()}{str(exc)[1:]}") from None
 
 
-def _dtype_policy(dtype):
-    return _keras_object("keras", "DTypePolicy", {"name": str(np.dtype(dtype))})
+def _dtype_policy(obj):
+    """Keras's DTypePolicy of a layer or model: its ``dtype_policy``, whose name a mixed policy keeps (a
+    ``mixed_float16`` layer computes in float32 here, on float32 weights, as Keras's keeps them), as Keras
+    writes it; else its dtype's."""
+    return _keras_object("keras", "DTypePolicy", {"name": obj.dtype_policy.name})
 
 
 def _plain(value):
@@ -365,7 +368,7 @@ def _layer_config(layer, input_shape):
         raise ValueError(f"Cannot write a Keras file: {where} has a custom layer class, which a Keras file can name "
                          f"only with its code: {KEEP_CUSTOM_WEIGHTS}.")
     _check_name(layer.name, where)
-    config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer.dtype)}
+    config = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(layer)}
     if kind == "Discretization":  # Keras's takes neither trainable nor a DTypePolicy, and writes a dtype's name
         config = {"name": layer.name, "dtype": str(np.dtype(layer.dtype or "float32"))}
     if kind == "SpectralNormalization":  # a wrapper: the wrapped layer's own Keras config inside

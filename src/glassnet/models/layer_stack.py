@@ -9,7 +9,7 @@ model's one build, rewound by ``pop``), or all at once at ``build(input_shape)``
 
 import contextlib
 
-from .. import backend
+from .. import backend, dtype_policies
 from .._validation import check_shape
 from ..backend import make_rng, seeded, standardize_dtype
 from ..layers import InputLayer, Layer
@@ -130,6 +130,19 @@ class LayerStack:
         ``Sequential(...)``; built at once when the input shape is known (one build, one binding)."""
         from .sequential import Sequential
 
+        # a layer given no dtype made under a float16 or float64 global policy, next to one naming the model's
+        # other dtype: refused, as the model's own dtype= refuses that one (a float32 output layer among float16
+        # ones made a float32 model without a word)
+        def own(item):
+            return isinstance(item, (Layer, Sequential)) and not isinstance(item, InputLayer)
+
+        named = next((i for i, item in enumerate(layers) if own(item) and item.dtype is not None), None)
+        if named is not None and standardize_dtype(layers[named].dtype) == self.dtype:
+            first = int(isinstance(layers[0], InputLayer))  # (the model's layer 1 comes after an Input)
+            for i, layer in enumerate(layers):
+                dtype = dtype_policies._global_dtype(layer) if own(layer) else None
+                if dtype not in (None, self.dtype):
+                    raise dtype_policies._policy_clash(layers[named], layer, dtype, (named + 1 - first, i + 1 - first))
         # the names and layers so far, kept here: checking each layer against all those before it
         # made a model file of 10,000 layers take a minute to load
         # and the names a nested model's layers will keep, which a default name skips: Sequential([encoder,
@@ -222,6 +235,11 @@ class LayerStack:
             # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
             layer._default_named = layer.name
         if layer.dtype is None:
+            dtype = None if seen is not None else dtype_policies._global_dtype(layer)  # (the list: _take_layers)
+            if dtype not in (None, self.dtype):  # (rare: then a scan for a layer given the model's dtype)
+                named = next((other for other in self._layers if other.__dict__.get("_dtype_given") is not None), None)
+                if named is not None:
+                    raise dtype_policies._policy_clash(named, layer, dtype)
             layer.dtype = self.dtype
         elif standardize_dtype(layer.dtype) != self.dtype:
             given = standardize_dtype(layer.dtype)

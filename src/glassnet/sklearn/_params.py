@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from .. import activations, optimizers
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, is_one_of
-from ..backend import standardize_dtype
+from ..dtype_policies import policy_name
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -106,8 +106,8 @@ def _check_all(est):
                 f"optimizer={est.optimizer!r} replaces a stochastic solver; it cannot be used with solver='lbfgs'."
             )
     if est.dtype is not None:
-        try:  # backend's message would list float16, which the estimators do not train in
-            name = standardize_dtype(est.dtype)
+        try:  # backend's message would list float16, which the estimators do not train in; a mixed policy keeps
+            name = policy_name(est.dtype)  # its name (standardize_dtype read it as float32, with Keras's warning)
         except ValueError:
             name = None
         if name not in ("float32", "float64"):
