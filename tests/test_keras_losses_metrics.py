@@ -2,6 +2,8 @@
 arguments, the function forms, keyword calls and custom Loss/Metric subclasses. Keras's
 numbers are recorded here (computed with Keras 3.15 on JAX); no test imports Keras."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -920,7 +922,8 @@ def test_fbeta_score_refuses_bad_arguments_by_name(kwargs, error, match):
         metrics.FBetaScore(**kwargs)
 
 
-# IoU metrics: Keras 3.15's results (dtype="float64", JAX_ENABLE_X64; its result() is float32: equal to 1e-6)
+# IoU metrics: Keras 3.15's results (dtype="float64", JAX_ENABLE_X64; its result() is float32: equal to 1e-6;
+# glassnet's default dtype is Keras's int32, which truncates these fractional weights: "mean_int32")
 # over two weighted batches of labels; the 5 in IOU_TRUE[1] is out of range and not counted, as Keras
 IOU_TRUE = (np.array([0, 1, 2, 1, 0, 2]), np.array([2, 2, 0, 1, 5]))
 IOU_PRED = (np.array([0, 2, 2, 1, 1, 2]), np.array([2, 1, 0, 1, 0]))
@@ -929,16 +932,20 @@ IOU_SCORES = (np.array([[.6, .3, .1], [.2, .3, .5], [.1, .1, .8], [.2, .7, .1], 
               np.array([[.1, .2, .7], [.1, .6, .3], [.5, .4, .1], [.3, .4, .3]]))  # argmax: IOU_PRED
 IOU_ONE_HOT = (np.eye(3)[IOU_TRUE[0]], np.eye(3)[IOU_TRUE[1][:4]])
 IOU_CASES = {  # name: (metric, batches as (y_true, y_pred, sample_weight), Keras's result)
-    "mean": (lambda: metrics.MeanIoU(3), "labels", 0.49462366104125977),
-    "iou_0_2": (lambda: metrics.IoU(3, [0, 2]), "labels", 0.5752688050270081),
-    "iou_1_3_ignore_0": (lambda: metrics.IoU(4, [1, 3], ignore_class=0), "labels", 0.38461533188819885),
-    "mean_of_scores": (lambda: metrics.MeanIoU(3, sparse_y_pred=False), "scores", 0.49462366104125977),
-    "one_hot_mean": (lambda: metrics.OneHotMeanIoU(3), "one_hot", 0.49462366104125977),
-    "one_hot_mean_ignore_1": (lambda: metrics.OneHotMeanIoU(3, ignore_class=1), "one_hot", 0.43961355090141296),
-    "one_hot_1_2_sparse_pred": (lambda: metrics.OneHotIoU(3, [1, 2], sparse_y_pred=True), "one_hot_labels",
-                                0.40860214829444885),
+    "mean": (lambda: metrics.MeanIoU(3, dtype="float64"), "labels", 0.49462366104125977),
+    "iou_0_2": (lambda: metrics.IoU(3, [0, 2], dtype="float64"), "labels", 0.5752688050270081),
+    "iou_1_3_ignore_0": (lambda: metrics.IoU(4, [1, 3], ignore_class=0, dtype="float64"), "labels",
+                         0.38461533188819885),
+    "mean_of_scores": (lambda: metrics.MeanIoU(3, sparse_y_pred=False, dtype="float64"), "scores",
+                       0.49462366104125977),
+    "one_hot_mean": (lambda: metrics.OneHotMeanIoU(3, dtype="float64"), "one_hot", 0.49462366104125977),
+    "one_hot_mean_ignore_1": (lambda: metrics.OneHotMeanIoU(3, ignore_class=1, dtype="float64"), "one_hot",
+                              0.43961355090141296),
+    "one_hot_1_2_sparse_pred": (lambda: metrics.OneHotIoU(3, [1, 2], sparse_y_pred=True, dtype="float64"),
+                                "one_hot_labels", 0.40860214829444885),
     # Keras's default dtype int32 truncates the weights (0.25 -> 0, 1.5 -> 1)
     "mean_int32": (lambda: metrics.MeanIoU(3, dtype="int32"), "labels", 0.4603174924850464),
+    "mean_default": (lambda: metrics.MeanIoU(3), "labels", 0.4603174924850464),
 }
 
 
@@ -954,59 +961,78 @@ def _iou_batches(kind):
 def test_iou_metrics_equal_keras_over_weighted_batches(case):
     make, kind, expected = IOU_CASES[case]
     metric = make()
-    for Y, A, w in _iou_batches(kind):
-        metric.update_state(Y, A, sample_weight=w)
-    assert metric.result() == pytest.approx(expected, abs=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (int32: "truncates the fractional sample weights")
+        for Y, A, w in _iou_batches(kind):
+            metric.update_state(Y, A, sample_weight=w)
+    assert metric.result() == np.float32(expected)  # Keras's float32, to the bit
 
 
 def test_mean_iou_hand_worked_and_segmentation_maps_as_keras():
-    # unweighted, the out-of-range 5 left out: IoU 2/3, 2/5 and 3/5 (TP / (TP + FP + FN) per class)
+    # unweighted, the out-of-range 5 left out: IoU 2/3, 2/5 and 3/5 (TP / (TP + FP + FN) per class), in Keras's
+    # float32 with its 1e-7 added to each denominator (Keras 3.15: 0.5555555820465088)
     mean = metrics.MeanIoU(3)
     for Y, A in zip(IOU_TRUE, IOU_PRED):
         mean.update_state(Y, A)
-    assert mean.result() == pytest.approx((2 / 3 + 2 / 5 + 3 / 5) / 3, abs=1e-15)
+    assert mean.result() == np.float32(0.5555555820465088) and mean.result().dtype == np.float32
+    assert mean.result() == pytest.approx((2 / 3 + 2 / 5 + 3 / 5) / 3, abs=1e-7)
     assert mean.total_cm.tolist() == [[2, 1, 0], [0, 2, 1], [0, 1, 3]]  # rows: targets, columns: predictions
     mean.reset_state()
     assert mean.result() == 0.0 and not mean.total_cm.any()
-    # a class that never occurs is left out of the mean (Keras 3.15: 0.48989900946617126)
-    absent = metrics.MeanIoU(4)
-    absent.update_state(IOU_TRUE[0], IOU_PRED[0], IOU_WEIGHTS[0])
-    assert absent.result() == pytest.approx(0.48989900946617126, abs=1e-6)
+    # a class that never occurs is left out of the mean (Keras 3.15: 0.48989900946617126 in float64; 0.45 in its
+    # default int32, whose weight 0.5 counts 0)
+    for dtype, expected in (("float64", 0.48989900946617126), (None, 0.45000001788139343)):
+        absent = metrics.MeanIoU(4, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (int32: "truncates the fractional sample weights")
+            absent.update_state(IOU_TRUE[0], IOU_PRED[0], IOU_WEIGHTS[0])
+        assert absent.result() == np.float32(expected)
     # label maps (n, h, w) with per-pixel weights, and per-sample weights (n,) spread over the pixels
     seg_true = np.array([[[0, 1, 2], [2, 2, 1]], [[1, 1, 0], [0, 2, 2]]])
     seg_pred = np.array([[[0, 1, 1], [2, 2, 1]], [[1, 0, 0], [0, 2, 1]]])
     seg_w = np.array([[[1, 2, 1], [.5, 1, 1]], [[3, 1, 1], [1, .25, 2]]])
-    assert metrics.MeanIoU(3)(seg_true, seg_pred, seg_w) == pytest.approx(0.5728070139884949, abs=1e-6)
-    per_sample = metrics.MeanIoU(3)(seg_true, seg_pred, np.array([2.0, 0.5]))
-    assert per_sample == metrics.MeanIoU(3)(seg_true, seg_pred, np.repeat([2.0, 0.5], 6).reshape(2, 2, 3))
+    assert metrics.MeanIoU(3, dtype="float64")(seg_true, seg_pred, seg_w) == np.float32(0.5728070139884949)
+    with pytest.warns(UserWarning, match="truncates the fractional sample weights"):
+        assert metrics.MeanIoU(3)(seg_true, seg_pred, seg_w) == np.float32(0.5333333611488342)  # Keras's int32
+    per_sample = metrics.MeanIoU(3, dtype="float64")(seg_true, seg_pred, np.array([2.0, 0.5]))
+    assert per_sample == metrics.MeanIoU(3, dtype="float64")(seg_true, seg_pred,
+                                                              np.repeat([2.0, 0.5], 6).reshape(2, 2, 3))
 
 
 def test_binary_iou_equals_keras():
     # Keras 3.15 (float64): y_pred >= threshold is class 1
     Y, A = (np.array([0, 1, 1, 0, 1]), np.array([1, 0, 0, 1])), (np.array([.2, .6, .4, .5, .9]), np.array([.3, .1, .7, .8]))
     W = (IOU_WEIGHTS[0][:5], IOU_WEIGHTS[1][:4])
-    for metric, expected in ((metrics.BinaryIoU(), 0.5158620476722717),
-                             (metrics.BinaryIoU(target_class_ids=[1], threshold=0.3), 0.6551723480224609)):
-        for y, a, w in zip(Y, A, W):
-            metric.update_state(y, a, sample_weight=w)
-        assert metric.result() == pytest.approx(expected, abs=1e-6)
+    for metric, expected in ((metrics.BinaryIoU(dtype="float64"), 0.5158620476722717),
+                             (metrics.BinaryIoU(target_class_ids=[1], threshold=0.3, dtype="float64"), 0.6551723480224609),
+                             (metrics.BinaryIoU(), 0.6333333253860474),  # Keras's default int32: 0.5 and 0.25 count 0
+                             (metrics.BinaryIoU(target_class_ids=[1], threshold=0.3), 0.6666666269302368)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (int32: "truncates the fractional sample weights")
+            for y, a, w in zip(Y, A, W):
+                metric.update_state(y, a, sample_weight=w)
+        assert metric.result() == np.float32(expected)
     # hand-worked, unweighted, one batch: predicted [0, 1, 0, 1, 1]: class 1 TP 2, FP 1, FN 1: 1/2; class 0 1/3
-    assert metrics.BinaryIoU(target_class_ids=[1])(Y[0], A[0]) == pytest.approx(0.5, abs=1e-15)
-    assert metrics.BinaryIoU()(Y[0], A[0]) == pytest.approx((1 / 3 + 1 / 2) / 2, abs=1e-15)
+    # (in Keras's float32, with its 1e-7: 0.4999999403953552 and 0.4166666865348816)
+    assert metrics.BinaryIoU(target_class_ids=[1])(Y[0], A[0]) == np.float32(0.4999999403953552)
+    assert metrics.BinaryIoU()(Y[0], A[0]) == np.float32(0.4166666865348816)
+    assert metrics.BinaryIoU()(Y[0], A[0]) == pytest.approx((1 / 3 + 1 / 2) / 2, abs=1e-7)
 
 
 def test_iou_metrics_have_keras_s_names_and_configs():
-    # Keras 3.15's get_config() of each (its dtype int32 aside: glassnet counts in float64 unless given one)
+    # Keras 3.15's get_config() of each, its default dtype int32 too
     assert metrics.IoU(3, (0, 2)).get_config() == {
-        "name": "io_u", "num_classes": 3, "target_class_ids": [0, 2], "ignore_class": None, "sparse_y_true": True,
-        "sparse_y_pred": True, "axis": -1}
-    assert metrics.MeanIoU(3).get_config() == {"name": "mean_io_u", "num_classes": 3, "ignore_class": None,
-                                               "sparse_y_true": True, "sparse_y_pred": True, "axis": -1}
-    assert metrics.BinaryIoU().get_config() == {"name": "binary_io_u", "target_class_ids": [0, 1], "threshold": 0.5}
-    assert metrics.OneHotIoU(3, [1], dtype="int32").get_config() == {
-        "name": "one_hot_io_u", "dtype": "int32", "num_classes": 3, "target_class_ids": [1], "ignore_class": None,
+        "name": "io_u", "dtype": "int32", "num_classes": 3, "target_class_ids": [0, 2], "ignore_class": None,
+        "sparse_y_true": True, "sparse_y_pred": True, "axis": -1}
+    assert metrics.MeanIoU(3).get_config() == {"name": "mean_io_u", "dtype": "int32", "num_classes": 3,
+                                               "ignore_class": None, "sparse_y_true": True, "sparse_y_pred": True,
+                                               "axis": -1}
+    assert metrics.BinaryIoU().get_config() == {"name": "binary_io_u", "dtype": "int32", "target_class_ids": [0, 1],
+                                                "threshold": 0.5}
+    assert metrics.OneHotIoU(3, [1], dtype="float32").get_config() == {
+        "name": "one_hot_io_u", "dtype": "float32", "num_classes": 3, "target_class_ids": [1], "ignore_class": None,
         "sparse_y_pred": False, "axis": -1}
-    assert metrics.OneHotMeanIoU(3).get_config() == {"name": "one_hot_mean_io_u", "num_classes": 3,
+    assert metrics.OneHotMeanIoU(3).get_config() == {"name": "one_hot_mean_io_u", "dtype": "int32", "num_classes": 3,
                                                      "ignore_class": None, "sparse_y_pred": False, "axis": -1}
     for metric in (metrics.IoU(4, [1, 3], ignore_class=0), metrics.MeanIoU(3, sparse_y_pred=False),
                    metrics.BinaryIoU([1], 0.3), metrics.OneHotIoU(3, [0]), metrics.OneHotMeanIoU(5, name="m")):

@@ -1632,7 +1632,12 @@ def test_get_metrics_result_gives_the_last_run_s_loss_and_metrics_as_keras(rng):
     model = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,))])
     assert model.get_metrics_result() == {}  # not compiled, as Keras's
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    assert model.get_metrics_result() == {"loss": 0.0}  # (Keras's before any run: the loss's fresh 0.0)
+    not_built = r"Cannot get result\(\) since the metric has not yet been built"  # Keras 3.15's, before any run
+    with pytest.raises(ValueError, match=not_built):
+        model.get_metrics_result()
+    model.predict(X, verbose=0)
+    with pytest.raises(ValueError, match=not_built):  # (predict counts in no metric: Keras's too)
+        model.get_metrics_result()
     result = model.evaluate(X, y, return_dict=True)
     got = model.get_metrics_result()
     assert list(got) == ["loss", "accuracy"]  # Keras's order: the loss, then the compiled metrics
@@ -1650,7 +1655,10 @@ def test_get_metrics_result_gives_the_last_run_s_loss_and_metrics_as_keras(rng):
     assert model.get_metrics_result() == logs
     model.reset_metrics()
     assert model.get_metrics_result() == {"loss": 0.0, "accuracy": 0.0}  # Keras's after reset_metrics()
-    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])  # other metrics: nothing of the old ones
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])  # other metrics, not built yet: Keras's error
+    with pytest.raises(ValueError, match=not_built):
+        model.get_metrics_result()
+    model.compile(optimizer="sgd", loss="mse")  # no metrics: the loss's fresh 0.0, as Keras's
     assert model.get_metrics_result() == {"loss": 0.0}
 
 

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array
+from ._validation import _as_array, check_array
 
 __all__ = [
     "BaseEstimator",
@@ -233,7 +233,7 @@ def check_classification_y(y, estimator_name, n_samples):
     """
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
-    y = np.asarray(y)
+    y = _as_array(y, "y")  # (a ragged list named)
     if y.ndim == 2 and y.shape[1] == 1:
         try:
             from sklearn.exceptions import DataConversionWarning

@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from ._validation import _as_array
+
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
@@ -115,6 +117,8 @@ class SKLBase(BaseEstimator):
         (after ``fit_kwargs``, which they override)."""
         from sklearn.utils.validation import validate_data
 
+        # ragged lists named (scikit-learn's check_array gives NumPy's "setting an array element with a sequence")
+        X, y = (_as_array(v, name) if isinstance(v, (list, tuple)) else v for v, name in ((X, "X"), (y, "y")))
         X, y = validate_data(self, X, y, **self._y_checks)
         y = self._process_target(y, reset=True)
         model = self._get_model(X, y)

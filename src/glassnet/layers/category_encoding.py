@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_array, check_choice, is_one_of
+from .._validation import _as_array, check_array, check_choice, is_one_of
 from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
 from .base import ChainTensor, InputLayer, Layer, check_batch_shape
 
@@ -124,6 +124,8 @@ class CategoryEncoding(DataLayer):
     def __call__(self, x, training=None, count_weights=None):
         """``layer(x)`` as Keras's: a 1-D batch of ids is ``(n, 1)`` (one_hot only: Keras's multi_hot
         and count take a 1-D input as one sample); ``count_weights`` (count only) weights each id."""
+        if isinstance(x, (list, tuple)):  # (a ragged one named, as every layer's input: np.ndim's error did not)
+            x = _as_array(x, f"the input of {self._label()}")
         if not isinstance(x, (InputLayer, ChainTensor)) and np.ndim(x) == 1:
             if self.output_mode != "one_hot":
                 raise ValueError(f"{self._label()} with output_mode={self.output_mode!r} takes batches of shape "

@@ -77,6 +77,10 @@ class Loss(Configurable):
     _axis = -1
     #: whether that axis must be the outputs' last (a sparse loss's labels are read along it)
     _last_axis_only = False
+    #: whether the targets are integer labels with one axis fewer than the outputs (a sparse loss's, which
+    #: :meth:`_targets_like` makes one-hot rows); then only floats of the outputs' shape and of 2 axes or more
+    #: are taken as rows already (fit's prepared targets), and labels of that shape are refused, as Keras's
+    _takes_labels = False
 
     def __init__(self, name=None, reduction=REDUCTION, dtype=None):
         _keras_arguments(self, name, reduction, dtype)
@@ -182,8 +186,9 @@ class Loss(Configurable):
         return None
 
     def _targets_like(self, Y, A):
-        """Targets of another shape than the outputs, in the outputs' shape where the loss
-        reads them so (integer labels of a sparse loss); else unchanged (then refused)."""
+        """Targets of another shape than the outputs (or labels of a sparse loss: :attr:`_takes_labels`),
+        in the outputs' shape where the loss reads them so (integer labels of a sparse loss); else
+        unchanged (then refused)."""
         return Y
 
     def prepare_targets(self, y, n_outputs, name="y"):
@@ -283,7 +288,8 @@ def _as_given(dA, shape):
 
 def _pair(loss, Y, A):
     """``(Y, A)`` as arrays of one shape, or a ValueError (integer labels of a sparse
-    loss become one-hot rows, as Keras takes them).
+    loss become one-hot rows, as Keras takes them; floats of the outputs' shape, of 2 axes
+    or more, are taken as such rows already: what fit passes).
 
     Broadcasting would silently turn targets of shape (n,) against outputs
     (n, 1) into an (n, n) table and a wrong loss: shapes whose ranks differ by a
@@ -292,10 +298,14 @@ def _pair(loss, Y, A):
     pays for the shape comparison. A batch of 0 rows is a batch (Keras gives
     its empty losses)."""
     if (type(Y) is np.ndarray and type(A) is np.ndarray and Y.dtype == A.dtype and A.dtype.kind == "f"
-            and Y.shape == A.shape and A.ndim and A.shape[0]):
+            and Y.shape == A.shape and A.ndim > 1 and A.shape[0]):
         return Y, A  # what the training step passes, at every batch: nothing to convert or check
     if is_numpy():  # torch tensors...: computed with NumPy, as activations and metrics take them (mixed, they raised)
         Y, A = on_host(Y), on_host(A)
+    # a sparse loss's integer labels (a list, a number, ints) are labels whatever their shape: of the outputs'
+    # shape they were read as one-hot rows (labels [0, 1, 2] of a vector [.2, .3, .5] gave 2.59), as are floats
+    # against one vector, which fit never passes
+    labels = loss._takes_labels and not _float_array(Y)
     if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
         A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
     if not isinstance(A, np.ndarray) and not is_numpy():
@@ -304,7 +314,7 @@ def _pair(loss, Y, A):
         Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
     elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
         Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
-    if Y.shape != A.shape:
+    if Y.shape != A.shape or labels or loss._takes_labels and len(A.shape) < 2:
         Y = loss._targets_like(Y, A)
     if len(Y.shape) != len(A.shape):
         # labels (n,) for one output unit (n, 1), or (n, 1) for outputs (n,): `loss(y, model(x))` in a custom
@@ -321,6 +331,24 @@ def _pair(loss, Y, A):
         raise ValueError(f"Loss {loss.name!r}: the outputs must have at least one axis (a vector is one sample, "
                          "(n_samples, n_outputs) a batch). Received outputs of shape ().")
     return Y, A
+
+
+def _float_array(Y):
+    """Whether ``Y`` is an array of floats, of any namespace (what fit passes as a sparse loss's one-hot rows)."""
+    if isinstance(Y, np.ndarray):
+        return Y.dtype.kind == "f"
+    dtype = getattr(Y, "dtype", None)
+    if dtype is None or not hasattr(Y, "shape"):  # a list, a number, a DataFrame
+        return False
+    if isinstance(dtype, np.dtype):  # a pandas Series
+        return dtype.kind == "f"
+    floating = getattr(dtype, "is_floating_point", None)  # torch's dtypes (a training step's targets: no lookup)
+    if isinstance(floating, bool):
+        return floating
+    try:
+        return numpy_dtype(Y).kind == "f"  # the backend's other arrays (array-api-strict)
+    except (TypeError, AttributeError):  # a dtype NumPy has no name for (pandas' Float64)
+        return False
 
 
 def _axis_last(loss, Y, A):

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_array, check_bool, check_number
+from .._validation import _as_array, check_array, check_bool, check_number
 from ..backend import astype, from_numpy, get_namespace, numpy_dtype, to_numpy
 from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _weighted_shape,
                    _weights_like)
@@ -50,7 +50,7 @@ class Circle(Loss):
         self.remove_diagonal = check_bool(remove_diagonal, "remove_diagonal")
 
     def _labels(self, y, n, name):
-        labels = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+        labels = to_numpy(y) if hasattr(y, "shape") else _as_array(y, name)  # (a ragged list named)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]
         if labels.ndim != 1 or labels.shape[0] != n:
@@ -62,7 +62,7 @@ class Circle(Loss):
 
     def prepare_targets(self, y, n_outputs, name="y"):
         """The integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``) as a column ``(n, 1)``."""
-        y = np.asarray(y)
+        y = _as_array(y, name)
         return self._labels(y, y.shape[0] if y.ndim else -1, name).reshape(-1, 1).astype(float)
 
     def _parts(self, y_true, y_pred, ref_labels=None, ref_embeddings=None):

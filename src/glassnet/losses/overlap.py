@@ -3,7 +3,7 @@ whole batch by default, or each sample's)."""
 
 import numpy as np
 
-from .._validation import check_number, on_host
+from .._validation import _as_array, check_number, on_host
 from ..backend import astype, get_namespace, numpy_dtype
 from .base import (EPSILON, REDUCTION, _UNREDUCED, Loss, _as_given, _check_reduces, _given_shape, _pair,
                    _weighted_shape, _weights_like)
@@ -82,6 +82,8 @@ class _Overlap(Loss):
         kept = tuple(s for i, s in enumerate(A.shape) if i not in axes)
         if sample_weight is None:
             return None, kept
+        if isinstance(sample_weight, (list, tuple)):  # (a ragged one named: np.shape's NumPy error did not)
+            sample_weight = _as_array(sample_weight, "sample_weight")
         if len(getattr(sample_weight, "shape", np.shape(sample_weight))) == 0:  # one number, counted once (Keras)
             return check_number(float(on_host(sample_weight)), "sample_weight", low=0), kept
         w = _weights_like(sample_weight, A.shape[0], A)

@@ -3,6 +3,7 @@ cross-entropies (binary, categorical, sparse categorical with ``ignore_class``, 
 one), with their options ``from_logits``, ``label_smoothing`` and the clip ``epsilon``, and their
 short cuts through a sigmoid or softmax output (``δ = a − y``). The focal ones are in ``focal``."""
 
+import copy
 import math
 
 import numpy as np
@@ -11,7 +12,8 @@ from .._validation import check_number
 from ..activations import Sigmoid, Softmax
 from ..backend import _FLOAT32, _FLOAT64, astype, constant, get_namespace, numpy_dtype, to_numpy
 from .base import (EPSILON, REDUCTION, _BATCH_MEAN, _MEAN_UNWEIGHTED, Loss, _as_given, _clip_epsilon, _given_shape,
-                   _inside_clip, _keras_arguments, _mean_last, _normalized, _pair, _rows, _weighted_shape)
+                   _inside_clip, _keras_arguments, _mean_last, _normalized, _pair, _reduces_last, _rows,
+                   _weighted_shape)
 
 
 class Poisson(Loss):
@@ -170,6 +172,26 @@ class CategoricalCrossentropy(_Crossentropy):
                 )
         return Y
 
+    def _smoothed_elsewhere(self, y_true, y_pred):
+        """For ``label_smoothing`` along another ``axis`` than the outputs' last: ``(targets smoothed as
+        Keras smooths them, this loss without smoothing)``; else None. Keras's share is ``s / K`` with ``K``
+        the size of the targets' last axis, whichever axis the loss reduces (``y_true.shape[-1]``): for
+        outputs ``(n, k, t)`` and ``axis=1``, ``s / t``, not ``s / k``."""
+        if not self.label_smoothing or self._axis == -1:
+            return None
+        Y, A = _pair(self, y_true, y_pred)
+        if _reduces_last(self, len(A.shape)):
+            return None
+        plain = copy.copy(self)
+        plain.label_smoothing = 0.0
+        return self._smooth(Y, 1 / Y.shape[-1]), plain
+
+    def gradient(self, Y, A, sample_weight=None):
+        moved = self._smoothed_elsewhere(Y, A)
+        if moved is not None:
+            return moved[1].gradient(moved[0], A, sample_weight)
+        return super().gradient(Y, A, sample_weight)
+
     def per_sample(self, Y, A):
         xp = get_namespace(A)
         Y = self._smooth(Y, 1 / A.shape[-1])
@@ -195,16 +217,19 @@ class CategoricalCrossentropy(_Crossentropy):
         if (sample_weight is not None or self.reduction not in _MEAN_UNWEIGHTED or self.from_logits
                 or self.label_smoothing or self._axis != -1
                 or type(self).per_sample is not CategoricalCrossentropy.per_sample):
+            moved = self._smoothed_elsewhere(y_true, y_pred)
+            if moved is not None:
+                return moved[1](moved[0], y_pred, sample_weight)
             return super().__call__(y_true, y_pred, sample_weight)
         # -Σ y log clip(a) / n, without per-sample temporaries (every training step computes it)
         Y, A = _pair(self, y_true, y_pred)
         if not math.prod(A.shape):  # an empty batch: Keras's empty losses (or 0.0), as the base gives them
-            return super().__call__(Y, A)
+            return super().__call__(y_true, y_pred)  # (as given: a sparse loss's labels are read again)
         # NumPy outputs of float32/64 (a training step's) need neither the namespace nor the float16 test
         plain = type(A) is np.ndarray and (A.dtype is _FLOAT32 or A.dtype is _FLOAT64)
         xp = np if plain else get_namespace(A)
         if not plain and numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
-            return super().__call__(astype(Y, "float32"), astype(A, "float32"), sample_weight)
+            return super().__call__(y_true, astype(A, "float32"), sample_weight)  # (the targets follow A's dtype)
         if plain or isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
             low, high = constant(self.epsilon, A.dtype), constant(1 - self.epsilon, A.dtype)
             S = np.add.reduce(A, axis=-1, keepdims=True)
@@ -247,6 +272,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     name = "sparse_categorical_crossentropy"
     ignore_class = None
     _last_axis_only = True  # (Keras's refuses another axis too)
+    _takes_labels = True
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
         super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
@@ -310,17 +336,26 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return super()._depends_on_batching() or self.ignore_class is not None
 
     def _targets_like(self, Y, A):
-        if len(A.shape) < 2:
-            return Y
-        if len(A.shape) > 2:  # sequences, as Keras: labels (n, m) or (n, m, 1) for outputs (n, m, k)
-            labels = to_numpy(Y)
-            if labels.shape == tuple(A.shape[:-1]) + (1,):
-                labels = labels[..., 0]
-            if labels.shape != tuple(A.shape[:-1]):
-                return Y  # (refused, with both shapes)
-            onehot = self.prepare_targets(labels.reshape(-1), A.shape[-1])
-            return get_namespace(A).asarray(onehot.reshape(tuple(A.shape)), dtype=A.dtype)
-        return get_namespace(A).asarray(self.prepare_targets(to_numpy(Y), A.shape[1]), dtype=A.dtype)
+        """The integer labels ``Y`` as one-hot rows of the outputs' shape, as Keras reads them: labels of the
+        outputs' shape without the classes' (last) axis, or with a trailing 1 in its place: ``(n,)`` or ``(n, 1)``
+        for outputs ``(n, k)``, ``(n, m)`` or ``(n, m, 1)`` for ``(n, m, k)``, one label (``2`` or ``[2]``) for
+        one vector ``(k,)``. Any other shape is a ValueError, that of the outputs too (Keras's: "must have the
+        same shape up until the last dimension"; it was read as one-hot rows: labels [0, 1, 2] of a vector
+        [.2, .3, .5] gave 2.59)."""
+        out = tuple(A.shape)
+        if not out:
+            return Y  # (outputs of no axis: refused by _pair)
+        labels = to_numpy(Y)
+        if labels.shape == out[:-1] + (1,):
+            labels = labels[..., 0]
+        if labels.shape != out[:-1]:
+            hint = " One-hot rows: pass their labels, y_true.argmax(axis=-1)." if labels.shape == out else ""
+            raise ValueError(f"Loss {self.name!r} takes integer class labels of the outputs' shape without its last "
+                             f"axis (the classes), or with a trailing 1 in its place, as Keras's: y_true of shape "
+                             f"{out[:-1]} or {out[:-1] + (1,)}. Received targets {tuple(Y.shape)} and outputs "
+                             f"{out}.{hint}")
+        onehot = self.prepare_targets(labels.reshape(-1), out[-1], name="y_true")
+        return get_namespace(A).asarray(onehot.reshape(out), dtype=A.dtype)
 
     def prepare_targets(self, y, n_outputs, name="y"):
         """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``); a label

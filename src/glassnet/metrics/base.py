@@ -11,8 +11,9 @@ import math
 import numpy as np
 
 from .._registry import Configurable
-from .._validation import check_array, per_sample_weights
+from .._validation import _as_array, check_array, per_sample_weights
 from ..backend import to_numpy
+from ..losses.base import _float_array
 
 
 def _numbers(values, name):
@@ -27,9 +28,17 @@ def _weights(sample_weight, n, number=False):
     average as Keras's ``Mean``, which weighs the batch's mean once by it (:meth:`Metric._accumulate`)."""
     if sample_weight is not None and not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
         sample_weight = to_numpy(sample_weight)
+    sample_weight = _weight_list(sample_weight)
     if number and sample_weight is not None and np.ndim(sample_weight) == 0:
         return per_sample_weights(sample_weight, 1).reshape(())
     return per_sample_weights(sample_weight, n)
+
+
+def _weight_list(sample_weight):
+    """``sample_weight`` given as a list or tuple as a NumPy array, so that its rank can be read: a ragged
+    one is a ValueError naming it (np.ndim's "setting an array element with a sequence" did not); else as
+    given."""
+    return _as_array(sample_weight, "sample_weight") if isinstance(sample_weight, (list, tuple)) else sample_weight
 
 
 def _no_nan(Y):
@@ -68,6 +77,7 @@ def _positions(Y, A, sample_weight, number=False):
     Y, A = Y.reshape(n * m, Y.shape[-1] if Y.ndim == A.ndim else 1), A.reshape(n * m, A.shape[-1])
     if sample_weight is None:
         return Y, A, np.ones((n, 1)) if number else None
+    sample_weight = _weight_list(sample_weight)
     if np.ndim(sample_weight) == 0:
         return Y, A, _weights(sample_weight, n, number=True)
     w = _checked_weights(sample_weight)
@@ -84,12 +94,20 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
     outputs ``(n, m, k)`` become rows, with the weights of :func:`_positions`. ``row``: 1-D targets and outputs
     are one sample, a row, as Keras's functions that reduce the last axis read them (and
     glassnet's losses): a vector's categorical cross-entropy or cosine is that of one sample,
-    and a 1-D batch counts once in the mean. ``number``: see :func:`_weights`."""
+    and a 1-D batch counts once in the mean. ``number``: see :func:`_weights`.
+
+    With ``labels``, targets of the outputs' shape (several columns) are taken as one-hot rows only as an
+    array of floats, what fit passes where its loss one-hot encoded the labels; integers (or a list) of
+    that shape are refused, as Keras's sparse metrics refuse them (they were read as one-hot rows: labels
+    [[2, 0, 1], [1, 1, 0]] gave a cross-entropy of 2.81)."""
     if sample_weight is None and type(Y) is np.ndarray and type(A) is np.ndarray and Y.ndim == 2 \
-            and Y.shape == A.shape and Y.dtype.kind in "fiub" and A.dtype.kind in "fiub":
+            and Y.shape == A.shape and Y.dtype.kind in "fiub" and A.dtype.kind in "fiub" \
+            and (not labels or Y.dtype.kind == "f"):
         _no_nan(Y)
         return Y, A, None  # what fit and evaluate pass, at every batch: nothing to line up
+    rows = labels and _float_array(Y)  # (fit's one-hot rows; before _numbers makes a list an array)
     Y, A = _numbers(Y, "y_true"), _numbers(A, "y_pred")
+    sample_weight = _weight_list(sample_weight)
     _no_nan(Y)
     shapes, sequences = f"{Y.shape} and {A.shape}", False
     if positions and not labels and min(Y.ndim, A.ndim) >= 2:
@@ -116,6 +134,10 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
     if Y.shape != A.shape and not (labels and Y.shape[1] == 1):
         hint = " For integer labels use SparseCategoricalAccuracy." if Y.shape[1] == 1 else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {shapes}.{hint}")
+    if labels and not rows and Y.shape == A.shape and A.shape[1] > 1:
+        raise ValueError("y_true must hold integer class labels, one per row of y_pred (y_pred's shape without its "
+                         f"last axis, or with a trailing 1 in its place), as Keras's sparse metrics. Received shapes "
+                         f"{shapes}. One-hot rows: pass their labels, y_true.argmax(axis=-1).")
     return Y, A, sample_weight if sequences else _weights(sample_weight, A.shape[0], number)
 
 
@@ -334,6 +356,8 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         Mean of element-wise values: ``Σ_i mean_k(w_ik v_ik) / Σ_i mean_k(w_ik)``. As Keras's, 1-D targets
         and outputs are one sample (a row) unless :attr:`_elements` (then one value per element),
         and a number ``sample_weight`` weighs the batch's mean once."""
+        if sample_weight is not None and self._elements is not None:
+            sample_weight = _weight_list(sample_weight)
         if (sample_weight is not None and self._elements is not None and np.ndim(sample_weight) >= 2
                 and np.shape(sample_weight)[-1] != 1):
             w = _output_weights(sample_weight, y_true, y_pred)
@@ -407,9 +431,7 @@ def _samplewise(values, sample_weight, reduce):
     to the values' shape and reduced alike (a number ``w`` weighs the batch's reduced value)."""
     v = _numbers(values, "values")
     if sample_weight is not None:
-        if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
-            sample_weight = to_numpy(sample_weight)
-        w = _numbers(sample_weight, "sample_weight")
+        w = _checked_weights(sample_weight)  # (NaN, inf and negative weights were counted: Mean's, Sum's)
         v, w = _same_rank(v, w)
         if v.ndim > w.ndim:
             v = reduce(v, axis=tuple(range(w.ndim, v.ndim)))

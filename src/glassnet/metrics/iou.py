@@ -2,14 +2,20 @@
 ``iou_metrics``: :class:`IoU`, :class:`BinaryIoU`, :class:`MeanIoU`, :class:`OneHotIoU` and
 :class:`OneHotMeanIoU`."""
 
+import warnings
+
 import numpy as np
 
 from .._validation import check_bool, check_int, check_number
-from .base import Metric, _checked_weights, _no_nan, _numbers
+from .base import Metric, Variable, _checked_weights, _no_nan, _numbers
 
-#: the most classes an IoU metric counts: its confusion matrix holds num_classes² float64 numbers, 512 MiB at
-#: 2**13 classes (far more than segmentation sets name: ADE20K's 150, LVIS's 1203), and 10**6 asked for 7.3 TiB
+#: the most classes an IoU metric counts: its confusion matrix holds num_classes² numbers of its dtype, 256 MiB
+#: of int32 (512 MiB of float64 or int64) at 2**13 classes (far more than segmentation sets name: ADE20K's 150, LVIS's
+#: 1203), and 10**6 asked for 7.3 TiB
 MAX_IOU_CLASSES = 2**13
+
+#: Keras's ``backend.epsilon()``, which its IoU results add to each denominator
+_EPSILON = np.float32(1e-7)
 
 
 def _num_classes(value):
@@ -17,7 +23,7 @@ def _num_classes(value):
     n = check_int(value, "num_classes", low=2)
     if n > MAX_IOU_CLASSES:
         raise ValueError(f"num_classes must be between 2 and {MAX_IOU_CLASSES} (MAX_IOU_CLASSES: the confusion matrix "
-                         f"holds num_classes² float64 numbers, {n * n * 8 / 2**30:,.1f} GiB for {n}). "
+                         f"holds num_classes² numbers of its dtype, of float64 {n * n * 8 / 2**30:,.1f} GiB for {n}). "
                          f"Received: num_classes={n}")
     return n
 
@@ -46,8 +52,13 @@ class IoU(Metric):
     ``[0, num_classes)`` and targets equal to ``ignore_class`` are not counted, as Keras.
     Sample weights: one per label, or one per sample (row).
     In ``fit`` it gets the targets as given (integer labels stay labels under
-    ``sparse_categorical_crossentropy``), as Keras's. Counted in float64 by default; an
-    integer ``dtype`` (Keras's default, ``int32``) truncates the weights, as Keras."""
+    ``sparse_categorical_crossentropy``), as Keras's.
+
+    As Keras's, the confusion matrix is kept in the metric's ``dtype``, ``int32`` by default: an
+    integer dtype truncates fractional weights (0.5 counts 0; a warning says so, ``dtype="float64"``
+    counts them), and a count beyond the dtype's largest is a ValueError (where Keras's wraps round);
+    ``float32`` counts exactly up to 2**24 per cell, as Keras's. ``result()`` is Keras's: a NumPy
+    float32, each class's ``TP / (TP + FP + FN + 1e-7)`` averaged over the classes that occur."""
 
     _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
@@ -62,27 +73,38 @@ class IoU(Metric):
         self.sparse_y_true = check_bool(sparse_y_true, "sparse_y_true")
         self.sparse_y_pred = check_bool(sparse_y_pred, "sparse_y_pred")
         self.axis = check_int(axis, "axis")
-        integer = False
-        if dtype is not None:
-            try:
-                integer = np.dtype(dtype).kind in "iu"
-            except TypeError:
-                pass  # the base names it
+        dtype = "int32" if dtype is None else dtype  # Keras's default ("int")
+        try:
+            integer = np.dtype(dtype).kind in "iu"
+        except TypeError:
+            integer = False  # the base names it
         super().__init__(name=name, dtype=None if integer else dtype)
         if integer:
             self.dtype = np.dtype(dtype).name
 
     def reset_state(self):
-        self.total_cm = np.zeros((self.num_classes, self.num_classes))
+        self.total_cm = np.zeros((self.num_classes, self.num_classes), dtype=self.dtype)
 
     def _state(self):
-        return {"total_confusion_matrix": self.total_cm}  # (float64: weights may be fractions; Keras's int32)
+        return {"total_confusion_matrix": self.total_cm}
+
+    @property
+    def variables(self):
+        """Keras's ``[total_confusion_matrix]``, in the metric's dtype (``int32`` by default), as a
+        read-only snapshot (see :attr:`Metric.variables`)."""
+        snapshot = self.total_cm.copy()
+        snapshot.flags.writeable = False
+        return [Variable(snapshot, name="total_confusion_matrix")]
 
     def _labels(self, values, name, sparse):
         values = _numbers(values, name)
         if not sparse:
             if values.ndim == 0:
                 raise ValueError(f"{name} must hold rows of scores with sparse_{name}=False. Received a number.")
+            if not -values.ndim <= self.axis < values.ndim:  # (NumPy's AxisError, or an OverflowError for 2**63)
+                raise ValueError(f"{type(self).__name__}: axis={self.axis} is out of range for {name} of shape "
+                                 f"{values.shape}: axis must lie in [{-values.ndim}, {values.ndim - 1}] (-1, the "
+                                 "last axis, by default).")
             return values.argmax(axis=self.axis)
         if not np.all(values == np.round(values)):
             bad = values[values != np.round(values)].flat[0].item()
@@ -99,29 +121,54 @@ class IoU(Metric):
             raise ValueError(f"y_true and y_pred must give one class label per element, as many of each. Received "
                              f"{t.size} and {p.size} labels (shapes {np.shape(y_true)} and {np.shape(y_pred)}).")
         # negative or NaN weights were counted (the IoU of weights -1 was 0.0)
-        w = np.ones(t.size) if sample_weight is None else _checked_weights(sample_weight)
-        if w.ndim == 1 and t.ndim > 1 and w.size == t.shape[0]:  # one per sample: each of its labels
+        w = None if sample_weight is None else _checked_weights(sample_weight)
+        if w is not None and w.ndim == 1 and t.ndim > 1 and w.size == t.shape[0]:  # one per sample: its labels'
             w = np.repeat(w, t.size // t.shape[0])
-        if w.size not in (1, t.size):
+        if w is not None and w.size not in (1, t.size):
             raise ValueError(f"sample_weight must hold one weight per label ({t.size}) or per sample. Received shape "
                              f"{w.shape}.")
-        t, p, w = t.ravel(), p.ravel(), np.broadcast_to(w.ravel(), t.size)
-        if np.dtype(self.dtype or "float64").kind in "iu":
-            w = np.trunc(w)  # as Keras casts them to its integer dtype
+        t, p = t.ravel(), p.ravel()
+        integer = self.total_cm.dtype.kind in "iu"
+        if w is not None:
+            w = np.broadcast_to(w.ravel(), t.size)
+            if integer and (w != np.trunc(w)).any():  # as Keras casts them to its integer dtype (and warns)
+                warnings.warn(f"{type(self).__name__} counts in {self.dtype}, which truncates the fractional sample "
+                              "weights (0.5 counts 0), as Keras's: give dtype='float64' to count them.", stacklevel=2)
+            if integer:
+                w = np.trunc(w)
         k = self.num_classes
         kept = (t >= 0) & (t < k) & (p >= 0) & (p < k)
         if self.ignore_class is not None:
             kept &= t != self.ignore_class
         cells = t[kept].astype(np.int64) * k + p[kept].astype(np.int64)
-        self.total_cm = self.total_cm + np.bincount(cells, weights=w[kept], minlength=k * k).reshape(k, k)
+        # this batch's counts exactly (int64 unweighted; float64 sums of whole weights are exact to 2**53), then
+        # added to the matrix in its dtype, as Keras's total_cm + current_cm
+        counts = np.bincount(cells, weights=None if w is None else w[kept], minlength=k * k).reshape(k, k)
+        if not integer:
+            self.total_cm = self.total_cm + counts.astype(self.total_cm.dtype)
+            return
+        total = self.total_cm.astype(np.int64) + counts.astype(np.int64)
+        largest = np.iinfo(self.total_cm.dtype).max
+        if total.max(initial=0) > largest:
+            raise ValueError(f"{type(self).__name__} counts in {self.dtype} (Keras's default), and a count of its "
+                             f"confusion matrix would pass {largest:,} (Keras's would wrap round): give "
+                             "dtype='int64' (or 'float64') for so many labels.")
+        self.total_cm = total.astype(self.total_cm.dtype)
 
     def result(self):
+        """Keras's result, a NumPy float32: the sums and ``TP + FP + FN`` in the matrix's dtype (integers
+        exactly), then in float32 each target class's ``TP / (TP + FP + FN + 1e-7)``, 0 for a class that never
+        occurs (a denominator <= 1e-9), averaged over those that do: ``Σ IoU / (n_occurring + 1e-7)``."""
         cm = self.total_cm
+        if cm.dtype.kind in "iu":  # (exact: Keras's int32 sums would wrap round only where its counts had)
+            cm = cm.astype(np.int64)
         tp = np.diag(cm)
         union = cm.sum(axis=0) + cm.sum(axis=1) - tp  # TP + FP + FN
-        tp, union = tp[self.target_class_ids], union[self.target_class_ids]
-        present = union > 1e-9  # as Keras: a class that never occurs is left out of the mean
-        return float(np.sum(tp[present] / union[present]) / present.sum()) if present.any() else 0.0
+        ids = self.target_class_ids
+        tp, union = tp[ids].astype(np.float32), union[ids].astype(np.float32)
+        present = union > np.float32(1e-9)  # as Keras: a class that never occurs is left out of the mean
+        iou = np.where(present, tp / (union + _EPSILON), np.float32(0))
+        return np.float32(np.sum(iou, dtype=np.float32) / (np.sum(present, dtype=np.float32) + _EPSILON))
 
     #: the arguments a subclass fixes, which its config leaves out (as Keras's)
     _fixed = ()

@@ -102,11 +102,18 @@ class CompiledMetrics:
         the compiled metrics (``metrics_names``' order), as the last ``fit``, ``evaluate``, ``train_on_batch`` or
         ``test_on_batch`` left them: fit's last epoch, or with validation its last validation's (Keras's
         evaluation counts in the compiled metrics, and so leaves its values in them). Floats (an array for a
-        metric of one value per class), as the logs hold them. Before any of those, or after
-        :meth:`reset_metrics` or ``compile``, the fresh state: the loss 0.0 and each metric's ``result()`` (0.0);
-        an uncompiled model gives ``{}``, as Keras's."""
+        metric of one value per class), as the logs hold them. After :meth:`reset_metrics`, the fresh state:
+        the loss 0.0 and each metric's ``result()`` (0.0). As Keras 3.15's: a model compiled with metrics
+        raises a ValueError until one of those runs has counted in them (after ``compile``, ``load_model``, a
+        ``predict``: its compiled metrics are not built yet), one compiled without gives ``{"loss": 0.0}``, and
+        an uncompiled model ``{}``."""
         if not getattr(self, "compiled", False):
             return {}
+        if ((self._metric_ids or getattr(self, "_weighted_metric_ids", None))
+                and getattr(self, "_metrics_counted", None) is not self.metrics):
+            raise ValueError("Cannot get result() since the metric has not yet been built (Keras's words): "
+                             "get_metrics_result() gives the compiled metrics' values once fit, evaluate, "
+                             "train_on_batch or test_on_batch has counted in them since compile.")
         kept = getattr(self, "_metrics_result", None)
         if kept is None or kept[0] is not self.metrics:  # (another compile made other metrics since)
             return {"loss": 0.0, **{m.name: _value(m.result()) for m in self.metrics}}
@@ -121,6 +128,7 @@ class CompiledMetrics:
             logs = {name[4:]: value for name, value in logs.items() if name.startswith("val_")}
         names = ["loss", *(m.name for m in self.metrics)]
         self._metrics_result = (self.metrics, {name: logs[name] for name in names if name in logs})
+        self._metrics_counted = self.metrics  # (Keras's compiled metrics are built: reset_metrics keeps them so)
 
 
 def _value(result):

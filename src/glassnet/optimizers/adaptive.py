@@ -43,9 +43,22 @@ class RMSprop(Optimizer):
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0)
         self.centered = check_bool(centered, "centered")
-        self.state_names = (
-            ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
-        )
+
+    _slot_settings = {"momentum": "momentum", "average_gradient": "centered"}
+
+    @property
+    def state_names(self):
+        """``velocity``, then ``momentum`` with momentum and ``average_gradient`` when centered: read when
+        the state is built, so a setting changed before the first step gets its vector (a subclass may set
+        its own names)."""
+        names = self.__dict__.get("_state_names")
+        if names is not None:
+            return names
+        return ("velocity",) + (("momentum",) if self.momentum else ()) + (("average_gradient",) if self.centered else ())
+
+    @state_names.setter
+    def state_names(self, names):
+        self._state_names = tuple(names)
 
     def update(self, w, g, lr, state, tmp):
         xp = get_namespace()

@@ -13,6 +13,7 @@ import numpy as np
 from .. import constraints as _constraints
 from .. import kernels as _kernels
 from .. import schedules
+from .._custom_objects import from_config_takes_custom_objects
 from .._registry import Configurable
 from .._validation import check_bool, check_non_negative_int, check_number, check_positive_int, unwrap_0d
 from ..backend import copy as backend_copy
@@ -440,8 +441,17 @@ class Optimizer(Configurable):
 
     def get_state(self):
         """``(steps, {name: copy of state vector})``: everything a resumed run needs (the steps
-        taken, which is ``iterations`` unless gradients are accumulated)."""
-        return self._iterations, {k: numpy_copy(v) for k, v in self.state.items()}
+        taken, which is ``iterations`` unless gradients are accumulated), what the settings use now:
+        a vector a setting changed after the first step left unused (SGD's momentum set to 0) is
+        not kept, and one it needs that the state lacks (momentum set on SGD built without) is
+        refused, as the next step refuses it. A saved model's file holds this, and loads into the
+        optimizer of its settings (a file that load_model refused was written)."""
+        if not self.built:
+            return self._iterations, {k: numpy_copy(v) for k, v in self.state.items()}
+        for name in self.slot_names:
+            if name not in self.state:
+                raise self._missing_slot(name, saving=True)
+        return self._iterations, {name: numpy_copy(self.state[name]) for name in self.slot_names}
 
     def get_scalars(self):
         """The state that is not a vector (a :class:`LossScaleOptimizer`'s scale and step counter),
@@ -696,6 +706,8 @@ class Optimizer(Configurable):
                 if name not in self.state:
                     raise self._missing_slot(name)
             self._slots_checked = names
+        if self.gradient_accumulation_steps and "gradient_accumulator" not in self.state:
+            raise self._missing_slot("gradient_accumulator")  # (set after the build: a KeyError)
         if self._iterations % FLUSH_EVERY == FLUSH_EVERY - 1:
             self._flush_tiny()
         if self.gradient_accumulation_steps:
@@ -794,10 +806,22 @@ class Optimizer(Configurable):
     #: the setting that asks for each optional state slot (``{"momentum": "momentum"}``: SGD's ``momentum``)
     _slot_settings = {}
 
-    def _missing_slot(self, name):
+    def _missing_slot(self, name, saving=False):
         """The error for a state slot ``name`` that the rule needs now but the build left out: its
-        setting (SGD's ``momentum``, Adam's ``amsgrad``) was changed after the first step."""
-        setting, cls = self._slot_settings.get(name), type(self).__name__
+        setting (SGD's ``momentum``, Adam's ``amsgrad``) was changed after the first step. ``saving``:
+        refused by :meth:`get_state` (a saved model's file would not load into these settings)."""
+        settings = {"average": "use_ema", "gradient_accumulator": "gradient_accumulation_steps",
+                    **self._slot_settings}
+        setting, cls = settings.get(name), type(self).__name__
+        if saving:
+            if setting is None:
+                return ValueError(f"Cannot save {cls}'s state: it needs the state vector {name!r}, which the state "
+                                  "built at its first step does not have (its state_names changed since), so the file "
+                                  "would not load: make a new optimizer (compile(optimizer=...)).")
+            return ValueError(f"Cannot save {cls}'s state: its {setting} was changed after the state was built (at the "
+                              f"first step), without the {name!r} vector it needs now, so the file would not load. Set "
+                              f"{setting} back to its value at the first step before saving, or make a new optimizer "
+                              f"(compile(optimizer={cls}(..., {setting}=...))).")
         if setting is None:
             return ValueError(f"{cls} needs the state vector {name!r}, which the state built at its first step does not "
                               "have (its state_names changed since): make a new optimizer (compile(optimizer=...)).")
@@ -832,6 +856,13 @@ class Optimizer(Configurable):
         if self.gradient_accumulation_steps:
             config["gradient_accumulation_steps"] = self.gradient_accumulation_steps
         return config
+
+    @classmethod
+    @from_config_takes_custom_objects
+    def from_config(cls, config):
+        """The optimizer ``get_config`` described, without state (Keras's; a custom schedule or inner
+        optimizer is found in ``custom_objects``, the active scopes or the registry)."""
+        return super().from_config(config)
 
     def __repr__(self):
         # the settings of get_config, with the learning rate as it is: a callable or a custom schedule

@@ -9,11 +9,12 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
+from .._custom_objects import from_config_takes_custom_objects
 from .._patterns import _LINEAR_ONLY, _fullmatch, _path_pattern
 from .._registry import _check_keys
 from .._validation import check_non_negative_int
 from ..backend import copy as backend_copy
-from ..backend import floatx, from_numpy, get_namespace, numpy_copy
+from ..backend import floatx, from_numpy, get_namespace
 from .base import Optimizer, _check_no_loss_scale, _Iterations, _name_wrapper, _unknown_arguments, _variable_list
 from .loss_scale import LossScaleOptimizer
 
@@ -121,6 +122,7 @@ class OptimizerMap(MutableMapping):
                 "optimizer_map": {key: serialize(value) for key, value in self._optimizer_map.items()}}
 
     @classmethod
+    @from_config_takes_custom_objects
     def from_config(cls, config):
         if not isinstance(config, dict) or "default_optimizer" not in config:
             raise TypeError(f"config must be a dict from OptimizerMap.get_config(). Received: {config!r:.100}")
@@ -390,7 +392,9 @@ class MultiOptimizer(Optimizer):
         return fresh
 
     def get_state(self):
-        return self._iterations, {k: numpy_copy(v) for k, v in self.state.items()}
+        # each sub-optimizer's own (the vectors its settings use now: a file that loads)
+        return self._iterations, {f"{i}.{name}": value for i, optimizer in enumerate(self._inner_optimizers)
+                                  for name, value in optimizer.get_state()[1].items()}
 
     def set_state(self, iterations, state):
         own = self.state

@@ -157,8 +157,9 @@ def _rule_slots(opt, variables, wrapped):
         return [slot for variable in variables for slot in _adafactor_slots(opt, *variable, wrapped)]
     groups = next((KERAS_SLOTS[cls.__name__] for cls in type(opt).__mro__ if cls.__name__ in KERAS_SLOTS),
                   [[(state, state) for state in opt.state_names]])  # (a custom rule: its state vectors in turn)
+    # (a slot its settings need but the state lacks, SGD's momentum set after the first step: the variables that are)
     return [_slot(opt, state, keras, *variable) for group in groups for variable in variables
-            for state, keras in group if state in opt.state_names]
+            for state, keras in group if state in opt.state_names and state in opt.state]
 
 
 def _adafactor_slots(opt, part, shape, path, name, wrapped):

@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._estimator import BaseEstimator
-from .._validation import check_array, check_sparse, is_sparse, refuse_stream
+from .._validation import check_array, check_sparse, is_sparse, refuse_stream, sized_by
 from .. import activations, backend, losses
 from ..backend import standardize_dtype
 from ..layers import Activation, BatchNormalization, Dense, Dropout
@@ -400,7 +400,9 @@ class _BaseMLP(BaseEstimator):
             X, Y_network = _in_dtype(X, dtype, "X"), _in_dtype(Y, dtype, "y")  # (names values beyond dtype)
             rs = check_random_state(self.random_state)
             if first_pass:  # a new model_: the fitted one is put back if the split below is refused
-                self._initialize(X.shape[1], Y.shape[1], hidden, rs, dtype)
+                # (NumPy's MemoryError "Unable to allocate 21.8 TiB" named no argument)
+                with sized_by(f"hidden_layer_sizes={self.hidden_layer_sizes!r:.100} for {X.shape[1]} features"):
+                    self._initialize(X.shape[1], Y.shape[1], hidden, rs, dtype)
             # Held out here, not in the training loop, so that a data set too small to validate is
             # refused before the fitted network changes; after the initial weights, as scikit-learn
             # draws the split from the same random stream.
