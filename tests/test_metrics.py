@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glassnet import layers, losses, metrics, models, optimizers, saving
+from glassnet import callbacks, layers, losses, metrics, models, optimizers, saving
 
 
 def test_metric_settings_survive_save_and_load(tmp_path):
@@ -1660,6 +1660,23 @@ def test_get_metrics_result_gives_the_last_run_s_loss_and_metrics_as_keras(rng):
         model.get_metrics_result()
     model.compile(optimizer="sgd", loss="mse")  # no metrics: the loss's fresh 0.0, as Keras's
     assert model.get_metrics_result() == {"loss": 0.0}
+
+
+def test_get_metrics_result_after_a_fit_stopped_in_its_first_epoch_gives_the_partial_figures(rng):
+    # Keras 3.15 returns what the compiled metrics counted before the interruption (glassnet raised "not yet
+    # built" once get_metrics_result raised before any run)
+    class Stop(callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise KeyboardInterrupt
+
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    model = models.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, epochs=3, batch_size=5, shuffle=False, verbose=0, callbacks=[Stop()])
+    got = model.get_metrics_result()
+    assert list(got) == ["loss", "accuracy"] and got["accuracy"] == model.metrics[-1].result()
 
 
 def test_mean_metrics_take_an_empty_batch_of_sequences():

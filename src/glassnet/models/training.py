@@ -157,6 +157,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # None where BLAS keeps its own count (no block to open and close at each epoch)
         steps_threads = threads.step_threads(model._layers, source.step_rows)
         steps_threads = None if steps_threads is None else threads.limited(steps_threads)
+        # the compiled metrics count from the first batch on: a fit stopped in its first epoch (Ctrl-C, a
+        # callback's error) leaves get_metrics_result() their partial figures, as Keras's
+        model._metrics_counted = model.metrics
         with backend.quiet_floats():
             for epoch in range(initial_epoch, epochs):
                 for cb in cbs:
