@@ -1688,3 +1688,24 @@ def test_mean_metrics_take_an_empty_batch_of_sequences():
         metric.update_state(np.ones((2, 3, 4)), np.full((2, 3, 4), 0.5))
         expected = 1.0 if isinstance(metric, metrics.CosineSimilarity) else 0.25
         assert float(metric.result()) == pytest.approx(expected)
+
+
+def test_compute_metrics_updates_the_compiled_metrics_as_keras_3_15(rng):
+    # the "Customizing fit()" guide's self.compute_metrics(x, y, y_pred, sample_weight), moved into one's own
+    # loop, was a bare AttributeError; Keras 3.15 gives {'loss': 0.0, 'accuracy': 0.5} on these 10 rows
+    X, y = rng.random((10, 4)), np.arange(10) % 3
+    model = models.Sequential([layers.Input((4,)), layers.Dense(3)])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    outputs = model(X)
+    expected = float(np.mean(outputs.argmax(axis=1) == y))
+    assert model.compute_metrics(X, y, outputs) == {"loss": 0.0, "accuracy": expected}
+    again = model.compute_metrics(X, y, outputs)  # accumulated, as Keras's: the same rows twice, the same share
+    assert again["accuracy"] == expected and model.metrics[0].count == 20
+    model.compile(loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    w = (y == 0).astype(float)
+    got = model.compute_metrics(X, y, outputs, sample_weight=w)
+    assert got["accuracy"] == float(np.mean((outputs.argmax(axis=1) == y)[y == 0]))
+    with pytest.raises(ValueError, match=r"y_pred must hold the model's outputs, of shape \(n, 3\)"):
+        model.compute_metrics(X, y, outputs[:, :2])
+    with pytest.raises(TypeError, match="y_pred=None"):
+        model.compute_metrics(X, y, None)

@@ -119,6 +119,39 @@ class CompiledMetrics:
             return {"loss": 0.0, **{m.name: _value(m.result()) for m in self.metrics}}
         return dict(kept[1])
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Keras 3's ``compute_metrics`` (what its custom ``train_step`` calls, here for your own training
+        loop): the compiled metrics updated with the targets ``y`` against the outputs ``y_pred`` (the
+        ``weighted_metrics`` with ``sample_weight``), read as ``evaluate`` reads targets; returns
+        :meth:`get_metrics_result`, the loss as the last run left it (0.0 after compile). ``x`` is unused,
+        as in Keras's."""
+        from .._validation import on_host
+        from .inference import _update_metrics
+
+        self._require_compiled("compute_metrics")
+        if y is None or y_pred is None:
+            raise TypeError("compute_metrics takes Keras 3's (x, y, y_pred, sample_weight): pass the targets and "
+                            f"the model's outputs. Received: {'y' if y is None else 'y_pred'}=None")
+        self._ensure_built()
+        A = np.asarray(on_host(y_pred, "y_pred"))
+        out = tuple(self._layers[-1].output_shape) if self.built else None
+        if A.ndim < 1 or (out is not None and tuple(A.shape[1:]) != out):
+            raise ValueError(f"y_pred must hold the model's outputs, of shape (n, {', '.join(map(str, out or ()))}). "
+                             f"Received shape {A.shape}.")
+        if A.dtype.kind != "f":
+            A = A.astype(self.dtype)
+        if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
+            self._resolve_metrics()
+        with self._keeping_target_encoding():
+            Y = self._check_y(self._given_targets(y, "y", A.shape[0]), A.shape[0], "y", scoring=True)
+            w = self._check_sample_weight(sample_weight, A.shape[0])
+            _update_metrics(self, self.metrics, Y, A, w)
+        kept = getattr(self, "_metrics_result", None)
+        loss = kept[1].get("loss", 0.0) if kept is not None and kept[0] is self.metrics else 0.0
+        self._metrics_result = (self.metrics, {"loss": loss, **{m.name: _value(m.result()) for m in self.metrics}})
+        self._metrics_counted = self.metrics
+        return self.get_metrics_result()
+
     def _keep_metrics_result(self, logs, validation=False):
         """Keep the loss and metrics of ``logs`` for :meth:`get_metrics_result`: those of ``evaluate``,
         ``train_on_batch``, ``test_on_batch``, or (``validation=True``) fit's last epoch, whose ``val_*``
