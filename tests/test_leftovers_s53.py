@@ -53,6 +53,19 @@ def test_save_refuses_a_setting_changed_after_the_first_step_before_writing(tmp_
     assert type(models.load_model(path).optimizer) is type(model.optimizer)
 
 
+@pytest.mark.parametrize("make, setting, value, slot", NEEDS_A_SLOT)
+def test_keras_files_refuse_such_a_setting_by_name_too(tmp_path, make, setting, value, slot):
+    # save_weights("w.weights.h5") and export(format="keras") raised a bare KeyError of the missing vector
+    pytest.importorskip("h5py")
+    model = _trained(make())
+    setattr(model.optimizer, setting, value)
+    for path, write in ((tmp_path / "w.weights.h5", model.save_weights),
+                        (tmp_path / "m.keras", lambda path: model.export(path, format="keras"))):
+        with pytest.raises(ValueError, match=rf"Cannot save .*its {setting} was changed after the state was built"):
+            write(path)
+        assert not path.exists()
+
+
 @pytest.mark.parametrize("make, setting, off", [
     (lambda: optimizers.SGD(0.1, momentum=0.9), "momentum", 0.0),
     (lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True), "momentum", 0.0),

@@ -302,9 +302,12 @@ def _arrays(opt, entries, dtype):
     """``opt``'s ``entries`` (:func:`_entries`) as ``[(name, array)]``."""
     if isinstance(opt, optimizers.MultiOptimizer):
         return [("iterations", _steps(opt.iterations)), ("learning_rate", _rate(0.0, dtype))]
+    # a built optimizer's state as its settings use it now (get_state: one whose momentum was set after the first
+    # step, without the vector it needs, is refused by name, as save refuses it; it was a bare KeyError here)
+    state = opt.get_state()[1] if getattr(opt, "built", False) else opt.state
     scalars = {"iterations": lambda: _steps(opt._iterations), "learning_rate": lambda: _rate(opt._rate(), dtype),
                "u_product": lambda: np.asarray(opt._product(opt.iterations), dtype=dtype)}
-    return [(name, scalars[name]() if part is None else to_numpy(opt.state[name][part]).reshape(shape))
+    return [(name, scalars[name]() if part is None else to_numpy(state[name][part]).reshape(shape))
             for name, shape, part in entries]
 
 
