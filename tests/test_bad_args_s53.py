@@ -194,6 +194,8 @@ def _perceptron(cls):
 @pytest.mark.parametrize("call, name", [
     (lambda: metrics.MeanSquaredError().update_state(T2, P2, sample_weight=RAGGED), "sample_weight"),
     (lambda: metrics.Accuracy().update_state(T2, P2, sample_weight=RAGGED), "sample_weight"),
+    (lambda: metrics.MeanMetricWrapper(lambda t, p: (t - p) ** 2).update_state(T2, P2, sample_weight=RAGGED),
+     "sample_weight"),
     (lambda: metrics.CategoricalAccuracy().update_state(T2, P2, sample_weight=RAGGED), "sample_weight"),
     (lambda: metrics.SparseCategoricalAccuracy().update_state([0, 1], P2, sample_weight=RAGGED), "sample_weight"),
     (lambda: metrics.Mean().update_state([1.0, 2.0], sample_weight=RAGGED), "sample_weight"),

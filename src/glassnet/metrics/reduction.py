@@ -5,7 +5,7 @@ values (how a function ``fn(y_true, y_pred)`` given to ``compile`` is counted)."
 import numpy as np
 
 from .. import _custom_objects, losses as _losses
-from .base import Metric, _NameFirst, _numbers, _samplewise, _weights
+from .base import Metric, _NameFirst, _numbers, _samplewise, _weight_list, _weights
 
 
 class Mean(_NameFirst):
@@ -68,6 +68,7 @@ class MeanMetricWrapper(Metric):
         if Y.ndim == 0 or A.ndim == 0 or Y.shape[0] != A.shape[0]:
             raise ValueError(f"y_true and y_pred must have one row per sample. Received shapes {Y.shape} and "
                              f"{A.shape}.")
+        sample_weight = _weight_list(sample_weight)  # (a ragged list named)
         if np.ndim(sample_weight) > 2 or np.ndim(sample_weight) == 2 and np.shape(sample_weight)[-1] != 1:
             # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only, or
             # per position of its sequence values (n, m), (n, m, 1) too (Keras squeezes the trailing 1)
