@@ -286,8 +286,9 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
     @property
     def variables(self):
         """The metric's state, as Keras's ``metric.variables``: the variables of :meth:`add_variable`, in their
-        order, for a metric that makes them; else, for glassnet's own metrics (which count in NumPy, in float64),
-        a snapshot of their state as read-only :class:`Variable` objects named and shaped as Keras's (:meth:`_state`:
+        order, for a metric that makes them; else, for glassnet's own metrics (which count in NumPy, in float64;
+        the IoU metrics in their dtype), a snapshot of their state, in its dtype, as read-only :class:`Variable`
+        objects named and shaped as Keras's (:meth:`_state`:
         ``total`` and ``count`` of a mean, ``true_positives``... of ``AUC``, ``Precision``, ``Recall``): reading
         them reads the counts, changing them changes nothing (``assign`` raises; :meth:`reset_state` starts
         again). A subclass of the user's that counts in its own ``update_state`` without ``add_variable`` has
@@ -299,7 +300,7 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
             return []  # (its own update_state: glassnet cannot know its state)
         snapshot = []
         for name, value in self._state().items():
-            array = np.array(value, dtype=np.float64)  # a copy
+            array = np.array(value, dtype=getattr(value, "dtype", np.float64))  # a copy, in the state's dtype
             array.flags.writeable = False
             snapshot.append(Variable(array, name=name))
         return snapshot

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .._validation import check_bool, check_int, check_number
-from .base import Metric, Variable, _checked_weights, _no_nan, _numbers
+from .base import Metric, _checked_weights, _no_nan, _numbers
 
 #: the most classes an IoU metric counts: its confusion matrix holds num_classes² numbers of its dtype, 256 MiB
 #: of int32 (512 MiB of float64 or int64) at 2**13 classes (far more than segmentation sets name: ADE20K's 150, LVIS's
@@ -87,14 +87,6 @@ class IoU(Metric):
 
     def _state(self):
         return {"total_confusion_matrix": self.total_cm}
-
-    @property
-    def variables(self):
-        """Keras's ``[total_confusion_matrix]``, in the metric's dtype (``int32`` by default), as a
-        read-only snapshot (see :attr:`Metric.variables`)."""
-        snapshot = self.total_cm.copy()
-        snapshot.flags.writeable = False
-        return [Variable(snapshot, name="total_confusion_matrix")]
 
     def _labels(self, values, name, sparse):
         values = _numbers(values, name)
