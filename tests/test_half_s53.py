@@ -199,6 +199,12 @@ def test_a_float32_output_layer_among_float16_layers_is_refused_as_with_the_mode
     model.add(L.Dense(3))
     assert model.dtype == "float32"
     assert Sequential([L.Input((8,)), L.Dense(4), L.Activation("softmax")]).dtype == "float16"
+    # the model's own dtype= is the user's choice for all of them, a layer naming the same dtype beside them too
+    model = Sequential([L.Input((8,)), L.Dense(4), L.Activation("softmax", dtype="float32")], dtype="float32")
+    assert model.dtype == "float32" and [layer.dtype for layer in model.layers] == ["float32", "float32"]
+    model = Sequential([L.Input((8,)), L.Activation("relu", dtype="float32")], dtype="float32")
+    model.add(L.Dense(3))
+    assert model.dtype == "float32" and model.predict(np.ones((2, 8)), verbose=0).dtype == np.float32
 
 
 def test_layers_made_under_float32_still_follow_a_layer_s_dtype():

@@ -171,8 +171,8 @@ def _policy_clash(named, layer, dtype, positions=None):
         f"{what} has dtype {given!r} but {other} was made under the global dtype policy {dtype!r}, which it keeps "
         f"(its dtype_policy, fixed when a layer is made, as Keras's): a glassnet model keeps all its weights in one "
         f"dtype, where Keras computes each layer in its own. Leave out the dtype={given!r} of {what} for a {dtype} "
-        f"model, or make the other layers with dtype={given!r} (or under set_global_policy({given!r})) for a "
-        f"{given} one.")
+        f"model, or make the other layers with dtype={given!r} (or under set_global_policy({given!r})), or give the "
+        f"model dtype={given!r}, for a {given} one.")
 
 
 class PolicyAttributes:

@@ -137,7 +137,7 @@ class LayerStack:
             return isinstance(item, (Layer, Sequential)) and not isinstance(item, InputLayer)
 
         named = next((i for i, item in enumerate(layers) if own(item) and item.dtype is not None), None)
-        if named is not None and standardize_dtype(layers[named].dtype) == self.dtype:
+        if named is not None and not self._dtype_chosen and standardize_dtype(layers[named].dtype) == self.dtype:
             first = int(isinstance(layers[0], InputLayer))  # (the model's layer 1 comes after an Input)
             for i, layer in enumerate(layers):
                 dtype = dtype_policies._global_dtype(layer) if own(layer) else None
@@ -236,7 +236,7 @@ class LayerStack:
             layer._default_named = layer.name
         if layer.dtype is None:
             dtype = None if seen is not None else dtype_policies._global_dtype(layer)  # (the list: _take_layers)
-            if dtype not in (None, self.dtype):  # (rare: then a scan for a layer given the model's dtype)
+            if dtype not in (None, self.dtype) and not self._dtype_chosen:  # (rare: then a scan for a named layer)
                 named = next((other for other in self._layers if other.__dict__.get("_dtype_given") is not None), None)
                 if named is not None:
                     raise dtype_policies._policy_clash(named, layer, dtype)

@@ -148,6 +148,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     _trainable = True
     #: a build from the declared input shape, open until the model is first used (see _first_use)
     _declared = None
+    #: whether the model was given its dtype= (then layers made under another global policy take it)
+    _dtype_chosen = False
     #: what a training step skips, set by training._prepare_training: everything but the forward pass (a
     #: frozen model), the backward pass below this layer, the optimizer outside this slice of the weights
     _trains_nothing, _first_trained, _trained_span = False, None, None
@@ -161,6 +163,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         self.name = check_name(name) or auto_name(snake_case(type(self).__name__))  # a subclass MyModel: my_model
+        # a dtype given to the model is the user's choice for every layer given none, those made under a float16
+        # or float64 global policy too (layer_stack: no clash with a layer naming the same dtype then)
+        self._dtype_chosen = dtype is not None
         if dtype is None and isinstance(layers, (list, tuple)):
             dtype = _named_dtype(layers)
         # given none, named by none: the first layer or model added that names one sets it (_take_dtype)
