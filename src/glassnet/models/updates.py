@@ -111,6 +111,9 @@ def build_optimizer(model):
     ``exclude_layers``)."""
     model.optimizer.build(model._flat_params.shape[0], model._flat_params.dtype, model._slices,
                           parameter_shapes(model), parameter_paths(model))
+    # the model it is built for is the one it trains (its variables list that model's trainable weights' slots:
+    # after load_model they listed a frozen layer's too, until the next fit marked it)
+    set_optimizer_owner(model)
     try:  # where a custom loop's apply_gradients finds the trainable weights' state (Optimizer._adopt)
         model.optimizer._built_arrays = [weakref.ref(a) for a in _handed_out_params(model)]
     except TypeError:  # arrays without weak references: the loop takes the state by the shapes
