@@ -10,18 +10,19 @@ import inspect
 from . import _custom_objects
 
 
-def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, argument=None):
+def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, argument=None,
+           resolve=None):
     """:func:`_lookup`; ``argument`` (``"kernel_initializer"``) starts its errors, which then say
     which of a layer's settings was wrong."""
     try:
-        return _lookup(identifier, table, kind, instance_of, allow_callable, instantiate)
+        return _lookup(identifier, table, kind, instance_of, allow_callable, instantiate, resolve)
     except ValueError as exc:
         if argument is None:
             raise
         raise ValueError(f"{argument}: {exc}") from None
 
 
-def _lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False):
+def _lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, resolve=None):
     """Resolve ``identifier`` (None, a name, or an object) against ``table``.
 
     Parameters
@@ -44,12 +45,14 @@ def _lookup(identifier, table, kind, instance_of=None, allow_callable=False, ins
 
     A dict ``{"class_name": ..., "config": {...}}`` (Keras's serialized form, its ``module``
     and ``registered_name`` ignored) creates that class with that config, as Keras's ``get``;
-    only the classes ``table`` stands for (:func:`from_config`: no imports, no other code).
+    only the classes ``table`` stands for (:func:`from_config`: no imports, no other code); its
+    ``class_name`` may be a name too, read by ``resolve`` (the registry's ``get``), else by ``table``.
     """
     if identifier is None:
         return None
     if isinstance(identifier, dict) and "class_name" in identifier:
-        return from_config(identifier, {cls.__name__: cls for cls in _classes(table, instance_of)}, kind)
+        return from_config(identifier, {cls.__name__: cls for cls in _classes(table, instance_of)}, kind,
+                           resolve or (lambda name: _lookup(name, table, kind, instance_of)), table)
     if instantiate and isinstance(identifier, type) and (
             allow_callable or (instance_of is not None and issubclass(identifier, instance_of))):
         instance = identifier()
@@ -159,36 +162,61 @@ def config_error(config, kind, exc):
     return ValueError(f"Malformed {kind} config {config!r:.200}: {exc}")
 
 
-def from_config(config, classes, kind):
+def _valid(classes, names):
+    """The class names and, when known, the names a saved config may give, for an error."""
+    valid = ", ".join(sorted(classes))
+    return f"{valid}; or a name: {', '.join(sorted(names))}" if names else valid
+
+
+def from_config(config, classes, kind, get=None, names=()):
     """Create an object from ``{"class_name": ..., "config": {...}}``.
 
     Only the classes in ``classes`` and the user's own (registered with
     ``register_keras_serializable`` or passed in ``custom_objects``, looked up by name:
     :mod:`glassnet._custom_objects`) can ever be created: a saved file can name nothing
     else (no imports, no calls of arbitrary code).
+
+    Given the registry's ``get`` (of a name) and its ``names``, as Keras's ``deserialize``: a name
+    (``"relu"``, ``"ReLU"``) is the object ``get`` makes of it, and a ``class_name`` that is a name rather
+    than a class name (``"l2"``, ``"max_norm"``) stands for the class that name makes, with the config,
+    where that class is one of ``classes``.
     """
     if isinstance(config, dict):
         custom = _custom_objects.find(config, kind)
         if custom is not None:  # (a user's class named as a built-in one wins, as in Keras)
             return _custom_objects.create(custom, config, kind)
+    saved = config  # (the errors show the config as given)
+    if isinstance(config, str) and get is not None:
+        try:
+            return get(config)
+        except ValueError:
+            raise ValueError(f"Unknown {kind} {config!r}. Valid: {_valid(classes, names)}.") from None
+    if (get is not None and isinstance(config, dict) and isinstance(config.get("class_name"), str)
+            and config["class_name"] not in classes and config.get("registered_name") in (None, config["class_name"])):
+        try:
+            named = type(get(config["class_name"]))
+        except ValueError:  # no name of the registry: refused below
+            named = None
+        if named is not None and classes.get(named.__name__) is named:
+            config = {**config, "class_name": named.__name__, "registered_name": None}
     # ("MyLayers>Dense" is a user's class, not glassnet's Dense)
     if (not isinstance(config, dict) or config.get("class_name") not in classes
             or config.get("registered_name") not in (None, config["class_name"])):
         name = config.get("class_name") if isinstance(config, dict) else config
         advice = _custom_objects.unknown(config, kind) if isinstance(config, dict) else ""
         raise ValueError(
-            f"Unknown {kind} {name!r} in saved config.{advice} Valid: {', '.join(sorted(classes))}."
+            f"Unknown {kind} {name!r} in saved config.{advice} Valid: {_valid(classes, names)}."
         )
     kwargs = config.get("config", {})
     if not isinstance(kwargs, dict):
-        raise ValueError(f"Malformed {kind} config: {config!r}")
+        raise ValueError(f"Malformed {kind} config: {saved!r}")
     cls = classes[config["class_name"]]
     try:
         if issubclass(cls, Configurable):
             _check_keys(cls, kwargs)
         return cls(**keras_arrays(kwargs))
     except (TypeError, ValueError, OverflowError) as exc:
-        raise config_error(config, kind, exc) from None
+        raise config_error(saved, kind, exc) from None
 
 
 def to_config(obj, classes, kind):

@@ -289,4 +289,4 @@ def serialize(constraint):
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
-    return from_config(config, CLASSES, "constraint")
+    return from_config(config, CLASSES, "constraint", get, CONSTRAINTS)

@@ -448,7 +448,7 @@ def get(identifier, name=None):
                                                             and not isinstance(identifier, type)):
         return _array_initializer(identifier, name)
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
-                  instantiate=True, argument=name)  # (name: which of a layer's initializers, kernel_ or bias_)
+                  instantiate=True, argument=name, resolve=get)  # (name: a layer's kernel_ or bias_ initializer)
 
 
 def _array_initializer(array, name=None):
@@ -474,4 +474,4 @@ def serialize(initializer):
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
-    return from_config(config, CLASSES, "initializer")
+    return from_config(config, CLASSES, "initializer", get, INITIALIZERS)

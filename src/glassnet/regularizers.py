@@ -4,12 +4,16 @@
 ``L2(l2)``: ``l2 · Σ W²``, gradient ``2 · l2 · W``;
 ``L1L2(l1, l2)``: both.
 ``OrthogonalRegularizer(factor, mode)``: the mean ``|cos|`` between the rows (or columns).
+A function ``f(x) -> penalty`` with a ``gradient(W)`` attribute (:class:`FunctionRegularizer`): Keras's
+custom regularizer, with the gradient that glassnet trains with.
 """
+
+import inspect
 
 import numpy as np
 
 from . import _custom_objects
-from ._registry import Configurable, from_config, lookup, to_config
+from ._registry import Configurable, from_config, from_keras, lookup, to_config
 from ._validation import check_array, check_number, is_one_of
 from .backend import astype, get_namespace, numpy_dtype
 
@@ -222,6 +226,49 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
+class FunctionRegularizer(Regularizer):
+    """A user's function ``f(x) -> penalty`` as a regularizer (Keras's "any function that takes in a weight
+    matrix and returns a scalar"), with the derivative training needs in its attribute ``gradient(W)``,
+    as :class:`~glassnet.activations.FunctionActivation` wraps a function with a ``derivative``.
+
+    A model file holds it by name where the function is registered
+    (``@glassnet.saving.register_keras_serializable()``: ``{"class_name": "function", "config":
+    "Custom>name"}``, as Keras writes a registered function); saving an unregistered one leaves it out
+    with a warning (a file holds no code), and :func:`serialize` refuses it."""
+
+    def __init__(self, function):
+        self.function = function
+        self.name = getattr(function, "__name__", type(function).__name__)
+
+    def __call__(self, x):
+        return self.function(x)
+
+    def gradient(self, W):
+        grad = self.function.gradient(W)
+        if tuple(getattr(grad, "shape", ())) != tuple(W.shape):  # G += a number would spread it over every weight
+            raise ValueError(f"The gradient of regularizer {self.name!r} must return an array of the weights' shape "
+                             f"{tuple(W.shape)}. It returned {type(grad).__name__} of shape "
+                             f"{getattr(grad, 'shape', None)}.")
+        return grad
+
+    def __repr__(self):
+        return f"FunctionRegularizer({self.function!r})"
+
+
+def _function_regularizer(function, name):
+    """:class:`FunctionRegularizer` of ``function``, a callable that is no :class:`Regularizer`: refused
+    without its ``gradient`` attribute, naming the argument ``name`` and the two ways that train."""
+    if callable(getattr(function, "gradient", None)):
+        return FunctionRegularizer(function)
+    start = "" if name is None else f"{name}: "
+    what = getattr(function, "__name__", None) or type(function).__name__
+    raise ValueError(
+        f"{start}Could not interpret regularizer identifier {what!r}, a function without a gradient: glassnet "
+        "trains with the gradient of the penalty and does not differentiate code. Give the function a gradient(W) attribute (for "
+        "f = lambda x: 0.01 * np.sum(x**2), f.gradient = lambda W: 0.02 * W), or subclass "
+        "glassnet.regularizers.Regularizer with __call__(x) and gradient(W).")
+
+
 # Keras 3's lowercase aliases: regularizers.l2(0.01) is regularizers.L2(0.01), and l1_l2 is
 # L1L2, whose penalties are 0 unless given (tf.keras's l1_l2 function defaulted to 0.01 each)
 l1, l2, l1_l2 = L1, L2, L1L2
@@ -239,15 +286,37 @@ CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2, "OrthogonalRegularizer": Orthogonal
 
 
 def get(identifier, name=None):
-    """None, a name, a :class:`Regularizer` or its config; ``name``: the argument it was given as
-    (``"kernel_regularizer"``), for the error."""
+    """None, a name, a :class:`Regularizer` or its config, or a function with a ``gradient(W)`` attribute
+    (:class:`FunctionRegularizer`; a registered one as a file names it); ``name``: the argument it was given
+    as (``"kernel_regularizer"``), for the error."""
+    if (callable(identifier) and not isinstance(identifier, (type, Regularizer))
+            and not from_keras(identifier)):  # (Keras's own objects: refused by lookup, saying so)
+        return _function_regularizer(identifier, name)
+    function = _custom_objects.find_function(identifier)  # a registered function, saved by its name
+    if function is not None:
+        return _function_regularizer(function, name)
     return lookup(identifier, REGULARIZERS, "regularizer", instance_of=Regularizer, instantiate=True, argument=name)
 
 
 def serialize(regularizer):
+    """``{"class_name", "config"}``; a :class:`FunctionRegularizer` of a registered function by its registered
+    name, as Keras writes it; of any other function, a ValueError (a file holds no code)."""
+    if isinstance(regularizer, FunctionRegularizer):
+        config = _custom_objects.serialize_function(regularizer.function)
+        if config is not None:
+            return config
+        if inspect.isfunction(regularizer.function):
+            raise ValueError(f"Cannot save {_custom_objects.unregistered_function(regularizer.function, 'regularizer')}.")
+        raise ValueError(f"Cannot save the regularizer {regularizer.function!r:.80}: a model file holds no code; "
+                         "register a function with @glassnet.saving.register_keras_serializable(), or subclass "
+                         "glassnet.regularizers.Regularizer with get_config().")
     return to_config(regularizer, CLASSES, "regularizer")
 
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
-    return from_config(config, CLASSES, "regularizer")
+    """Inverse of :func:`serialize`: a built-in's config, name or class name (``"l2"``, ``"L2"``), a user's
+    registered (or passed) class or function; nothing else is created."""
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return get(config)
+    return from_config(config, CLASSES, "regularizer", get, REGULARIZERS)

@@ -27,7 +27,7 @@ shrink), ``rowwise`` (softmax, log-softmax, sparsemax, argmax and GLU, along the
 import inspect
 
 from .. import _custom_objects
-from .._registry import from_config, lookup, to_config
+from .._registry import from_config, has_name, lookup, to_config
 from .base import (_HALF, Activation, _check_axis, _check_options, _from_rows, _half_gradient,  # noqa: F401
                    _largest, _logistic, _Normalising, _one, _selected, _to_rows, _z_times, checked_axes, resolve_axes)
 from .classic import BipolarSigmoid, Linear, Sigmoid, Sign, Step, Tanh
@@ -199,11 +199,27 @@ def get(identifier):
                         f"{identifier!r}: add it to the model as a layer of its own.")
     if callable(identifier) and not isinstance(identifier, type):
         return FunctionActivation(identifier)
+    builtin = _builtin_function(identifier)
+    if builtin is not None:
+        return lookup(builtin, ACTIVATIONS, "activation", instance_of=Activation)
     function = _custom_objects.find_function(identifier)  # a registered function, saved by name
     if function is not None:
         return FunctionActivation(function)
     _refuse_bytecode(identifier)
     return lookup(identifier, ACTIVATIONS, "activation", instance_of=Activation)
+
+
+def _builtin_function(config):
+    """The name of a built-in activation in Keras's config of a function, ``{"module": "builtins",
+    "class_name": "function", "config": "relu", "registered_name": "function"}`` (what
+    ``keras.saving.serialize_keras_object(keras.activations.relu)`` writes), else None; a user's function
+    registered (or passed) under that name is the user's, as in Keras."""
+    if not (isinstance(config, dict) and config.get("class_name") == "function"):
+        return None
+    name = config.get("config")
+    if not isinstance(name, str) or _custom_objects.get_registered_object(name) is not None:
+        return None
+    return name if has_name(name, ACTIVATIONS, Activation) else None
 
 
 def _refuse_bytecode(config):
@@ -240,4 +256,4 @@ def deserialize(config):
     if isinstance(config, dict) and config.get("class_name") == "function":
         return get(config)
     _refuse_bytecode(config)
-    return get(from_config(config, CLASSES, "activation"))
+    return get(from_config(config, CLASSES, "activation", get, ACTIVATIONS))

@@ -267,7 +267,7 @@ class Squareplus(Activation):
     With ``s = hypot(z, √b)`` (z² never overflows) the negative side is written
     ``b / (2 (s - z))``, without the cancellation of ``z + s`` (Keras's gives 0 from
     z = -1e8 on for ``b/(4|z|)``, and inf at z = -1e155); so the limits are 0 at -inf, inf at +inf
-    (derivative 0 and 1)."""
+    (derivative 0 and 1). With ``b = 0`` it is relu, computed as relu (derivative ½ at 0)."""
 
     name = "squareplus"
     output_range = (0.0, float("inf"))
@@ -287,11 +287,18 @@ class Squareplus(Activation):
 
     def forward(self, Z, out=None):
         xp = get_namespace(Z)
+        if self.b == 0:  # (z + |z|)/2 is relu: halves of a subnormal z round to 0, and z = -5e-324 gave 0/0, NaN
+            return xp.maximum(Z, xp.zeros_like(Z))
         A, S = self._value(Z)
         return xp.where(xp.isinf(Z), xp.maximum(Z, xp.zeros_like(Z)), A)
 
     def derivative(self, Z, A):
         xp = get_namespace(Z)
+        if self.b == 0:  # relu's step, ½ at 0 as below, NaN kept (A/s was 0/5e-324 = 0 at z = 5e-324)
+            D = xp.sign(Z)
+            D += 1.0
+            D *= 0.5
+            return D
         big = _largest(Z)
         A, S = self._value(xp.clip(Z, -big, big))  # at ±inf: A/s = big/big = 1 and 0/big = 0
         nonzero = S != 0  # (NaN too: its NaN / NaN stays NaN)
