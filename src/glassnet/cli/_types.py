@@ -66,14 +66,20 @@ def _registered(module):
 
 def _layer_activation(text):
     """An argparse type for the name of an activation a layer takes by name alone (not glu or
-    threshold: see :data:`glassnet.activations.NAME_REFUSALS`)."""
-    from ..activations import get_by_name_for_layer
+    threshold: see :data:`glassnet.activations.NAME_REFUSALS`), given back as the registry spells it.
+
+    The registry matches any case (``Sigmoid``, ``LINEAR``) and class names (``LeakyReLU``), but train
+    compares the name with its own (``sigmoid`` on two classes: one unit and binary cross-entropy;
+    ``linear``: a standardized target): ``Sigmoid`` trained two units with categorical cross-entropy."""
+    from ..activations import ACTIVATIONS, get_by_name_for_layer
 
     try:
-        get_by_name_for_layer(text)  # (argparse starts the message with "argument --activation: ")
+        activation = get_by_name_for_layer(text)  # (argparse starts the message with "argument --activation: ")
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-    return text
+    if text.lower() in ACTIVATIONS:  # the alias given (identity, logistic, swish), in lower case
+        return text.lower()
+    return activation.name if activation.name in ACTIVATIONS else text  # a class name: its registry name
 
 
 _layer_activation.__name__ = "activation"

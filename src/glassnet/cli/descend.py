@@ -10,6 +10,7 @@ MAX_STEPS = 100_000
 
 def cmd_descend(args):
     from ..descent import gradient_descent
+    from ..descent.verdict import _domain_exit
     from ..expr import parse
 
     f = parse(args.expr)
@@ -48,11 +49,29 @@ def cmd_descend(args):
         "diverges": "the steps do not shrink (or shrink too slowly to add up): η is too large (each step "
                     "overshoots the minimum further), or f keeps falling in that direction (no minimum there).",
     }
-    print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
+    left = _domain_exit(result.x, result.fx, result.grad)
+    if left is not None:  # (its NaN rows read "diverges" and blamed η's overshooting a minimum)
+        print(f"verdict: left f's domain — {_domain_exit_text(result, left, args.lr, args.digits)}")
+    else:
+        print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
     if args.plot:
         _plot_descent(f, result, args.plot)
         print(f"Saved the path to {args.plot}")
     return 0
+
+
+def _domain_exit_text(result, k, lr, digits):
+    """What the verdict says of a path whose step ``k`` left f's domain (f or f' NaN at a finite x):
+    where it went, and what to change."""
+    from ..descent import decimal_text
+
+    x = result.x[k]
+    where = decimal_text(float(x), digits or 13) if np.ndim(x) == 0 else \
+        "(" + ", ".join(decimal_text(float(v), digits or 13) for v in x) + ")"
+    undefined = "f(x)" if np.isnan(result.fx[k]) else "f'(x)"
+    return (f"step {k} (the table's last row) took x to {where}, where {undefined} is not a real number (nan: "
+            f"a square root or log of a negative number, 0/0, ...), so the table stops there. Try a smaller η "
+            f"(it was --lr {lr:g}) or another start (--x0).")
 
 
 def _plot_descent(f, result, path):

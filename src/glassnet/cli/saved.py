@@ -205,8 +205,9 @@ def _model_header(path, model, target, notes, ignore=None, given=None, sep=None,
     return others, True  # (int indices: a column may be named "0")
 
 
-#: output activations whose outputs are probabilities (Argmax: one-hot rows)
-PROBABILITY_OUTPUTS = ("Softmax", "Sigmoid", "HardSigmoid", "Argmax")
+#: output activations whose outputs are probabilities (Argmax: one-hot rows; Sparsemax: rows in [0, 1] summing
+#: to 1, with exact zeros)
+PROBABILITY_OUTPUTS = ("Softmax", "Sigmoid", "HardSigmoid", "Argmax", "Sparsemax")
 
 
 def cmd_predict(args):
@@ -253,7 +254,10 @@ def cmd_predict(args):
         classes = model_classes(model)
         activation = _output_activation(model)
         threshold = decision_threshold(model)
-        if activation is not None and type(activation).__name__ not in PROBABILITY_OUTPUTS:
+        if type(activation).__name__ == "LogSoftmax":  # (--loss nll's output: it read "raw outputs (scores)")
+            print(f"note: the model's output activation is {activation.name}: the p columns hold log-probabilities "
+                  "(log p, at most 0; the highest wins), exp of which are the probabilities.", file=sys.stderr)
+        elif activation is not None and type(activation).__name__ not in PROBABILITY_OUTPUTS:
             # "p(no),p(yes)" headed -0.74 and 1.2 (--output-activation tanh --loss hinge) without a word
             rule = "the highest wins" if P.shape[1] > 1 else f"above {threshold:g}: the second class"
             print(f"note: the model's output activation is {getattr(activation, 'name', type(activation).__name__)}, "

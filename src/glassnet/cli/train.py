@@ -110,8 +110,10 @@ def _warn_outputs_are_not_probabilities(model, out_act):
     """Warn, in the command line's options, when a cross-entropy trains an output that gives no
     probabilities (``--output-activation relu``): it clips the outputs to (0, 1), and wherever
     they fall outside, no gradient passes. The library's warning said "compile with
-    loss=...(from_logits=True)", which the command line cannot. True when it warned."""
-    from ..activations import Sigmoid, Softmax
+    loss=...(from_logits=True)", which the command line cannot. Sparsemax gives probabilities, but
+    with exact zeros, where the clipping stops the gradient: said as such (it said "no probabilities").
+    True when it warned."""
+    from ..activations import Sigmoid, Softmax, Sparsemax
 
     name = model.loss.name
     if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
@@ -119,9 +121,14 @@ def _warn_outputs_are_not_probabilities(model, out_act):
             isinstance(model.layers[-1].activation, (Softmax, Sigmoid)):
         return False
     wanted = "sigmoid" if name in ("binary_crossentropy", "binary_focal_crossentropy") else "softmax"
-    print(f"{PROG} train: warning: --output-activation {out_act} gives no probabilities, but the loss {name} "
-          "expects them: it clips the outputs to (0, 1) and learns nothing where they fall outside. Use "
-          f"--output-activation {wanted}, or a loss on raw scores such as --loss categorical_hinge.", file=sys.stderr)
+    if isinstance(model.layers[-1].activation, Sparsemax):
+        problem = (f"gives probabilities with exact zeros, which the loss {name} clips to (0, 1) for its log: it "
+                   "learns nothing from a row whose class gets probability 0")
+    else:
+        problem = (f"gives no probabilities, but the loss {name} expects them: it clips the outputs to (0, 1) and "
+                   "learns nothing where they fall outside")
+    print(f"{PROG} train: warning: --output-activation {out_act} {problem}. Use --output-activation {wanted}, or a "
+          "loss on raw scores such as --loss categorical_hinge.", file=sys.stderr)
     return True
 
 

@@ -10,7 +10,7 @@ from ..expr import Expression, parse
 from .gradients import _value, numerical_gradient
 from .rules import _OPTIMIZERS, _check_optimizer_params, _model_optimizer_update
 from .table import DescentTrace, _exact_rows
-from .verdict import _ahead, _one_way_downhill, _stalled_on_a_slope, _verdict_quietly
+from .verdict import _ahead, _leaves_domain, _one_way_downhill, _stalled_on_a_slope, _verdict_quietly
 
 #: the most updates :func:`gradient_descent` runs: its trace keeps every iterate
 MAX_STEPS = 1_000_000
@@ -49,7 +49,10 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         ``.x`` (iterates, x0 first), ``.table()`` and ``.verdict``. When the steps shrink,
         f is also called at a few points beyond the last iterate, along its step, to check
         that a minimum lies ahead (see :func:`_ahead`); so it is when f fell at every step,
-        each coordinate one way, and the steps read "diverges".
+        each coordinate one way, and the steps read "diverges". A path that steps out of f's
+        domain (f or f' NaN at a finite x: √x or log x below 0) stops there, its verdict
+        "diverges": ``x``, ``fx`` and ``grad`` end with that iterate, and ``step`` has fewer
+        than ``steps`` rows, the last one the step that left the domain.
     """
     if isinstance(f, str):  # the command line's "x**2": its exact derivative and table, as glassnet descend's
         f = parse(f)
@@ -130,6 +133,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
             S.append(delta)
             X.append(x)
             fx, g = _value(f, x), grad_at(x)
+            if _leaves_domain(x, fx, g) and math.isfinite(F[-1]):
+                break  # x stepped out of f's domain: the rows after it were all NaN (nan − η·nan)
         F.append(fx)
         G.append(g)
     X = np.array(X)
@@ -141,7 +146,7 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
     etas = np.array(state["etas"]) if "etas" in state else None
     exact = None
     if grad is None or grad == getattr(f, "gradient", None):  # an Expression's own derivative
-        exact = _exact_rows(f, start, eta, steps, name, optimizer_params)
+        exact = _exact_rows(f, start, eta, len(S), name, optimizer_params)
     return DescentTrace(
         x=X,
         fx=np.array(F),

@@ -25,7 +25,8 @@ def _verdict(X, F, G, rtol=1e-6):
     while another still swings. A single step has no second length to
     compare: it is judged by f (lower: converges; higher: diverges; the same
     with the gradient reversed, as x² from 2 with η = 1: oscillates). A path on
-    which x or f(x) stops being finite diverges.
+    which x or f(x) stops being finite diverges (one that left f's domain, f NaN at its last
+    iterate, too: see :func:`_domain_exit`).
     """
     X = X.reshape(len(X), -1)
     if not (np.isfinite(X).all() and np.isfinite(F).all()):
@@ -49,6 +50,22 @@ def _verdict(X, F, G, rtol=1e-6):
         return "oscillates" if reversed_ else "diverges"
     verdicts = {_steps_verdict(D[:, j], scale, rtol) for j in range(D.shape[1])}
     return next(v for v in ("diverges", "oscillates", "converges") if v in verdicts)
+
+
+def _leaves_domain(x, fx, g):
+    """Whether the iterate ``x``, finite, lies outside f's domain: f(x) or ∇f(x) is NaN there (√x or
+    log x below 0). An overflow is not this: it makes x or f infinite first (x² with η = 5)."""
+    return bool(np.isfinite(x).all() and (math.isnan(fx) or np.isnan(g).any()))
+
+
+def _domain_exit(X, F, G):
+    """The step ``k`` (from 1) whose iterate ``X[k]`` left f's domain (see :func:`_leaves_domain`), where
+    :func:`~glassnet.descent.gradient_descent` stops the path: its last iterate; else None (a path that
+    overflowed first, whose values were infinite before, is not one)."""
+    k = len(X) - 1
+    if k < 1 or not np.isfinite(F[:-1]).all() or not _leaves_domain(X[-1], F[-1], G[-1]):
+        return None
+    return k
 
 
 def _steps_verdict(d, scale, rtol):
