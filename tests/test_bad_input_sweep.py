@@ -307,7 +307,7 @@ def test_bad_x_and_y_are_refused_by_name(method, case):
 
 @pytest.mark.parametrize("name, value", [
     ("batch_size", 0), ("batch_size", -1), ("batch_size", 1.5), ("batch_size", True), ("verbose", 3),
-    ("callbacks", "x"), ("steps", 1), ("sample_weight", np.ones(11)), ("sample_weight", np.zeros(12)),
+    ("callbacks", "x"), ("steps", 0), ("steps", 1.5), ("sample_weight", np.ones(11)), ("sample_weight", np.zeros(12)),
     ("sample_weight", -np.ones(12)), ("return_dict", "yes"),
 ])
 def test_bad_evaluate_arguments_are_refused_by_name(name, value):
@@ -317,7 +317,8 @@ def test_bad_evaluate_arguments_are_refused_by_name(name, value):
 
 @pytest.mark.parametrize("name, value", [
     ("x", X[:, :2]), ("x", X[:, :, None]), ("x", "abc"), ("x", X[:0]), ("x", np.where(X > 1, np.inf, X)),
-    ("batch_size", 0), ("batch_size", 1.5), ("batch_size", False), ("verbose", -1), ("callbacks", 5), ("steps", 2),
+    ("batch_size", 0), ("batch_size", 1.5), ("batch_size", False), ("verbose", -1), ("callbacks", 5), ("steps", 0),
+    ("steps", "2"),
 ])
 def test_bad_predict_arguments_are_refused_by_name(name, value):
     kwargs = {"x": X, name: value}

@@ -24,8 +24,11 @@ class CompiledMetrics:
     def _one_output(self, metrics, argument):
         """Keras's per-output forms for a model of one output: ``[["accuracy"]]`` (a list per
         output) and ``{"output_name": ...}`` (by :meth:`_output_names`) are its metrics (or, with
-        ``argument="loss"``, a dict by name its loss)."""
-        if isinstance(metrics, (list, tuple)) and len(metrics) == 1 and isinstance(metrics[0], (list, tuple)):
+        ``argument="loss"``, a dict by name its loss). A list per output of several outputs is refused
+        by its count (Keras 3.15 takes the second list silently, merged into the first output's)."""
+        if isinstance(metrics, (list, tuple)) and any(isinstance(m, (list, tuple)) for m in metrics):
+            if len(metrics) != 1:
+                _refuse_outputs(argument, metrics)
             return metrics[0]
         if isinstance(metrics, dict):
             output, last = self._output_names()
@@ -37,6 +40,19 @@ class CompiledMetrics:
                                  f"{argument}={metrics!r:.200}")
             return next(iter(metrics.values()))
         return metrics
+
+    def _one_loss(self, loss, argument="loss"):
+        """Keras's per-output forms of ``compile(loss=...)`` for a model of one output: ``[loss]`` (a
+        loss per output) and ``{"output_name": loss}`` (not a serialized loss ``{"class_name": ...}``)
+        are its loss; a list of several is refused by its count (Keras 3.15 takes ``["mse", "mae"]``
+        silently, and logs an ``out_loss`` of 0). ``argument``: the setting read (``"loss_weights"``)."""
+        if isinstance(loss, (list, tuple)):
+            if len(loss) != 1:
+                _refuse_outputs(argument, loss)
+            return loss[0]
+        if isinstance(loss, dict) and "class_name" not in loss:  # by the output's name (not a serialized loss)
+            return self._one_output(loss, argument)
+        return loss
 
     def _new_metrics(self, fresh=True):
         """The compiled metrics, then the weighted ones (``metric.weighted``); ``fresh``:
@@ -168,6 +184,17 @@ def _value(result):
     """A metric's ``result()`` as the logs hold it: a float, or an array (one value per class)."""
     value = np.asarray(to_numpy(result))
     return float(value) if value.ndim == 0 else value.astype(np.float64)
+
+
+def _is_one(value):
+    """Whether ``value`` is the number 1 (Keras's weight of a loss that changes nothing)."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)) and value == 1
+
+
+def _refuse_outputs(argument, given):
+    """The error for Keras's per-output form of ``argument`` with a count other than one."""
+    raise ValueError(f"glassnet models have one output; {argument} has {len(given)} entries, one per output "
+                     f"(Keras's per-output list), where it takes one. Received: {argument}={given!r:.200}")
 
 
 def _copy(metric):

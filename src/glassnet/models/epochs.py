@@ -18,7 +18,7 @@ from .._validation import (
     check_number, check_positive_int, dense_rows, is_sparse, refuse_all_zero,
 )
 from . import streams
-from .inference import evaluate_arrays, evaluate_stream, takes_sparse
+from .inference import evaluate_arrays, evaluate_stream, first_steps, takes_sparse
 
 
 def validation_cut(n, validation_split, given=None):
@@ -36,11 +36,30 @@ def validation_cut(n, validation_split, given=None):
     return cut
 
 
+def _array_validation(model, Xv, Yv, wv, validation_steps, name="validation_data"):
+    """The evaluation of validation arrays, as a function ``(chunk, callbacks) -> logs``: all their
+    rows, or with ``validation_steps=k`` Keras's first k batches of them (a slice, taken at the first
+    validation), of ``validation_batch_size`` rows, else of fit's ``batch_size`` (``chunk``, or where
+    fit reads larger chunks, ``model._fit_batch_size``), all the rows with Keras's warning where they
+    hold fewer."""
+    if validation_steps is None:
+        return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
+    first = []
+
+    def validate(chunk, callbacks):
+        if not first:  # (warned once, at fit's caller)
+            first.extend(first_steps(validation_steps, chunk or model._fit_batch_size, (Xv, Yv, wv), name,
+                                     "validation_steps", stacklevel=4))
+        return evaluate_arrays(model, *first, batch_size=chunk, callbacks=callbacks)
+    return validate
+
+
 def _validation(model, validation_data, validation_steps, validations=1):
     """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
     ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
     (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without.
-    ``validations``: how many times fit means to validate (a generator read whole has one)."""
+    ``validations``: how many times fit means to validate (a generator read whole has one;
+    with ``validation_steps``, the batches of its first validation are kept for the others)."""
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
     if validation_data is not None and streams.is_stream(validation_data, "validation_data"):
@@ -53,11 +72,16 @@ def _validation(model, validation_data, validation_steps, validations=1):
                 "times: without validation_steps the first validation reads it to its end and leaves nothing for "
                 "the next. Give a PyDataset or arrays (read anew at each validation), or a generator without end "
                 "and validation_steps (the batches of each validation).")
-        return lambda chunk, callbacks: evaluate_stream(model, stream, validation_steps, callbacks, validation=True)
-    if validation_steps is not None:
-        raise ValueError("validation_steps is for validation_data given as a generator or a PyDataset; validation "
-                         f"arrays are read whole: pass validation_steps=None. Received: validation_steps={validation_steps}")
+        # an iterator's batches are read once: those of the first validation are kept (validation_steps of
+        # them) and validated on again, the same samples each time as Keras's documentation promises
+        keep = [] if stream.once and validation_steps is not None and validations > 1 else None
+        return lambda chunk, callbacks: evaluate_stream(model, stream, validation_steps, callbacks, validation=True,
+                                                        keep=keep)
     if validation_data is None:
+        if validation_steps is not None:
+            raise ValueError("validation_steps is for validation_data given as arrays or a stream, or for "
+                             "validation_split: this fit validates on nothing, pass validation_steps=None. "
+                             f"Received: validation_steps={validation_steps}")
         return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
@@ -78,21 +102,21 @@ def _validation(model, validation_data, validation_steps, validations=1):
     wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
           if len(validation_data) == 3 else None)
     refuse_all_zero(wv, "validation_data[2]", "the validation loss would be 0 whatever the model")
-    return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
+    return _array_validation(model, Xv, Yv, wv, validation_steps)
 
 
 def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None, validations=1):
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
-    if validation_data is not None or validation_steps is not None:
+    if validation_data is not None or not validation_split:
         return X, Y, w, _validation(model, validation_data, validation_steps, validations)
-    if validation_split:
-        cut = validation_cut(X.shape[0], validation_split)
-        Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
-        return (X[:cut], Y[:cut], None if w is None else w[:cut],
-                lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks))
-    return X, Y, w, None
+    if validation_steps is not None:
+        validation_steps = check_positive_int(validation_steps, "validation_steps")
+    cut = validation_cut(X.shape[0], validation_split)
+    Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
+    return (X[:cut], Y[:cut], None if w is None else w[:cut],
+            _array_validation(model, Xv, Yv, wv, validation_steps, "the validation_split rows"))
 
 
 def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,
@@ -111,6 +135,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         raise ValueError(f"validation_split cuts arrays; x is {kind}: pass validation_data instead (arrays, or "
                          "another generator or PyDataset).")
     model._require_compiled("fit")
+    model._fit_batch_size = batch_size or 32  # validation arrays' batches (_array_validation), as Keras's
     stream = streams.Stream(x, "x", shuffle=shuffle, rng=model.rng)
     if stream.indexed and stream.length is None and steps_per_epoch is None:
         raise ValueError("x is a PyDataset without end (num_batches is None): give steps_per_epoch, the batches "
@@ -192,6 +217,7 @@ class _ArrayEpochs:
     def __init__(self, model, X, Y, w, batch_size, shuffle, steps_per_epoch):
         self.model, self.X, self.Y, self.w = model, X, Y, w
         self.shuffle, self.steps_per_epoch = shuffle, steps_per_epoch
+        model._fit_batch_size = batch_size  # the validation arrays' batches (_array_validation), as Keras's
         self.portable = not backend.is_numpy()
         self.sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn,
         self.keep_sparse = takes_sparse(model, X)  # or, for a first Dense layer, kept sparse
@@ -232,7 +258,7 @@ class _ArrayEpochs:
                 f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after {count} of "
                 f"steps_per_epoch={self.steps_per_epoch} batches, and the next epoch starts a new pass. A "
                 f"steps_per_epoch that divides {steps} (the batches in one pass) gives equal epochs.",
-                UserWarning, stacklevel=4,
+                UserWarning, stacklevel=5,  # at the caller of model.fit (epoch, _train_epoch, fit, Sequential.fit)
             )
         self.cursor = (first + count) % steps
         X, Y, n, batch_size, shuffle = self.X, self.Y, self.n, self.batch_size, self.shuffle
@@ -330,12 +356,19 @@ class _StreamEpochs:
             warnings.warn(
                 f"Your input ran out of data; interrupting training at epoch {epoch + 1}. x must give {need}, and "
                 f"{streams.kind(stream.data)} is read once: give one without end and steps_per_epoch, or a "
-                "PyDataset, read anew each epoch.", UserWarning, stacklevel=4)
-        elif limit is not None and step < limit and not stream.once and not self.short_epoch_warned:
+                "PyDataset, read anew each epoch.", UserWarning, stacklevel=5)
+        elif limit is not None and step < limit and stream.once:
+            if epoch + 1 == self.epochs:  # (before the last, the next epoch finds none and says so above)
+                warnings.warn(
+                    f"Your input ran out of data; interrupting training in epoch {epoch + 1}, after {step} of "
+                    f"steps_per_epoch={limit} batches. x must give steps_per_epoch × epochs = {limit} × "
+                    f"{self.epochs} = {limit * self.epochs} batches, and {streams.kind(stream.data)} is read once: "
+                    "give one without end, or a PyDataset, read anew each epoch.", UserWarning, stacklevel=5)
+        elif limit is not None and step < limit and not self.short_epoch_warned:
             self.short_epoch_warned = True
             warnings.warn(
                 f"Your input ran out of data: epoch {epoch + 1} ends with its pass over x after {step} of "
-                f"steps_per_epoch={limit} batches, and the next epoch starts a new pass.", UserWarning, stacklevel=4)
+                f"steps_per_epoch={limit} batches, and the next epoch starts a new pass.", UserWarning, stacklevel=5)
 
     def end_epoch(self):
         self.stream.call("on_epoch_end")

@@ -11,6 +11,7 @@ or predict hooks of the callbacks given; evaluate and predict first give them Ke
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 
@@ -108,6 +109,20 @@ def default_batch_size(callbacks, *hooks):
     return 32 if any(overrides(cb, hook) for cb in callbacks for hook in hooks) else None
 
 
+def first_steps(steps, batch_size, arrays, name="x", steps_name="steps", stacklevel=1):
+    """Keras's ``steps=k`` over ``arrays`` of one row each per sample (evaluate's and predict's
+    ``steps``, fit's ``validation_steps``): their first k batches of ``batch_size`` rows, as slices (no
+    copy; None stays None). All the rows where they hold fewer batches, with Keras's warning, at the
+    caller ``stacklevel`` frames up; ``name`` says what was read in it."""
+    n = arrays[0].shape[0]
+    batches = math.ceil(n / batch_size)
+    if steps > batches:
+        warnings.warn(f"Your input ran out of data: {name} gave {batches} of {steps_name}={steps} batches "
+                      f"(of {batch_size} rows).", UserWarning, stacklevel=stacklevel + 1)
+    rows = min(n, steps * batch_size)
+    return tuple(a if a is None or rows == n else a[:rows] if is_sparse(a) else a[:rows, ...] for a in arrays)
+
+
 def array_params(verbose, n, batch_size):
     """The ``params`` of evaluate's and predict's callbacks over ``n`` rows of arrays, Keras's: one
     epoch of ``steps`` batches of ``batch_size`` rows, Keras's 32 when None (glassnet then reads
@@ -184,13 +199,24 @@ def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
     return _evaluate_batches(model, chunks, callbacks)
 
 
-def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False):
+def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, keep=None):
     """:func:`evaluate_arrays` for the batches ``(x, y[, sample_weight])`` of a stream (at most
     ``steps``); ``validation``: fit's validation data (its targets do not set what the
-    metrics see of the training targets)."""
+    metrics see of the training targets). ``keep``: a list that the first call fills with copies
+    of the checked batches it reads and later calls evaluate again, without reading the stream
+    (fit's validation on an iterator with ``validation_steps``: the same samples each time, as Keras)."""
+    if keep:
+        return _evaluate_batches(model, iter(keep), callbacks)
     names = ("x", "validation y") if validation else ("x", "y")
-    batches = streams.checked_batches(
-        stream, lambda raw, where: streams.checked_xy(model, raw, where, names=names), steps)
+
+    def check(raw, where):
+        batch = streams.checked_xy(model, raw, where, names=names)
+        if keep is not None:  # (copies: a generator may yield the same buffer refilled)
+            batch = tuple(None if a is None else backend.copy(a) for a in batch)
+            keep.append(batch)
+        return batch
+
+    batches = streams.checked_batches(stream, check, steps)
     try:
         # the first batch before any test hook: a spent validation generator (fit then stops, with a
         # warning) or a bad first batch is not an evaluation begun and broken off (TensorBoard's writers)

@@ -35,7 +35,7 @@ from ..threads import model_lock
 from . import callbacks as callbacks_module, inference, streams, training, updates
 # (the names that moved to backprop.py and layer_stack.py are still glassnet.models.sequential.<name>)
 from .backprop import _CACHES, Backprop, _scaled  # noqa: F401
-from .compiled_metrics import CompiledMetrics, _metric_list, _names_metrics
+from .compiled_metrics import CompiledMetrics, _is_one, _metric_list, _names_metrics
 from .data_checks import DataChecks
 from .epochs import _class_weights
 from .flat import FlatVectors, _hand_out
@@ -220,6 +220,14 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         return int(math.prod(self._layers[-1].output_shape))
 
     @property
+    def output_names(self):
+        """Keras's list of the output names, read-only: the one output's, ``[last layer's name]`` (the
+        nested model's name where the model ends with one, as Keras's ``Model(x, inner(h))``), the key
+        that ``compile(loss={...})`` and ``fit(x, {...})`` take; ``[]`` for a model without layers."""
+        output, _ = self._output_names()
+        return [] if output is None else [output]
+
+    @property
     def trainable(self):
         """The model's own flag, as Keras: False trains none of its layers, even one whose own flag
         is True (set after freezing the model); setting it sets every layer's ``trainable``, that
@@ -290,7 +298,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
-        ``loss_weights`` None (a model has one output: weigh its samples with
+        ``loss_weights`` None or 1 (a model has one output: weigh its samples with
         ``sample_weight`` or ``class_weight``).
 
         The arguments come in Keras's order; glassnet's older ``compile(optimizer, loss,
@@ -305,10 +313,10 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         if steps_per_execution != 1:
             raise ValueError("glassnet runs one step per execution: steps_per_execution must be 1. "
                              f"Received: steps_per_execution={steps_per_execution!r}")
-        if loss_weights is not None:
+        if loss_weights is not None and not _is_one(self._one_loss(loss_weights, "loss_weights")):
             raise ValueError("glassnet models have one output, whose loss is weighted by sample_weight or "
-                             "class_weight: loss_weights must be None. Received: "
-                             f"loss_weights={loss_weights!r}")
+                             "class_weight: loss_weights must be None or 1 (the weight that changes nothing). "
+                             f"Received: loss_weights={loss_weights!r}")
         use_kernels = kernels._use_kernels(jit_compile)
         if use_kernels:
             kernels.require()  # (True: an ImportError now that says how to install numba; "auto" checked it)
@@ -316,11 +324,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self.jit_compile = use_kernels
         self.optimizer = optimizers.get(optimizer)
         updates.link_multi_optimizer(self)
-        if isinstance(loss, (list, tuple)) and len(loss) == 1:  # Keras's one loss per output, of one output
-            loss = loss[0]
-        elif isinstance(loss, dict) and "class_name" not in loss:  # by the output's name (not a serialized loss)
-            loss = self._one_output(loss, "loss")
-        self.loss = losses.get(loss)
+        self.loss = losses.get(self._one_loss(loss))  # (Keras's [loss] and {output name: loss} of one output)
         self._metric_ids = _metric_list(self._one_output(metrics, "metrics"), "metrics")
         self._weighted_metric_ids = _metric_list(self._one_output(weighted_metrics, "weighted_metrics"),
                                                  "weighted_metrics")
@@ -354,8 +358,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         in Keras: a generator (read once), a :class:`glassnet.utils.PyDataset` (Keras's
         too; a pass per epoch, its batches shuffled), or an iterable such as torch's
         ``DataLoader``; ``y``, ``sample_weight`` and ``batch_size`` are then the batches'
-        and ``validation_data`` arrays or a stream, ``validation_steps`` batches of it
-        at each validation (docs/data.md).
+        and ``validation_data`` arrays or a stream; ``validation_steps=k``: each validation on its first k
+        batches, a generator's kept from the first validation (docs/data.md).
         """
         with model_lock(self).fitting:  # (a second fit from another thread: a RuntimeError)
             return training.fit(
@@ -371,7 +375,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
         ``[loss, *metrics]`` when metrics were compiled (as Keras). ``callbacks`` get
         the test hooks (``on_test_begin``, ``on_test_batch_begin/end`` per chunk of
-        ``batch_size`` rows, ``on_test_end``). Keras's ``steps`` (for datasets) must be None.
+        ``batch_size`` rows, ``on_test_end``). ``steps=k``: the first k batches of ``batch_size``
+        rows only, as Keras (with ``batch_size=None``, Keras's k batches of all the rows).
 
         As Keras, the loss is the mean of the batches' losses weighted by their sizes. For
         the default reduction that is the mean over all samples, whatever the batches, and
@@ -398,15 +403,20 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                     inference.report(stream.read, time.perf_counter() - start, logs)
                 self._keep_metrics_result(logs)
                 return _logs_result(logs, return_dict, self.metrics)
-            _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
+            if steps is not None:
+                steps = check_positive_int(steps, "steps")
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
-            refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             if batch_size is not None:
                 check_positive_int(batch_size, "batch_size")
+            elif steps is not None:  # Keras's: steps batches of all the rows
+                batch_size = max(math.ceil(X.shape[0] / steps), 1)
             elif self._depends_on_batching():
                 batch_size = 32
             else:
                 batch_size = inference.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
+            if steps is not None:  # the first steps batches (a slice), as Keras
+                X, Y, w = inference.first_steps(steps, batch_size, (X, Y, w), stacklevel=2)
+            refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             start = time.perf_counter()
             for cb in cbs:
                 cb.set_model(self)
@@ -518,7 +528,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         ``callbacks`` get the predict hooks (``on_predict_begin``,
         ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
         ``on_predict_end``). ``x`` may be a stream of batches (a generator, a PyDataset,
-        a DataLoader; each ``x`` or ``(x, ...)``), as in :meth:`fit`: ``steps`` batches of it, or all."""
+        a DataLoader; each ``x`` or ``(x, ...)``), as in :meth:`fit`: ``steps`` batches of it, or all. For
+        arrays, ``steps=k`` predicts the first k batches of ``batch_size`` rows only, as Keras (with
+        ``batch_size=None``, Keras's k batches of all the rows)."""
         cbs = callbacks_module.check_callbacks(callbacks)
         self._check_namespace()
         self._ensure_built()
@@ -533,15 +545,20 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             if verbose:
                 inference.report(stream.read, time.perf_counter() - start)
             return out
-        _only_none("is for streams of batches (generators, PyDatasets); x is an array, read whole", steps=steps)
+        if steps is not None:
+            steps = check_positive_int(steps, "steps")
         X = self._check_x(x, sparse=True)
         if not self.built:
             self.build((None, *X.shape[1:]))
         verbose = inference.check_verbose(verbose)
         if batch_size is not None:
             check_positive_int(batch_size, "batch_size")
+        elif steps is not None:  # Keras's: steps batches of all the rows
+            batch_size = max(math.ceil(X.shape[0] / steps), 1)
         else:
             batch_size = inference.default_batch_size(cbs, "on_predict_batch_begin", "on_predict_batch_end")
+        if steps is not None:  # the first steps batches (a slice), as Keras
+            (X,) = inference.first_steps(steps, batch_size, (X,), stacklevel=2)
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)

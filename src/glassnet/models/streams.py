@@ -141,11 +141,6 @@ def num_batches(data):
     return None if n is None else int(n)
 
 
-class SpentStream(ValueError):
-    """An iterator read to its end before was asked for more batches (fit's validation
-    stops training on it, with a warning)."""
-
-
 class Stream:
     """``data`` (a PyDataset, an iterator, an iterable of batches) read a pass at a time;
     ``name`` says what it is in messages ("x", "validation_data")."""
@@ -287,8 +282,9 @@ def checked_x(model, batch, where):
 
 def checked_batches(stream, check, steps=None):
     """The checked batches of one pass of ``stream`` (at most ``steps``); ``check(batch, where)``.
-    An iterator has one pass, which each call continues (``validation_steps`` batches of a
-    generator without end at each validation, as Keras reads them)."""
+    An iterator has one pass, which each call continues (fit reads ``validation_steps`` batches of a
+    validation generator once and keeps them for its later validations:
+    :func:`~glassnet.models.inference.evaluate_stream`'s ``keep``)."""
     if not (stream.once and stream.started):
         stream.new_pass()
     stream.short = None  # the batches read, when fewer than steps
@@ -300,7 +296,7 @@ def checked_batches(stream, check, steps=None):
                     stream.short = step
                 if step == 0:
                     if stream.once and stream.read:
-                        raise SpentStream(
+                        raise ValueError(
                             f"{stream.name} gave no batches: an iterator is read once, and this one was read to its "
                             "end before; pass a generator without end and steps, or a PyDataset, read anew each time.")
                     elif stream.once:  # (a generator spent by an earlier call looks empty)

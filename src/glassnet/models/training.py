@@ -203,19 +203,10 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     # training on 8
                     chunk = validation_batch_size or (
                         batch_size or 32 if test_cbs or model._depends_on_batching() else None)
-                    try:
-                        logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
-                        # said to the monitoring callbacks, which skip an epoch not validated: the logs cannot
-                        # say it, a callback may log val_* values of its own at every epoch
-                        model._epoch_validated = True
-                    except streams.SpentStream:  # the epoch's training stays, as with training data that ran out
-                        model.stop_training = True
-                        model.stop_reason = "validation_data ran out of data"
-                        warnings.warn(
-                            f"validation_data ran out of data; interrupting training after epoch {epoch + 1}, whose "
-                            f"logs have no val_ figures. It is read once and must give validation_steps × "
-                            f"validations = {validation_steps} × {validations} batches: give one without end, or a "
-                            "PyDataset or arrays, read anew at each validation.", UserWarning, stacklevel=3)
+                    logs.update({f"val_{k}": v for k, v in val(chunk, test_cbs).items()})
+                    # said to the monitoring callbacks, which skip an epoch not validated: the logs cannot
+                    # say it, a callback may log val_* values of its own at every epoch
+                    model._epoch_validated = True
                     logs = dict(sorted(logs.items()))  # Keras sorts the epoch's logs whole: 'zmae' after 'val_loss'
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
