@@ -212,6 +212,16 @@ class DataChecks:
     def _check_sample_weight(self, sample_weight, n, name="sample_weight"):
         if sample_weight is None:
             return None
+        # Keras's per-output forms of the one output, as y's (_given_targets): [sw], (sw,), {output name: sw}
+        # (a dict of other keys, {0: 1.0}, is no name of an output: said not to be an array, as before)
+        if isinstance(sample_weight, dict) and sample_weight and all(isinstance(k, str) for k in sample_weight):
+            output, last = self._output_names()
+            sample_weight = self._named(sample_weight, name, output, "output", last)
+        sample_weight = _one_batch(sample_weight, 1, n)
+        if (isinstance(sample_weight, (list, tuple)) and len(sample_weight) not in (1, n)
+                and all(getattr(item, "ndim", 0) >= 1 for item in sample_weight)):  # arrays, not rows of numbers
+            raise ValueError(f"{name} has {len(sample_weight)} arrays, one per output (Keras's per-output list), but "
+                             "glassnet models have one output: pass its weights, the array itself.")
         w = on_host(sample_weight, name)
         if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
             w = check_array(w, name=name, ndim=None, dtype=self.dtype)

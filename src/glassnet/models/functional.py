@@ -141,6 +141,15 @@ def _one(value, name):
                              f"the output itself, Model(inputs, outputs[{key!r}]), and name the last layer {key!r} "
                              f"(Dense(..., name={key!r})) for compile(loss={{{key!r}: ...}}) and fit(x, "
                              f"{{{key!r}: y}}).")
+        if name == "inputs" and len(value) == 1:
+            (key, given), = value.items()
+            own = given.__dict__.get("name") if isinstance(given, InputLayer) else key
+            if key != own:  # as the outputs' key: Keras's fit and predict take {key: x}, and a model file keeps it
+                named = f"its Input's name, {own!r}" if own is not None else "the name given to its Input, and it has none"
+                raise ValueError(f"inputs given as a dict ({{{key!r}: ...}}) names the model's input {key!r}, which "
+                                 f"glassnet cannot keep: its models' one input is named after {named}. Name the "
+                                 f"Input {key!r} (Input(..., name={key!r})) for fit({{{key!r}: x}}) and "
+                                 f"predict({{{key!r}: x}}), or pass the Input itself, Model(inputs[{key!r}], outputs).")
         value = list(value.values())
     if isinstance(value, (list, tuple)):
         if len(value) != 1:

@@ -26,6 +26,7 @@ from .. import _custom_objects, initializers, losses, metrics as metrics_module,
 from .._io import unique_keys
 from ..backend import standardize_dtype
 from . import keras_optimizer
+from .compiled_metrics import _is_one
 from .keras_files import UncompiledWarning
 from .keras_weights import CONFIG, METADATA, WEIGHTS, _check_storage, _get, _h5py, _read_weights
 from .nesting import flatten_keras
@@ -331,17 +332,23 @@ def _compile(model, spec, path, data, h5py):
         if not isinstance(spec, dict):
             raise TypeError(f"compile_config is not a JSON object: {spec!r:.80}")
         optimizer = optimizers.get(spec.get("optimizer", "rmsprop"))
-        loss = losses.deserialize(spec.get("loss"))
+        # Keras writes compile's arguments as given: its per-output forms of the one output too, read as compile
+        # reads them ([loss], {"out": loss}, [[metrics]], {"out": metrics}, {"out": "mae"})
+        loss = losses.deserialize(model._one_loss(spec.get("loss")))
         chosen = {}
         for key in ("metrics", "weighted_metrics"):
-            given = spec.get(key) or []
+            given = model._one_output(spec.get(key) or [], key) or []
+            if isinstance(given, (str, dict)):  # one metric, a name or a serialized one: {"out": "mae"}
+                given = [given]
             if not isinstance(given, list):
                 raise TypeError(f"{key} is {given!r:.80}, not a list of metrics")
             chosen[key] = [metrics_module.deserialize(m) for m in given]
             for m in chosen[key]:  # the names resolve against the loss ("accuracy"): checked before compile
                 metrics_module.get(m, loss=loss, n_outputs=model.n_outputs)
-        if spec.get("loss_weights") is not None:
-            raise ValueError(f"loss_weights={spec['loss_weights']!r:.80} (glassnet models have one output)")
+        weight = spec.get("loss_weights")  # the one output's weight, 1 ([1.0], {"out": 1.0}), changes nothing
+        if weight is not None and not _is_one(model._one_loss(weight, "loss_weights")):
+            raise ValueError(f"loss_weights={weight!r:.80} (glassnet models have one output, whose loss is "
+                             "weighted by sample_weight or class_weight)")
     except (ValueError, TypeError, KeyError) as exc:
         # (an unknown name's list of the valid ones, cut at 300 characters, said nothing more)
         reason, advice = str(exc).split(". Valid names")[0].rstrip(".")[:300], \
