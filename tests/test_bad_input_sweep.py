@@ -91,7 +91,7 @@ CONSTRUCTORS = [
                st.just(np.array([1.0, 2.0])))),
     (lambda v: metrics.TopKCategoricalAccuracy(k=v), "k", not_positive_ints),
     (lambda v: metrics.Precision(thresholds=v), "thresholds",
-     st.one_of(st.just(np.array(0.45)), st.just([]), st.just([0.5, 1.5]), non_finite, outside_unit, st.text(max_size=2))),
+     st.one_of(st.just([]), st.just([0.5, 1.5]), non_finite, outside_unit, st.text(max_size=2))),
     # any finite number, as Keras (0 on logits): only non-numbers and NaN/inf are refused
     (lambda v: metrics.BinaryAccuracy(threshold=v), "threshold", st.one_of(not_numbers, non_finite)),
     (lambda v: metrics.PearsonCorrelation(axis=v), "axis", st.one_of(

@@ -362,10 +362,19 @@ def check_shape(value, name):
     return tuple(check_positive_int(d, name) for d in value)
 
 
+def _scalar(value):
+    """A 0-d NumPy array of an integer or a float, ``np.array(2)``, as its NumPy scalar, as Keras takes one where it
+    takes a number (and :func:`unwrap_0d`); anything else, a 0-d array of a bool too, as it is, for the check."""
+    if isinstance(value, np.ndarray) and not value.ndim and value.dtype.kind in "iuf":
+        return value[()]
+    return value
+
+
 def check_positive_int(value, name, allow_none=False):
-    """Return ``value`` as int if it is a positive integer; else raise."""
+    """Return ``value`` as int if it is a positive integer (or a 0-d array of one); else raise."""
     if value is None and allow_none:
         return None
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive integer. Received: {name}={value!r:.100}")
     if value <= 0:
@@ -374,6 +383,7 @@ def check_positive_int(value, name, allow_none=False):
 
 
 def check_non_negative_int(value, name):
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative integer. Received: {name}={value!r:.100}")
     if value < 0:
@@ -396,7 +406,8 @@ def unwrap_0d(value, name):
 
 
 def check_number(value, name, low=None, high=None, low_open=False, high_open=False):
-    """Return ``value`` as float if it is a real number within the bounds."""
+    """Return ``value`` as float if it is a real number (or a 0-d array of one) within the bounds."""
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number. Received: {name}={value!r:.100}")
     try:
@@ -415,7 +426,8 @@ def check_number(value, name, low=None, high=None, low_open=False, high_open=Fal
 
 
 def check_int(value, name, low=None, high=None):
-    """Return ``value`` as int if it is an integer within ``[low, high]``; else raise."""
+    """Return ``value`` as int if it is an integer (or a 0-d array of one) within ``[low, high]``; else raise."""
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer. Received: {name}={value!r:.100}")
     if (low is not None and value < low) or (high is not None and value > high):

@@ -294,7 +294,7 @@ def to_numpy(x):
                     pass
         except (RuntimeError, TypeError, ValueError):
             pass  # not in host memory, or a dtype DLPack does not carry
-    if hasattr(x, "get"):  # a CuPy array on its GPU
+    if type(x).__module__.partition(".")[0] == "cupy":  # a CuPy array on its GPU (pandas' .get is a lookup)
         return np.asarray(x.get())
     if hasattr(x, "cpu"):  # a torch tensor on a GPU
         return x.cpu().numpy()

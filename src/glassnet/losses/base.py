@@ -235,12 +235,23 @@ class Loss(Configurable):
         return "".join(f", {k}={v!r}" for k, v in Loss.get_config(self).items())
 
 
+def _not_an_array(X):
+    """Whether ``X`` is no array of a namespace but something NumPy reads as one: a list, a number, a pandas
+    DataFrame or Series (whose sums take no keepdims, and axis -1 is no axis), or a subclass of NumPy's array
+    (np.matrix, whose ``*`` is a matrix product; a masked array, whose mask made cross-entropy −1.0). The losses
+    read it as a plain array (:func:`check_array`, as the models and metrics read it): a masked array's data, as
+    ``np.asarray``, Keras and the metrics do. (Other objects with a shape, a functional model's ChainTensor, stay
+    as they are, for their own errors.)"""
+    return type(X) is not np.ndarray and (isinstance(X, np.ndarray) or not hasattr(X, "shape")
+                                          or type(X).__module__.startswith("pandas"))
+
+
 def _like_outputs(Y, A):
     """Targets ``Y`` (a list, a NumPy array, integer labels) as an array of the namespace and dtype
     of the outputs ``A``, as Keras converts ``y_true``: a list or int64 labels against torch or
     array-api-strict outputs raised TypeErrors from deep inside the loss."""
     dtype = numpy_dtype(A)
-    if not hasattr(Y, "shape") or isinstance(Y, np.ndarray):
+    if isinstance(Y, np.ndarray) or _not_an_array(Y):
         return from_numpy(check_array(Y, "y_true", ndim=None, dtype=dtype, allow_empty=True, finite=False), dtype)
     return Y if Y.dtype == A.dtype else astype(Y, dtype)
 
@@ -306,14 +317,19 @@ def _pair(loss, Y, A):
     # shape they were read as one-hot rows (labels [0, 1, 2] of a vector [.2, .3, .5] gave 2.59), as are floats
     # against one vector, which fit never passes
     labels = loss._takes_labels and not _float_array(Y)
-    if not hasattr(A, "shape") or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
-        A = check_array(A, "y_pred", ndim=None, dtype=float, allow_empty=True, finite=False)
+    if _not_an_array(A) or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
+        # (a list's ints as floats; a DataFrame's or a masked array's dtype kept, as an ndarray's)
+        A = check_array(A, "y_pred", ndim=None, dtype=None if hasattr(A, "shape") else float, allow_empty=True,
+                        finite=False)
     if not isinstance(A, np.ndarray) and not is_numpy():
         Y = _like_outputs(Y, A)
-    elif not hasattr(Y, "shape") or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
+    elif _not_an_array(Y) or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
         Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
-    elif isinstance(Y, np.ndarray) and Y.dtype.kind in "iub" and isinstance(A, np.ndarray):
-        Y = Y.astype(A.dtype)  # integer one-hot rows: the gradient is computed in place, in A's dtype
+    elif (isinstance(Y, np.ndarray) and isinstance(A, np.ndarray) and Y.dtype != A.dtype
+          and (Y.dtype.kind in "iub" or A.dtype.kind == "f")):
+        # in A's dtype, as Keras casts y_true to y_pred's: integer one-hot rows (the gradient is computed in
+        # place), and floats of another dtype (float16 targets made MAPE, MSLE and the cosine float16's)
+        Y = Y.astype(A.dtype)
     if Y.shape != A.shape or labels or loss._takes_labels and len(A.shape) < 2:
         Y = loss._targets_like(Y, A)
     if len(Y.shape) != len(A.shape):

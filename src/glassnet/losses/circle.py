@@ -7,8 +7,8 @@ import numpy as np
 
 from .._validation import _as_array, check_array, check_bool, check_number
 from ..backend import astype, from_numpy, get_namespace, numpy_dtype, to_numpy
-from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _weighted_shape,
-                   _weights_like)
+from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _not_an_array,
+                   _weighted_shape, _weights_like)
 
 
 def _masked_logsumexp(V, mask):
@@ -50,7 +50,7 @@ class Circle(Loss):
         self.remove_diagonal = check_bool(remove_diagonal, "remove_diagonal")
 
     def _labels(self, y, n, name):
-        labels = to_numpy(y) if hasattr(y, "shape") else _as_array(y, name)  # (a ragged list named)
+        labels = _as_array(y, name) if _not_an_array(y) else to_numpy(y)  # (a ragged list named; a masked array's data)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]
         if labels.ndim != 1 or labels.shape[0] != n:
@@ -67,14 +67,14 @@ class Circle(Loss):
 
     def _parts(self, y_true, y_pred, ref_labels=None, ref_embeddings=None):
         """``(J, dJ/dS, A, R)``: the losses, their derivatives by the similarities ``S = A Rᵀ``."""
-        A = y_pred if hasattr(y_pred, "shape") else check_array(y_pred, "y_pred", ndim=2, dtype=float,
-                                                                allow_empty=True)
+        A = y_pred if not _not_an_array(y_pred) else check_array(
+            y_pred, "y_pred", ndim=2, dtype=None if hasattr(y_pred, "shape") else float, allow_empty=True)
         if len(A.shape) != 2:
             raise ValueError(f"Loss {self.name!r}: y_pred must be embeddings of shape (n_samples, n_dims). "
                              f"Received shape {tuple(A.shape)}.")
         xp = get_namespace(A)
         R = A if ref_embeddings is None else ref_embeddings
-        if not hasattr(R, "shape"):
+        if _not_an_array(R):
             R = from_numpy(check_array(R, "ref_embeddings", ndim=2, dtype=numpy_dtype(A)), numpy_dtype(A))
         if len(R.shape) != 2 or R.shape[1] != A.shape[1]:
             raise ValueError(f"ref_embeddings must have shape (m, {A.shape[1]}). Received shape {tuple(R.shape)}.")

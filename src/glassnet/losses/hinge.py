@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import check_array, check_number, on_host
 from ..activations import LogSoftmax, Sigmoid
 from ..backend import astype, get_namespace, is_numpy
-from .base import REDUCTION, Loss, _like_outputs, _mean_last
+from .base import REDUCTION, Loss, _like_outputs, _mean_last, _not_an_array
 from .probabilistic import CategoricalCrossentropy
 
 
@@ -38,7 +38,8 @@ class _SignedLabelLoss(Loss):
     def _signed(Y, A):
         if not isinstance(A, np.ndarray) and hasattr(A, "shape") and not is_numpy():
             Y = _like_outputs(Y, A)  # in the outputs' namespace and dtype: 2·Y − 1 of int or bool labels
-        elif not hasattr(Y, "shape"):  # a list of 0/1 labels was left as it was, and read as labels 0 and 1
+        elif _not_an_array(Y):  # a list of 0/1 labels (left as it was, it was read as labels 0 and 1), a masked
+            # array (its data: masked arithmetic kept a masked 0), a DataFrame
             Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
         elif is_numpy():
             Y = on_host(Y)  # a torch tensor: with NumPy, as _pair reads it

@@ -5,7 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import check_bool, check_consistent_length, check_number, check_positive_int, is_sparse, sized_by_arguments
+from .._validation import (check_bool, check_consistent_length, check_number, check_positive_int, is_sparse, on_host,
+                           sized_by_arguments)
 from ..backend import make_rng
 
 
@@ -28,7 +29,7 @@ def _samples(values, name):
     if _is_pandas(values):
         return values
     try:
-        return np.asarray(values)
+        return np.asarray(on_host(values, name))  # (a torch tensor that requires grad: its values, as fit reads them)
     except ValueError as exc:
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
 
@@ -96,7 +97,7 @@ def _stratify_labels(stratify, y, n, n_is):
             raise ValueError("stratify=True needs y. Pass y or an array of labels as stratify=.")
         labels = np.asarray(y)
     else:
-        labels = np.asarray(stratify)
+        labels = np.asarray(on_host(stratify, "stratify"))
         if labels.ndim == 0 or len(labels) != n:
             got = "a single value" if labels.ndim == 0 else f"{len(labels)} labels"
             raise ValueError(f"stratify must hold one label per sample ({n_is}). Received {got}.")
