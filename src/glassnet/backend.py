@@ -525,12 +525,25 @@ def make_rng(seed=None, name="seed"):
 
 def random_state_rng(random_state):
     """The generator of an estimator's ``random_state``, as scikit-learn's
-    ``check_random_state`` reads it: None, a seed, or a ``np.random.RandomState`` or
-    ``np.random.Generator`` instance, which is drawn from (and so advanced)."""
+    ``check_random_state`` reads it: a seed ``s`` gives ``np.random.default_rng(s)``; a
+    ``np.random.RandomState`` instance is drawn from (and so advanced), and None is NumPy's
+    global one (``np.random.seed(0)`` makes a script repeat); a ``np.random.Generator`` is used as it is.
+
+    As in scikit-learn, ``RandomState(s)`` just seeded gives what ``s`` gives (``default_rng(s)``;
+    NumPy's global state just after ``np.random.seed(s)`` too); one drawn from since gives
+    ``default_rng`` of a seed drawn from it."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        source = np.random if random_state is None else random_state  # (the module's functions: the global one)
+        state = source.get_state(legacy=False)
+        # seeding with s puts s first in MT19937's key: the state is RandomState(s)'s just seeded, or not
+        seed = int(state["state"]["key"][0]) if state["bit_generator"] == "MT19937" else None
+        seeded = None if seed is None else np.random.RandomState(seed).get_state(legacy=False)["state"]
+        fresh = seeded is not None and not state["has_gauss"] and state["state"]["pos"] == seeded["pos"] and \
+            np.array_equal(state["state"]["key"], seeded["key"])
+        drawn = int(source.randint(0, 2**31 - 1))  # advanced either way, as scikit-learn's estimators advance it
+        return np.random.default_rng(seed if fresh else drawn)
     try:
         return make_rng(random_state, name="random_state")
     except ValueError:  # the same refusal, naming the instances accepted here

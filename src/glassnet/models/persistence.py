@@ -260,6 +260,9 @@ class Persistence:
             **({"pins": {layer.name: mode for layer, mode in self._pins.items() if layer in self._layers}}
                if self._pins else {}),
             **({} if self._trainable else {"trainable": False}),
+            # Sequential(seed=...), glassnet's (Keras's models have none): a copy (clone_model, from_config,
+            # model_from_json, the Keras wrappers' clone at each fit) draws what the model draws
+            **({"seed": int(self.seed)} if self.seed is not None else {}),
             # made by the functional Model(inputs, outputs): its variables' paths have no model scope
             **({"functional": True} if getattr(self, "_functional", False) else {}),
             # the models nested in it (Sequential([base, ...])): get_layer("base") and its flag after loading
@@ -272,7 +275,8 @@ class Persistence:
         """A new model with the architecture that :meth:`get_config` describes and
         fresh weights (as Keras's ``Sequential.from_config``, whose ``custom_objects``
         are known while it is read); built when the configuration has an input shape,
-        not compiled."""
+        not compiled. A configuration's ``seed`` (``Sequential(seed=...)``'s) seeds the new
+        model, whose weights, shuffling and dropout are then those of the original."""
         from ..layers import deserialize
 
         if not isinstance(config, dict):
@@ -291,7 +295,9 @@ class Persistence:
         layers = _keep_default_names([deserialize(c) for c in _unique_names(layer_configs)])
         # a nested subclass of Model whose class is known: its own layers in their place (its methods use them)
         made = revive_nested(layers, config.get("nested", []), input_shape)
-        model = cls(layers, name=config.get("name"), dtype=_model_dtype(config, layer_configs))
+        seed = config.get("seed")  # (checked as Sequential(seed=...) checks it; given only when set)
+        model = cls(layers, name=config.get("name"), dtype=_model_dtype(config, layer_configs),
+                    **({} if seed is None else {"seed": seed}))
         if check_bool(config.get("functional", False), "functional"):  # ("false" made a functional model)
             model._functional = True
         model._pins = _read_pins(config.get("pins", {}), model._layers)

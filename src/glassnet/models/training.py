@@ -51,11 +51,31 @@ def follow_global_seed(model):
     those without a seed of their own) from the global one again where ``set_random_seed`` ran since
     they were drawn: Keras's habit, the seed set just before ``fit``, gave another order and other
     dropout masks each run (they were drawn when the model and its layers were made). A model given
-    ``seed=`` keeps its own; seeded before the model was made, nothing changes."""
+    ``seed=`` keeps its own, and so do the layers of a seeded model nested in this one and built alone
+    (``Sequential([Input(...), ...], seed=3)``: its seed drew them); seeded before the model was made,
+    nothing changes."""
+    from .nesting import nested_spans
+    from .sequential import Sequential
+
+    def redraw(holder, follows):
+        """Draw again the layers of ``holder`` whose generators came from the global one (``follows``:
+        ``holder``'s own did); a nested model built alone drew its own layers', from its seed or not."""
+        end = 0
+        for nested, start, stop in nested_spans(holder):
+            for layer in holder._layers[end:start] if follows else ():
+                draw_rng(layer)
+            alone = getattr(nested, "_built_alone", True)
+            redraw(nested, nested.seed is None if alone else follows)
+            end = stop
+        for layer in holder._layers[end:] if follows else ():
+            draw_rng(layer)
+
     if model.seed is None and getattr(model, "_rng_seedings", None) != backend.seedings():
         model.rng = backend.make_rng()
-        for layer in model.layers:
-            draw_rng(layer)
+        redraw(model, True)
+        for item in model.__dict__.get("_deferred", ()):  # (waiting for the input shape: this model builds them)
+            for layer in item.layers if isinstance(item, Sequential) else [item]:
+                draw_rng(layer)
         model._rng_seedings = backend.seedings()
 
 
