@@ -326,9 +326,11 @@ def _pair(loss, Y, A):
     elif _not_an_array(Y) or (isinstance(Y, np.ndarray) and Y.dtype.kind not in "fiub"):
         Y = check_array(Y, "y_true", ndim=None, dtype=A.dtype, allow_empty=True, finite=False)
     elif (isinstance(Y, np.ndarray) and isinstance(A, np.ndarray) and Y.dtype != A.dtype
-          and (Y.dtype.kind in "iub" or A.dtype.kind == "f")):
+          and (Y.dtype.kind in "iub" or A.dtype.kind == "f" and Y.dtype.itemsize < A.dtype.itemsize)):
         # in A's dtype, as Keras casts y_true to y_pred's: integer one-hot rows (the gradient is computed in
-        # place), and floats of another dtype (float16 targets made MAPE, MSLE and the cosine float16's)
+        # place), and floats of a narrower dtype (float16 targets made MAPE, MSLE and the cosine float16's);
+        # wider ones stay (glassnet.sklearn's L-BFGS reads float64 targets of float32 outputs in float64, as
+        # scikit-learn: rounded, targets from 2**28 hid every change of the outputs)
         Y = Y.astype(A.dtype)
     if Y.shape != A.shape or labels or loss._takes_labels and len(A.shape) < 2:
         Y = loss._targets_like(Y, A)

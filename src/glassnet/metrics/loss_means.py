@@ -21,8 +21,8 @@ class _LossMean(_NameFirst):
         raise NotImplementedError
 
     def values(self, Y, A):
-        if Y.dtype != A.dtype and A.dtype.kind == "f":  # in y_pred's dtype, as Keras casts y_true (and the loss):
-            Y = Y.astype(A.dtype)  # float16 targets made MAPE, MSLE and the cosine float16's
+        if A.dtype.kind == "f" and Y.dtype.itemsize < A.dtype.itemsize:  # in y_pred's dtype, as Keras casts y_true
+            Y = Y.astype(A.dtype)  # (and the loss, losses._pair): float16 targets made MAPE, MSLE and the cosine float16's
         # a diverged model's NaN or infinite outputs give a NaN or infinite mean, as Keras's, without
         # the RuntimeWarnings of inf - inf or inf / inf (errors under the tests' filter)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
