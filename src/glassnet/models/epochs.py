@@ -36,25 +36,24 @@ def validation_cut(n, validation_split, given=None):
     return cut
 
 
-def _array_validation(model, Xv, Yv, wv, validation_steps, name="validation_data"):
+def _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, name="validation_data"):
     """The evaluation of validation arrays, as a function ``(chunk, callbacks) -> logs``: all their
     rows, or with ``validation_steps=k`` Keras's first k batches of them (a slice, taken at the first
-    validation), of ``validation_batch_size`` rows, else of fit's ``batch_size`` (``chunk``, or where
-    fit reads larger chunks, ``model._fit_batch_size``), all the rows with Keras's warning where they
-    hold fewer."""
+    validation), of ``validation_batch_size`` rows (``chunk``), else of fit's ``batch_size`` (where fit
+    reads larger chunks), all the rows with Keras's warning where they hold fewer."""
     if validation_steps is None:
         return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
     first = []
 
     def validate(chunk, callbacks):
         if not first:  # (warned once, at fit's caller)
-            first.extend(first_steps(validation_steps, chunk or model._fit_batch_size, (Xv, Yv, wv), name,
+            first.extend(first_steps(validation_steps, chunk or batch_size, (Xv, Yv, wv), name,
                                      "validation_steps", stacklevel=4))
         return evaluate_arrays(model, *first, batch_size=chunk, callbacks=callbacks)
     return validate
 
 
-def _validation(model, validation_data, validation_steps, validations=1):
+def _validation(model, validation_data, validation_steps, validations=1, batch_size=32):
     """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
     ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
     (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without.
@@ -102,21 +101,22 @@ def _validation(model, validation_data, validation_steps, validations=1):
     wv = (model._check_sample_weight(validation_data[2], Xv.shape[0], "validation_data[2]")
           if len(validation_data) == 3 else None)
     refuse_all_zero(wv, "validation_data[2]", "the validation loss would be 0 whatever the model")
-    return _array_validation(model, Xv, Yv, wv, validation_steps)
+    return _array_validation(model, Xv, Yv, wv, validation_steps, batch_size)
 
 
-def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None, validations=1):
+def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None, validations=1,
+                      batch_size=32):
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
     if validation_data is not None or not validation_split:
-        return X, Y, w, _validation(model, validation_data, validation_steps, validations)
+        return X, Y, w, _validation(model, validation_data, validation_steps, validations, batch_size)
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
     cut = validation_cut(X.shape[0], validation_split)
     Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
     return (X[:cut], Y[:cut], None if w is None else w[:cut],
-            _array_validation(model, Xv, Yv, wv, validation_steps, "the validation_split rows"))
+            _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, "the validation_split rows"))
 
 
 def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,
@@ -135,7 +135,6 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         raise ValueError(f"validation_split cuts arrays; x is {kind}: pass validation_data instead (arrays, or "
                          "another generator or PyDataset).")
     model._require_compiled("fit")
-    model._fit_batch_size = batch_size or 32  # validation arrays' batches (_array_validation), as Keras's
     stream = streams.Stream(x, "x", shuffle=shuffle, rng=model.rng)
     if stream.indexed and stream.length is None and steps_per_epoch is None:
         raise ValueError("x is a PyDataset without end (num_batches is None): give steps_per_epoch, the batches "
@@ -148,7 +147,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         if first is None:
             raise ValueError(f"x is {kind} that gave no batches.")
         X = streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)[0]  # builds the model
-        val = _validation(model, validation_data, validation_steps, validations)
+        val = _validation(model, validation_data, validation_steps, validations, batch_size or 32)
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise
@@ -217,7 +216,6 @@ class _ArrayEpochs:
     def __init__(self, model, X, Y, w, batch_size, shuffle, steps_per_epoch):
         self.model, self.X, self.Y, self.w = model, X, Y, w
         self.shuffle, self.steps_per_epoch = shuffle, steps_per_epoch
-        model._fit_batch_size = batch_size  # the validation arrays' batches (_array_validation), as Keras's
         self.portable = not backend.is_numpy()
         self.sparse = is_sparse(X)  # SciPy sparse rows (CSR): each batch is made dense as it is drawn,
         self.keep_sparse = takes_sparse(model, X)  # or, for a first Dense layer, kept sparse

@@ -121,7 +121,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
         X, Y, w = model._prepare_xy(x, y, sample_weight)
         X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps,
-                                         validations)
+                                         validations, batch_size)
         if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
             w = _class_weights(model, Y, class_weight)
         refuse_all_zero(w, "class_weight" if class_weight is not None else "sample_weight",
