@@ -185,7 +185,7 @@ def keras_config(model):
                 "Rename one of them (its name attribute)")
     from .subclassing import subclass_entry
 
-    entry = subclass_entry(model)
+    entry = subclass_entry(model, keras=True)  # (without glassnet's seed, which Keras's Model does not take)
     if entry is not None:  # a subclass of Model, as Keras writes one: its class's name and get_config
         config = {**entry, "build_config": {"input_shape": list(model.input_shape)}}
     else:

@@ -8,7 +8,9 @@ over the positions ``start`` to ``stop - 1`` of the layers of the model holding 
 names: a file renames a repeated name), with ``"functional": true``, ``"pins"`` and ``"built_alone":
 false`` (built by the model holding it, so its variables' paths are in that model's scope) where set,
 the name, batch size and dtype given to its ``Input`` (``"input_name"``, ``"batch_size"``,
-``"input_dtype"``, as the top-level configuration's) where given, and, for a subclass of ``Model``,
+``"input_dtype"``, as the top-level configuration's) where given, its ``"seed"`` where it was given one
+(``Sequential(..., seed=7)``: a copy draws its layers from it where it was built alone, :func:`build_as_drawn`;
+a ``.keras`` file leaves it out, as the top-level one), and, for a subclass of ``Model``,
 ``"subclass"`` as the top-level one (``subclassing.subclass_entry``): made again as its class, on the
 same layers, where the program registered or passes the class.
 """
@@ -16,6 +18,7 @@ same layers, where the program registered or passes the class.
 import json
 
 from .._validation import check_positive_int
+from ..backend import make_rng
 
 
 def nested_spans(model):
@@ -60,6 +63,8 @@ def nested_config(model):
             entry["functional"] = True
         if not getattr(nested, "_built_alone", True):  # built by the model holding it: its paths are in its scope
             entry["built_alone"] = False
+        if nested.seed is not None:  # Sequential(seed=...): built alone, it drew its layers; a copy's draws them again
+            entry["seed"] = int(nested.seed)
         pins = {layer.name: mode for layer, mode in nested._pins.items() if layer in nested._layers}
         if pins:
             entry["pins"] = pins
@@ -187,13 +192,19 @@ def restore_nested(model, entries, made=None):
         if (not isinstance(span, list) or len(span) != 2 or not all(type(i) is int for i in span)
                 or not end <= span[0] < span[1] <= len(model._layers) or not isinstance(entry.get("name"), str)
                 or not all(isinstance(entry.get(key, True), bool) for key in FLAGS)
-                or not set(entry) <= {"name", "layers", "pins", "nested", "subclass", *FLAGS, *INPUT_KEYS}):
+                or not set(entry) <= {"name", "layers", "pins", "nested", "subclass", "seed", *FLAGS, *INPUT_KEYS}):
             raise ValueError(f"config's 'nested' entry {entry!r:.200} is malformed: it must name a model and give "
                              f"'layers': [start, stop], a run of the {len(model._layers)} layers of {model.name!r} "
                              f"after those of the entry before it, {', '.join(map(repr, FLAGS))} (if given) True or "
                              "False, and no other keys than those and 'pins', 'nested', 'subclass', "
-                             f"{', '.join(map(repr, INPUT_KEYS))}.")
+                             f"{', '.join(map(repr, INPUT_KEYS))}, 'seed'.")
         end = span[1]
+        seed = entry.get("seed")
+        try:
+            if seed is not None:
+                make_rng(seed)  # (checked as Sequential(seed=...) checks it, named here)
+        except ValueError as exc:
+            raise ValueError(f"config's 'nested' entry {entry['name']!r} is malformed: {exc}") from None
         subclass = (made or {}).get(id(entry))
         if subclass is not None:  # its class made it, its own nested models with it
             if subclass._layers != model._layers[span[0]:span[1]]:
@@ -204,7 +215,7 @@ def restore_nested(model, entries, made=None):
             model._note_nested(subclass)
             continue
         nested = Sequential(model._layers[span[0]:span[1]], name=entry["name"], dtype=model.dtype,
-                            trainable=entry.get("trainable", True))
+                            trainable=entry.get("trainable", True), seed=seed)
         _restore_input(nested, entry)  # (before anything reads its input: model.input keeps them)
         if entry.get("functional"):
             nested._functional = True
@@ -215,6 +226,57 @@ def restore_nested(model, entries, made=None):
     if model.built:
         model._bind_flat_buffers()  # the layers back into this model's vectors (each nested model took them)
     model._build_nested()
+
+
+def build_as_drawn(model, input_shape, entries):
+    """Build the layers of ``model`` (made from a configuration whose ``nested`` is ``entries``) for
+    ``input_shape`` as the configuration's model drew them, where a nested model was given a seed and built
+    alone (``Sequential([Input(...), ...], seed=7)``, then nested): its layers from a generator of its seed,
+    the others in order from the model's (its seed's, or the global one), which that nested model's layers
+    took nothing from. One build from the model's generator gave a copy's nested model other weights and
+    dropout masks, and the model's layers after it too. Nothing is built where no such entry is (``build``
+    then draws as before), nor where an entry is malformed (:func:`restore_nested` refuses it)."""
+    from ..layers._building import build_layer
+    from .layer_stack import _drawing_from
+
+    def seeded_alone(entries):
+        return any(isinstance(e, dict) and ((e.get("seed") is not None and e.get("built_alone", True) is True)
+                                            or seeded_alone(e.get("nested") or [])) for e in entries)
+
+    def spans(layers, entries):  # [(start, stop, entry)], or None where the entries are not a run of spans
+        found, end = [], 0
+        for e in entries:
+            span = e.get("layers") if isinstance(e, dict) else None
+            if not (isinstance(span, list) and len(span) == 2 and all(type(i) is int for i in span)
+                    and end <= span[0] < span[1] <= len(layers) and isinstance(e.get("nested", []), list)):
+                return None
+            found.append((*span, e))
+            end = span[1]
+        return found
+
+    def build(layers, entries, rng, shape):
+        found = spans(layers, entries)
+        if found is None:
+            raise ValueError  # (restore_nested says what)
+        end = 0
+        for start, stop, entry in [*found, (len(layers), len(layers), None)]:
+            with _drawing_from(rng):
+                for layer in layers[end:start]:
+                    build_layer(layer, shape)
+                    shape = layer.output_shape
+            if entry is not None:
+                seed = entry.get("seed")
+                own = seed is not None and entry.get("built_alone", True) is True
+                shape = build(layers[start:stop], entry.get("nested", []), make_rng(seed) if own else rng, shape)
+            end = stop
+        return shape
+
+    if not isinstance(entries, list) or not seeded_alone(entries):
+        return
+    try:
+        build(model._layers, entries, None if model.seed is None else make_rng(model.seed), tuple(input_shape))
+    except ValueError:
+        pass  # a malformed entry or seed: restore_nested refuses it by name; model.build draws as before
 
 
 #: the classes of Keras's models, which a Keras configuration may hold among its layers

@@ -27,7 +27,7 @@ from ..layers.input_layer import given_input_name, input_dtype_name, keras_input
 from ..layers.base import snake_case
 from . import updates
 from .divergence import user_stacklevel
-from .nesting import flatten_keras, nested_config, restore_nested, revive_nested
+from .nesting import build_as_drawn, flatten_keras, nested_config, restore_nested, revive_nested
 
 
 class Persistence:
@@ -305,6 +305,7 @@ class Persistence:
         # too); each layer's is in its config (one may be trainable in a frozen model)
         model._trainable = check_bool(config.get("trainable", True), "trainable")
         if input_shape is not None:
+            build_as_drawn(model, input_shape, config.get("nested", []))  # (seeded nested models: their draws)
             model.build((None, *input_shape))
             model._input_batch_size = batch_size
         if input_name is not None:

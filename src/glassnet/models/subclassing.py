@@ -201,11 +201,14 @@ class SubclassedModel(Sequential):
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
 
     def get_config(self):
-        """Keras's base config of a subclass, ``name``, ``trainable`` and ``dtype``, those that ``__init__``
-        takes (all, given ``**kwargs``), so that ``cls(**config)`` remakes it: an override returns
+        """Keras's base config of a subclass, ``name``, ``trainable`` and ``dtype``, and glassnet's ``seed`` where
+        one was given (``MyModel(seed=5)``: a clone draws the weights and dropout masks it draws), those that
+        ``__init__`` takes (all, given ``**kwargs``), so that ``cls(**config)`` remakes it: an override returns
         ``{**super().get_config(), "units": self.units}``. The traced chain is not in it: files, clones and
-        ``to_json`` take the chain from ``Sequential.get_config(model)``."""
-        config = {"name": self.name, "trainable": bool(self._trainable), "dtype": str(self.dtype)}
+        ``to_json`` take the chain from ``Sequential.get_config(model)``; a ``.keras`` file leaves the seed out
+        where it would reach ``keras.Model.__init__``, which takes none (:func:`subclass_entry`)."""
+        config = {"name": self.name, "trainable": bool(self._trainable), "dtype": str(self.dtype),
+                  **({} if self.seed is None else {"seed": int(self.seed)})}
         params = inspect.signature(type(self).__init__).parameters
         if any(p.kind == p.VAR_KEYWORD for p in params.values()):
             return config
@@ -224,8 +227,9 @@ class SubclassedModel(Sequential):
 
 
 #: the keys of Sequential's get_config that describe the traced chain, not an argument of a subclass's __init__
-_CHAIN_KEYS = {"layers", "input_shape", "nested", "pins", "functional", "seed"}
-_SEQUENTIAL_KEYS = _CHAIN_KEYS | {"name", "dtype", "trainable"}
+_CHAIN_KEYS = {"layers", "input_shape", "nested", "pins", "functional"}
+#: (a seed is one: get_config holds it where __init__ takes it, and a clone drew other weights without it)
+_SEQUENTIAL_KEYS = _CHAIN_KEYS | {"name", "dtype", "trainable", "seed"}
 
 
 def _traced_after(build):
@@ -284,10 +288,13 @@ def remake(model, config=None):
     return clone
 
 
-def subclass_entry(model):
+def subclass_entry(model, keras=False):
     """What a model file keeps of a subclass (Keras's form: ``module``, ``class_name``, ``config``,
     ``registered_name``), so that load_model remakes it where the class is registered or passed;
-    None where it cannot be remade from its config (see :func:`init_config`)."""
+    None where it cannot be remade from its config (see :func:`init_config`). ``keras``: for a ``.keras``
+    file, whose loader gives the config to the Keras class: without the seed that ``get_config`` adds where
+    ``__init__`` passes it on through ``**kwargs`` (``keras.Model.__init__`` refuses it; Keras has no model
+    seed), as the file leaves a Sequential's out."""
     from .. import _custom_objects
 
     if not isinstance(model, SubclassedModel):
@@ -295,6 +302,8 @@ def subclass_entry(model):
     config = init_config(model)
     if config is None:
         return None
+    if keras and "seed" in config and "seed" not in inspect.signature(type(model).__init__).parameters:
+        config = {key: value for key, value in config.items() if key != "seed"}
     cls = type(model)
     try:
         _custom_objects.check_json(config, f"model {cls.__name__}")
@@ -310,7 +319,7 @@ def nested_keras_entry(model):
     unless the program passes it; an unregistered one is written as the Sequential of its chain)."""
     from .. import _custom_objects
 
-    return subclass_entry(model) if type(model) in _custom_objects.GLOBAL_CUSTOM_NAMES else None
+    return subclass_entry(model, keras=True) if type(model) in _custom_objects.GLOBAL_CUSTOM_NAMES else None
 
 
 def revive(entry, saved):
