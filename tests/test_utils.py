@@ -131,8 +131,10 @@ def test_interactive_logging_switch_is_keras_s_in_config_and_utils():
         glassnet.config.enable_interactive_logging()
 
 
-def test_with_interactive_logging_disabled_fit_on_a_terminal_prints_epoch_lines_without_a_bar():
+def test_with_interactive_logging_disabled_fit_on_a_terminal_logs_epoch_lines_without_a_bar(caplog):
+    # (session 55: the lines went to standard output; as Keras's, they now go to logging, see test_cli_s55.py)
     pytest.importorskip("tqdm")
+    import logging
     from contextlib import redirect_stdout
 
     from glassnet.layers import Dense
@@ -145,17 +147,19 @@ def test_with_interactive_logging_disabled_fit_on_a_terminal_prints_epoch_lines_
         model = Sequential([Dense(1, input_dim=2)])
         model.compile(optimizer="sgd", loss="mse")
         out = _Terminal()
+        caplog.clear()
         try:
             if not enabled:
                 glassnet.config.disable_interactive_logging()
-            with redirect_stdout(out):
+            with redirect_stdout(out), caplog.at_level(logging.INFO, logger="glassnet"):
                 model.fit(X, y, epochs=2, batch_size=8, verbose=1)
         finally:
             glassnet.config.enable_interactive_logging()
         printed[enabled] = out.getvalue()
     assert "\r" in printed[True] and "%|" in printed[True]  # the tqdm bar, redrawn on its line
-    lines = printed[False].splitlines()
-    assert "\r" not in printed[False] and len(lines) == 4  # the lines of verbose=2, nothing else
+    assert printed[False] == ""  # nothing on the terminal: no bar, and the lines are logged
+    lines = [r.getMessage() for r in caplog.records if r.name == "glassnet"]
+    assert "\r" not in "".join(lines) and len(lines) == 4  # the lines of verbose=2, nothing else
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and lines[1].startswith("5/5 - ") and "loss: " in lines[1]
 
 

@@ -3,6 +3,7 @@
 import argparse
 
 from .. import __version__
+from ..expr import MAX_DEPTH, MAX_LENGTH
 from ._common import GATES, PROG, TOY_SETS, CommandError, _numbers
 from ._types import (_checked, _columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int,
                      _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _separator, _share)
@@ -257,7 +258,9 @@ def build_parser():
          'glassnet descend "x**2" --lr 0.5', 'glassnet descend "x1**2 + 3*x2**2" --x0 1,1 --lr 0.1 --momentum 0.5',
          'glassnet descend "sin(x) + x^2/10" --x0 3 --lr 0.3 --plot path.png'],
     )
-    descend.add_argument("expr", metavar="EXPR", help='the function, e.g. "x**2" or "x1**2 + 3*x2**2"')
+    descend.add_argument("expr", metavar="EXPR",
+                         help=f'the function, e.g. "x**2" or "x1**2 + 3*x2**2" (at most {MAX_LENGTH} characters and '
+                              f'{MAX_DEPTH} levels of nesting)')
     descend.add_argument("--x0", type=_numbers, default="2", metavar="VALUES",
                          help="starting point, comma-separated for several variables (default 2)")
     descend.add_argument("--lr", type=_positive_float, default=0.2, metavar="RATE", help="learning rate η (default 0.2)")

@@ -39,7 +39,10 @@ def cmd_descend(args):
     variables = ", ".join(f.variables)
     start_text = f"{start:g}" if n == 1 else "(" + ", ".join(f"{v:g}" for v in x0) + ")"
     rule = "x ← x − η·f'(x)" if optimizer in ("gd", "sgd") else f"the {optimizer} update"
-    print(f"f({variables}) = {f.text};  x0 = {start_text};  η = {args.lr:g};  {count(args.steps, 'step')} of {rule}")
+    # a path that leaves f's domain stops early: its title said "40 steps" over 12 rows (the verdict says why)
+    taken = len(result.step)
+    steps = count(args.steps, "step") if taken == args.steps else f"{taken} of {count(args.steps, 'step')}"
+    print(f"f({variables}) = {f.text};  x0 = {start_text};  η = {args.lr:g};  {steps} of {rule}")
     print(result.format_table(digits=args.digits))
     advice = {
         "converges": "the steps shrink: x approaches a minimum.",

@@ -111,19 +111,30 @@ def _warn_outputs_are_not_probabilities(model, out_act):
     probabilities (``--output-activation relu``): it clips the outputs to (0, 1), and wherever
     they fall outside, no gradient passes. The library's warning said "compile with
     loss=...(from_logits=True)", which the command line cannot. Sparsemax gives probabilities, but
-    with exact zeros, where the clipping stops the gradient: said as such (it said "no probabilities").
-    True when it warned."""
+    with exact zeros, where the clipping stops the gradient: said as such (it said "no probabilities"),
+    and so are hard_sigmoid and sparse_sigmoid, whose values in [0, 1] reach 0 and 1 where their slope
+    is 0. A step or argmax output (0 or 1) gets no word here: the warning on its derivative 0 says why
+    nothing learns. True when it warned (or left the word to that warning)."""
     from ..activations import Sigmoid, Softmax, Sparsemax
 
     name = model.loss.name
+    activation = model.layers[-1].activation
     if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
                     "binary_focal_crossentropy", "categorical_focal_crossentropy") or \
-            isinstance(model.layers[-1].activation, (Softmax, Sigmoid)):
+            isinstance(activation, (Softmax, Sigmoid)):
         return False
+    low, high = getattr(activation, "output_range", (-np.inf, np.inf))
+    within = 0 <= low and high <= 1  # probabilities, one per unit
+    if within and getattr(activation, "piecewise_constant", False):
+        return True
     wanted = "sigmoid" if name in ("binary_crossentropy", "binary_focal_crossentropy") else "softmax"
-    if isinstance(model.layers[-1].activation, Sparsemax):
+    if isinstance(activation, Sparsemax):
         problem = (f"gives probabilities with exact zeros, which the loss {name} clips to (0, 1) for its log: it "
                    "learns nothing from a row whose class gets probability 0")
+    elif within:  # hard_sigmoid, sparse_sigmoid: it said "gives no probabilities"
+        problem = (f"gives probabilities that reach exactly 0 and 1, where its slope is 0 (and the loss {name} "
+                   "clips them for its log): an output stuck at the wrong end (0 where its target is 1, or 1 where "
+                   "it is 0) learns nothing")
     else:
         problem = (f"gives no probabilities, but the loss {name} expects them: it clips the outputs to (0, 1) and "
                    "learns nothing where they fall outside")

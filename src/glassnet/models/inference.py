@@ -20,7 +20,7 @@ from .._validation import dense_rows, is_one_of, is_sparse
 from ..threads import model_lock
 from . import streams
 from .hooks import overrides
-from .progress import format_step_time, format_value
+from .progress import _print, format_step_time, format_value
 
 
 def takes_sparse(model, X):
@@ -75,10 +75,11 @@ def array_steps(n, batch_size):
 
 def report(n_batches, seconds, logs=None, file=None):
     """The line Keras prints after evaluate/predict with ``verbose``: steps (:func:`array_steps` for
-    arrays), time, the time per step (the whole time over those steps), logs."""
+    arrays), time, the time per step (the whole time over those steps), logs; logged where interactive
+    logging is off, as fit's lines (:func:`progress.disable_interactive_logging`)."""
     parts = [f"{n_batches}/{n_batches}", f"{seconds:.0f}s", format_step_time(seconds / max(n_batches, 1))]
     parts += [f"{k}: {format_value(v)}" for k, v in (logs or {}).items()]
-    print(" - ".join(parts), file=file)
+    _print(" - ".join(parts), file)
 
 
 def _update_metrics(model, metrics, Y, A, w):

@@ -3,8 +3,9 @@ or one line per epoch), Keras's :class:`Progbar` (``keras.utils.Progbar``, a bar
 updates), the formatting of logged values and step times, ``_say``, which prints a callback's line
 without breaking a drawn bar (warnings shown while a bar is drawn clear it the same way), and
 Keras's switch of interactive logging (:func:`disable_interactive_logging`: no bar redrawn on its
-line, the lines of each epoch's end only)."""
+line, the lines of each epoch's end only, sent to the ``logging`` module)."""
 
+import logging
 import sys
 import threading
 import time
@@ -16,6 +17,8 @@ from .._validation import check_choice
 from .hooks import Callback
 
 _interactive_logging = True
+#: where the progress lines go while interactive logging is off (Keras sends them to absl's logger)
+logger = logging.getLogger("glassnet")
 
 
 def enable_interactive_logging():
@@ -27,9 +30,15 @@ def enable_interactive_logging():
 
 def disable_interactive_logging():
     """No progress bar redrawn on its line (``\\r``), on a terminal either: ``fit``, ``evaluate``,
-    ``predict`` and :class:`Progbar` print the lines of each epoch's end only, as ``verbose=2``, for
-    a job whose output is a log (a server, CI), as ``keras.config.disable_interactive_logging``. Keras
-    then sends its lines to ``absl.logging``; glassnet still prints them to standard output."""
+    ``predict`` and :class:`Progbar` give the lines of each epoch's end only, as ``verbose=2``, for
+    a job whose output is a log (a server, CI), as ``keras.config.disable_interactive_logging``.
+
+    Those lines (``Epoch 2/5``, each epoch's metrics, :class:`Progbar`'s line and the callbacks'
+    messages, such as ``Epoch 3: early stopping``) then go to Python's :mod:`logging`, as records
+    of level INFO of the logger named ``"glassnet"``, not to standard output: Keras sends them to
+    ``absl.logging`` (``keras.src.utils.io_utils.print_msg``). As with Keras, they show only where
+    logging is set up to show INFO records, e.g. ``logging.basicConfig(level=logging.INFO)``. A
+    :class:`ProgressBar` given a ``stream`` still writes to it."""
     global _interactive_logging
     _interactive_logging = False
 
@@ -75,11 +84,21 @@ def _say(text):
     ("Epoch 1/2:  50%|█   | 1/2 [...]Epoch 1: saving model to ..."); Keras starts such lines with a
     new line for the same reason."""
     tqdm = sys.modules.get("tqdm")
-    if tqdm is None:  # no bar was ever drawn
-        print(text)
+    if tqdm is None or not _interactive_logging:  # no bar was ever drawn, or none is drawn now
+        _print(text)
         return
     with tqdm.tqdm.external_write_mode(file=sys.stdout):
         print(text)
+
+
+def _print(text, stream=None):
+    """Print a progress line to ``stream`` (None: standard output), or, with interactive logging off and
+    no ``stream`` given, log it at INFO to the ``"glassnet"`` logger, as Keras's ``print_msg`` sends
+    its lines to absl's (see :func:`disable_interactive_logging`)."""
+    if stream is None and not _interactive_logging:
+        logger.info(text)
+    else:
+        print(text, file=stream, flush=True)
 
 
 # A warning raised while a bar is drawn (fit's DivergenceWarning at a batch) was written after the bar's
@@ -173,7 +192,7 @@ class ProgressBar(Callback):
         """Keras's ``Epoch 2/5`` line, which it leaves out when ``fit`` runs one epoch."""
         epochs = self.params.get("epochs")
         if epochs is None or epochs > 1:
-            print(f"Epoch {epoch + 1}/{epochs}", file=self._out())
+            _print(f"Epoch {epoch + 1}/{epochs}", self.stream)
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1
@@ -196,10 +215,8 @@ class ProgressBar(Callback):
         if self.verbose == 1:  # Keras's bar lists the keys as its batches showed them first, then the others in
             # the logs' order: val_loss, then a learning_rate that a callback logged (verbose=2: the logs' order)
             logs = {**{k: logs[k] for k in self._batch_keys if k in logs}, **logs}
-        print(
-            f"{done}/{steps} - {elapsed:.0f}s - {format_step_time(elapsed / done)} - {_format_logs(logs)}",
-            file=self._out(),
-        )
+        _print(f"{done}/{steps} - {elapsed:.0f}s - {format_step_time(elapsed / done)} - {_format_logs(logs)}",
+               self.stream)
 
     def on_train_end(self, logs=None):
         self._release()
@@ -314,7 +331,7 @@ class Progbar:
         elif self.verbose == 2 and finalize and self.target:
             parts = [f"{current}/{self.target}", f"{now - self._start:.0f}s",
                      format_step_time(per_step).replace("/step", f"/{self.unit_name}")]
-            print(" - ".join(parts + self._shown_values()), flush=True)
+            _print(" - ".join(parts + self._shown_values()))
         self._last_update = now
 
     def add(self, n, values=None):
@@ -342,6 +359,9 @@ class Progbar:
         if self._dynamic:  # redrawn on its line, a shorter text covering the longer one before it
             text = "\r" + text.ljust(self._width_drawn)
             self._width_drawn = len(text) - 1
+        elif not _interactive_logging:
+            _print(text)
+            return
         sys.stdout.write(text + ("\n" if finalize or not self._dynamic else ""))
         sys.stdout.flush()
 

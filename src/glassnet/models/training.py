@@ -315,11 +315,22 @@ def _warn_if_outputs_are_not_probabilities(model):
         _warn_if_softmax_is_along_another_axis(model, activation, loss)
     if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
         return
-    wanted = "'sigmoid'" if isinstance(loss, losses.BinaryCrossentropy) else "'softmax'"
+    binary = isinstance(loss, losses.BinaryCrossentropy)
+    wanted = "'sigmoid'" if binary else "'softmax'"
     shown = getattr(activation, "name", type(activation).__name__)
+    low, high = getattr(activation, "output_range", (-np.inf, np.inf))
+    if binary and 0 <= low and high <= 1 or not binary and isinstance(activation, activations.Sparsemax):
+        # probabilities (hard_sigmoid, sparse_sigmoid; sparsemax's rows): it said they were none
+        ends, stuck = (("exactly 0 and 1, where its slope is 0", "an output stuck at the wrong end") if binary
+                       else ("exact zeros", "a row whose class gets probability 0"))
+        problem = (f"The output layer's activation {shown!r} gives probabilities that reach {ends}, which loss "
+                   f"{loss.name!r} clips for its log: {stuck} learns nothing. Give the last layer "
+                   f"activation={wanted}")
+    else:
+        problem = (f"The output layer's activation is {shown!r}, but loss {loss.name!r} expects probabilities: "
+                   f"give the last layer activation={wanted}")
     warnings.warn(
-        f"The output layer's activation is {shown!r}, but loss {loss.name!r} expects "
-        f"probabilities: give the last layer activation={wanted}, or compile with "
+        f"{problem}, or compile with "
         f"loss=glassnet.losses.{type(loss).__name__}(from_logits=True) to train on the raw outputs.",
         UserWarning, stacklevel=user_stacklevel(),
     )
