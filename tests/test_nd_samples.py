@@ -432,9 +432,12 @@ def test_per_position_targets_of_the_wrong_shape_are_named():
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
     with pytest.raises(ValueError, match=r"takes integer labels of shape \(n, 5\). Received shape \(4, 5, 4\)"):
         model.fit(X, np.zeros((4, 5, 4)), verbose=0)
-    model.compile(loss="dice", optimizer="sgd")
-    with pytest.raises(ValueError, match=r"Loss 'dice' trains on outputs of one axis"):
-        model.fit(X, np.eye(4)[labels], verbose=0)
+    # Dice trained on outputs of several axes is no longer refused (its sums run over them as Keras's: see
+    # tests/test_overlap_models_s55.py); Circle, whose embeddings are rows (n, d) and labels (n,), still is
+    model.compile(loss="circle", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"Loss 'circle' takes one embedding per sample, outputs of shape "
+                                         r"\(n, n_dims\), and one integer label per sample, y of shape \(n,\)"):
+        model.fit(X, labels[:, 0], verbose=0)
     flat = Sequential([layers.Input((5, 3)), layers.Flatten(), layers.Dense(4)])
     flat.compile(loss="mse", optimizer="sgd")
     with pytest.raises(ValueError, match=r"y must be 1-D or 2-D"):

@@ -1,6 +1,8 @@
 """Keras's overlap losses of masks: Dice and Tversky, ``J = 1 − N / D`` of sums over ``axis`` (the
 whole batch by default, or each sample's)."""
 
+import math
+
 import numpy as np
 
 from .._validation import _as_array, check_number, on_host
@@ -32,8 +34,10 @@ class _Overlap(Loss):
     whole batch, not a mean of per-sample losses (so the loss fit logs depends on the batch
     size). Axes that leave the batch axis 0 give one loss per sample (``axis=-1`` for outputs
     ``(n, k)``, ``(1, 2, 3)`` for images ``(n, h, w, c)``); the batch axis with only some of the
-    others is refused. As Keras, the losses are multiplied by ``sample_weight`` (one number, or
-    one weight per sample; with ``axis=None`` the one loss by each: ``n`` values ``w_i J``), then
+    others is refused. Outputs of several axes per sample train as Keras's (a tagger's ``(n, m, k)``,
+    images ``(n, h, w, c)``). As Keras, the losses are multiplied by ``sample_weight`` (one number,
+    one weight per sample, or per position ``(n, m, ...)``, as fit passes them for outputs ``(n, m, k)``,
+    along axes the loss keeps; with ``axis=None`` the one loss by each: ``n`` values ``w_i J``), then
     reduced: ``"sum_over_batch_size"`` divides their sum by their number, ``"sum"`` by 1,
     ``"mean_with_sample_weight"`` by the sum of the weights; a single value is returned as it is.
     Float16 outputs are summed in float32."""
@@ -84,11 +88,36 @@ class _Overlap(Loss):
             return None, kept
         if isinstance(sample_weight, (list, tuple)):  # (a ragged one named: np.shape's NumPy error did not)
             sample_weight = _as_array(sample_weight, "sample_weight")
-        if len(getattr(sample_weight, "shape", np.shape(sample_weight))) == 0:  # one number, counted once (Keras)
+        given = tuple(getattr(sample_weight, "shape", np.shape(sample_weight)))
+        if len(given) == 0:  # one number, counted once (Keras)
             return check_number(float(on_host(sample_weight)), "sample_weight", low=0), kept
+        if len(given) > 1 and given != (A.shape[0], 1):  # per position (n, m, ...), what fit passes for (n, m, k)
+            return self._position_weights(A, axes, sample_weight, given), (given if 0 in axes else kept)
         w = _weights_like(sample_weight, A.shape[0], A)
         w = get_namespace(A).reshape(w, (A.shape[0],) + (1,) * (len(A.shape) - 1))
         return w, (kept if 0 not in axes else (A.shape[0],))
+
+    def _position_weights(self, A, axes, sample_weight, given):
+        """Weights ``(n, m, ...)`` of the leading axes of the outputs (each of their length or 1), as
+        ``(n, m, ..., 1)`` against the losses kept as axes of length 1. As Keras's: with ``axis=None``
+        the one loss times each weight; with per-sample axes, one weight per loss, so never along an
+        axis the loss sums over (Keras's broadcast refuses those too)."""
+        n, ndim = A.shape[0], len(A.shape)
+        fits = (len(given) <= ndim and given[0] == n
+                and all(g in (1, A.shape[i]) and (g == 1 or 0 in axes or i not in axes)
+                        for i, g in enumerate(given[1:], 1)))
+        if not fits:
+            kept = tuple(s for i, s in enumerate(A.shape) if i not in axes)
+            per_loss = (f" or one per position, of the outputs' leading axes {tuple(A.shape[:-1])}" if 0 in axes
+                        else f" or one per loss {kept}" if len(kept) > 1 else "")
+            raise ValueError(f"{type(self).__name__}: sample_weight must hold one weight per sample ({n},){per_loss} "
+                             f"(axis={self.axis!r} sums over the outputs' axes {axes}, shape {tuple(A.shape)}). "
+                             f"Received shape {given}.")
+        size = math.prod(given)
+        flat = (get_namespace(sample_weight).reshape(sample_weight, (size,)) if hasattr(sample_weight, "__dlpack__")
+                else np.reshape(sample_weight, (size,)))
+        w = _weights_like(flat, size, A)  # (checked: numbers, finite, non-negative; in the outputs' namespace)
+        return get_namespace(A).reshape(w, given + (1,) * (ndim - len(given)))
 
     def per_sample(self, Y, A):
         """Keras's unreduced losses ``1 − N / D``, in ``A``'s shape without the summed axes

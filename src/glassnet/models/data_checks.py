@@ -19,8 +19,9 @@ from .._validation import (check_array, check_consistent_length, check_positive_
 from . import streams
 
 
-#: losses whose value is not a mean of one per position (n, ..., k): refused for outputs of several axes
-_WHOLE_SAMPLE_LOSSES = (losses._Overlap, losses.Circle)
+#: losses of one embedding (n, d) and one label per sample, refused for outputs of several axes (Keras's too: its
+#: matmul of the embeddings fails); Dice and Tversky sum over their axis of any outputs, as Keras's, and train on them
+_EMBEDDING_LOSSES = (losses.Circle,)
 
 
 def _target_encoding(loss, given, prepared):
@@ -155,6 +156,11 @@ class DataChecks:
     def _position_targets(self, Y, out, name):
         """Targets of outputs ``(n, *out)`` of several axes, prepared as the loss prepares rows: as
         Keras, the loss and the metrics read each position ``(n, ..., k)`` as one row of ``k``."""
+        if isinstance(self.loss, _EMBEDDING_LOSSES):  # (before the targets' shape: its labels are (n,), not positions)
+            raise ValueError(f"Loss {self.loss.name!r} takes one embedding per sample, outputs of shape (n, n_dims), "
+                             "and one integer label per sample, y of shape (n,), as Keras's Circle; the model's "
+                             f"outputs have shape (n, {', '.join(map(str, out))}). Add a Flatten (or a global "
+                             "pooling) layer before the output layer, so that each sample has one embedding.")
         sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
         want = out[:-1] if sparse else out
         labels = Y[..., 0] if sparse and Y.shape[1:] == (*want, 1) else Y
@@ -169,12 +175,6 @@ class DataChecks:
             raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
                              f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
                              f"Received shape {Y.shape}.{hint}")
-        if isinstance(self.loss, _WHOLE_SAMPLE_LOSSES):
-            raise ValueError(f"Loss {self.loss.name!r} trains on outputs of one axis (n, k); the model's outputs "
-                             f"have shape (n, {', '.join(map(str, out))}), whose positions it would not read as Keras does "
-                             "(its sums run over the sample or the batch). Add a Flatten layer before the "
-                             "output layer, or train with a loss of each position (mse, binary_crossentropy, "
-                             "categorical_crossentropy, sparse_categorical_crossentropy, ...).")
         rows = labels.reshape(-1) if sparse else labels.reshape(-1, out[-1])
         return self.loss.prepare_targets(rows, out[-1], name=name).reshape(Y.shape[0], *out)
 
