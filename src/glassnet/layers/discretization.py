@@ -93,7 +93,8 @@ class Discretization(DataLayer):
         Merging many small batches makes the summary coarser than one array's (a warning says so for a
         list of more than ``1/epsilon`` elements): for the quantiles of all the values, pass
         ``np.asarray(data)``. ``steps``: read that many batches at most
-        (of an iterator, a list or a tuple)."""
+        (of an iterator, a list or a tuple). A masked array is refused: Keras's reads the values under
+        its mask too (``np.array`` drops it)."""
         if self.num_bins is None:
             raise ValueError("Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, "
                              "use `num_bins` instead.")
@@ -120,6 +121,11 @@ class Discretization(DataLayer):
                 name = f"adapt's data[{i}] (a list's or tuple's elements are its batches, as Keras reads them)"
             else:
                 name = "adapt's data" if i == 0 and not _is_stream(data) else f"adapt's batch {i}"
+            if isinstance(batch, np.ma.MaskedArray):
+                raise TypeError(f"{name} is a masked array (np.ma.MaskedArray), whose mask Discretization's adapt "
+                                "does not read: Keras's takes every value, the masked ones too. Pass data.compressed() "
+                                "for the boundaries of the unmasked values, or np.ma.getdata(data) for Keras's (of "
+                                "every value).")
             values = check_array(batch, name=name, ndim=None, allow_empty=True).astype("float32")
             read += 1
             if not np.isfinite(values).all():

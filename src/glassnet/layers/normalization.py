@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validation import _is_stream, check_array, check_bool
 from ..backend import from_numpy, get_namespace, numpy_copy, standardize_dtype
-from ..preprocessing.moments import _column_moments, _column_unit, _merge_moments
+from ..preprocessing.moments import _column_moments, _column_unit, _merge_moments, _nan_column_moments
 from .base import Layer, sample_shape
 from .batchnorm import feature_axis
 
@@ -139,7 +139,11 @@ class Normalization(Layer):
         or tuple of such batches (arrays of at least 2 axes, of any lengths, or ``(x, y)`` tuples). A
         list of numbers, of lists or of 1-D arrays is one array of rows (Keras refuses the first two,
         and takes each 1-D array as one sample). The statistics are computed in float64 (batches merged
-        exactly, Chan et al.'s update) whatever the data's dtype."""
+        exactly, Chan et al.'s update) whatever the data's dtype.
+
+        A masked array (``np.ma.MaskedArray``) gives each feature's statistics of its unmasked values, as
+        Keras's ``np.mean`` and ``np.var`` of it do (a feature whose every value is masked is refused); its
+        batches, whose mask Keras reads differently from backend to backend, are refused."""
         if self.input_mean is not None:
             raise ValueError("This Normalization was given its mean and variance; adapt() would replace them. "
                              "Create it without mean= and variance= to compute them from data.")
@@ -153,6 +157,8 @@ class Normalization(Layer):
             shape, moments = self._batch_moments(iter(data), lists_are_tuples)
         elif _is_batch_list(data):  # Keras's "list of arrays": its batches, not one array of a further axis
             shape, moments = self._batch_moments(iter(data))
+        elif isinstance(data, np.ma.MaskedArray):
+            shape, moments = self._masked_moments(data)
         else:
             X = self._samples(data, "data")
             shape, moments = X.shape[1:], self._moments(X)
@@ -200,6 +206,29 @@ class Normalization(Layer):
         with np.errstate(over="ignore"):  # beyond float64: refused by adapt
             return rows.shape[0], mean * unit, (np.sqrt(variance) * unit) ** 2
 
+    def _masked_moments(self, data):
+        """The sample shape and ``(count, mean, variance)`` of each feature's unmasked values of the masked
+        array ``data`` (float64, ddof 0; ``count``: the fewest of any feature), as Keras's adapt computes
+        them (its ``np.mean``/``np.var`` of a masked array are NumPy's masked ones). A masked value may be
+        anything, NaN too; the unmasked ones are checked as an array's."""
+        mask = np.ma.getmaskarray(data)
+        X = self._samples(np.ma.filled(data, 0), "data")
+        if not mask.any():
+            return X.shape[1:], self._moments(X)
+        columns = 1 if self.axis is None else X.shape[-1]
+        rows = X.reshape(-1, columns).astype(np.float64)
+        rows[mask.reshape(rows.shape)] = np.nan
+        empty = np.flatnonzero(mask.reshape(rows.shape).all(axis=0))
+        if empty.size:
+            where = "every value" if self.axis is None else f"every value of feature {empty[0]}"
+            raise ValueError(f"adapt's data is a masked array with {where} masked: there is no value to compute "
+                             "its mean and variance from (Keras's adapt stored 0 and 0). Unmask some of them, or "
+                             "leave the feature out.")
+        unit = _column_unit(np.nanmax(rows, axis=0), np.nanmin(rows, axis=0))
+        mean, variance, count = _nan_column_moments(rows, unit)
+        with np.errstate(over="ignore"):  # beyond float64: refused by adapt
+            return X.shape[1:], (int(count.min()), mean * unit, (np.sqrt(variance) * unit) ** 2)
+
     def _batch_moments(self, batches, lists_are_tuples=False):
         """The sample shape and ``(count, mean, variance)`` of the samples of all ``batches``
         (``lists_are_tuples``: a list is ``[x, y, ...]``, not a list of samples)."""
@@ -211,6 +240,11 @@ class Normalization(Layer):
                     raise ValueError(f"adapt's data yielded an empty tuple as batch {i}; it must yield arrays of "
                                      "samples or (x, y) pairs.")
                 batch = batch[0]
+            if isinstance(batch, np.ma.MaskedArray):  # (Keras's JAX backend refuses it; NumPy's drops the mask)
+                raise TypeError(f"adapt's batch {i} is a masked array (np.ma.MaskedArray): adapt reads the mask of "
+                                "one masked array, adapt(data) (each feature's unmasked values, as Keras's), not of "
+                                "batches. Pass the masked array whole, or batches without masked values "
+                                "(data.filled(value), or the rows without any).")
             X = self._samples(batch, f"batch {i}")
             if i == 0 and np.ndim(batch) == 1 and X.shape[0] > 1:  # (iter(X) gives X's rows)
                 warnings.warn(

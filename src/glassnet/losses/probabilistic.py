@@ -273,6 +273,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     ignore_class = None
     _last_axis_only = True  # (Keras's refuses another axis too)
     _takes_labels = True
+    #: the loss that takes one-hot rows, which a mistaken call is pointed to
+    _rows_loss = "CategoricalCrossentropy (loss='categorical_crossentropy')"
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=REDUCTION, axis=-1, name=None, dtype=None):
         super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name, dtype=dtype)
@@ -329,6 +331,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     def gradient(self, Y, A, sample_weight=None):
         return _as_given(super().gradient(*self._masked(Y, A, sample_weight)), _given_shape(A))
 
+    def _rows_hint(self, name="y_true"):
+        """What to do with one-hot rows given to this loss as ``name``."""
+        other = f", or train with {self._rows_loss}, which takes them" if self._rows_loss else ""
+        return f" For one-hot rows pass their labels, {name}.argmax(axis=-1){other}."
+
     def fused_delta(self, activation, Y, A, sample_weight=None):
         return super().fused_delta(activation, *self._masked(Y, A, sample_weight))
 
@@ -349,7 +356,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if labels.shape == out[:-1] + (1,):
             labels = labels[..., 0]
         if labels.shape != out[:-1]:
-            hint = " One-hot rows: pass their labels, y_true.argmax(axis=-1)." if labels.shape == out else ""
+            hint = self._rows_hint() if labels.shape == out else ""
             raise ValueError(f"Loss {self.name!r} takes integer class labels of the outputs' shape without its last "
                              f"axis (the classes), or with a trailing 1 in its place, as Keras's: y_true of shape "
                              f"{out[:-1]} or {out[:-1] + (1,)}. Received targets {tuple(Y.shape)} and outputs "
@@ -364,9 +371,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
+            rows = y.ndim == 2 and y.shape[1] == n_outputs > 1  # one-hot rows given for labels
             raise ValueError(
                 f"{name} must be a 1-D array of integer class labels for loss {self.name!r}. "
-                f"Received shape {y.shape}."
+                f"Received shape {y.shape}" + (f" for the model's {n_outputs} outputs.{self._rows_hint(name)}"
+                                               if rows else ".")
             )
         inside = (y >= 0) & (y < n_outputs)
         allowed = inside if self.ignore_class is None else inside | (y == self.ignore_class)
@@ -400,6 +409,7 @@ class CategoricalGeneralizedCrossEntropy(SparseCategoricalCrossentropy):
     :class:`SparseCategoricalCrossentropy`'s (labels outside the classes are refused)."""
 
     name = "categorical_generalized_cross_entropy"
+    _rows_loss = None  # (Keras has no one-hot form of it)
 
     def __init__(self, q=0.5, reduction=REDUCTION, name=None, dtype=None):  # Keras's order
         _keras_arguments(self, name, reduction, dtype)

@@ -172,6 +172,8 @@ class DataChecks:
             # targets of one row per sample: most likely a forgotten Flatten (images into Dense)
             hint = ("" if Y.ndim > 2 else " For one output per sample, add a Flatten layer before the first Dense "
                     "(Dense acts on the last axis of each sample, as Keras's).")
+            if sparse and Y.shape[1:] == out:  # one-hot rows given for labels
+                hint = self.loss._rows_hint(name)
             raise ValueError(f"{name}: the model's outputs have shape (n, {', '.join(map(str, out))}), so loss "
                              f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
                              f"Received shape {Y.shape}.{hint}")
