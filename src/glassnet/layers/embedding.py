@@ -135,17 +135,35 @@ class Embedding(OneWeightPenalty, Layer):
         return xp.reshape(rows, (*ids.shape, self.output_dim))
 
     def backward(self, dY):
-        """``∂J/∂E`` by a scatter-add of the rows of ``dY`` into the looked-up ids. ``np.bincount`` over
-        the flat positions ``id · output_dim + j`` sums in one pass (0.9 ms for 128 × 20 ids into a
-        10000 × 32 table, where ``np.add.at`` took 1.5 ms). The standard has neither, so another array
-        namespace sums on the host too (one copy of the batch's rows and of the table's gradient). The
-        sums are float64, rounded once to the table's dtype. Returns None: ids have no gradient."""
+        """``∂J/∂E`` by a scatter-add of the rows of ``dY`` into the looked-up ids: ``np.bincount``
+        over the flat positions ``k · output_dim + j`` adds them in one pass, in float64, rounded once to
+        the table's dtype. ``k`` is each position's index among the batch's distinct ids (``np.unique``),
+        so only their rows are summed and written after zeroing ``∂J/∂E``; a table no larger than the
+        batch is summed whole (``k`` is the id). A bincount over the whole table made two table-sized
+        temporaries each step, which the allocator returned to the system and took back (~1800 page
+        faults per step for 128 × 20 ids into a 10000 × 32 table in fit: 3.5 ms, now 0.4 ms;
+        ``np.add.at`` took 0.8-1.2 ms and sums in float32). The standard has neither, so another array
+        namespace sums on the host too (one copy of the batch's rows and of the table's gradient).
+        Returns None: ids have no gradient."""
         E, G = self.params["embeddings"], self.grads["embeddings"]
         ids = to_numpy(self.X).reshape(-1)
         rows = to_numpy(dY).reshape(ids.size, self.output_dim)
-        flat = (ids[:, None] * self.output_dim + np.arange(self.output_dim)).reshape(-1)
-        total = np.bincount(flat, weights=rows.reshape(-1), minlength=G.shape[0] * G.shape[1])
-        G[...] = from_numpy(total.reshape(G.shape).astype(rows.dtype))
+        if self.input_dim <= ids.size:  # a table no larger than the batch: sums for all its rows, no sort
+            looked_up, k, n_rows = slice(None), ids, self.input_dim
+        else:  # k: each position's index among the distinct ids
+            looked_up, k = np.unique(ids, return_inverse=True)
+            n_rows = looked_up.size
+        flat = (k[:, None] * self.output_dim + np.arange(self.output_dim)).reshape(-1)
+        sums = np.bincount(flat, weights=rows.reshape(-1), minlength=n_rows * self.output_dim)
+        sums = sums.reshape(n_rows, self.output_dim)
+        if isinstance(G, np.ndarray):
+            if n_rows < self.input_dim:
+                G.fill(0)
+            G[looked_up] = sums  # (rounded to G's dtype as it is written)
+        else:  # the standard has no assignment through an index array
+            table = np.zeros(G.shape, rows.dtype)
+            table[looked_up] = sums
+            G[...] = from_numpy(table)
         if self.embeddings_regularizer is not None and self._trains_in_model():
             self.add_penalty_gradient(self.embeddings_regularizer, E, G)  # (times a LossScaleOptimizer's scale)
         return None
