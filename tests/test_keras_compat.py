@@ -528,8 +528,9 @@ def test_compile_fit_and_evaluate_take_their_arguments_in_keras_order():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(1, activation="sigmoid")], seed=0)
     model.compile("sgd", "binary_crossentropy", None, ["accuracy"])  # metrics fourth, as in Keras
     assert model._metric_ids == ["accuracy"] and model._weighted_metric_ids == []
-    with pytest.raises(ValueError, match=r"loss_weights must be None or 1 .*Received: loss_weights=\[0.5\]"):
-        model.compile("sgd", "binary_crossentropy", [0.5])  # Keras's third argument: the loss weights
+    # Keras's third argument: the loss weights (refused but at 1 before session 55; they weigh the loss now)
+    model.compile("sgd", "binary_crossentropy", [0.5])
+    assert model._loss_weight == 0.5 and model._metric_ids == []
     model.compile("sgd", "binary_crossentropy", ["accuracy"])  # glassnet's older order still names the metrics
     assert model._metric_ids == ["accuracy"]
     start = model.get_weights()
@@ -1183,8 +1184,10 @@ def test_compile_from_config_is_compile_of_the_revived_settings():
     assert type(compiled.optimizer).__name__ == "RMSprop" and compiled.loss.name == "mean_absolute_error"
     with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
         model().compile_from_config({"optimizer": "adam", "loss": "mse", "foo": 1})
-    with pytest.raises(ValueError, match="loss_weights must be None"):
-        model().compile_from_config({"optimizer": "adam", "loss": "mse", "loss_weights": [2.0]})
+    # (loss_weights other than 1 were refused before session 55; they weigh the loss now, as Keras's)
+    weighted = model()
+    weighted.compile_from_config({"optimizer": "adam", "loss": "mse", "loss_weights": [2.0]})
+    assert weighted._loss_weight == 2.0 and weighted.get_compile_config()["loss_weights"] == 2.0
 
 
 def test_compile_config_names_the_users_unregistered_functions_as_keras():

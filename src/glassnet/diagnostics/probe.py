@@ -47,7 +47,8 @@ def _untrained_loss(model, Y, before=None):
         mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
         for constant, what in ((np.zeros_like(Y), "0"), (mean, "the mean target")):
             with np.errstate(all="ignore"):
-                found.append((float(model.loss(*backend.to_namespace(Y, constant))), f"predicting {what} for every sample"))
+                found.append((float(model._weighted_loss(*backend.to_namespace(Y, constant))),
+                              f"predicting {what} for every sample"))
     found = [(v, what) for v, what in found if v is not None and math.isfinite(v) and v > 0]
     return max(found, default=None)
 
@@ -59,7 +60,7 @@ def _fits(model, Y, loss):
         return False
     mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
     with np.errstate(all="ignore"):
-        constant = float(model.loss(*backend.to_namespace(Y, mean)))
+        constant = float(model._weighted_loss(*backend.to_namespace(Y, mean)))  # (times loss_weights, as the loss)
     return bool(loss < FITTED * constant)
 
 

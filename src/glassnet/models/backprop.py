@@ -24,6 +24,10 @@ def _scaled(delta, loss_scale, half):
 class Backprop:
     """Sequential's forward and backward passes, its loss and penalties, and ``gradients``."""
 
+    #: compile's ``loss_weights`` of the one output: the loss ``J`` and its gradient are weighted by it, the
+    #: penalties are not (Keras's ``w J + R``); 1 (a class default too for models pickled before it was one)
+    _loss_weight = 1.0
+
     # -- forward and backward ------------------------------------------------------
     def forward(self, X, training=False, pins=None):
         """``a^(L)`` for inputs ``X`` (the blue path), keeping each layer's cache; ``pins``
@@ -41,7 +45,8 @@ class Backprop:
         """Fill the flat gradient vector with ``∂J/∂w`` (the red path), down to the layer of index
         ``down_to`` (None: the first layer with weights); the layers below it keep their gradients.
         ``loss_scale`` s (a :class:`~glassnet.optimizers.LossScaleOptimizer`'s): the gradient of
-        ``s·J`` instead, the output's delta and the penalties' gradients multiplied by s."""
+        ``s·J`` instead, the output's delta and the penalties' gradients multiplied by s. compile's
+        ``loss_weights`` w multiplies the output's delta alone (``J = w·loss + penalties``)."""
         if loss_scale is not None:
             for layer in self._layers:
                 layer._penalty_scale = loss_scale
@@ -68,11 +73,15 @@ class Backprop:
         if (hasattr(last, "backward_preactivation") and last.activity_regularizer is None
                 and getattr(type(self.loss), "fused_delta", None) is not losses.Loss.fused_delta):
             dZ = losses.output_delta(self.loss, last.activation, Y, A, sample_weight)
+        scale = loss_scale
+        if self._loss_weight != 1:  # the loss's gradient weighted, in the one multiplication of a loss scale
+            scale = self._loss_weight if loss_scale is None else loss_scale * self._loss_weight
         if dZ is not None:
-            d = last.backward_preactivation(dZ if loss_scale is None else _scaled(dZ, loss_scale, half))
+            d = last.backward_preactivation(dZ if scale is None else _scaled(dZ, scale, half))
         else:
             dA = self.loss.gradient(Y, A, sample_weight)
-            dA = dA if loss_scale is None else _scaled(dA, loss_scale, half)
+            # (before the output's activity penalty is added: its gradient is not weighted)
+            dA = dA if scale is None else _scaled(dA, scale, half)
             d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
         # Layers below the first trainable one need no gradient at all.
         stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
@@ -119,16 +128,23 @@ class Backprop:
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss the optimizer minimises, as Keras 3's: the compiled loss of the outputs
-        ``y_pred`` against the targets ``y`` (weighted by ``sample_weight``) plus the weight
-        penalties. As in Keras's, ``x`` and ``training`` change nothing."""
+        ``y_pred`` against the targets ``y`` (weighted by ``sample_weight``, times compile's
+        ``loss_weights``) plus the weight penalties. As in Keras's, ``x`` and ``training`` change
+        nothing."""
         if y is None or y_pred is None:
             missing = "y" if y is None else "y_pred"
             raise TypeError("compute_loss takes Keras 3's (x, y, y_pred, sample_weight, training): pass the targets "
                             f"and the model's outputs as compute_loss(y=..., y_pred=...). Received: {missing}=None")
-        value = self.loss(y, y_pred, sample_weight)
+        value = self._weighted_loss(y, y_pred, sample_weight)
         if self._has_regularizers:
             value += self.regularization_penalty()
         return value
+
+    def _weighted_loss(self, Y, A, sample_weight=None):
+        """The compiled loss of the outputs ``A`` times compile's ``loss_weights`` (without the penalties):
+        the training step's, and each batch's of evaluate and fit's validation."""
+        value = self.loss(Y, A, sample_weight)
+        return value if self._loss_weight == 1 else value * self._loss_weight
 
     @property
     def _has_regularizers(self):

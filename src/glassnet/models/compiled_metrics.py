@@ -9,11 +9,14 @@ update them.
 """
 
 import copy
+import math
+import numbers
 
 import numpy as np
 
 from .. import metrics as metrics_module
 from .._registry import from_keras
+from .._validation import _scalar
 from ..backend import to_numpy
 from ..layers._config import snake_case
 
@@ -33,7 +36,8 @@ class CompiledMetrics:
         if isinstance(metrics, dict):
             output, last = self._output_names()
             if len(metrics) != 1 or next(iter(metrics)) not in (output, last):
-                value, plain = ("'mse'", "the loss itself") if argument == "loss" else ("[...]", "a plain list")
+                value, plain = {"loss": ("'mse'", "the loss itself"), "loss_weights": ("w", "the number itself")}.get(
+                    argument, ("[...]", "a plain list"))
                 which = "its last layer" if output == last else "the model it ends with"
                 raise ValueError(f"{argument} given per output must name this model's one output, {which} "
                                  f"{output!r}: {{{output!r}: {value}}}, or be {plain}. Received: "
@@ -186,9 +190,23 @@ def _value(result):
     return float(value) if value.ndim == 0 else value.astype(np.float64)
 
 
-def _is_one(value):
-    """Whether ``value`` is the number 1 (Keras's weight of a loss that changes nothing)."""
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)) and value == 1
+def _loss_weight(weight, given):
+    """Keras's ``loss_weights`` for the one output, ``weight`` (read from its per-output forms ``[w]``,
+    ``(w,)``, ``{"out": w}``; ``given``: as compile got it), as a float ``w > 0``: the loss is ``w J`` (the
+    penalties are not weighted), as Keras's. A negative or zero weight is refused, where Keras takes it: with
+    one output it maximises the loss, or trains on the penalties alone (as ``sample_weight`` of zeros is)."""
+    weight = _scalar(weight)
+    if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+        raise TypeError("loss_weights must be a number, the weight of the one output's loss (or Keras's per-output "
+                        f"[w] or {{'<output name>': w}}). Received: loss_weights={given!r:.200}")
+    try:
+        weight = float(weight)
+    except OverflowError:  # an integer past the float range
+        weight = math.inf
+    if not (math.isfinite(weight) and weight > 0):
+        raise ValueError("loss_weights must be a positive finite number, the weight that multiplies the one output's "
+                         f"loss and its gradient (not the penalties). Received: loss_weights={given!r:.200}")
+    return weight
 
 
 def _refuse_outputs(argument, given):
@@ -215,7 +233,9 @@ def _names_metrics(value):
     """Whether compile's third argument names metrics (glassnet's older order) rather than
     Keras's ``loss_weights`` (numbers: a list, a dict by output, or one)."""
     items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
-    return any(isinstance(v, (str, list, tuple, metrics_module.Metric)) or callable(v) for v in items)
+    # (a list in it names metrics per output, [["mae"]], unless it holds numbers only: Keras's [[0.5]] weighs)
+    return any(_names_metrics(v) if isinstance(v, (list, tuple)) else
+               isinstance(v, (str, metrics_module.Metric)) or callable(v) for v in items)
 
 
 def _metric_list(metrics, argument):

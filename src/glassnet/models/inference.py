@@ -253,7 +253,8 @@ def _evaluate_batches(model, batches, callbacks=()):
                 # replaces or releases: such a batch's pass and penalty are exclusive (threads.ModelLock)
                 with lock.exclusive if activity else lock.shared:
                     A = model.forward(Xb, training=False)
-                    loss = model.loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)
+                    # (compile's loss_weights weigh the loss, not the penalties)
+                    loss = model._weighted_loss(Yx, A, wx) + (model._activity_penalty() if activity else 0.0)
                 rows = Yb.shape[0]
                 total += loss * rows
                 seen += rows

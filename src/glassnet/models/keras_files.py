@@ -504,7 +504,7 @@ def _compile_config(model):
     return {
         "optimizer": _optimizer(model.optimizer),
         "loss": _loss(model.loss),
-        "loss_weights": None,
+        "loss_weights": None if model._loss_weight == 1 else model._loss_weight,  # (a float: Keras refuses an int)
         "metrics": _metrics(model._metric_ids, "metrics") or None,
         "weighted_metrics": _metrics(getattr(model, "_weighted_metric_ids", []), "weighted_metrics") or None,
         "run_eagerly": False, "steps_per_execution": 1,

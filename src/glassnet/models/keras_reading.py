@@ -26,7 +26,7 @@ from .. import _custom_objects, initializers, losses, metrics as metrics_module,
 from .._io import unique_keys
 from ..backend import standardize_dtype
 from . import keras_optimizer
-from .compiled_metrics import _is_one
+from .compiled_metrics import _loss_weight
 from .keras_files import UncompiledWarning
 from .keras_weights import CONFIG, METADATA, WEIGHTS, _check_storage, _get, _h5py, _read_weights
 from .nesting import flatten_keras
@@ -345,10 +345,9 @@ def _compile(model, spec, path, data, h5py):
             chosen[key] = [metrics_module.deserialize(m) for m in given]
             for m in chosen[key]:  # the names resolve against the loss ("accuracy"): checked before compile
                 metrics_module.get(m, loss=loss, n_outputs=model.n_outputs)
-        weight = spec.get("loss_weights")  # the one output's weight, 1 ([1.0], {"out": 1.0}), changes nothing
-        if weight is not None and not _is_one(model._one_loss(weight, "loss_weights")):
-            raise ValueError(f"loss_weights={weight!r:.80} (glassnet models have one output, whose loss is "
-                             "weighted by sample_weight or class_weight)")
+        weight = spec.get("loss_weights")  # the one output's: w, [w] or {"out": w}, as Keras writes compile's
+        if weight is not None:
+            weight = _loss_weight(model._one_loss(weight, "loss_weights"), weight)
     except (ValueError, TypeError, KeyError) as exc:
         # (an unknown name's list of the valid ones, cut at 300 characters, said nothing more)
         reason, advice = str(exc).split(". Valid names")[0].rstrip(".")[:300], \
@@ -360,7 +359,7 @@ def _compile(model, spec, path, data, h5py):
     except MemoryError as exc:  # a MeanIoU(num_classes=10**6) of a 1 kB file asked NumPy for 7.28 TiB
         _too_large_to_compile(path, exc, "compile_config")
     # Keras's jit_compile is XLA's; glassnet's (numba loops) is its own choice: left off
-    model.compile(optimizer=optimizer, loss=loss, metrics=chosen["metrics"],
+    model.compile(optimizer=optimizer, loss=loss, loss_weights=weight, metrics=chosen["metrics"],
                   weighted_metrics=chosen["weighted_metrics"])
     model._resolve_metrics()
     try:

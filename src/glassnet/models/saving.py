@@ -152,6 +152,8 @@ def _compile_config(model, by_name=False):
                               "metric to get it back.", UserWarning, stacklevel=4)
         if names or key == "metrics":
             config[key] = names
+    if model._loss_weight != 1:  # compile's loss_weights (left out at 1: the files of other models stay as they were)
+        config["loss_weights"] = model._loss_weight
     config["jit_compile"] = model.jit_compile
     return config
 
@@ -754,6 +756,14 @@ def _compile(model, config, zf, path):
     state_spec = config.get("optimizer_state")
     if state_spec is not None and not isinstance(state_spec, dict):  # ([] was read as no state)
         _fail(path, f"its optimizer_state {state_spec!r:.100} is not a JSON object (nor null) ({UNCOMPILED}).")
+    weight = spec.get("loss_weights")  # (absent in files written before it, and at 1)
+    if weight is not None:
+        from .compiled_metrics import _loss_weight
+
+        try:  # (a number: glassnet writes no per-output form, and a string would be read as metrics)
+            weight = _loss_weight(weight, weight)
+        except (TypeError, ValueError) as exc:
+            _fail(path, f"its compile settings cannot be used: {exc} ({UNCOMPILED}).")
     try:
         loss = losses.deserialize(spec["loss"])
     except TypeError as exc:  # the user's function found for the file's loss has no gradient
@@ -763,6 +773,7 @@ def _compile(model, config, zf, path):
         model.compile(
             optimizer=optimizers.deserialize(spec["optimizer"]),
             loss=loss,
+            loss_weights=weight,
             metrics=_saved_metrics(spec, "metrics", path),
             weighted_metrics=_saved_metrics(spec, "weighted_metrics", path),
             # a model trained with jit_compile uses it again where numba is installed

@@ -35,7 +35,7 @@ from ..threads import model_lock
 from . import callbacks as callbacks_module, inference, streams, training, updates
 # (the names that moved to backprop.py and layer_stack.py are still glassnet.models.sequential.<name>)
 from .backprop import _CACHES, Backprop, _scaled  # noqa: F401
-from .compiled_metrics import CompiledMetrics, _is_one, _metric_list, _names_metrics
+from .compiled_metrics import CompiledMetrics, _loss_weight, _metric_list, _names_metrics
 from .data_checks import DataChecks
 from .epochs import _class_weights
 from .flat import FlatVectors, _hand_out
@@ -296,10 +296,13 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         milliseconds, without numba in memory). The default is plain NumPy,
         which needs nothing else.
 
+        ``loss_weights`` w (a positive number, or Keras's per-output ``[w]``, ``(w,)``,
+        ``{"<output name>": w}`` of the one output) makes the loss ``w J + penalties``, as
+        Keras's: fit descends it (the loss's gradient times w, the regularizers' as they are),
+        and fit and evaluate log it.
+
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
-        always runs eagerly, in one precision); ``steps_per_execution`` must be 1 and
-        ``loss_weights`` None or 1 (a model has one output: weigh its samples with
-        ``sample_weight`` or ``class_weight``).
+        always runs eagerly, in one precision); ``steps_per_execution`` must be 1.
 
         The arguments come in Keras's order; glassnet's older ``compile(optimizer, loss,
         metrics)`` still works: a third argument that names metrics (strings, Metric
@@ -313,10 +316,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         if steps_per_execution != 1:
             raise ValueError("glassnet runs one step per execution: steps_per_execution must be 1. "
                              f"Received: steps_per_execution={steps_per_execution!r}")
-        if loss_weights is not None and not _is_one(self._one_loss(loss_weights, "loss_weights")):
-            raise ValueError("glassnet models have one output, whose loss is weighted by sample_weight or "
-                             "class_weight: loss_weights must be None or 1 (the weight that changes nothing). "
-                             f"Received: loss_weights={loss_weights!r}")
+        weight = 1.0 if loss_weights is None else _loss_weight(self._one_loss(loss_weights, "loss_weights"),
+                                                               loss_weights)
         use_kernels = kernels._use_kernels(jit_compile)
         if use_kernels:
             kernels.require()  # (True: an ImportError now that says how to install numba; "auto" checked it)
@@ -325,6 +326,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self.optimizer = optimizers.get(optimizer)
         updates.link_multi_optimizer(self)
         self.loss = losses.get(self._one_loss(loss))  # (Keras's [loss] and {output name: loss} of one output)
+        self._loss_weight = weight  # (Backprop's: the loss and its gradient times it, not the penalties)
         self._metric_ids = _metric_list(self._one_output(metrics, "metrics"), "metrics")
         self._weighted_metric_ids = _metric_list(self._one_output(weighted_metrics, "weighted_metrics"),
                                                  "weighted_metrics")

@@ -25,11 +25,17 @@ def _red_path(model, Y, A, w):
     dZ = None
     if hasattr(last, "backward_preactivation") and last.activity_regularizer is None:  # as Sequential._backward
         dZ = output_delta(model.loss, last.activation, Y, A, w)
+    weight = model._loss_weight  # compile's loss_weights: the loss's gradient times it, as Sequential._backward
     if dZ is not None:
+        rule = _fused_rule(last.activation, model.loss, L, A.shape[-1])
+        if weight != 1:
+            dZ, rule = dZ * weight, f"{weight:g} · {rule} (compile's loss_weights)"
         d = last.backward_preactivation(dZ)
-        seen[len(layers) - 1] = (None, dZ, _fused_rule(last.activation, model.loss, L, A.shape[-1]), None, {})
+        seen[len(layers) - 1] = (None, dZ, rule, None, {})
     else:
-        dA, shown, through = _with_activity(last, model.loss.gradient(Y, A, w), f"∂J/∂a^({L})", L)
+        dA = model.loss.gradient(Y, A, w)
+        label = f"∂J/∂a^({L})" if weight == 1 else f"{weight:g} · ∂J/∂a^({L}) (compile's loss_weights)"
+        dA, shown, through = _with_activity(last, dA if weight == 1 else dA * weight, label, L)
         d = last.backward(dA)
         seen[len(layers) - 1] = _row(last, shown, d, through, L - 1)
     for i in range(len(layers) - 2, model._first_trainable - 1, -1):
