@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_array, check_number, on_host
 from ..activations import LogSoftmax, Sigmoid
-from ..backend import astype, get_namespace, is_numpy
+from ..backend import astype, floatx, get_namespace, is_numpy
 from .base import REDUCTION, Loss, _like_outputs, _mean_last, _not_an_array
 from .probabilistic import CategoricalCrossentropy
 
@@ -17,6 +17,8 @@ from .probabilistic import CategoricalCrossentropy
 def _to_bipolar(y, loss_name, name):
     """Labels in {-1, 1}; 0/1 labels are mapped 0 -> -1 as Keras's hinge does."""
     values = np.unique(y)
+    if y.dtype.kind in "iub":  # a float array, as the other losses' targets (2.0·y − 1.0 of ints was float64)
+        y = y.astype(floatx())
     if np.all(np.isin(values, (0, 1))):
         return 2.0 * y - 1.0
     if np.all(np.isin(values, (-1, 1))):
@@ -35,7 +37,11 @@ class _SignedLabelLoss(Loss):
         return _to_bipolar(super().prepare_targets(y, n_outputs, name), self.name, name)
 
     @staticmethod
-    def _signed(Y, A):
+    def _signed(Y, A, like_outputs=False):
+        """``Y`` with 0/1 labels as −1/+1; ``like_outputs``: NumPy integer or bool labels in the float dtype of
+        ``A`` first, as :func:`_pair` casts them for every other loss (2.0·Y − 1.0 of ints was float64, which
+        _pair kept: float64 losses of float32 outputs). The metrics (``metrics.Hinge``) leave it off: they count
+        int labels in float64, as they count the other losses' (the hinge metric's values stay as they were)."""
         if not isinstance(A, np.ndarray) and hasattr(A, "shape") and not is_numpy():
             Y = _like_outputs(Y, A)  # in the outputs' namespace and dtype: 2·Y − 1 of int or bool labels
         elif _not_an_array(Y):  # a list of 0/1 labels (left as it was, it was read as labels 0 and 1), a masked
@@ -43,6 +49,10 @@ class _SignedLabelLoss(Loss):
             Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
         elif is_numpy():
             Y = on_host(Y)  # a torch tensor: with NumPy, as _pair reads it
+        if like_outputs and isinstance(Y, np.ndarray) and Y.dtype.kind in "iub":
+            dtype = getattr(A if isinstance(A, np.ndarray) else on_host(A, "y_pred"), "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype.kind == "f":
+                Y = Y.astype(dtype)
         # any namespace's array: a torch or array-api-strict one kept its 0s (hinge 0.79 for Keras's 1.11)
         xp = get_namespace(Y)
         if math.prod(Y.shape) and bool(xp.all((Y == 0) | (Y == 1))):
@@ -50,10 +60,10 @@ class _SignedLabelLoss(Loss):
         return Y
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return super().__call__(self._signed(y_true, y_pred), y_pred, sample_weight)
+        return super().__call__(self._signed(y_true, y_pred, like_outputs=True), y_pred, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
-        return super().gradient(self._signed(Y, A), A, sample_weight)
+        return super().gradient(self._signed(Y, A, like_outputs=True), A, sample_weight)
 
 
 class Hinge(_SignedLabelLoss):

@@ -4,7 +4,8 @@ Keras's functions of the same names, one value per sample (``binary_accuracy``: 
 
 import numpy as np
 
-from .._validation import check_bool, check_number, check_positive_int
+from .._validation import check_bool, check_number, check_positive_int, on_host
+from ..backend import floatx
 from .base import Metric, _align, _class_labels, _NameFirst, _no_nan, _numbers, _same_rank, _weights
 
 
@@ -177,13 +178,21 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
         self._accumulate(hit.astype(np.float64), sample_weight)
 
 
+def _values_dtype(y_pred):
+    """The dtype of a metric function's values: ``y_pred``'s float dtype (float32 outputs give float32
+    values, as Keras's functions; they were float64), else (integer or boolean outputs, a list) the
+    backend's floatx. The metric objects count in float64 whatever it is."""
+    dtype = getattr(y_pred if isinstance(y_pred, np.ndarray) else on_host(y_pred, "y_pred"), "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else np.dtype(floatx())
+
+
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where ``y_pred > threshold`` equals ``y_true``, element by element (Keras 3's
     ``keras.metrics.binary_accuracy``; its metric averages them)."""
     Y, A = _same_rank(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
     if Y.shape != A.shape:  # broadcast, they were compared as a table (or NumPy's broadcast error)
         raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.")
-    return ((A > check_number(threshold, "threshold")) == Y).astype(np.float64)
+    return ((A > check_number(threshold, "threshold")) == Y).astype(_values_dtype(y_pred))
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -192,13 +201,13 @@ def categorical_accuracy(y_true, y_pred):
     if A.ndim == 0 or Y.shape != A.shape:  # integer labels' argmax is one number, compared with every row
         hint = " For integer labels use sparse_categorical_accuracy." if Y.shape == A.shape[:-1] else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.{hint}")
-    return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(np.float64)
+    return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(_values_dtype(y_pred))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 per sample whose largest output is its integer label (shape ``(n,)`` or ``(n, 1)``; Keras's)."""
     Y, A = _labels_per_row(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
-    return (A.argmax(axis=-1) == Y).astype(np.float64)
+    return (A.argmax(axis=-1) == Y).astype(_values_dtype(y_pred))
 
 
 def _labels_per_row(Y, A):
@@ -218,7 +227,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     if A.ndim < 2 or Y.shape != A.shape:
         raise ValueError("y_true and y_pred must be one-hot rows and scores of one shape (n_samples, n_classes). "
                          f"Received shapes {Y.shape} and {A.shape}.")
-    return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(np.float64)
+    return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(_values_dtype(y_pred))
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
@@ -231,5 +240,5 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     if A.ndim < 2:  # (one row of scores needs a label of shape (), which has no rows to rank)
         raise ValueError(f"y_pred must hold rows of scores, shape (n_samples, n_classes). Received shape {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
-        return _in_sorted_ids(Y, A, k).astype(np.float64).reshape(shape)
-    return _in_top_k(_class_labels(Y, A.shape[-1]), A, k).astype(np.float64).reshape(shape)
+        return _in_sorted_ids(Y, A, k).astype(_values_dtype(y_pred)).reshape(shape)
+    return _in_top_k(_class_labels(Y, A.shape[-1]), A, k).astype(_values_dtype(y_pred)).reshape(shape)

@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from .accuracy import _values_dtype
 from .base import Metric, _checked_weights, _no_nan, _numbers, _same_rank, _samplewise
 
 
@@ -31,7 +32,13 @@ def _paired(y_true, y_pred, axis):
 def pearson_correlation(y_true, y_pred, axis=-1):
     """Pearson's ``r = mean((y − ȳ)/σ_y · (ŷ − ŷ̄)/σ_ŷ)`` along ``axis`` (population σ), as Keras's
     ``keras.metrics.pearson_correlation``: one value per row for ``(n, k)`` arrays (NaN where a
-    row is constant, and so for one output unit)."""
+    row is constant, and so for one output unit), computed in float64, returned in ``y_pred``'s
+    float dtype (:func:`_values_dtype`)."""
+    return _pearson(y_true, y_pred, axis).astype(_values_dtype(y_pred))
+
+
+def _pearson(y_true, y_pred, axis=-1):
+    """:func:`pearson_correlation` in float64, as :class:`PearsonCorrelation` counts it."""
     axis = _check_axis(axis)
     Y, A = _paired(y_true, y_pred, axis)
     with np.errstate(divide="ignore", invalid="ignore"):  # a constant row: 0/0, NaN as Keras's
@@ -45,7 +52,13 @@ def pearson_correlation(y_true, y_pred, axis=-1):
 def concordance_correlation(y_true, y_pred, axis=-1):
     """Lin's concordance ``ρ_c = 2 cov(y, ŷ) / (σ_y² + σ_ŷ² + (ȳ − ŷ̄)² + 1e-7)`` along ``axis``, as
     Keras's ``keras.metrics.concordance_correlation`` computes it: the mean of
-    ``2 (y − ŷ̄)(ŷ − ŷ̄) / norm`` (whose mean is the covariance), ``1e-7`` Keras's epsilon."""
+    ``2 (y − ŷ̄)(ŷ − ŷ̄) / norm`` (whose mean is the covariance), ``1e-7`` Keras's epsilon; computed
+    in float64, returned in ``y_pred``'s float dtype (:func:`_values_dtype`)."""
+    return _concordance(y_true, y_pred, axis).astype(_values_dtype(y_pred))
+
+
+def _concordance(y_true, y_pred, axis=-1):
+    """:func:`concordance_correlation` in float64, as :class:`ConcordanceCorrelation` counts it."""
     axis = _check_axis(axis)
     Y, A = _paired(y_true, y_pred, axis)
     y_mean, a_mean = Y.mean(axis=axis, keepdims=True), A.mean(axis=axis, keepdims=True)
@@ -84,7 +97,7 @@ class PearsonCorrelation(_Correlation):
     ``PearsonCorrelation``; maximized by ``mode="auto"``)."""
 
     name = "pearson_correlation"
-    function = staticmethod(pearson_correlation)
+    function = staticmethod(_pearson)  # (float64: the public function returns y_pred's dtype)
 
 
 class ConcordanceCorrelation(_Correlation):
@@ -92,4 +105,4 @@ class ConcordanceCorrelation(_Correlation):
     ``ConcordanceCorrelation``; maximized by ``mode="auto"``)."""
 
     name = "concordance_correlation"
-    function = staticmethod(concordance_correlation)
+    function = staticmethod(_concordance)
