@@ -35,6 +35,8 @@ the registry (:func:`get`, :func:`serialize`, :func:`deserialize`, the names) an
 single module it was: ``glassnet.optimizers.Adam`` is the class that pickles made before name.
 """
 
+import sys as _sys
+
 from .. import _custom_objects, schedules  # noqa: F401 (schedules: also public, as keras.optimizers.schedules)
 from .._registry import from_config, lookup, to_config
 from .adafactor import Adafactor
@@ -47,6 +49,10 @@ from .loss_scale import LossScaleOptimizer
 from .multi import MultiOptimizer, OptimizerMap, _Group, _Variable  # noqa: F401 (named by pickles of a MultiOptimizer)
 from .muon import Muon
 from .sgd import SGD, GradientDescent
+
+# ``from glassnet.optimizers.schedules import ExponentialDecay``, as Keras's import works (the attribute alone
+# left that a ModuleNotFoundError): the one module, under both names
+_sys.modules.setdefault(__name__ + ".schedules", schedules)
 
 OPTIMIZERS = {
     "sgd": SGD,
