@@ -935,8 +935,11 @@ def test_a_loss_called_on_torch_tensors_while_numpy_is_active_computes_with_nump
     np.testing.assert_allclose(gradient, loss.gradient(targets.numpy(), p, sample_weight=w), rtol=1e-12)
     if name == "mse":
         np.testing.assert_allclose(gradient, w[:, None] * 2 * (p - y) / (4 * 3), rtol=1e-12)
-    with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative weights"):  # as NumPy's
-        loss(targets, torch.from_numpy(p), sample_weight=torch.from_numpy(-w))
+    # negative weights are taken, as Keras's (REINFORCE's signed weights): the loss of -w is minus that of w
+    assert loss(targets, torch.from_numpy(p), sample_weight=torch.from_numpy(-w)) == pytest.approx(
+        -np.mean(w * per_sample), rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight must hold finite weights"):  # as NumPy's
+        loss(targets, torch.from_numpy(p), sample_weight=torch.from_numpy(np.where(w > w.min(), w, np.nan)))
 
 
 def test_the_torch_module_itself_means_its_array_api_namespace(data):

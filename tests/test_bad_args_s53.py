@@ -163,11 +163,20 @@ def test_sparse_metrics_take_labels_and_fits_one_hot_rows(make):
 # -- F2. Mean and Sum check their weights as every other metric ----------------------------------------------------
 
 @pytest.mark.parametrize("make", [metrics.Mean, metrics.Sum])
-@pytest.mark.parametrize("weights", [[np.nan, 1, 1], [np.inf, 1, 1], [-1, 1, 1], [1, -1, 0], -1.0, np.nan])
-def test_mean_and_sum_refuse_nan_infinite_and_negative_weights(make, weights):
-    # Mean gave nan, 4.0 (outside [1, 3]) and 0.0 (Σw = 0); Sum gave inf
-    with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative weights"):
+@pytest.mark.parametrize("weights", [[np.nan, 1, 1], [np.inf, 1, 1], np.nan])
+def test_mean_and_sum_refuse_nan_and_infinite_weights(make, weights):
+    # Mean gave nan; Sum gave inf
+    with pytest.raises(ValueError, match="sample_weight must hold finite weights"):
         make().update_state(np.array([1.0, 2.0, 3.0]), sample_weight=weights)
+
+
+@pytest.mark.parametrize("weights, mean, total", [([-1, 1, 1], 4.0, 4.0), ([1, -1, 0], 0.0, -1.0), (-1.0, 2.0, -6.0)])
+def test_mean_and_sum_take_negative_weights_as_keras(weights, mean, total):
+    # (they were refused with the NaN ones; Keras's Mean is Σ w v / Σ w for any sign, 0 where Σ w = 0 (its
+    # divide_no_nan), and its Sum Σ w v: (-1 + 2 + 3) / 1 = 4, (1 - 2) / 0 -> 0, a number weighs the batch's mean)
+    values = np.array([1.0, 2.0, 3.0])
+    assert metrics.Mean()(values, sample_weight=weights) == pytest.approx(mean, abs=1e-15)
+    assert metrics.Sum()(values, sample_weight=weights) == pytest.approx(total, abs=1e-15)
 
 
 def test_mean_and_sum_keep_their_numbers_for_good_weights():

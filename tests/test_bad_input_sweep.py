@@ -258,10 +258,11 @@ bad_fit = {
     "validation_data": st.sampled_from([(X[:5], Y[:4]), (X[:5, :2], Y[:5]), (X[:5], Y[:5, :2]), X[:5], (X[:5],),
                                         (X[:5], Y[:5], np.ones(4)), (X[:0], Y[:0]), "x", {"x": X},
                                         (X[:5], Y[:5], np.zeros(5))]),
-    "class_weight": st.sampled_from([{5: 1.0}, {0: -1}, {0: math.nan}, {"a": 1}, [1, 2, 3], {0: "x"}, {0.5: 1},
-                                     {0: 0, 1: 0, 2: 0}]),
-    "sample_weight": st.sampled_from([np.ones(11), -np.ones(12), np.full(12, math.nan), "x", np.ones((12, 2)),
-                                      np.zeros(12), np.ones(13), [[1, 2]] * 12]),
+    # (negative weights are no longer bad: taken, as Keras's, for REINFORCE's signed weights)
+    "class_weight": st.sampled_from([{5: 1.0}, {0: math.inf}, {0: math.nan}, {"a": 1}, [1, 2, 3], {0: "x"},
+                                     {0.5: 1}, {0: 0, 1: 0, 2: 0}]),
+    "sample_weight": st.sampled_from([np.ones(11), np.full(12, math.inf), np.full(12, math.nan), "x",
+                                      np.ones((12, 2)), np.zeros(12), np.ones(13), [[1, 2]] * 12]),
     "callbacks": st.sampled_from(["x", [1], 5, (None,)]),
     "shuffle": st.sampled_from(["x", 1, None, "batches"]),
     "initial_epoch": st.one_of(st.integers(max_value=-1), st.floats(), st.text(max_size=2)),
@@ -308,7 +309,7 @@ def test_bad_x_and_y_are_refused_by_name(method, case):
 @pytest.mark.parametrize("name, value", [
     ("batch_size", 0), ("batch_size", -1), ("batch_size", 1.5), ("batch_size", True), ("verbose", 3),
     ("callbacks", "x"), ("steps", 0), ("steps", 1.5), ("sample_weight", np.ones(11)), ("sample_weight", np.zeros(12)),
-    ("sample_weight", -np.ones(12)), ("return_dict", "yes"),
+    ("sample_weight", np.full(12, np.nan)), ("return_dict", "yes"),  # (-np.ones(12) is taken now, as Keras's)
 ])
 def test_bad_evaluate_arguments_are_refused_by_name(name, value):
     with pytest.raises((ValueError, TypeError), match=name):

@@ -1,7 +1,8 @@
 """Every metric class of ``glassnet.metrics``, called standalone, with bad input (STYLE.md rule 6).
 
 Each call either gives its documented result (an empty batch leaves the state as it was, as
-Keras; a diverged model's NaN or infinite outputs give a number or NaN) or raises a ValueError
+Keras; a diverged model's NaN or infinite outputs give a number or NaN; negative weights, in a
+running mean, Keras's Σ w v / Σ w) or raises a ValueError
 or TypeError naming ``y_true``, ``y_pred`` or ``sample_weight``: never an IndexError, a
 ZeroDivisionError, NumPy's own message, or a RuntimeWarning (errors under the tests' filter).
 """
@@ -101,6 +102,10 @@ def test_bad_input_is_a_documented_result_or_an_error_naming_the_argument(cls, c
         expected = cls(**NEEDS.get(cls.__name__, {}))
         expected.update_state(*_good(cls))
         np.testing.assert_allclose(result, np.asarray(expected.result(), dtype=np.float64), rtol=1e-12)
+    elif case == "negative weights":  # a running mean takes them, as Keras's: Σ w v / Σ w of w = -1 is the mean
+        expected = cls(**NEEDS.get(cls.__name__, {}))
+        expected.update_state(*_good(cls))
+        np.testing.assert_allclose(result, np.asarray(expected.result(), dtype=np.float64), rtol=1e-12)
     else:  # only a diverged model's outputs may be taken (and, by IoU, labels out of range, as Keras: not counted)
         assert case in ("NaN y_pred", "inf y_pred") or takes_labels and "label" in case, (case, result)
 
@@ -119,12 +124,16 @@ def test_iou_of_an_empty_batch_leaves_the_state_unchanged(cls):
     assert m.result() == before
 
 
-@pytest.mark.parametrize("metric", [metrics.BinaryIoU(), metrics.PearsonCorrelation(),
-                                    metrics.ConcordanceCorrelation()])
-@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf])
+@pytest.mark.parametrize("metric, weight", [(metrics.BinaryIoU(), -1.0), (metrics.BinaryIoU(), np.nan),
+                                            (metrics.BinaryIoU(), np.inf), (metrics.PearsonCorrelation(), np.nan),
+                                            (metrics.PearsonCorrelation(), np.inf),
+                                            (metrics.ConcordanceCorrelation(), np.nan),
+                                            (metrics.ConcordanceCorrelation(), np.inf)])
 def test_negative_or_non_finite_weights_are_refused_as_by_every_other_metric(metric, weight):
-    # they were counted: BinaryIoU of weights -1 was 0.0, PearsonCorrelation's 0.70
-    with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative weights"):
+    # they were counted: BinaryIoU of weights -1 was 0.0 (negative weights: the metrics that count samples by
+    # their weights refuse them; the correlations, running means as Keras's Mean, take them since session 55,
+    # see test_negative_weights_s55.py)
+    with pytest.raises(ValueError, match="sample_weight must hold (finite|non-negative) weights"):
         metric.update_state(np.array([[1.0], [0.0], [1.0]]), np.array([[0.9], [0.2], [0.4]]),
                             sample_weight=np.array([1.0, weight, 1.0]))
 

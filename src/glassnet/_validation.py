@@ -460,14 +460,17 @@ def refuse_all_zero(weights, name, what):
     """``weights`` (an ndarray or None), unless every one is 0: the weighted loss of no sample is 0
     whatever the model, so ``what`` (fit's training, evaluate's figures) would be about nothing.
     (As scikit-learn's estimators refuse them; Keras trains on nothing and reports a loss of 0.)"""
-    if weights is not None and weights.size and not (weights > 0).any():  # (not .sum(): it overflows near 1e308)
-        raise ValueError(f"{name} gives every sample the weight 0: {what}. Give some sample a positive weight.")
+    # (not .sum(): it overflows near 1e308; != 0: negative weights are weights, as Keras's)
+    if weights is not None and weights.size and not (weights != 0).any():
+        raise ValueError(f"{name} gives every sample the weight 0: {what}. Give some sample a nonzero weight.")
     return weights
 
 
-def per_sample_weights(sample_weight, n):
-    """``sample_weight`` as ``(n,)`` weights (a number or an ``(n, 1)`` column too),
-    or None; anything else is refused by name."""
+def per_sample_weights(sample_weight, n, signed=False):
+    """``sample_weight`` as ``(n,)`` finite weights (a number or an ``(n, 1)`` column too),
+    or None; anything else is refused by name. ``signed``: negative weights are taken, as Keras's
+    losses and running means take them (``Σ w_i J_i / d`` holds for any sign: REINFORCE's advantages);
+    otherwise refused (the metrics that count samples by their weights)."""
     if sample_weight is None:
         return None
     # Anything on the host (a list, a pandas Series: it has a shape too) becomes an ndarray and
@@ -491,6 +494,10 @@ def per_sample_weights(sample_weight, n):
         raise ValueError(f"sample_weight must hold one weight per sample ({n},). "
                          f"Received shape {tuple(sample_weight.shape)}.")
     if isinstance(sample_weight, np.ndarray):  # (a namespace's array is checked by the model that made it)
-        if not np.all(np.isfinite(sample_weight)) or (sample_weight < 0).any():
-            raise ValueError("sample_weight must hold finite, non-negative weights.")
+        if not np.all(np.isfinite(sample_weight)):
+            raise ValueError("sample_weight must hold finite weights (no NaN or inf).")
+        if not signed and (sample_weight < 0).any():
+            raise ValueError("sample_weight must hold non-negative weights for this metric, which counts samples by "
+                             "their weights (a negative count means nothing; the losses and the metrics that average, "
+                             f"as Keras's Mean, take negative ones). Received a weight of {float(sample_weight.min())!r}.")
     return sample_weight

@@ -157,7 +157,8 @@ class Loss(Configurable):
         ``"mean_with_sample_weight"`` the sum of ``sample_weight`` as given (``n`` without
         one; Keras sums the array it is given, so one number ``w`` counts once, and weights
         ``(n,)`` of outputs ``(n, m, k)`` count once per sample, not per row). A zero sum, or
-        no rows, makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``.
+        no rows, makes the loss and its gradient 0 (``d = ∞``), as Keras's ``divide_no_nan``; a
+        negative sum (signed weights) divides as it is, as Keras's.
         The value and every gradient (:meth:`gradient`, :meth:`fused_delta`) divide by it."""
         if self.reduction in _BATCH_MEAN:  # the default: one comparison per step
             return n or math.inf
@@ -403,10 +404,11 @@ def _reduces_last(loss, ndim):
 def _weights_like(sample_weight, n, A):
     """``sample_weight`` as ``(n,)`` weights (:func:`per_sample_weights`) in the namespace and dtype of
     the outputs ``A``, as Keras casts them to ``y_pred``'s dtype: NumPy weights against torch outputs
-    turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors)."""
+    turned the gradient into a NumPy float64 array, and array-api-strict refused them (TypeErrors).
+    Negative weights are taken, as Keras's: ``Σ w_i J_i / d`` holds for any sign (REINFORCE's advantages)."""
     if isinstance(A, np.ndarray) or is_numpy():  # (on the host first: NumPy weights are checked, torch's were not)
-        return per_sample_weights(on_host(sample_weight), n)
-    weights = per_sample_weights(sample_weight, n)
+        return per_sample_weights(on_host(sample_weight), n, signed=True)
+    weights = per_sample_weights(sample_weight, n, signed=True)
     return None if weights is None else _like_outputs(weights, A)
 
 

@@ -116,7 +116,7 @@ class _Overlap(Loss):
         size = math.prod(given)
         flat = (get_namespace(sample_weight).reshape(sample_weight, (size,)) if hasattr(sample_weight, "__dlpack__")
                 else np.reshape(sample_weight, (size,)))
-        w = _weights_like(flat, size, A)  # (checked: numbers, finite, non-negative; in the outputs' namespace)
+        w = _weights_like(flat, size, A)  # (checked: numbers, finite; in the outputs' namespace)
         return get_namespace(A).reshape(w, given + (1,) * (ndim - len(given)))
 
     def per_sample(self, Y, A):

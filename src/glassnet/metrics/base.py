@@ -25,13 +25,14 @@ def _weights(sample_weight, n, number=False):
     """``sample_weight`` as ``(n,)`` NumPy weights, or None: metrics count with NumPy, so a
     namespace's array (torch, array-api-strict) is brought over first (np.sum refused a torch one).
     ``number``: a single number stays one, a 0-d array (checked as a weight is), for the metrics that
-    average as Keras's ``Mean``, which weighs the batch's mean once by it (:meth:`Metric._accumulate`)."""
+    average as Keras's ``Mean``, which weighs the batch's mean once by it (:meth:`Metric._accumulate`);
+    those take negative weights too, as Keras's (``Σ w v / Σ w``); the others count samples by them."""
     if sample_weight is not None and not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
         sample_weight = to_numpy(sample_weight)
     sample_weight = _weight_list(sample_weight)
     if number and sample_weight is not None and np.ndim(sample_weight) == 0:
-        return per_sample_weights(sample_weight, 1).reshape(())
-    return per_sample_weights(sample_weight, n)
+        return per_sample_weights(sample_weight, 1, signed=True).reshape(())
+    return per_sample_weights(sample_weight, n, signed=number)
 
 
 def _weight_list(sample_weight):
@@ -49,9 +50,10 @@ def _no_nan(Y):
         raise ValueError("y_true contains NaN or infinite values; remove or impute them first.")
 
 
-def _checked_weights(sample_weight):
-    """``sample_weight`` as a NumPy array of finite, non-negative real numbers (any shape), as
-    :func:`per_sample_weights` checks a metric's weights; None stays None."""
+def _checked_weights(sample_weight, signed=False):
+    """``sample_weight`` as a NumPy array of finite real numbers (any shape), as :func:`per_sample_weights`
+    checks a metric's weights: ``signed`` (the running means and sums, as Keras's) or non-negative (the
+    metrics that count samples by their weights); None stays None."""
     if sample_weight is None:
         return None
     if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
@@ -59,8 +61,7 @@ def _checked_weights(sample_weight):
     w = _numbers(sample_weight, "sample_weight")
     if w.dtype.kind not in "fiub":
         raise TypeError(f"sample_weight must hold real numbers. Received dtype {w.dtype}.")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("sample_weight must hold finite, non-negative weights.")
+    per_sample_weights(w.reshape(-1), w.size, signed)  # (finite; non-negative unless signed)
     return w
 
 
@@ -80,11 +81,11 @@ def _positions(Y, A, sample_weight, number=False):
     sample_weight = _weight_list(sample_weight)
     if np.ndim(sample_weight) == 0:
         return Y, A, _weights(sample_weight, n, number=True)
-    w = _checked_weights(sample_weight)
+    w = _checked_weights(sample_weight, signed=number)
     if w.shape == positions + (1,):
         w = w[..., 0]
     # (n,) and (n, 1) are checked as every metric's per-sample weights (the ValueError names the shape)
-    return Y, A, w.reshape(n, m) if w.shape == positions else _weights(w, n)[:, None]
+    return Y, A, w.reshape(n, m) if w.shape == positions else _weights(w, n, number)[:, None]
 
 
 def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number=False):
@@ -361,7 +362,7 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
             sample_weight = _weight_list(sample_weight)
         if (sample_weight is not None and self._elements is not None and np.ndim(sample_weight) >= 2
                 and np.shape(sample_weight)[-1] != 1):
-            w = _output_weights(sample_weight, y_true, y_pred)
+            w = _output_weights(sample_weight, y_true, y_pred, signed=True)
             Y, A, _ = _align(y_true, y_pred, None, positions=True)
             # in the outputs' shape, (n, m, k) for sequences, so that each sample counts once, as Keras's
             v, w = _samplewise(self._elements(Y, A).reshape(w.shape), w, np.mean)
@@ -432,7 +433,7 @@ def _samplewise(values, sample_weight, reduce):
     to the values' shape and reduced alike (a number ``w`` weighs the batch's reduced value)."""
     v = _numbers(values, "values")
     if sample_weight is not None:
-        w = _checked_weights(sample_weight)  # (NaN, inf and negative weights were counted: Mean's, Sum's)
+        w = _checked_weights(sample_weight, signed=True)  # (NaN and inf were counted: Mean's, Sum's)
         v, w = _same_rank(v, w)
         if v.ndim > w.ndim:
             v = reduce(v, axis=tuple(range(w.ndim, v.ndim)))
@@ -465,14 +466,15 @@ def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
 
-def _output_weights(sample_weight, y_true, y_pred, class_id=None):
+def _output_weights(sample_weight, y_true, y_pred, class_id=None, signed=False):
     """``sample_weight`` broadcast to every output, as Keras's confusion metrics (``update_confusion_matrix_
     variables``) take it, or None: a number, one weight per sample ``(n,)`` or ``(n, 1)``, or per element,
     of the targets' rank (``(n, k)`` for ``(n, k)`` targets, ``(n, m)`` or ``(n, m, k)`` for sequences) or
     one less, broadcastable to them; with ``class_id`` to that one output (``(n, k)`` weights are refused,
     as Keras's). Sequence outputs also take ``(n,)``, one per sample (Keras's broadcast refuses them).
-    The result has ``y_pred``'s number of elements: :func:`_rows_of` lays it out as the rows of ``A``."""
-    w = _checked_weights(sample_weight)
+    The result has ``y_pred``'s number of elements: :func:`_rows_of` lays it out as the rows of ``A``.
+    ``signed``: negative weights taken (a running mean's per-element weights), else refused (the counts)."""
+    w = _checked_weights(sample_weight, signed)
     if w is None:
         return None
     shape = max(tuple(np.shape(y_true)), tuple(np.shape(y_pred)), key=len)  # Keras expands the (n,) one

@@ -83,8 +83,8 @@ class _Correlation(Metric):
         _no_nan(_numbers(y_true, "y_true"))
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN from a diverged model's outputs
             values = type(self).function(y_true, y_pred, axis=self.axis)
-        # negative or NaN weights gave a number (a correlation of -0.39 from weights of -1)
-        v, w = _samplewise(values, _checked_weights(sample_weight), np.mean)
+        # NaN weights gave a number; negative ones are weights, as Keras's Mean takes them (Σ w v / Σ w)
+        v, w = _samplewise(values, _checked_weights(sample_weight, signed=True), np.mean)
         self.total += float(np.sum(v))
         self.count += float(np.sum(w)) if w is not None else (v.shape[0] if v.ndim else 1)
 

@@ -241,8 +241,8 @@ class DataChecks:
             w = check_array(w, name=name, ndim=1, dtype=self.dtype)
         if w.shape[0] != n:
             raise ValueError(f"{name} must have one weight per sample ({n}). Received {w.shape[0]}.")
-        if (w < 0).any():
-            raise ValueError(f"{name} must be non-negative.")
+        # (finite, as check_array reads them; negative weights are taken, as Keras's: Σ w_i J_i / n holds
+        # for any sign, and REINFORCE trains with fit(x, actions, sample_weight=advantages))
         return w
 
     def _check_namespace(self):

@@ -177,7 +177,7 @@ def _class_weights(model, Y, class_weight):
                 one_output or 0 <= key < Y.shape[1]):
             valid = "integers (the rounded target values)" if one_output else f"class indices 0..{Y.shape[1] - 1}"
             raise ValueError(f"class_weight keys must be {valid}. Received key {key!r}.")
-        check_number(value, f"class_weight[{key}]", low=0)
+        check_number(value, f"class_weight[{key}]")  # (finite; negative too, as Keras's: its samples' weight)
     classes = np.rint(Y[:, 0]) if one_output else Y.argmax(axis=1)
     weights = np.ones(Y.shape[0], dtype=model.dtype)
     for key, value in class_weight.items():
