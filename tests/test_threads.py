@@ -249,7 +249,7 @@ def test_bad_settings_are_refused(value, error, message):
 
 def test_a_count_without_threadpoolctl_says_what_to_install(monkeypatch):
     monkeypatch.setattr(threads, "_controller", [None])  # as when threadpoolctl is not installed
-    with pytest.raises(ImportError, match="pip install threadpoolctl"):
+    with pytest.raises(ImportError, match=r"pip install \"glassnet\[threads\]\" \(or threadpoolctl\)"):
         config.set_training_threads(2)
     config.set_training_threads("auto")  # changes nothing without it
     x, y = data(64, 784)

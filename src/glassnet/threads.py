@@ -60,7 +60,7 @@ def set_training_threads(value):
             raise ValueError(f"set_training_threads takes a positive number of threads. Received: {value}")
         if _blas() is None:
             raise ImportError("set_training_threads(n) needs threadpoolctl to set BLAS's threads: "
-                              "pip install threadpoolctl")
+                              "pip install \"glassnet[threads]\" (or threadpoolctl)")
         value = int(value)  # (a NumPy integer too)
     _state["policy"] = value
 
