@@ -189,6 +189,29 @@ class _ClosedStream:
         raise ValueError("standard output is closed")
 
 
+class _StandardError:
+    """``sys.stderr`` while a command runs: a note, warning or error line that cannot be written (standard
+    error on a full disk, ``2>/dev/full``, or closed, ``2>&-``) is lost and the command goes on, as
+    ``warnings.showwarning`` does ("the file (probably stderr) is invalid"). A note on the data stopped
+    a training that would have worked, with status 1, no model saved and no word (the error line failed
+    too); every print to stderr, the commands' own and argparse's, goes through this one place."""
+
+    def __init__(self, stream):
+        self._stream = stream  # (None where Python had no stderr: print(file=None) wrote to stdout)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def write(self, text):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # (ValueError: a closed file)
+            self._stream.write(text)
+        return len(text)
+
+    def flush(self):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            self._stream.flush()
+
+
 def _isatty(stream):
     try:
         return bool(stream.isatty())
@@ -223,8 +246,9 @@ def main(argv=None):
     warnings.showwarning = _warning_printer(command)
     args = None
     sigterm = _raise_on_sigterm()
-    stdout = sys.stdout
+    stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = output = _StandardOutput(_ClosedStream() if stdout is None else stdout)
+    sys.stderr = _StandardError(stderr)
     try:  # (Ctrl+C while the parser is built ended with a traceback)
         _tolerate_narrow_output()
         parser = build_parser()
@@ -296,7 +320,7 @@ def main(argv=None):
         return status
     finally:
         warnings.showwarning = previous
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
         if sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)
 

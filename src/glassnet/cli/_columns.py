@@ -3,11 +3,12 @@ features read as numbers (or the error that names the first bad cell), and a mod
 in a file by name."""
 
 import math
+import shlex
 import sys
 
 import numpy as np
 
-from ._common import CommandError, count, shown
+from ._common import CommandError, count, listed
 from ._csv import MISSING, _is_number, _point, plain_text
 from ._csv_rows import _parse_clean, header_cells
 from ._labels import _target_values
@@ -102,7 +103,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         raw = [str(c) for c in cells[:, col]]
         missing = _first_missing(raw)
         if missing is not None:  # NA and its kin are no class
-            shown = f" ({raw[missing]!r})" if raw[missing] else ""
+            shown = f" ({_cell(raw[missing])})" if raw[missing] else ""
             what = _missing_what(raw[missing])
             raise CommandError(f"{path} line {rows[missing][0]}, column {names[col]!r}: {what}{shown}; "
                                "remove or fill it first.")
@@ -151,19 +152,18 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
         ids = columns.ids[0] if columns.ids is not None else None
         who = "--id" if ids in left_out else "--target or --ignore"  # (predict --id a, a a column of the model)
         raise CommandError(f"{who} leaves out {path}'s column{'s' * (len(left_out) > 1)} "
-                           f"{', '.join(map(shown, left_out))}, which the model was trained on; the model takes "
-                           f"{', '.join(map(shown, features))}.")
+                           f"{listed(left_out)}, which the model was trained on; the model takes {listed(features)}.")
     if missing:
-        raise CommandError(f"{path} has no column {', '.join(map(shown, missing))}, which the model was trained on; the model "
-                           f"takes {', '.join(map(shown, features))}.")
+        raise CommandError(f"{path} has no column {listed(missing)}, which the model was trained on; the model "
+                           f"takes {listed(features)}.")
     repeated = sorted({name for name in columns if columns.count(name) > 1 and name in features})
     if repeated or len(set(features)) != len(features):
-        raise CommandError(f"{path}'s columns are not the model's ({', '.join(map(shown, features))}) in its order, and "
-                           f"the names {', '.join(map(shown, repeated or sorted(set(features))))} repeat, so they cannot "
+        raise CommandError(f"{path}'s columns are not the model's ({listed(features)}) in its order, and "
+                           f"the names {listed(repeated or sorted(set(features)))} repeat, so they cannot "
                            "be matched by name; "
                            "write the columns in the model's order.")
     if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
-        extra = ", ".join(shown(name) for name in columns if name not in features)
+        extra = listed(name for name in columns if name not in features)
         raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
     print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
     return X[:, [columns.index(name) for name in features]]
@@ -184,8 +184,8 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
         k = int(target)
     except ValueError:
         # a name with a line break is shown as its repr, with the index that selects it without quoting
-        listed = ", ".join(name if name.isprintable() else f"{name!r} (index {k})" for k, name in enumerate(names))
-        valid = f" Columns: {listed}." if has_header else " The file has no header: give a column index."
+        columns = listed(name if name.isprintable() else f"{name!r} (index {k})" for k, name in enumerate(names))
+        valid = f" Columns: {columns}." if has_header else " The file has no header: give a column index."
         raise CommandError(f"{option} {target!r} is not a column of {path}{hint}.{valid}") from None
     if not -len(names) <= k < len(names):
         raise CommandError(f"{option} {k} is out of range: {path} has {count(len(names), 'column')} (0 to {len(names) - 1})"
@@ -238,19 +238,26 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                                        f"and the file is read with the decimal mark '.': {comma}.") from None
                 if not _is_number(value):
                     if not hint:  # a text column: labels (without a target) or an id
-                        # a file without a header takes indices: "--target column_2" is refused there
-                        column = names[k] if has_header else k
+                        # a file without a header takes indices: "--target column_2" is refused there; a name
+                        # is quoted for the shell ("--ignore my col" read "col" as the data argument)
+                        column = shlex.quote(names[k]) if has_header else k
                         hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
                                 f"labels, name it with --target {column}; a column of categories must be made numbers "
                                 "first, one 0/1 column per category (pandas.get_dummies)" if has_target
                                 else f". If it is no feature (an id), leave it out with --ignore {column}; if it "
                                      f"holds the labels, with --target {column}")
                     raise CommandError(
-                        f"{path} line {line}, column {names[k]!r}: {value!r} is not a number{hint}."
+                        f"{path} line {line}, column {names[k]!r}: {_cell(value)} is not a number{hint}."
                     ) from None
         raise
     _check_finite(X, rows, columns, names, path)
     return X
+
+
+def _cell(text, limit=80):
+    """A cell's ``repr`` for a one-line message, its first ``limit`` characters where it is longer (a cell
+    may hold a whole review: the csv module's limit of 131,072 characters no longer stops it)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 def _first_missing(cells):

@@ -42,6 +42,18 @@ def shown(name):
     return str(name) if str(name).isprintable() else repr(name)
 
 
+#: how many names a one-line message lists before it counts the rest
+LISTED = 20
+
+
+def listed(names, limit=LISTED):
+    """Column names or class labels for a one-line message, each :func:`shown`: the first ``limit`` and how
+    many more ("a, b, ... (9,980 more)"); a file of 10,000 columns made a 70 KB line of them."""
+    names = list(names)
+    more = f", ... ({len(names) - limit:,} more)" if len(names) > limit else ""
+    return ", ".join(map(shown, names[:limit])) + more
+
+
 def columns_beyond(arrays, dtype):
     """The feature columns (indices, ascending) of float ``arrays`` (samples first) holding values beyond
     ``dtype``'s range, which a model of that dtype cannot read (none where the arrays' dtype fits in it)."""
@@ -276,13 +288,13 @@ def class_indices_for(model, data):
             return np.array([int(c) for c in data.classes], dtype=np.int64)[data.y_test]
         # (it was done without a word: a file whose labels sort otherwise than the training's scores wrongly)
         print(f"note: the model holds no class labels, so the labels of {data.name} are taken as its outputs in "
-              f"sorted order ({', '.join(f'{k}={shown(c)}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
+              f"sorted order ({listed(f'{k}={shown(c)}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
         return data.y_test
     index = {label_text(c): i for i, c in enumerate(classes)}
     unknown = [c for c in data.classes if label_text(c) not in index]
     if unknown:
         raise CommandError(f"label(s) {', '.join(map(repr, unknown[:5]))} of {data.name} are not among the "
-                           f"classes the model was trained on ({', '.join(map(shown, classes))}).")
+                           f"classes the model was trained on ({listed(classes)}).")
     return np.array([index[label_text(c)] for c in data.classes], dtype=np.int64)[data.y_test]
 
 
@@ -302,6 +314,7 @@ def _require_matplotlib(path, option):
     _check_parent(path, option)
     if Path(path).suffix.lower() not in PICTURES:
         raise CommandError(f"{option}: {path} must end with {', '.join(PICTURES)} (the picture's format).")
+    _refuse_replacing_other_files(path, option, "picture")  # (a thesis.pdf was replaced without a word)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -399,7 +412,7 @@ def _is_predictions_file(path, id_column=None):
     numbers then have the decimal mark of the file read, maybe ',') as well. With ``id_column``
     (``predict --id``), a first column of that name before them (``id,class,p0,…``) too."""
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:  # (-sig: predictions of an Excel file have a mark)
             first = fh.readline()
             lead = id_column is not None and first.startswith(id_column) and \
                 first[len(id_column):len(id_column) + 1] not in "\r\n"
@@ -448,7 +461,21 @@ _REPLACEABLE = {
     "onnx": (lambda path: _is_onnx_file(path), "an ONNX model file", "model.onnx"),
     "predictions": (_is_predictions_file, "a predictions file of glassnet predict", "predictions.csv"),
     "keras": (lambda path: _is_keras_file(path), "a Keras model file", "model.keras"),
+    "picture": (lambda path: _is_picture_file(path), "a picture drawn by matplotlib", "plot.png"),
 }
+
+
+def _is_picture_file(path):
+    """A picture matplotlib drew, as the commands' --plot and --out do: its name stands in a PNG's text
+    chunk and an SVG's comment near the start, and in a PDF's producer entry near the end."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 12)
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - (1 << 16)))
+            tail = fh.read()
+    except OSError:
+        return False
+    return b"matplotlib" in head.lower() or b"matplotlib" in tail.lower()
 
 
 def _is_onnx_file(path):

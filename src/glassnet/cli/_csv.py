@@ -2,11 +2,14 @@
 not UTF-8 text is, the cells that are numbers or missing values, and a file's separator and decimal mark."""
 
 import codecs
+import contextlib
 import csv
 import importlib
 import io
 import itertools
 import lzma
+import re
+import shlex
 import sys
 import zlib
 from pathlib import Path
@@ -19,22 +22,39 @@ class StandardInput(str):
     can be read only once, and the readers look at its header first); it is named "standard
     input" in messages. (``glassnet predict m.gn -`` said "no such file: -".)"""
 
-    def __new__(cls, text):
+    def __new__(cls, text, bom=False):
         self = super().__new__(cls, "standard input")
-        self.text = text
+        self.text, self.bom = text, bom
         return self
+
+
+#: what the iconv advice's ``-f cp1252`` is (the advice ``-f latin1`` garbled €, “ ” and – of Excel's files)
+CP1252 = "; cp1252 is the encoding of Windows and its Excel for Western languages"
 
 
 def read_stdin():
     """Standard input's CSV text, as :class:`StandardInput`."""
     data = getattr(sys.stdin, "buffer", sys.stdin).read()
+    bom = isinstance(data, bytes) and data.startswith(codecs.BOM_UTF8)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise CommandError("standard input is not UTF-8 text CSV; convert it first, e.g. with "
-                               "iconv -f latin1 -t utf-8.") from None
-    return StandardInput(data)
+            raise CommandError(f"standard input is not UTF-8 text CSV; convert it first, e.g. with "
+                               f"iconv -f cp1252 -t utf-8{CP1252}.") from None
+    return StandardInput(data, bom)
+
+
+def has_bom(path):
+    """Whether the data argument starts with UTF-8's byte-order mark, as Excel's "CSV UTF-8" does (a file of
+    predictions without it opened in Excel as the ANSI code page's text: "été" read "Ã©tÃ©")."""
+    if isinstance(path, StandardInput):
+        return path.bom
+    try:
+        with _open(path, "rb") as fh:
+            return fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    except DAMAGED:
+        return False
 
 
 #: compressed CSV files, read as pandas.read_csv reads them: the compression inferred from the suffix
@@ -125,13 +145,35 @@ def _numbers(rows, decimal):
     return sum(_is_number(_point(c.strip(), decimal)) for cells in rows for c in cells)
 
 
+#: the longest cell the csv module reads while a file is read (a C long's largest on Windows: 32 bits)
+LONGEST_CELL = 2**31 - 1
+
+
+@contextlib.contextmanager
+def long_cells():
+    """The csv module's limit on a cell's length lifted while a file is read: its default of 131,072
+    characters refused valid files with a long text cell (a review, a description: "field larger
+    than field limit"), even in a column left out with --ignore, which pandas reads. The limit is the
+    process's: the caller's is put back after."""
+    previous = csv.field_size_limit(LONGEST_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _split(rows, sep):
     """``rows`` split into cells at ``sep``, or no rows where they are not CSV there (a quote never
-    closed, a cell over the csv module's 131,072 characters): the reader of the data names the line."""
+    closed): the reader of the data names the line."""
     try:
-        return list(csv.reader(rows, delimiter=sep))
+        with long_cells():
+            return list(csv.reader(rows, delimiter=sep))
     except csv.Error:
         return []
+
+
+#: the first line by which a file tells Excel its separator ("sep=;"), which Excel reads and leaves out
+EXCEL_SEP = re.compile(r"sep=([^\r\n])\r?\n?")
 
 
 #: the separators read from a file besides ',', preferred in this order when several fit
@@ -140,7 +182,8 @@ OTHER_SEPARATORS = (";", "\t", "|")
 
 def csv_format(lines, sep=None, decimal=None, path=None):
     """The separator and decimal mark of a CSV file whose first lines are ``lines``: ``sep`` and
-    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. A ``.tsv``
+    ``decimal`` where given (pandas's ``sep`` and ``decimal``), else read from the file. A first line
+    ``sep=;`` names the separator, as Excel reads it (the rows leave that line out). A ``.tsv``
     file is tab-separated. Otherwise it is ';', a tab or '|' (``OTHER_SEPARATORS``) when its first
     rows (comments and blank lines aside) split at it into the same number (> 1) of cells each,
     and at ',' into no such table, or into one with fewer numbers (a European spreadsheet's
@@ -148,8 +191,12 @@ def csv_format(lines, sep=None, decimal=None, path=None):
     several such, the one with the most numbers. Its decimal mark is ',' when the separator is not
     ',', some cell is a number written with a decimal comma and none with a decimal point. With
     ``path``, a note on standard error names what was read from the file."""
-    rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    excel = EXCEL_SEP.fullmatch(lines[0]) if lines else None  # (read as Excel does: "give --sep ';'" did not help)
+    rows = [line for line in lines[bool(excel):] if line.strip() and not line.lstrip().startswith("#")]
     found, given = [], [option for option, value in (("--sep", sep), ("--decimal", decimal)) if value is not None]
+    if sep is None and excel:
+        sep = excel.group(1)
+        found += [f"sep={sep!r} (its first line, {excel.group(0).rstrip(chr(13) + chr(10))!r}, says so)"] * (sep != ",")
     if sep is None and path is not None and _plain_name(path).endswith(".tsv"):
         sep = "\t"  # the name says so: no note
     if sep is None:
@@ -180,9 +227,11 @@ def csv_format(lines, sep=None, decimal=None, path=None):
 
 
 def _iconv(file, encoding):
-    """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip)."""
+    """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip), its name
+    quoted for the shell (``my data (1).csv`` was a syntax error when pasted)."""
     tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
-    return f"{tool} -dc {file} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {file}"
+    name = shlex.quote(str(file))
+    return f"{tool} -dc {name} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {name}"
 
 
 #: the first bytes of files that are often given for a CSV file, and what to do with each ({path}: the file);

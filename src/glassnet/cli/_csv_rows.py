@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from ._common import CommandError
-from ._csv import MISSING, _is_number, _point, csv_format, head_lines
+from ._csv import EXCEL_SEP, MISSING, _is_number, _point, csv_format, head_lines, long_cells
 
 
 def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
@@ -37,6 +37,7 @@ def _is_comment(opening, row):
     return opening.lstrip().startswith("#") and not (first == "#" and len(row) > 1) and first.upper() not in MISSING
 
 
+@long_cells()  # (a cell may be longer than the csv module's 131,072 characters)
 def _read_rows(fh, path, limit, header, sep, decimal, comments):
     """:func:`_rows`, with comment lines skipped or not; and the number of cells of each one skipped."""
     pending = []  # the lines of the row being read (the csv module reads one row's lines at a time)
@@ -54,7 +55,9 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
             offset += sum(map(len, pending))  # (a file's tell() is refused while it is iterated)
             pending.clear()
             row = [_point(c.strip(), decimal) for c in row] if decimal != "." else row
-            if comments and not rows and _is_comment(opening, row):
+            if line == 1 and EXCEL_SEP.fullmatch(opening):
+                start = offset  # Excel's "sep=;": no row (csv_format has read the separator from it)
+            elif comments and not rows and _is_comment(opening, row):
                 comment, start = (line, [row[0].lstrip()[1:].strip(), *(c.strip() for c in row[1:])]), offset
                 skipped.append(len(row))
             elif any(c.strip() for c in row):

@@ -12,10 +12,10 @@ from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
     check_columns_metadata, class_indices_for, classes_line, columns_beyond, count, decision_threshold, is_estimator_file,
-    model_classes, model_task, predicted_classes, probability_columns, saved_estimator, shown,
+    listed, model_classes, model_task, predicted_classes, probability_columns, saved_estimator, shown,
 )
-from ._data import (_is_number, _is_text, align_columns, csv_format, head_lines, header_cells, is_csv, load_dataset,
-                    read_csv, read_stdin)
+from ._data import (_is_number, _is_text, align_columns, csv_format, has_bom, head_lines, header_cells, is_csv,
+                    load_dataset, read_csv, read_stdin)
 
 
 def _check_within_dtype(X, model, model_path, data_name, columns):
@@ -165,9 +165,8 @@ def _saved_places(args, model, option="data"):
         return None, tuple(k for k in range(width - 1) if k not in kept)
     if option == "csv" and len(cells) == len(features):  # the features alone
         return None, ()
-    shown = ", ".join(map(str, features))
     raise CommandError(f"{path} has {count(len(cells), 'column')}, but {args.model} was trained on a file of "
-                       f"{count(width, 'column')} without a header (features: columns {shown}"
+                       f"{count(width, 'column')} without a header (features: columns {listed(map(str, features))}"
                        + (f"; target: column {target}" if target is not None else "")
                        + "): give --target and --ignore for this file's columns.")
 
@@ -199,7 +198,7 @@ def _model_header(path, model, target, notes, ignore=None, given=None, sep=None,
     asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
     unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
     if unasked and (target is None or target in cells):  # (a --target that is no column is refused next, alone)
-        names = ", ".join(shown(cells[k]) if cells[k] else f"{k} (no name)" for k in unasked)
+        names = listed(cells[k] if cells[k] else f"{k} (no name)" for k in unasked)
         notes.append(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} "
                      f"{'are' if len(unasked) > 1 else 'is'} not the model's; left out.")
     return others, True  # (int indices: a column may be named "0")
@@ -275,11 +274,37 @@ def cmd_predict(args):
     writer.writerow(heads)
     writer.writerows(rows)
     if args.out:
-        atomic_write_text(args.out, buffer.getvalue())
+        # with the input's byte-order mark, which tells Excel the file is UTF-8 (standard output, which other
+        # programs read, gets none: pandas's to_csv and csvkit write none there either)
+        atomic_write_text(args.out, "\ufeff" * has_bom(args.csv) + buffer.getvalue())
         print(f"Wrote {count(len(P), 'prediction')} to {args.out}")
     else:
+        _refuse_unwritable_cells(buffer.getvalue(), [heads, *rows])
         sys.stdout.write(buffer.getvalue())
     return 0
+
+
+def _refuse_unwritable_cells(text, cells):
+    """Refuse predictions (``text``, the CSV of the rows ``cells``) that standard output's encoding cannot
+    write: a Windows code page when the output is redirected, or PYTHONIOENCODING=ascii. The main program
+    sets errors="replace" on it to keep the tables' η and ← readable, which wrote each such label or id
+    as '?' with exit status 0; data is refused instead, as ``pandas.DataFrame.to_csv(sys.stdout)`` does
+    (UnicodeEncodeError), and not written as UTF-8 regardless: text on standard output is in its encoding."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return
+    except LookupError:  # (an encoding Python does not know: the stream itself then fails)
+        return
+    except UnicodeEncodeError as exc:
+        character = exc.object[exc.start]
+    cell = next((cell for row in cells for cell in row if character in cell), character)  # (else: --sep's)
+    try:  # named as Python writes it, or in escapes where standard error is as narrow ('p(??)' said nothing)
+        cell = repr(cell).encode(getattr(sys.stderr, "encoding", None) or "utf-8") and repr(cell)
+    except (UnicodeEncodeError, LookupError):
+        cell = ascii(cell)
+    raise CommandError(f"standard output's encoding, {encoding}, cannot write {cell} of the predictions (it would "
+                       "become '?'): write them to a file with --out FILE (UTF-8), or set PYTHONIOENCODING=utf-8.")
 
 
 def _shown_config(serialized):

@@ -504,7 +504,7 @@ def _train(args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
         if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
-            warnings.filterwarnings("ignore", message="The output layer's activation is")
+            warnings.filterwarnings("ignore", message="The output layer's activation")
         if _warn_gradient_stops(model, activation, out_act):
             warnings.filterwarnings("ignore", message="Layer .* whose derivative is 0")
         history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,

@@ -11,7 +11,11 @@ from .monitoring import _not_validated
 
 
 class CSVLogger(Callback):
-    """Append one CSV row of logs per epoch (the header first)."""
+    """Append one CSV row of logs per epoch (the header first).
+
+    The file is written in UTF-8 whatever the locale (Keras writes the locale's encoding, where a metric
+    named ``précision`` ended fit after its first epoch under ``LC_ALL=C`` or a Windows code page).
+    """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
@@ -27,7 +31,7 @@ class CSVLogger(Callback):
         # opened now, so that a path that cannot be written fails before training; but a file of an
         # earlier run is emptied only when the first row comes: a fit that fails to start (another
         # callback's mistake) or is stopped within its first epoch leaves it as it was
-        self._file = open(self.filename, "a", newline="")
+        self._file = open(self.filename, "a", newline="", encoding="utf-8")
         self._writer = None
         self._header_written = exists
 
