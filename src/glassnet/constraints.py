@@ -284,9 +284,14 @@ def _same_shape(value, W, constraint):
 
 
 def serialize(constraint):
+    """``{"class_name", "config"}`` of a built-in constraint object (``MaxNorm(1.5)`` gives
+    ``{"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}}``), or of a subclass of the user's
+    as Keras writes it (with its ``registered_name``); a ValueError for any other object (a function)."""
     return to_config(constraint, CLASSES, "constraint")
 
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
+    """The constraint of a :func:`serialize` or Keras config, or of a name (``"max_norm"``, as :func:`get`);
+    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
     return from_config(config, CLASSES, "constraint", get, CONSTRAINTS)

@@ -469,9 +469,14 @@ def _array_initializer(array, name=None):
 
 
 def serialize(initializer):
+    """``{"class_name", "config"}`` of a built-in initializer object (``HeNormal(seed=2)`` gives
+    ``{"class_name": "HeNormal", "config": {"seed": 2}}``), or of a subclass of the user's as Keras writes
+    it (with its ``registered_name``); a ValueError for any other object (a function), which a file cannot hold."""
     return to_config(initializer, CLASSES, "initializer")
 
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
+    """The initializer of a :func:`serialize` or Keras config, or of a name (``"he_normal"``, as :func:`get`);
+    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
     return from_config(config, CLASSES, "initializer", get, INITIALIZERS)

@@ -334,4 +334,7 @@ def serialize(learning_rate_schedule):  # Keras's name
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
+    """The schedule of a :func:`serialize` or Keras config, ``{"class_name": "ExponentialDecay", "config":
+    {...}}`` (with or without Keras's ``module``); only the built-in classes and the user's own (registered,
+    or passed in ``custom_objects``) are created. A name alone is refused: a schedule needs its settings."""
     return from_config(config, CLASSES, "learning-rate schedule")

@@ -257,3 +257,19 @@ def deserialize(config):
         return get(config)
     _refuse_bytecode(config)
     return get(from_config(config, CLASSES, "activation", get, ACTIVATIONS))
+
+
+# the public names (help(), ``from glassnet.activations import *``, type checkers): the classes of the registry and
+# their base, Keras's functions, get/serialize/deserialize (not the helpers, constants and modules imported above)
+__all__ = [
+    "Activation", "FunctionActivation",
+    "Argmax", "BipolarSigmoid", "CELU", "ELU", "Exponential", "GELU", "GLU", "GeneralReLU", "HardShrink", "HardSiLU",
+    "HardSigmoid", "HardTanh", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "Mish", "Ramp", "ReLU", "ReLU6",
+    "SELU", "SiLU", "Sigmoid", "Sign", "SoftShrink", "Softmax", "Softplus", "Softsign", "SparsePlus", "SparseSigmoid",
+    "Sparsemax", "Squareplus", "Step", "Tanh", "TanhShrink", "Threshold",
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
+    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax",
+    "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+    "get", "serialize", "deserialize",
+]

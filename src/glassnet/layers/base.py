@@ -349,7 +349,13 @@ class Layer(PolicyAttributes):
     @build_in_its_dtype
     def build(self, input_shape):
         """Create the weights for inputs of shape ``(None, *input_shape)``, in the layer's dtype: given, a
-        model's, else the policy of the layer's making."""
+        model's, else the policy of the layer's making.
+
+        A subclass creates each trainable array as ``self.params[key]`` with its gradient ``self.grads[key]``
+        (same shape and dtype), non-trainable ones in ``self.state``, in ``self.dtype``, lists the keys in
+        ``weight_names`` (the order of :meth:`get_weights`), then calls ``super().build(input_shape)``, which
+        sets ``input_shape``, ``output_shape`` and ``built``. ``input_shape`` is one sample's shape, ``(784,)``
+        (or Keras's ``(None, 784)`` when called by hand): ``input_shape[-1]`` is the features either way."""
         self.input_shape = sample_shape(input_shape)
         self.output_shape = self.sample_output_shape(self.input_shape)
         self.built = True
@@ -386,9 +392,27 @@ class Layer(PolicyAttributes):
         return 0
 
     def forward(self, X, training=False):
+        """The outputs ``Y`` of the batch ``X`` (``(n, *input_shape)``, samples first), of shape
+        ``(n, *output_shape)``; to override.
+
+        Keep on ``self`` what :meth:`backward` needs (``self.X = X``): a training step calls ``backward``
+        right after ``forward`` of the same batch. ``training`` is True in training steps (``fit``,
+        ``train_on_batch``: dropout active, batch statistics), False in ``evaluate``, ``predict`` and
+        ``layer(x)`` (unless called with ``training=True``). Read the weights as
+        ``self.params[key]`` at each call: a model moves them into its flat buffer, so an attribute holding
+        one would go stale."""
         raise NotImplementedError(self._missing("forward(X, training=False) -> Y"))
 
     def backward(self, dY):
+        """Given ``dY = ∂J/∂Y`` of the batch's loss (the shape of the last ``forward``'s ``Y``; the loss's
+        reduction over the batch, the mean's ``1/n``, already in it: sum over the rows), write
+        ``∂J/∂params[key]`` into ``self.grads[key]`` and return ``dX = ∂J/∂X`` (the shape of ``X``); to override.
+
+        Write the gradients in place, ``self.grads["w"][...] = self.X.T @ dY``: in a model the arrays are views
+        of its flat gradient that still hold the last step's values, so ``+=`` would train on their sum. A
+        layer with a regularizer adds its penalty's gradient there too (:meth:`add_penalty_gradient`). The
+        model ignores ``dX`` of its first trainable layer (``needs_input_gradient`` is False there: it may
+        return None). ``glassnet.check_gradients`` compares the result with finite differences."""
         raise NotImplementedError(self._missing("backward(dY) -> dX (and grads[k] for each params[k])"))
 
     def add_weight(self, *args, **kwargs):
@@ -580,6 +604,9 @@ class Layer(PolicyAttributes):
         return type(self).regularization_penalty is not Layer.regularization_penalty
 
     def regularization_penalty(self):
+        """The penalty the layer's weights add to the loss, a float: its weight regularizers' ``R(W)`` (0.0
+        here). A subclass that overrides it adds ``∂R/∂W`` to ``grads`` in :meth:`backward`; the model adds the
+        penalty of a layer that trains only (a frozen layer's weights are constants)."""
         return 0.0
 
     def parameter_paths(self):
@@ -593,6 +620,10 @@ class Layer(PolicyAttributes):
         return {}
 
     def get_config(self):
+        """The layer's constructor arguments as a dict, which :meth:`from_config` (``cls(**config)``) and model
+        files read: here ``name``, and ``dtype``, ``trainable``, ``input_shape`` (before the build) and
+        ``activity_regularizer`` where they are not the defaults. A layer with arguments of its own returns
+        ``{**super().get_config(), "units": self.units}``."""
         config = {"name": self.name}
         given, own = getattr(self, "_dtype_given", None), self.__dict__.get("_policy_name")
         # the layer's policy, given or not float32 (Dense(2) made under set_global_policy("float64")): from_config
@@ -615,7 +646,23 @@ class Layer(PolicyAttributes):
         return f"Layer {self.name!r} ({type(self).__name__})" if self.name else f"Layer {type(self).__name__}"
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r}>"
+        # <Dense name='dense', units=3>; before a model names it <Dense name=None, units=3>: the name, and the
+        # layer's first constructor argument where that one has no default (units, rate, activation, target_shape)
+        shown = f"name={self.name!r}"
+        try:
+            first = next(iter(p for p in inspect.signature(type(self).__init__).parameters.values()
+                              if p.name != "self"), None)
+        except (TypeError, ValueError):  # (an __init__ without a signature)
+            first = None
+        if first is not None and first.default is first.empty and first.kind in (first.POSITIONAL_ONLY,
+                                                                                 first.POSITIONAL_OR_KEYWORD):
+            try:
+                value = repr(getattr(self, first.name))
+            except Exception:  # (not kept under its name, or a property that fails: the name alone)
+                value = None
+            if value is not None:
+                shown += f", {first.name}={value if len(value) <= 60 else value[:57] + '...'}"
+        return f"<{type(self).__name__} {shown}>"
 
 
 # (after Layer, which InputLayer subclasses; Layer.__call__ reads it from here)

@@ -162,3 +162,21 @@ def deserialize(config):
     if function is not None:
         return get(function)
     return get(config) if isinstance(config, str) else from_config(config, CLASSES, "loss")
+
+
+# the public names (help(), ``from glassnet.losses import *``, type checkers): Keras's classes and functions,
+# glassnet's own losses of the registry, the bases, get/serialize/deserialize (not the helpers imported above)
+__all__ = [
+    "Loss", "FunctionLoss",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "CategoricalHinge", "Circle", "CosineSimilarity", "Dice", "Hinge", "Huber",
+    "KLDivergence", "LogCosh", "LogLoss", "MaxMargin", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "MulticlassHinge", "NegativeLogLikelihood", "PerceptronLoss",
+    "Poisson", "SparseCategoricalCrossentropy", "SquaredError", "SquaredHinge", "Tversky",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "categorical_hinge", "circle", "cosine_similarity", "dice", "hinge",
+    "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "poisson",
+    "sparse_categorical_crossentropy", "squared_hinge", "tversky",
+    "get", "serialize", "deserialize",
+]

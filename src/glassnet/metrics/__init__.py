@@ -218,3 +218,26 @@ def deserialize(config):
     if isinstance(config, str):
         return config
     return from_config(config, CLASSES, "metric")
+
+
+# the public names (help(), ``from glassnet.metrics import *``, type checkers): Keras's classes and functions, the
+# label functions, the documented limits, get/serialize/deserialize (not the helpers and modules imported above)
+__all__ = [
+    "Metric", "MeanMetricWrapper", "Mean", "Sum",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
+    "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity", "F1Score",
+    "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanSquaredError", "MeanSquaredLogarithmicError",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Poisson", "Precision", "PrecisionAtRecall", "R2Score",
+    "Recall", "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
+    "binary_accuracy", "binary_crossentropy", "binary_focal_crossentropy", "categorical_accuracy",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation",
+    "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "pearson_correlation", "poisson",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy",
+    "squared_hinge", "top_k_categorical_accuracy",
+    "accuracy_score", "confusion_matrix", "MAX_THRESHOLDS", "MAX_IOU_CLASSES",
+    "get", "serialize", "deserialize",
+]

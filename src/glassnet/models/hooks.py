@@ -13,59 +13,78 @@ class Callback:
         self.params = {}
 
     def set_model(self, model):
+        """Called by ``fit``, ``evaluate`` and ``predict`` before any hook: ``self.model`` is the model they run."""
         self.model = model
 
     def set_params(self, params):
+        """Called after :meth:`set_model` with the run's settings: ``fit``'s ``epochs``, ``steps`` (batches per
+        epoch; None for a generator of unknown length), ``verbose``, ``batch_size`` and ``do_validation``;
+        ``evaluate``'s and ``predict``'s ``verbose``, ``epochs=1`` and ``steps``."""
         self.params = params
 
     def on_train_begin(self, logs=None):
-        pass
+        """Called at the beginning of ``fit``, before the first epoch. ``logs`` is empty (``{}``)."""
 
     def on_train_end(self, logs=None):
-        pass
+        """Called at the end of ``fit`` (not when it stops on an error or Ctrl-C), after ``use_ema`` put the
+        average into the weights. ``logs``: the last epoch's, as :meth:`on_epoch_end` got them (``{}`` if none
+        ended)."""
 
     def on_epoch_begin(self, epoch, logs=None):
-        pass
+        """Called at the start of each epoch of ``fit``; ``epoch`` is its index, from ``initial_epoch`` (0 by
+        default). ``logs`` is empty."""
 
     def on_epoch_end(self, epoch, logs=None):
-        pass
+        """Called at the end of each epoch of ``fit``, after its validation. ``logs``: the epoch's ``loss`` (the
+        mean over its samples of the batches' losses) and compiled metrics, and, when the epoch was validated, the
+        validation's under ``val_`` names (``val_loss``, ``val_accuracy``); the keys sorted, as Keras's.
+        Set ``self.model.stop_training = True`` to end training after this epoch."""
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training step of ``fit``; ``batch`` is the batch's index in its epoch, from 0.
+        ``logs`` is empty. By default calls :meth:`on_batch_begin`, Keras's older name."""
         self.on_batch_begin(batch, logs=logs)  # as Keras: the older names still work
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after each training step of ``fit``. ``logs``: the epoch's running ``loss`` and compiled metrics
+        up to this batch, as Keras's (only ``loss``, this batch's, when it is not finite). By default calls
+        :meth:`on_batch_end`. ``fit`` computes these logs only when a callback overrides one of the two."""
         self.on_batch_end(batch, logs=logs)
 
     def on_batch_begin(self, batch, logs=None):
-        pass
+        """Keras's older name of :meth:`on_train_batch_begin` (training batches only), called by it."""
 
     def on_batch_end(self, batch, logs=None):
-        pass
+        """Keras's older name of :meth:`on_train_batch_end` (training batches only), called by it."""
 
     # evaluate (and fit's validation) and predict, as Keras
     def on_test_begin(self, logs=None):
-        pass
+        """Called at the beginning of ``evaluate(callbacks=...)`` and of each validation of ``fit`` (for the
+        callbacks that override a test hook). ``logs`` is empty."""
 
     def on_test_end(self, logs=None):
-        pass
+        """Called at the end of an evaluation. ``logs``: its ``loss`` and metrics over all its batches, the
+        figures ``evaluate`` returns (without ``val_``, in ``fit``'s validation too)."""
 
     def on_test_batch_begin(self, batch, logs=None):
-        pass
+        """Called before each batch of an evaluation; ``batch`` is its index, from 0. ``logs`` is empty."""
 
     def on_test_batch_end(self, batch, logs=None):
-        pass
+        """Called after each batch of an evaluation. ``logs``: the running ``loss`` and metrics up to this
+        batch, as Keras's."""
 
     def on_predict_begin(self, logs=None):
-        pass
+        """Called at the beginning of ``predict(callbacks=...)``. ``logs`` is empty."""
 
     def on_predict_end(self, logs=None):
-        pass
+        """Called at the end of ``predict``. ``logs`` is empty."""
 
     def on_predict_batch_begin(self, batch, logs=None):
-        pass
+        """Called before each batch of ``predict``; ``batch`` is its index, from 0. ``logs`` is empty."""
 
     def on_predict_batch_end(self, batch, logs=None):
-        pass
+        """Called after each batch of ``predict``. ``logs``: ``{"outputs": A}``, the batch's outputs, an array
+        of ``(rows, ...)``."""
 
     def _release(self):
         """Let go of what the callback holds open (a progress bar, a file) when training

@@ -136,4 +136,8 @@ def deserialize(config):
     return from_config(config, CLASSES, "optimizer")
 
 
-__all__ = ["Optimizer", *CLASSES, "OptimizerMap", "get", "serialize", "deserialize"]
+# a literal list, which type checkers read (they cannot expand *CLASSES): the base, every class of CLASSES,
+# OptimizerMap and the registry's functions
+__all__ = ["Optimizer", "SGD", "GradientDescent", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax",
+           "Nadam", "Lion", "Ftrl", "Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer",
+           "MultiOptimizer", "OptimizerMap", "get", "serialize", "deserialize"]

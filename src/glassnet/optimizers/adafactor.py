@@ -16,7 +16,11 @@ class Adafactor(Optimizer):
     ``u = g / √v``, ``w ← w − α u / max(1, RMS(u)/d)`` with ``d`` = ``clip_threshold``.
     The state is ``r``, ``c`` (one entry per row and per column) and the vectors' ``v``: a
     matrix's ``v`` is made afresh at each step from ``r`` and ``c`` (Keras keeps it too).
-    ``relative_step`` changes nothing: Keras 3.15's takes ``min(η, 1/√t)`` again in ``ρ``."""
+    ``relative_step`` changes nothing: Keras 3.15's takes ``min(η, 1/√t)`` again in ``ρ``.
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`."""
 
     state_names = ("r", "c", "v")
     by_variable = True

@@ -7,7 +7,11 @@ from .base import Optimizer, _square
 
 
 class Adagrad(Optimizer):
-    """``G ← G + g²``, ``w ← w − η g / sqrt(G + ε)`` with ``G₀ = 0.1`` (Keras 3)."""
+    """``G ← G + g²``, ``w ← w − η g / sqrt(G + ε)`` with ``G₀ = 0.1`` (Keras 3).
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`."""
 
     state_names = ("accumulator",)
 
@@ -35,7 +39,11 @@ class Adagrad(Optimizer):
 
 class RMSprop(Optimizer):
     """``v ← ρ v + (1−ρ) g²``; ``w ← w − η g / sqrt(v + ε)`` (Keras 3), optionally
-    centered (``v − ḡ²``) and with momentum."""
+    centered (``v − ḡ²``) and with momentum.
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -95,7 +103,11 @@ class RMSprop(Optimizer):
 class Adadelta(Optimizer):
     """Keras 3's Adadelta: ``E[g²] ← ρE[g²] + (1−ρ)g²``,
     ``Δ = −sqrt(E[Δ²] + ε) / sqrt(E[g²] + ε) · g``, ``E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²``,
-    ``w ← w + η Δ``."""
+    ``w ← w + η Δ``.
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`."""
 
     state_names = ("accumulated_grad", "accumulated_delta_var")
 

@@ -187,7 +187,42 @@ def _check_variable(v, where):
 
 
 class Optimizer(Configurable):
-    """Base class: learning rate (a float or a schedule), clipping, weight decay."""
+    """Base class: learning rate (a float or a schedule), clipping, weight decay.
+
+    Every optimizer takes these arguments, Keras's common ones, by keyword (``Adam(1e-3, clipnorm=1.0)``).
+    A step does, in order: gradient accumulation, clipping, weight decay, the optimizer's rule.
+
+    Parameters
+    ----------
+    learning_rate : float, schedule or callable
+        The step size η >= 0; a ``glassnet.schedules`` schedule (called with the steps taken), or a
+        callable of no arguments that returns the rate.
+    weight_decay : float >= 0 or None
+        Decoupled weight decay ``w ← w − η·λ·w`` before each update (not of the variables
+        :meth:`exclude_from_weight_decay` names).
+    clipnorm : float > 0 or None
+        Scale each variable's gradient down so that its L2 norm is at most this.
+    clipvalue : float > 0 or None
+        Clip each entry of the gradient to ``[−clipvalue, clipvalue]``.
+    global_clipnorm : float > 0 or None
+        Scale the whole gradient down so that its L2 norm over all variables is at most this. At most one
+        of the three clipping arguments may be set (a ValueError otherwise).
+    use_ema : bool
+        Keep a moving average of the weights, ``average ← μ·average + (1 − μ)·w`` after each update;
+        ``fit`` ends with the average as the weights (a loop of your own: :meth:`finalize_variable_values`).
+    ema_momentum : float in [0, 1]
+        μ, 0.99 by default.
+    ema_overwrite_frequency : int > 0 or None
+        With ``use_ema``, put the average into the weights after every n-th update too.
+    loss_scale_factor : None
+        Keras's fixed loss scale: None only (a ValueError otherwise); for float16, wrap the optimizer in
+        :class:`~glassnet.optimizers.LossScaleOptimizer`, which scales the loss dynamically.
+    gradient_accumulation_steps : int >= 2 or None
+        Add up the gradients of n steps and apply their mean at every n-th step (the others change no
+        weight); ``iterations`` then counts the updates, while a schedule reads every step, as Keras.
+    name : str or None
+        Keras's name; by default the class name in snake case (``"adam"``).
+    """
 
     #: names of the per-parameter state vectors and their initial values
     state_names = ()

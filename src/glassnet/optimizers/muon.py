@@ -27,7 +27,11 @@ class Muon(Optimizer):
     The path is Keras's ``variable.path`` ("sequential/dense/kernel"; "dense/kernel" in a model of the
     functional ``Model(inputs, outputs)``): a pattern selects the same variables as in Keras, one on
     "kernel", a layer's or the model's name alike. ``v`` is kept for every
-    parameter (0 for the matrices, which do not use it); Keras keeps it for the AdamW variables only."""
+    parameter (0 for the matrices, which do not use it); Keras keeps it for the AdamW variables only.
+
+    ``clipnorm``, ``clipvalue``, ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``,
+    ``loss_scale_factor``, ``gradient_accumulation_steps`` and ``name`` are Keras's common optimizer arguments:
+    see :class:`Optimizer`."""
 
     state_names = ("m", "v")
     by_variable = True  # which variables are matrices depends on the shapes it was built for

@@ -12,6 +12,10 @@ class SGD(Optimizer):
 
     Plain: ``w ← w − η g``. Momentum ``α``: ``m ← α m − η g``, ``w ← w + m``;
     Nesterov: ``w ← w + α m − η g`` with the new ``m``.
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`.
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
@@ -68,7 +72,11 @@ class SGD(Optimizer):
 
 
 class GradientDescent(SGD):
-    """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum)."""
+    """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum).
+
+    Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
+    ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps``, ``name``): see :class:`Optimizer`."""
 
     def __init__(self, learning_rate=0.01, **kwargs):
         for name in ("momentum", "nesterov"):

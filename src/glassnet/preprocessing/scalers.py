@@ -148,6 +148,24 @@ class _Scaler:
             setattr(self, name, value)
         return self
 
+    def __repr__(self):
+        # scikit-learn's: the arguments that differ from the defaults, by name in sorted order
+        # (StandardScaler(), MinMaxScaler(feature_range=(-1, 1))). scikit-learn compares their reprs; here a
+        # value of the default's type equal to it counts as the default too: feature_range=(0, 1) is glassnet's
+        # (0.0, 1.0), and scikit-learn prints MinMaxScaler() for that call
+        def is_default(value, default):
+            if repr(value) == repr(default):
+                return True
+            try:
+                return type(value) is type(default) and bool(value == default)
+            except (TypeError, ValueError):  # (arrays inside: no single truth value)
+                return False
+
+        defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()}
+        changed = [f"{name}={value!r}" for name, value in sorted(self.get_params().items())
+                   if not is_default(value, defaults.get(name, inspect.Parameter.empty))]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
     def _keep_names(self, X):
         """Keep a DataFrame's column names as ``feature_names_in_``, as scikit-learn does; returns
         ``X`` as :func:`_float_array` checks it."""
