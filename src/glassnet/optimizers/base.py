@@ -112,8 +112,9 @@ def _check_rate_callable(value):
 
 def _check_no_loss_scale(loss_scale_factor):
     if loss_scale_factor is not None:
-        raise ValueError("glassnet trains in one precision and does not scale the loss: loss_scale_factor must "
-                         f"be None. Received: loss_scale_factor={loss_scale_factor!r:.100}")
+        raise ValueError("loss_scale_factor must be None: glassnet's optimizers do not scale the loss themselves; "
+                         "wrap the optimizer in glassnet.optimizers.LossScaleOptimizer(optimizer, initial_scale=...) "
+                         f"for a float16 model. Received: loss_scale_factor={loss_scale_factor!r:.100}")
 
 
 def _name_wrapper(optimizer, name):
