@@ -14,16 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from glassnet.cli import main
 from glassnet.models import load_model
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
+from test_cli import call  # (main in this process, as `glassnet ARGS` in cwd)
 
 
 def assert_one_line_error(result):

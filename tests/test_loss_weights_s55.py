@@ -14,6 +14,7 @@ import pytest
 import glassnet
 from glassnet import layers, optimizers
 from glassnet.models.keras_files import UncompiledWarning
+from test_one_output_forms_s54 import _written_with  # (a .keras file with another compile_config)
 
 FORMS = {"number": lambda w: w, "list": lambda w: [w], "tuple": lambda w: (w,), "dict": lambda w: {"out": w}}
 KINDS = ("sequential", "functional", "subclassed")
@@ -237,20 +238,6 @@ def test_a_model_file_with_a_bad_loss_weight_is_refused_naming_it(weight, tmp_pa
         return
     with pytest.raises(ValueError, match=r"Cannot load model file .*loss_weights must be a .*compile=False"):
         glassnet.models.load_model(path)
-
-
-def _written_with(model, path, **compile_config):
-    """``model`` exported as a Keras file whose compile_config has ``compile_config``'s entries instead."""
-    model.export(path, format="keras")
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    config = json.loads(members["config.json"])
-    config["compile_config"].update(compile_config)
-    members["config.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
 
 
 @pytest.mark.parametrize("form", list(FORMS))
