@@ -466,6 +466,7 @@ def test_trace_gradient_check_and_diagnosis_work_in_the_namespace(namespace):
 
 @pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
 def test_sklearn_estimators_compute_with_numpy_whatever_the_namespace(namespace, data):
+    pytest.importorskip("sklearn", minversion="1.7", reason="glassnet.sklearn needs scikit-learn >= 1.7")
     from glassnet.sklearn import MLPClassifier
 
     X, y = data

@@ -858,6 +858,28 @@ def test_key_signatures_are_keras_without_keras(name):
     assert str(inspect.signature(obj)) == KERAS_SIGNATURES[name]
 
 
+def test_a_layer_class_gives_its_init_signature_on_every_python():
+    # Python 3.10's inspect took an inherited __new__ before an inherited __init__: GlobalAveragePooling1D, whose
+    # __init__ is GlobalPooling1D's, showed Layer.__new__'s (*args, **kwargs) there (3.11+ takes the nearer one).
+    # The class gives its signature itself, as __signature__, which inspect reads first on every version
+    class Pooling(layers.GlobalAveragePooling1D):  # a user's subclass without an __init__
+        pass
+
+    for cls in (layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D, layers.GlobalAvgPool1D,
+                layers.GlobalMaxPool1D, Pooling):
+        assert str(cls.__signature__) == str(inspect.signature(cls)) == "(data_format=None, keepdims=False, **kwargs)"
+    assert str(layers.Dense.__signature__).startswith("(units, activation=None, use_bias=True, ")
+    # an instance's signature stays its __call__'s
+    assert layers.GlobalMaxPooling1D().__signature__ is None
+    assert str(inspect.signature(layers.GlobalMaxPooling1D())) == "(x, training=None, mask=None)"
+
+    class Factory(layers.Layer):  # a __new__ nearer than any __init__: inspect's own answer, its arguments
+        def __new__(cls, size, *args, **kwargs):
+            return super().__new__(cls, *args, **kwargs)
+
+    assert Factory.__signature__ is None and str(inspect.signature(Factory)) == "(size, *args, **kwargs)"
+
+
 def test_dense_takes_keras_arguments_in_keras_order_without_keras():
     names = list(inspect.signature(layers.Dense).parameters)
     assert names == ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer",

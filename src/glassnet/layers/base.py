@@ -83,6 +83,25 @@ def check_name(name):
     return name
 
 
+class _ConstructorSignature:
+    """A layer class's ``inspect.signature`` (``help()``, IDEs), as Python 3.11+ finds it on every version: from
+    the ``__new__`` or ``__init__`` nearest in the MRO (``__init__``'s without ``self``). Python 3.10 took an
+    inherited ``__new__`` first: a class whose ``__init__`` is its base's (GlobalAveragePooling1D) showed
+    ``Layer.__new__``'s ``(*args, **kwargs)``. None, which inspect passes over, on an instance (its ``__call__``)
+    and where a ``__new__`` is nearest (inspect's own answer, that ``__new__``'s)."""
+
+    def __get__(self, instance, owner):
+        if instance is not None:
+            return None
+        for cls in owner.__mro__:
+            if "__new__" in cls.__dict__:
+                return None
+            if "__init__" in cls.__dict__:
+                init = inspect.signature(cls.__dict__["__init__"])
+                return init.replace(parameters=list(init.parameters.values())[1:])
+        return None
+
+
 class Layer(PolicyAttributes):
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
@@ -116,6 +135,7 @@ class Layer(PolicyAttributes):
     activity_regularizer = None
     input = _Symbolic()
     output = _Symbolic()
+    __signature__ = _ConstructorSignature()
 
     def __new__(cls, *args, **kwargs):
         # Dense(output_dim=4), Keras 1's name for units: Python refuses the missing units before any

@@ -213,21 +213,28 @@ def _tanh_shrink(g, Z):
 def _sparsemax(g, Z):
     # τ = max_k (Σ_{j<=k} z_(j) - 1)/k over the row, shifted by its largest z and sorted in descending order
     # (TopK of the whole row), then max(z - τ, 0); a row with NaN or +inf, or all -inf, is NaN, as
-    # Sparsemax.forward
+    # Sparsemax.forward. The TopK sorts the rows as one matrix with a row of ones appended, whose τ is
+    # dropped: onnxruntime 1.21 to 1.30 killed the process (SIGFPE) in a TopK of no rows, an empty batch
     largest = g.node("ReduceMax", [Z], axes=[-1], keepdims=1)
     total = g.node("ReduceSum", [Z, g.constant([-1], "axes", dtype=np.int64)], keepdims=1)
     bad = g.node("Or", [g.node("IsNaN", [total]), _is_inf(g, largest)])  # (not the sum's overflow)
     Z = g.node("Sub", [Z, largest])
-    width = g.node("Shape", [Z], start=-1)
+    rows = g.node("Flatten", [Z], axis=-1)  # (m, n): the m rows of n numbers
+    width = g.node("Shape", [rows], start=-1)
+    one = g.helper.make_tensor("value", g.helper.np_dtype_to_tensor_dtype(g.dtype), [1], [1.0])
+    ones = g.node("ConstantOfShape", [g.node("Concat", [g.constant([1], "one_row", dtype=np.int64), width], axis=0)],
+                  value=one)  # (1, n)
     name = g.name("sorted")
-    g.nodes.append(g.helper.make_node("TopK", [Z, width], [name, name + "_indices"], name=name, axis=-1,
-                                      largest=1, sorted=1))
+    g.nodes.append(g.helper.make_node("TopK", [g.node("Concat", [rows, ones], axis=0), width],
+                                      [name, name + "_indices"], name=name, axis=-1, largest=1, sorted=1))
     last = g.constant(-1, "axis", dtype=np.int64)
     cumulative = g.node("CumSum", [name, last])
-    one = g.helper.make_tensor("value", g.helper.np_dtype_to_tensor_dtype(g.dtype), [1], [1.0])
-    k = g.node("CumSum", [g.node("ConstantOfShape", [g.node("Shape", [Z])], value=one), last])
+    k = g.node("CumSum", [ones, last])  # 1, 2, ..., n
     ratios = g.node("Div", [g.node("Sub", [cumulative, g.constant(1.0, "one")]), k])
-    tau = g.node("ReduceMax", [ratios], axes=[-1], keepdims=1)
+    tau = g.node("ReduceMax", [ratios], axes=[-1], keepdims=1)  # (m + 1, 1)
+    zero, minus_one = g.constant([0], "zero", dtype=np.int64), g.constant([-1], "minus_one", dtype=np.int64)
+    tau = g.node("Slice", [tau, zero, minus_one, zero])  # (m, 1): rows 0 to -1 of axis 0, the appended one off
+    tau = g.node("Reshape", [tau, g.node("Shape", [largest])], allowzero=1)  # (a 0 in the shape is no copy)
     A = g.node("Relu", [g.node("Sub", [Z, tau])])
     return g.node("Where", [bad, g.constant(float("nan"), "nan"), A])
 
