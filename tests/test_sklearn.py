@@ -1130,11 +1130,14 @@ def test_poisson_refuses_negative_targets_and_a_network_fitted_for_another_loss(
 
 
 def test_regressor_rejects_bad_weights():
+    """Weights that are all 0 are refused, as scikit-learn refuses them. (Negative weights were refused
+    here too; scikit-learn's MLP trains on them, and so do these estimators since session 55:
+    tests/test_sklearn_weights_s55.py compares them with scikit-learn's.)"""
     X, y = DATA["regression"]
-    with pytest.raises(ValueError, match="non-negative"):
-        MLPRegressor().fit(X, y, sample_weight=-np.ones(len(X)))
-    with pytest.raises(ValueError, match="sum to zero"):
+    with pytest.raises(ValueError, match="sample_weight must hold at least one nonzero weight"):
         MLPRegressor().fit(X, y, sample_weight=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        sk_nn.MLPRegressor().fit(X, y, sample_weight=np.zeros(len(X)))
 
 
 # -- files and pickles -----------------------------------------------------------------------------

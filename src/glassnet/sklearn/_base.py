@@ -26,7 +26,7 @@ from ..layers import Activation, BatchNormalization, Dense, Dropout
 from ..models import Sequential
 from ..models.inference import predict_arrays
 from ._files import _load, _save
-from ._objective import _batch_l2, _data_weights, _scikit_loss
+from ._objective import _batch_l2, _data_weights, _refuse_zero_sum, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
 from ._solvers import _fit_lbfgs, _fit_stochastic, _keeps_optimizer, _new_optimizer, _split_validation
 
@@ -385,6 +385,8 @@ class _BaseMLP(BaseEstimator):
             if get_config()["assume_finite"]:  # (else validate_data refused them, with scikit-learn's message)
                 _refuse_non_finite(X)
             w = _check_sample_weight(sample_weight, X.shape[0])
+            if self.solver == "lbfgs":  # (its one batch; the stochastic solvers check each batch's sum)
+                _refuse_zero_sum(w, "the training set (L-BFGS's one batch)")
             if first_pass:
                 if self.dtype is not None:
                     dtype = standardize_dtype(self.dtype)
@@ -437,6 +439,8 @@ class _BaseMLP(BaseEstimator):
             Class labels (classifier; a label-indicator matrix for multilabel)
             or real targets (regressor).
         sample_weight : array-like of shape (n_samples,), optional
+            Finite weights of any sign, as scikit-learn's (each batch's loss divides
+            by its ``Σ w_i``, which must not be 0); not all 0.
 
         Returns
         -------
@@ -519,7 +523,9 @@ class _BaseMLP(BaseEstimator):
         if is_sparse(X):  # the trace holds every row's arrays densely anyway
             X = X.toarray()
         n = X.shape[0]
-        v, mean_w = _data_weights(self, _check_sample_weight(sample_weight, n), n)
+        w = _check_sample_weight(sample_weight, n)
+        _refuse_zero_sum(w, f"the traced batch of {n} samples")
+        v, mean_w = _data_weights(self, w, n)
         model = self.model_
         # as partial_fit: the current activation (set_params), and the optimizer of the last fit, or a new
         # one after 'lbfgs' (which made none); both put back after

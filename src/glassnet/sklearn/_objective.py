@@ -7,6 +7,11 @@ is an L2 ``kernel_regularizer`` (:class:`_BatchL2`) whose factor the solvers
 set to ``α / (2 n_b · mean(w))``: exact without weights and for full batches.
 With weights on mini-batches, :func:`_batch_weight_sums` makes each batch's
 loss and penalty divide by that batch's own ``Σ w_i``.
+
+Weights may be negative, as scikit-learn's MLP takes them: the loss still divides by
+``Σ w_i`` as it is (a negative sum flips the sign of the loss and the penalty's factor,
+as scikit-learn's), and a set or batch whose weights sum to exactly 0 is refused where
+scikit-learn's division raises ``ZeroDivisionError``.
 """
 
 import contextlib
@@ -21,7 +26,12 @@ from ..activations import Exponential
 class _BatchL2(regularizers.L2):
     """:class:`glassnet.regularizers.L2` with an ``l2`` that the estimator sets
     to ``α / (2 n_b)``. Its own class so that it is installed only while
-    training: saved models and pickles never hold it."""
+    training: saved models and pickles never hold it. ``l2`` takes any sign: with
+    negative sample weights scikit-learn's factor ``α / (2 Σ w_i)`` is negative where
+    ``Σ w_i`` is (``L2`` refuses ``l2 < 0``, which no user penalty needs)."""
+
+    def __init__(self, l2):
+        self.l1, self.l2 = 0.0, float(l2)
 
     def __repr__(self):  # what a trace of the estimator prints for R
         return f"L2(l2 = α/(2 Σw) = {self.l2:.6g})"
@@ -43,6 +53,19 @@ def _batch_l2(est, n, mean_w):
     return _BatchL2(l2)
 
 
+def _refuse_zero_sum(w, where):
+    """Refuse weights ``w`` (None: none) whose sum is 0, by which scikit-learn's objective on
+    ``where`` (a whole set: L-BFGS's, a trace's batch, the early-stopping set) divides."""
+    with np.errstate(over="ignore"):  # (weights near 1e308 sum to inf, which is not 0)
+        if w is None or float(w.sum()) != 0:
+            return
+    raise ValueError(
+        f"sample_weight sums to zero on {where}: scikit-learn's objective divides the loss by the total "
+        "weight Σ w_i (scikit-learn raises ZeroDivisionError: \"Weights sum to zero, can't be normalized\"). "
+        "Give the positive and negative weights different totals."
+    )
+
+
 def _penalty(est, weight_sum):
     """``α/(2 Σw) Σ_l ||W^(l)||²`` (scikit-learn's penalty on a set of total weight Σw)."""
     if not est.alpha:
@@ -55,15 +78,20 @@ def _data_weights(est, w, n):
     """Sample weights for the engine, rescaled to mean 1, and their raw mean.
 
     The engine averages ``Σ w_i J_i / n``; scikit-learn divides by ``Σ w_i``.
-    Rescaling to mean 1 makes the two equal on the whole set. Multilabel
-    outputs are weighted by K, since the engine's binary cross-entropy is
-    the mean over outputs and scikit-learn's the sum.
+    Rescaling to mean 1 makes the two equal on the whole set (for any sign of
+    ``Σ w_i``). Multilabel outputs are weighted by K, since the engine's binary
+    cross-entropy is the mean over outputs and scikit-learn's the sum. Signed
+    weights that sum to 0 are divided by ``mean |w|`` instead, which is the mean
+    returned: only mini-batches, each divided by its own sum, train on them
+    (:class:`_BatchWeightSum`, where the scale cancels).
     """
     with np.errstate(over="ignore"):
         mean_w = 1.0 if w is None else float(w.mean())
     if not np.isfinite(mean_w):  # weights near 1e308: their sum overflowed, and v = w / inf = 0 trained nothing
-        peak = float(w.max())
+        peak = float(np.abs(w).max())
         mean_w = float(np.mean(w / peak)) * peak
+    if mean_w == 0:  # (not all 0: _check_sample_weight refused those)
+        mean_w = float(np.mean(np.abs(w)))
     v = None if w is None else w / mean_w
     if est.out_activation_ == "logistic" and est.n_outputs_ > 1:  # multilabel
         v = np.full(n, float(est.n_outputs_)) if v is None else v * est.n_outputs_
@@ -85,8 +113,8 @@ class _BatchWeightSum:
     def __call__(self, n, sample_weight):
         if sample_weight is None:  # (the early-stopping set's loss, with weights all alike)
             return n
-        d = float(sample_weight.sum()) / self.outputs
-        if not d > 0:  # (scikit-learn: "ZeroDivisionError: Weights sum to zero, can't be normalized")
+        d = float(sample_weight.sum()) / self.outputs  # (negative with negative weights: divided as it is)
+        if d == 0:  # (scikit-learn: "ZeroDivisionError: Weights sum to zero, can't be normalized")
             raise ValueError(
                 f"sample_weight sums to zero on a mini-batch of {n} samples: scikit-learn's objective divides "
                 "each batch's loss by its total weight. Give weight to more samples, use shuffle=True or a "

@@ -118,7 +118,11 @@ def _check_all(est):
 
 
 def _check_sample_weight(sample_weight, n):
-    """``sample_weight`` as a float64 vector of ``n`` non-negative weights (None stays None)."""
+    """``sample_weight`` as a float64 vector of ``n`` finite weights (None stays None).
+
+    As scikit-learn's MLP (``_check_sample_weight`` without ``ensure_non_negative``), negative
+    weights are taken: the objective ``Σ w_i L_i / Σ w_i`` holds for any sign. Weights that are
+    all 0 are refused, as scikit-learn refuses them."""
     if sample_weight is None:
         return None
     if isinstance(sample_weight, numbers.Number):
@@ -126,8 +130,6 @@ def _check_sample_weight(sample_weight, n):
     w = check_array(sample_weight, "sample_weight", ndim=1, dtype=np.float64, allow_empty=True)
     if w.shape != (n,):
         raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
-    if (w < 0).any():
-        raise ValueError("sample_weight must be non-negative.")
-    if not (w > 0).any():  # (not w.sum(), which overflows for weights near 1e308)
-        raise ValueError("sample_weight must not sum to zero.")
+    if not (w != 0).any():  # (not w.sum(), which overflows for weights near 1e308)
+        raise ValueError("sample_weight must hold at least one nonzero weight; every weight is 0.")
     return w

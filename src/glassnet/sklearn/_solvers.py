@@ -19,7 +19,7 @@ from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
 from ..models.divergence import DivergenceWarning, NonFinitePenaltyError
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
-from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _scikit_loss
+from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _refuse_zero_sum, _scikit_loss
 
 
 def _new_optimizer(est):
@@ -180,11 +180,13 @@ def _split_validation(est, X, Y, w, rs):
             "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
         )
     for part, weights in (("training", w_train), ("validation", w_val)):
-        if weights is not None and not (weights > 0).any():  # (a ZeroDivisionError, or accuracy_score's error)
+        if weights is not None and not (weights != 0).any():  # (a ZeroDivisionError, or accuracy_score's error)
             raise ValueError(
                 f"sample_weight is zero on every sample of the early-stopping {part} set: the split left "
                 "no weighted sample there. Give weight to more samples or change 'validation_fraction'."
             )
+    # signed weights: scikit-learn's scores divide by the held-out Σ w_i (a ZeroDivisionError after an epoch)
+    _refuse_zero_sum(w_val, "the early-stopping validation set")
     v_val, mean_val = _data_weights(est, w_val, X_val.shape[0])
     return X_train, Y_train, w_train, (X_val, Y_val, est._decode(Y_val), w_val, v_val, mean_val)
 
