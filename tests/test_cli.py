@@ -4803,7 +4803,9 @@ def test_the_data_modules_names_are_still_names_of_glassnet_cli_data():
              "_skip", "_Body",
              # session 55's: iconv's cp1252 advice, csv's cell limit lifted, Excel's "sep=;", a long cell in a message
              # and the byte-order mark of predictions
-             "CP1252", "LONGEST_CELL", "long_cells", "EXCEL_SEP", "_cell", "has_bom")
+             "CP1252", "LONGEST_CELL", "long_cells", "EXCEL_SEP", "_cell", "has_bom",
+             # and the advice of standard input and of UTF-16 without a byte-order mark, as a file's (not_utf8_text)
+             "FIRST_BLOCK", "GZIP_STDIN", "first_bytes", "_nul_encoding", "not_utf8_text")
     defined = names_kept(_data, "glassnet.cli", modules, skip=added)
     assert defined == 62  # the single module's top-level names
     assert {_data._rows.__module__, _data._table.__module__, _data.read_csv.__module__} == {

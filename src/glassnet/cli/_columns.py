@@ -2,13 +2,14 @@
 features read as numbers (or the error that names the first bad cell), and a model's columns found
 in a file by name."""
 
+import collections
 import math
 import shlex
 import sys
 
 import numpy as np
 
-from ._common import CommandError, count, listed
+from ._common import CommandError, count, listed, name_key
 from ._csv import MISSING, _is_number, _point, plain_text
 from ._csv_rows import _parse_clean, header_cells
 from ._labels import _target_values
@@ -144,29 +145,38 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
     """``X``'s columns in the order of ``features`` (the names a model was trained on), found
     by the header names ``columns``: the same names in another order are reordered (with a
     note), a missing one is an error. Without a header or saved names, X is taken as it is."""
-    if not features or columns is None or not columns.header or list(columns) == list(features):
+    if not features or columns is None or not columns.header:
         return X
-    missing = [name for name in features if name not in columns]
-    left_out = [name for name in missing if name in header_cells(path, sep, decimal)]
+    # compared in NFC (name_key): the file's "é" written as e + accent (NFD) is the model's "é"
+    have, want = [name_key(name) for name in columns], [name_key(name) for name in features]
+    if have == want:
+        return X
+    present = set(have)
+    missing = [name for name, key in zip(features, want) if key not in present]
+    cells = {name_key(name) for name in header_cells(path, sep, decimal)} if missing else set()
+    left_out = [name for name in missing if name_key(name) in cells]
     if left_out:  # it said "price.csv has no column x1" of a file that has it: --target x1 took it out
         ids = columns.ids[0] if columns.ids is not None else None
-        who = "--id" if ids in left_out else "--target or --ignore"  # (predict --id a, a a column of the model)
+        # (predict --id a, a a column of the model)
+        who = "--id" if name_key(ids) in map(name_key, left_out) else "--target or --ignore"
         raise CommandError(f"{who} leaves out {path}'s column{'s' * (len(left_out) > 1)} "
                            f"{listed(left_out)}, which the model was trained on; the model takes {listed(features)}.")
     if missing:
         raise CommandError(f"{path} has no column {listed(missing)}, which the model was trained on; the model "
                            f"takes {listed(features)}.")
-    repeated = sorted({name for name in columns if columns.count(name) > 1 and name in features})
-    if repeated or len(set(features)) != len(features):
+    times, wanted = collections.Counter(have), set(want)
+    repeated = sorted({name for name, key in zip(columns, have) if times[key] > 1 and key in wanted})
+    if repeated or len(wanted) != len(want):
         raise CommandError(f"{path}'s columns are not the model's ({listed(features)}) in its order, and "
                            f"the names {listed(repeated or sorted(set(features)))} repeat, so they cannot "
                            "be matched by name; "
                            "write the columns in the model's order.")
     if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
-        extra = listed(name for name in columns if name not in features)
+        extra = listed(name for name, key in zip(columns, have) if key not in wanted)
         raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
     print(f"note: {path} has the model's columns in another order; they are taken by name.", file=sys.stderr)
-    return X[:, [columns.index(name) for name in features]]
+    position = {key: k for k, key in enumerate(have)}  # (no name repeats here)
+    return X[:, [position[key] for key in want]]
 
 
 def _target_index(target, names, has_header, path, option="--target", hint=""):
@@ -175,11 +185,12 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
     file that seems to use another separator says so, since its header is one column)."""
     if target is None:
         return len(names) - 1
-    if has_header and target in names:
-        if names.count(target) > 1:
-            raise CommandError(f"{option} {target!r}: {path} has {names.count(target)} columns of that name; "
+    keys, key = [name_key(name) for name in names], name_key(target)  # (NFC: "é" typed is e + accent of the file)
+    if has_header and key in keys:
+        if keys.count(key) > 1:
+            raise CommandError(f"{option} {target!r}: {path} has {keys.count(key)} columns of that name; "
                                "give the column's 0-based index instead.")
-        return names.index(target)
+        return keys.index(key)
     try:
         k = int(target)
     except ValueError:
@@ -240,7 +251,8 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     if not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there; a name
                         # is quoted for the shell ("--ignore my col" read "col" as the data argument)
-                        column = shlex.quote(names[k]) if has_header else k
+                        # (by its index where the name holds a control character, which no quoting shows)
+                        column = shlex.quote(names[k]) if has_header and names[k].isprintable() else k
                         hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
                                 f"labels, name it with --target {column}; a column of categories must be made numbers "
                                 "first, one 0/1 column per category (pandas.get_dummies)" if has_target

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
@@ -40,6 +41,14 @@ def shown(name):
     a tab or another unprintable character (a quoted CSV header cell may: ``"feat\na"`` broke the
     ``Data:`` line and ``glassnet info``'s, and in a one-line error it read "feat a", a name --target refused)."""
     return str(name) if str(name).isprintable() else repr(name)
+
+
+def name_key(name):
+    """A column name or class label as it is compared with another: in Unicode's composed form (NFC). An "é"
+    typed as one character is then the "e" and combining accent (NFD) that macOS, some exports and text pasted
+    from a PDF write; they look alike, and "--target 'catégorie' is not a column ... Columns: catégorie" left
+    the user guessing. Messages and outputs keep each name as it was written. Anything but text is as it is."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
 
 
 #: how many names a one-line message lists before it counts the rest
@@ -290,12 +299,12 @@ def class_indices_for(model, data):
         print(f"note: the model holds no class labels, so the labels of {data.name} are taken as its outputs in "
               f"sorted order ({listed(f'{k}={shown(c)}' for k, c in enumerate(data.classes))}).", file=sys.stderr)
         return data.y_test
-    index = {label_text(c): i for i, c in enumerate(classes)}
-    unknown = [c for c in data.classes if label_text(c) not in index]
+    index = {name_key(label_text(c)): i for i, c in enumerate(classes)}  # (NFC: a file's "été" in NFD is the class)
+    unknown = [c for c in data.classes if name_key(label_text(c)) not in index]
     if unknown:
         raise CommandError(f"label(s) {', '.join(map(repr, unknown[:5]))} of {data.name} are not among the "
                            f"classes the model was trained on ({listed(classes)}).")
-    return np.array([index[label_text(c)] for c in data.classes], dtype=np.int64)[data.y_test]
+    return np.array([index[name_key(label_text(c))] for c in data.classes], dtype=np.int64)[data.y_test]
 
 
 def _targets_for(model, y, n_classes):

@@ -33,15 +33,28 @@ CP1252 = "; cp1252 is the encoding of Windows and its Excel for Western language
 
 
 def read_stdin():
-    """Standard input's CSV text, as :class:`StandardInput`."""
-    data = getattr(sys.stdin, "buffer", sys.stdin).read()
+    """Standard input's CSV text, as :class:`StandardInput`; a closed standard input, or one that is no UTF-8
+    text, is a one-line error that says what it is, as for a file (:func:`not_utf8_text`): UTF-16 and gzip
+    input were told to convert from cp1252, and ``<&-`` was "AttributeError: 'NoneType' object has no
+    attribute 'read'"."""
+    closed = CommandError("standard input is closed: pipe the CSV text into the command (... | glassnet ... -), "
+                          "or give the file's name instead of -.")
+    if sys.stdin is None:  # (Python's, when the shell closed it: `<&-`)
+        raise closed
+    try:
+        data = getattr(sys.stdin, "buffer", sys.stdin).read()
+    except ValueError:  # (a file object closed: "I/O operation on closed file")
+        raise closed from None
     bom = isinstance(data, bytes) and data.startswith(codecs.BOM_UTF8)
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise CommandError(f"standard input is not UTF-8 text CSV; convert it first, e.g. with "
-                               f"iconv -f cp1252 -t utf-8{CP1252}.") from None
+            raise CommandError(not_utf8_text(data[:FIRST_BLOCK], "standard input")) from None
+        error = not_utf8_text(data[:FIRST_BLOCK], "standard input", decoded=True)
+        if error:
+            raise CommandError(error)
+        data = text
     return StandardInput(data, bom)
 
 
@@ -228,7 +241,10 @@ def csv_format(lines, sep=None, decimal=None, path=None):
 
 def _iconv(file, encoding):
     """The shell command that writes ``file`` as UTF-8 text (decompressed: iconv reads no gzip), its name
-    quoted for the shell (``my data (1).csv`` was a syntax error when pasted)."""
+    quoted for the shell (``my data (1).csv`` was a syntax error when pasted); for standard input (``file``
+    None), the filter alone."""
+    if file is None:
+        return f"iconv -f {encoding} -t utf-8"
     tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
     name = shlex.quote(str(file))
     return f"{tool} -dc {name} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {name}"
@@ -246,22 +262,82 @@ BINARY_KINDS = {
 }
 
 
-def _binary_kind(file):
-    """What ``file`` is, and what to do, when it starts as a spreadsheet, Parquet or gzip file does; else None."""
-    with _open(file, "rb") as fh:
-        start = fh.read(8)
-    return next((kind.format(path=str(file)) for signature, kind in BINARY_KINDS.items()
+#: what standard input that starts as gzip data is told (it has no name that could end in .gz)
+GZIP_STDIN = ("gzip-compressed: decompress it into the pipe (gzip -dc FILE.gz | glassnet ... -), or give the .gz "
+              "file's name instead of -")
+
+
+def _binary_kind(start, file=None):
+    """What a data argument is, and what to do, when its first bytes ``start`` are those of a spreadsheet,
+    Parquet or gzip file; else None. ``file``: its path (None: standard input)."""
+    if file is None and start.startswith(b"\x1f\x8b"):
+        return GZIP_STDIN
+    return next((kind.format(path="FILE" if file is None else str(file)) for signature, kind in BINARY_KINDS.items()
                  if start.startswith(signature)), None)
 
 
-def _unicode_encoding(file):
-    """"utf-16" or "utf-32" when ``file`` starts with that encoding's byte-order mark (Excel's
+def _unicode_encoding(start):
+    """"utf-16" or "utf-32" when the first bytes ``start`` are that encoding's byte-order mark (Excel's
     "Unicode Text" is UTF-16), else None: the advice "iconv -f latin1" turned such a file into
     text with a NUL byte between the characters."""
-    with _open(file, "rb") as fh:
-        start = fh.read(4)
     for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if start.startswith(bom):
             return name
     return None
+
+
+#: the first bytes of a data argument looked at for what it is (NUL bytes: UTF-16 text without a byte-order mark)
+FIRST_BLOCK = 4096
+
+
+def first_bytes(file):
+    """The first :data:`FIRST_BLOCK` bytes of ``file`` (decompressed)."""
+    with _open(file, "rb") as fh:
+        return fh.read(FIRST_BLOCK)
+
+
+def _nul_encoding(start):
+    """What the NUL bytes of the first bytes ``start`` say, which no CSV text holds but UTF-8 reads without an
+    error: "utf-16le" or "utf-16be" where about every other byte is one, at odd or at even places (UTF-16 text
+    without a byte-order mark: each ASCII letter has a NUL after it, or before it), else "" (a binary file, or
+    text in another encoding); None without NUL bytes."""
+    nuls = start.count(0)
+    if not nuls:
+        return None
+    odd = start[1::2].count(0)
+    if 4 * nuls >= len(start):
+        if odd >= 0.9 * nuls:
+            return "utf-16le"
+        if odd <= 0.1 * nuls:
+            return "utf-16be"
+    return ""
+
+
+def not_utf8_text(start, path, file=None, decoded=False):
+    """The one-line error for the data argument ``path`` (its name; ``file``: its Path, None for standard input)
+    when it is no UTF-8 text, by its first bytes ``start`` (decompressed): a workbook, Parquet or gzip file is
+    named as such; UTF-16 or UTF-32 text by its byte-order mark or, without one, by its NUL bytes; other NUL
+    bytes as a binary file; any other text gets the iconv advice for cp1252, Excel's encoding on Windows.
+    ``decoded``: UTF-8 read it without an error, so that only NUL bytes tell (None where there are none).
+    A NUL byte is never shown: UTF-16 without a byte-order mark was read as a column 'a\\x00', and the advice
+    "--ignore a<NUL>" could not be typed."""
+    nul = _nul_encoding(start)
+    if decoded and nul is None:
+        return None
+    kind = None if decoded else _binary_kind(start, file)
+    if kind:
+        return f"{path} is not CSV text but {kind}."
+    bom = None if decoded else _unicode_encoding(start)
+    if nul == "" and not bom:
+        return (f"{path} is not CSV text: it holds NUL bytes, which UTF-8 text does not (a binary file, or text "
+                "in another encoding such as UTF-32 without a byte-order mark).")
+    encoding = bom or nul or "cp1252"
+    # cp1252, not latin1: Excel's CSV on Windows, which latin1 reads without an error but garbles (€ and the
+    # curly quotes became control characters); cp1252 agrees with latin1 on every other letter
+    what = (f"it is {bom.upper()} text; " if bom else f"it holds a NUL byte beside each letter, as {nul.upper()} "
+            "text without a byte-order mark does; " if nul else "")
+    advice = f"save it as UTF-8, e.g. with {_iconv(file, encoding)} > utf8.csv" if file is not None else \
+        f"convert it first, e.g. with {_iconv(None, encoding)}"
+    return (f"{path} is not {'a UTF-8 text CSV file' if file is not None else 'UTF-8 text CSV'} ({what}{advice}"
+            f"{CP1252 if encoding == 'cp1252' else ''}).")

@@ -21,9 +21,10 @@ from ._columns import (Columns, _booleans, _check_finite, _comma_advice, _first_
                        _missing_what, _non_finite, _numeric, _refuse_comma_labels, _table, _target_index,
                        align_columns)
 from ._common import REGRESSION_LOSSES, TOY_SETS, CommandError, count, shown
-from ._csv import (BINARY_KINDS, COMPRESSION, CP1252, DAMAGED, FORMAT_LINES, MISSING, OTHER_SEPARATORS,  # noqa: F401
-                   StandardInput, _binary_kind, _iconv, _is_number, _is_text, _numbers, _open, _plain_name, _point,
-                   _unicode_encoding, _width, csv_format, has_bom, head_lines, is_csv, read_stdin)
+from ._csv import (BINARY_KINDS, COMPRESSION, CP1252, DAMAGED, FIRST_BLOCK, FORMAT_LINES, GZIP_STDIN,  # noqa: F401
+                   MISSING, OTHER_SEPARATORS, StandardInput, _binary_kind, _iconv, _is_number, _is_text, _nul_encoding,
+                   _numbers, _open, _plain_name, _point, _unicode_encoding, _width, csv_format, first_bytes, has_bom,
+                   head_lines, is_csv, not_utf8_text, read_stdin)
 from ._csv_rows import _is_comment, _parse_clean, _read_rows, _rows, header_cells  # noqa: F401
 from ._header import _header_reason, _is_row_index, _names_labels, _numbers_below, _shown  # noqa: F401
 from ._labels import _LEADING_ZERO, _integral, _label, _target_values, encode_labels, label_text  # noqa: F401
@@ -104,20 +105,16 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
             with _open(file) as fh:  # every byte decoded (and decompressed) once first: its errors come first
                 while fh.read(1 << 22):
                     pass
-    except UnicodeDecodeError:
-        kind = _binary_kind(file)
-        if kind:
-            raise CommandError(f"{path} is not CSV text but {kind}.") from None
-        encoding = _unicode_encoding(file)
-        # cp1252, not latin1: Excel's CSV on Windows, which latin1 reads without an error but garbles (€ and
-        # the curly quotes became control characters); cp1252 agrees with latin1 on every other letter
-        raise CommandError(f"{path} is not a UTF-8 text CSV file ({f'it is {encoding.upper()} text; ' if encoding else ''}"
-                           f"save it as UTF-8, e.g. with {_iconv(file, encoding or 'cp1252')} > utf8.csv"
-                           f"{'' if encoding else CP1252}).") from None
+    except UnicodeDecodeError:  # (a workbook, UTF-16, Excel's cp1252...: not_utf8_text says which)
+        raise CommandError(not_utf8_text(first_bytes(file), path, file)) from None
     except DAMAGED as exc:  # a damaged .gz, .bz2 or .xz file, or a plain one so named
         if file.suffix.lower() not in COMPRESSION:
             raise
         raise CommandError(f"{path} cannot be decompressed as a {file.suffix[1:]} file: {exc}.") from None
+    # NUL bytes, which UTF-8 reads: UTF-16 text without a byte-order mark ("line 42: expected 3 fields, found 1")
+    nul = None if isinstance(path, StandardInput) else not_utf8_text(first_bytes(file), path, file, decoded=True)
+    if nul:
+        raise CommandError(nul)
     with open_text() as fh:
         sep, decimal = csv_format(list(itertools.islice(fh, FORMAT_LINES)), sep, decimal, path)
     fmt = {"sep": sep, "decimal": decimal}

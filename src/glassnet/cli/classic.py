@@ -1,6 +1,7 @@
 """The classic networks' demos: ``perceptron``, ``hopfield`` and ``som`` (``glassnet.classic``)."""
 
 import os
+import shlex
 import sys
 import time
 import warnings
@@ -43,7 +44,8 @@ def cmd_perceptron(args):
             values = np.unique(y_raw)
             fractional = values[values != np.round(values)]
             seen = f"numbers such as {_label(fractional[0])}" if len(fractional) else f"{len(values)} distinct integers"
-            file = "FILE.csv" if isinstance(args.data, StandardInput) else args.data  # (train reads files only)
+            # (quoted for the shell: "my data.csv" was two arguments when pasted)
+            file = "FILE.csv" if isinstance(args.data, StandardInput) else shlex.quote(args.data)
             raise CommandError(f"the target of {args.data} looks continuous ({seen}): a perceptron separates classes. "
                                "Give class labels (integers or text, at most 50 classes), or fit a regression with: "
                                f"glassnet train {file} --task regression")

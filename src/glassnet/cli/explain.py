@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from ._common import (PROG, CommandError, _floats, _load_model, _targets_for, model_classes, model_task, saved_estimator,
-                      shown)
+from ._common import (PROG, CommandError, _floats, _load_model, _targets_for, model_classes, model_task, name_key,
+                      saved_estimator, shown)
 
 
 def _class_labels(text, model):
@@ -18,8 +18,8 @@ def _class_labels(text, model):
     classes = model_classes(model)
     if classes is None:
         return None
-    index = {label_text(c): i for i, c in enumerate(classes)}
-    names = [label_text(part) for part in str(text).replace(";", ",").split(",") if part.strip()]
+    index = {name_key(label_text(c)): i for i, c in enumerate(classes)}  # (NFC: "é" typed is e + accent saved)
+    names = [name_key(label_text(part)) for part in str(text).replace(";", ",").split(",") if part.strip()]
     if not names or not all(name in index for name in names):
         unknown = [name for name in names if name not in index]
         if any(not _is_number(name) for name in unknown):

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .._io import atomic_write_text
 from ._common import (
     CommandError, _check_outputs, _load_model, _output_activation, _refuse_replacing_other_files, _targets_for,
     check_columns_metadata, class_indices_for, classes_line, columns_beyond, count, decision_threshold, is_estimator_file,
-    listed, model_classes, model_task, predicted_classes, probability_columns, saved_estimator, shown,
+    listed, model_classes, model_task, name_key, predicted_classes, probability_columns, saved_estimator, shown,
 )
 from ._data import (_is_number, _is_text, align_columns, csv_format, has_bom, head_lines, header_cells, is_csv,
                     load_dataset, read_csv, read_stdin)
@@ -129,13 +130,13 @@ def _saved_target(args, model, option="data"):
     if args.target is not None or name is None or args.header is False or \
             not is_csv(path):  # (--no-header: row 1 is data, not names)
         return None
-    cells = header_cells(path, args.sep, args.decimal)
-    if cells.count(name) > 1:  # (it said "--target 'x': ... 2 columns of that name" to a user who gave no --target)
-        raise CommandError(f"{path} has {cells.count(name)} columns named {name!r}, the name of the target the model "
-                           "was trained on; name the target column by its 0-based index with --target.")
-    if name in cells:
+    cells = [name_key(cell) for cell in header_cells(path, args.sep, args.decimal)]  # (NFC, as the model's names)
+    if cells.count(name_key(name)) > 1:  # (it said "--target 'x': ... 2 columns of that name" to a user who gave none)
+        raise CommandError(f"{path} has {cells.count(name_key(name))} columns named {name!r}, the name of the target "
+                           "the model was trained on; name the target column by its 0-based index with --target.")
+    if name_key(name) in cells:
         return name
-    if option == "data" and set(model.metadata.get("features") or [None]) <= set(cells):
+    if option == "data" and set(map(name_key, model.metadata.get("features") or [None])) <= set(cells):
         raise CommandError(f"{path} has no column {name!r}, the target the model was trained on; name the target "
                            "column with --target.")
     return None
@@ -185,19 +186,22 @@ def _model_header(path, model, target, notes, ignore=None, given=None, sep=None,
     while cells and cells[-1] == "" and "" not in features:  # a spreadsheet's trailing comma, which read_csv drops
         cells = cells[:-1]  # (kept, it was a column "not the model's", then "--ignore 3 is out of range")
     named = any(_is_text(cell) for cell in cells)
-    exactly = bool(cells) and cells in (features, [*features, model.metadata.get("target")])  # in the model's order
-    if not cells or not set(features) <= set(cells) or not (exactly or named):
+    # names compared in NFC (name_key): a file's "é" written as e + accent (NFD) is the model's "é"
+    keys, wanted = [name_key(cell) for cell in cells], [name_key(name) for name in features or ()]
+    exactly = bool(cells) and keys in (wanted, [*wanted, name_key(model.metadata.get("target"))])  # in the model's order
+    if not cells or not set(wanted) <= set(keys) or not (exactly or named):
         return (), given
     if not named and given is None:  # a row of numbers only: say why it is no sample
         notes.append(f"note: row 1 of {path} ({','.join(map(shown, cells))}) holds the columns the model was "
                      "trained on, in order: it is read as the header (--no-header reads it as data).")
-    if target is not None and target not in cells and re.fullmatch(r"-?\d+", str(target)) \
+    if target is not None and name_key(target) not in keys and re.fullmatch(r"-?\d+", str(target)) \
             and -len(cells) <= int(target) < len(cells):
         target = cells[int(target)]
-    others = tuple(k for k, name in enumerate(cells) if name not in features and name != target)
-    asked = {str(column) for column in ignore or ()}  # by name or index (from the end too)
-    unasked = [k for k in others if not {cells[k], str(k), str(k - len(cells))} & asked]
-    if unasked and (target is None or target in cells):  # (a --target that is no column is refused next, alone)
+    kept = {*wanted, name_key(target)}
+    others = tuple(k for k, key in enumerate(keys) if key not in kept)
+    asked = {name_key(str(column)) for column in ignore or ()}  # by name or index (from the end too)
+    unasked = [k for k in others if not {keys[k], str(k), str(k - len(cells))} & asked]
+    if unasked and (target is None or name_key(target) in keys):  # (a --target that is no column is refused next, alone)
         names = listed(cells[k] if cells[k] else f"{k} (no name)" for k in unasked)
         notes.append(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} "
                      f"{'are' if len(unasked) > 1 else 'is'} not the model's; left out.")
@@ -407,9 +411,11 @@ def cmd_export(args):
             if match is None:
                 raise
             kind = " (a scikit-learn estimator's file, glassnet.sklearn)" if is_estimator_file(args.model) else ""
+            # (the names quoted for the shell: "my model.gn" was two arguments when pasted)
             raise CommandError(f"--keras: cannot write a Keras file of {args.model}{kind}: {match.group(1)}, which "
                                "Keras 3 cannot represent. Export it to ONNX instead: glassnet export "
-                               f"{args.model} --onnx {Path(args.model).with_suffix('.onnx')}") from None
+                               f"{shlex.quote(args.model)} --onnx {shlex.quote(str(Path(args.model).with_suffix('.onnx')))}"
+                               ) from None
     shape = lambda dims: "(" + ", ".join(["N", *(str(d) for d in dims[1:])]) + ")"  # noqa: E731
     if args.onnx is not None:
         from ..onnx import OPSET, _class_labels, export, to_onnx

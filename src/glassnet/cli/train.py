@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -248,18 +249,21 @@ EXPORT_SUFFIXES = {".keras": "--keras", ".onnx": "--onnx"}
 def _refuse_other_formats(out):
     """``--out model.keras`` trained, then saved glassnet's format under a name that Keras (or
     onnxruntime) takes for its own, which cannot read it: say so before training, and how to get that file."""
+    quoted = lambda path: shlex.quote(str(path))  # noqa: E731  (for the shell: "my model.gn" was two arguments)
     option = EXPORT_SUFFIXES.get(Path(out).suffix.lower())
     if option is not None:
         model = Path(out).with_suffix(".gn")
         # (in lower case: export --keras takes only a name ending in .keras, which Keras loads)
         export = Path(out).with_suffix(Path(out).suffix.lower())
         raise CommandError(f"--out {out}: train saves glassnet's own format, which {Path(out).suffix} readers cannot "
-                           f"read; save it as {model} and convert it: glassnet export {model} {option} {export}")
+                           f"read; save it as {model} and convert it: glassnet export {quoted(model)} {option} "
+                           f"{quoted(export)}")
     if Path(out).suffix.lower() in (".h5", ".hdf5"):  # (a zip of glassnet's under Keras's HDF5 name: no reader takes it)
         model = Path(out.removesuffix(Path(out).suffix).removesuffix(".weights")).with_suffix(".gn")
         raise CommandError(f"--out {out}: train saves glassnet's own format (a zip), not an HDF5 file that Keras or h5py "
-                           f"reads; save it as {model} (for Keras: glassnet export {model} --keras "
-                           f"{model.with_suffix('.keras')}; model.save_weights('w.weights.h5') writes Keras's weights file)")
+                           f"reads; save it as {model} (for Keras: glassnet export {quoted(model)} --keras "
+                           f"{quoted(model.with_suffix('.keras'))}; model.save_weights('w.weights.h5') writes Keras's "
+                           "weights file)")
 
 
 def _trained_rows(n, validation_split, given):
