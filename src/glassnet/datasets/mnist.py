@@ -1,6 +1,6 @@
 """MNIST from local IDX files, downloaded once when absent; scikit-learn's 8×8 digits.
 
-Where :func:`load_mnist` looks for the four files (each may be ``.gz`` or not):
+Where :func:`load_mnist` looks for the four files (each may be ``.gz`` or not, or as Kaggle names them):
 
 1. ``path``, when given;
 2. otherwise ``$GLASSNET_DATA/mnist`` and ``$GLASSNET_DATA`` (when set),
@@ -75,7 +75,11 @@ def _search_dirs(path):
 
 
 def _find(folder, stem):
-    for name in (stem + ".gz", stem):
+    """``stem`` in ``folder``, gzipped or not; also as Kaggle's "MNIST Dataset" spells and nests it,
+    ``train-images.idx3-ubyte`` and ``train-images-idx3-ubyte/train-images-idx3-ubyte`` (they were not
+    found, and the error asked for files the user had)."""
+    dotted = stem.replace("-idx", ".idx")
+    for name in (stem + ".gz", stem, dotted, f"{stem}/{stem}", f"{dotted}/{dotted}"):
         if (folder / name).is_file():
             return folder / name
     return None
