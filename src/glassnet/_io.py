@@ -48,8 +48,9 @@ def atomic_write(path, write, verify=None, overwrite=True):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder; give a file name.")
     if not overwrite and os.path.exists(path):
         raise exists_error(path)
-    if os.path.exists(target) and not os.access(target, os.W_OK):
-        # replacing works through the folder's permission, but a write-protected file says "keep me"
+    if os.path.exists(target) and (not os.access(target, os.W_OK) or not os.stat(target).st_mode & 0o222):
+        # replacing works through the folder's permission, but a write-protected file says "keep me" (its mode
+        # bits too: root, as in Docker and Colab, may write anything, and replaced a chmod 444 model)
         raise PermissionError(f"Cannot write {path!r}: the file is write-protected (chmod u+w to replace it).")
     if os.path.exists(path) and not os.path.isfile(path):
         # a device or a named pipe (/dev/null, /dev/stdout): written into, as the shell's ">" does, not

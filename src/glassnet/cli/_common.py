@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import _check_no_file_in_the_way
 from ..models._decision import PROBABILITY_UNITS, SIGNED_OUTPUTS, decision_threshold, predicted_classes  # noqa: F401
 
 PROG = "glassnet"
@@ -342,6 +343,10 @@ def _check_parent(path, option):
     target = Path(path).resolve()
     folder = target.parent
     if not folder.is_dir():
+        try:  # (a file where a folder should be, "base.csv/m.gn", was called a missing folder)
+            _check_no_file_in_the_way(str(target), str(folder))
+        except NotADirectoryError as exc:
+            raise CommandError(f"{option}: {exc}") from None
         raise CommandError(f"{option}: the folder {folder} does not exist.")
     longest = _longest_name(folder)
     if len(os.fsencode(target.name)) > longest:
