@@ -6,7 +6,7 @@ from .. import __version__
 from ..expr import MAX_DEPTH, MAX_LENGTH
 from ._common import GATES, PROG, TOY_SETS, CommandError, _numbers
 from ._types import (_checked, _columns, _fraction, _grid, _layer_activation, _layer_sizes, _noise, _non_negative_int,
-                     _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _separator, _share)
+                     _output_path, _port, _positive_float, _positive_int, _positive_int_up_to, _registered, _separator, _share)
 from .classic import cmd_hopfield, cmd_perceptron, cmd_som
 from .bench import BENCH_CONFIGS, cmd_bench
 from .descend import MAX_STEPS, cmd_descend
@@ -175,10 +175,11 @@ def build_parser():
     group.add_argument("--device", metavar="DEVICE",
                        help="where --namespace keeps its arrays, e.g. cuda for torch (default: the library's default)")
     out = train.add_argument_group("output")
-    out.add_argument("--out", default="model.gn", metavar="PATH",
+    out.add_argument("--out", default="model.gn", metavar="PATH", type=_output_path,
                      help="where to save the model, in glassnet's format (default model.gn; for a .keras or .onnx "
                           "file, glassnet export converts it)")
-    out.add_argument("--plot", metavar="PNG", help="save the loss curve as a PNG, SVG or PDF (needs matplotlib)")
+    out.add_argument("--plot", metavar="PNG", type=_output_path,
+                     help="save the loss curve as a PNG, SVG or PDF (needs matplotlib)")
     out.add_argument("--quiet", action="store_true", help="no progress or per-epoch lines, only the results")
     _add_data_options(train, csv_training=True)
 
@@ -217,7 +218,8 @@ def build_parser():
     predict.add_argument("--id", metavar="COLUMN",
                          help="an id column, by name or index: no feature, written as the first column of the "
                               "predictions, as in the file (Kaggle's id,prediction)")
-    predict.add_argument("--out", metavar="PATH", help="write the predictions here (default, and '-': standard output)")
+    predict.add_argument("--out", metavar="PATH", type=_output_path,
+                         help="write the predictions here (default, and '-': standard output)")
     _add_header_option(predict)
 
     # -- info
@@ -274,7 +276,7 @@ def build_parser():
                          help="significant digits, at most 1000 (default 15 when f is rational and the rule gd, "
                               "momentum or nesterov, "
                               "whose tables are computed in exact fractions, as the seed's; else 13)")
-    descend.add_argument("--plot", metavar="PNG",
+    descend.add_argument("--plot", metavar="PNG", type=_output_path,
                          help="save the path on f as a PNG, SVG or PDF (functions of 1 or 2 variables; needs matplotlib)")
 
     # -- perceptron
@@ -314,8 +316,9 @@ def build_parser():
     hopfield.add_argument("--mode", choices=("async", "sync"), default="async", help="update rule (default async)")
     hopfield.add_argument("--max-iter", type=_positive_int, default=100, metavar="N", help="most sweeps (default 100)")
     hopfield.add_argument("--seed", type=_non_negative_int, default=0, help="seed for the noise and the update order (default 0)")
-    hopfield.add_argument("--out", metavar="PNG", help="save the stored, noisy and recalled bitmaps and the energy "
-                                                     "during recall as a PNG, SVG or PDF (needs matplotlib)")
+    hopfield.add_argument("--out", metavar="PNG", type=_output_path,
+                          help="save the stored, noisy and recalled bitmaps and the energy "
+                               "during recall as a PNG, SVG or PDF (needs matplotlib)")
 
     # -- som
     som = _command(
@@ -335,7 +338,7 @@ def build_parser():
     som.add_argument("--mode", choices=("online", "batch"), default="online",
                      help="Kohonen's online or batch rule (default online)")
     som.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    som.add_argument("--out", metavar="PNG", help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
+    som.add_argument("--out", metavar="PNG", type=_output_path, help="save the U-matrix as a PNG, SVG or PDF (needs matplotlib)")
     _add_data_options(som, target_default="none: every column is a feature; a target labels the neurons")
 
     # -- export
@@ -354,9 +357,9 @@ def build_parser():
          "glassnet export model.gn --keras model.keras"],
     )
     export.add_argument("model", metavar="MODEL", help=MODEL_HELP)
-    export.add_argument("--onnx", metavar="PATH",
+    export.add_argument("--onnx", metavar="PATH", type=_output_path,
                         help="the ONNX file to write (default, without --keras: MODEL with the suffix .onnx)")
-    export.add_argument("--keras", metavar="PATH.keras",
+    export.add_argument("--keras", metavar="PATH.keras", type=_output_path,
                         help="a Keras 3 file to write, which keras.saving.load_model reads (its name ends in .keras)")
 
     # -- bench

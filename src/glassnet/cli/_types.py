@@ -1,6 +1,7 @@
 """argparse value types: each turns a command-line string into a checked value or says what it expected."""
 
 import argparse
+import os
 import math
 
 
@@ -34,6 +35,13 @@ _share = _checked(float, lambda v: 0 <= v <= 1, "a number in [0, 1]", "share")
 _non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "non_negative_int")
 _port = _checked(int, lambda v: 1 <= v <= 65535, "a port number from 1 to 65535", "port")
 _noise = _checked(float, lambda v: 0 <= v <= 0.5, "a number from 0 to 0.5", "noise")
+
+
+def _output_path(text):
+    """An argparse type for the files a command writes: ``~`` and ``~user`` expanded, as the shell does for
+    a word but not after ``--out=`` (``--out=~/m.gn`` wrote into a folder named ``~``, or said it did not
+    exist); ``-`` (standard output) and other paths as given."""
+    return os.path.expanduser(text)
 
 
 def _separator(text):
