@@ -15,6 +15,7 @@ import glassnet
 from glassnet import layers, optimizers
 from glassnet.models.keras_files import UncompiledWarning
 from test_one_output_forms_s54 import _written_with  # (a .keras file with another compile_config)
+from test_saving import _rewrite  # (a .gn file with another model.json)
 
 FORMS = {"number": lambda w: w, "list": lambda w: [w], "tuple": lambda w: (w,), "dict": lambda w: {"out": w}}
 KINDS = ("sequential", "functional", "subclassed")
@@ -223,16 +224,9 @@ def test_a_model_file_and_the_compile_config_keep_the_weight(tmp_path):
 def test_a_model_file_with_a_bad_loss_weight_is_refused_naming_it(weight, tmp_path):
     model = _model("sequential", "linear")
     model.compile("sgd", "mse", loss_weights=2.0)
-    model.save(tmp_path / "model.gn")
-    path = tmp_path / "model.gn"
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    config = json.loads(members["model.json"])
-    config["compile"]["loss_weights"] = weight
-    members["model.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    model.save(tmp_path / "written.gn")
+    path = _rewrite(tmp_path / "written.gn", tmp_path / "model.gn",
+                    edit_config=lambda config: config["compile"].update(loss_weights=weight))
     if weight is None:  # null: no weight, as in the files written before it
         assert glassnet.models.load_model(path)._loss_weight == 1.0
         return

@@ -810,19 +810,24 @@ def test_validation_loss_curve_is_the_loss_on_the_held_out_set():
     assert clf.validation_scores_[0] == pytest.approx(np.mean(clf.predict(X_val) == y_val))
 
 
+def early_stopping_rows(n):
+    """The rows that MLPRegressor(hidden_layer_sizes=(3,), early_stopping=True, random_state=4) holds out of
+    ``n`` samples of 6 features: scikit-learn's random stream replayed, the initial weights, then the split."""
+    rs = np.random.RandomState(4)
+    for fan_in, fan_out in ((6, 3), (3, 1)):
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        rs.uniform(-bound, bound, (fan_in, fan_out))
+        rs.uniform(-bound, bound, fan_out)
+    return train_test_split(np.arange(n), random_state=rs, test_size=0.1)[1]
+
+
 @pytest.mark.parametrize("empty", ["training", "validation"])
 def test_early_stopping_names_a_split_part_without_weight(empty):
     """Weights on the held-out rows only (or on the others only): the training part's penalty
     α/(2 n_b mean(w)) was a ZeroDivisionError, and a validation part of zero weight failed in
     accuracy_score/r2_score after an epoch, with no word of the split. Both are named before training."""
     X, y = DATA["regression"]
-    # Replay scikit-learn's random stream: the initial weights, then the split.
-    rs = np.random.RandomState(4)
-    for fan_in, fan_out in ((6, 3), (3, 1)):
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        rs.uniform(-bound, bound, (fan_in, fan_out))
-        rs.uniform(-bound, bound, fan_out)
-    _, val = train_test_split(np.arange(len(X)), random_state=rs, test_size=0.1)
+    val = early_stopping_rows(len(X))
     sw = np.zeros(len(X)) if empty == "training" else np.ones(len(X))
     sw[val] = 1.0 - sw[val]
     reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, early_stopping=True, random_state=4)

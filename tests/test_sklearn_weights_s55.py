@@ -21,7 +21,7 @@ from sklearn import neural_network as sk_nn  # noqa: E402
 from sklearn.datasets import make_classification, make_multilabel_classification, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import log_loss  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+from test_sklearn import early_stopping_rows  # noqa: E402 (the rows MLPRegressor(random_state=4) holds out)
 
 from glassnet.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
@@ -201,13 +201,7 @@ def test_an_early_stopping_set_whose_weights_sum_to_zero_is_named_before_trainin
     """scikit-learn scores the held-out set with weights summing to 0 after the first epoch
     (ZeroDivisionError in r2_score); glassnet names it before an epoch runs."""
     X, y = DATA["regression"]
-    # Replay scikit-learn's random stream: the initial weights, then the split (as tests/test_sklearn.py).
-    rs = np.random.RandomState(4)
-    for fan_in, fan_out in ((6, 3), (3, 1)):
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        rs.uniform(-bound, bound, (fan_in, fan_out))
-        rs.uniform(-bound, bound, fan_out)
-    _, held_out = train_test_split(np.arange(N), random_state=rs, test_size=0.1)
+    held_out = early_stopping_rows(N)
     sw = np.ones(N)
     sw[held_out[0]] = -(len(held_out) - 1.0)  # the held-out weights sum to 0, the training ones do not
     params = dict(hidden_layer_sizes=(3,), max_iter=2, early_stopping=True, random_state=4)
