@@ -1,9 +1,11 @@
-"""Session 55's help() and dir() findings: ``__all__`` of the losses, metrics and activations (and a literal
+"""Session 55's help() and dir() findings: ``__all__`` of the losses, metrics and activations (session 56: of the
+initializers, regularizers, constraints and schedules too; and a literal
 one for the optimizers), the docstrings of Callback's hooks, of Layer's methods a subclass overrides and of
 the (de)serializers, the optimizers' common Keras arguments in ``help()``, and the reprs of the scalers and of
 a layer outside a model."""
 
 import ast
+import importlib
 import inspect
 import pathlib
 import pydoc
@@ -256,3 +258,31 @@ def test_a_layer_of_yours_repr_never_fails():
     assert repr(Kept(4)) == "<Kept name=None, units=4>"
     assert repr(Elsewhere(4)) == "<Elsewhere name=None>"
     assert repr(Failing(4)) == "<Failing name=None>"
+
+
+# -- session 56: the initializers, regularizers, constraints and schedules ------------------------------------------
+
+@pytest.mark.parametrize("module", (initializers, regularizers, constraints, schedules), ids=lambda m: m.__name__)
+def test_all_of_the_other_registries_names_their_classes_aliases_and_functions_only(module):
+    names = module.__all__
+    assert len(names) == len(set(names))
+    assert all(hasattr(module, name) and not inspect.ismodule(getattr(module, name)) for name in names)
+    classes = set(module.CLASSES.values())
+    aliases = {name for name in dir(module) if not name.startswith("_") and isinstance(getattr(module, name), type)
+               and getattr(module, name) in classes}
+    functions = {name for name in ("get", "serialize", "deserialize") if hasattr(module, name)}
+    bases = {name for name in ("Initializer", "Regularizer", "FunctionRegularizer", "Constraint", "LearningRateSchedule")
+             if hasattr(module, name)}
+    assert set(names) == aliases | functions | bases
+    namespace = {}
+    exec(f"from {module.__name__} import *", namespace)
+    assert {name for name in namespace if not name.startswith("__")} == set(names)  # np, math, helpers: not exported
+
+
+@pytest.mark.parametrize("name", ("initializers", "regularizers", "constraints", "optimizers.schedules"))
+def test_the_other_registries_export_every_public_name_keras_has(name):
+    pytest.importorskip("keras")
+    ours = importlib.import_module(f"glassnet.{name}")
+    theirs = importlib.import_module(f"keras.{name}")
+    public = {n for n in dir(theirs) if not n.startswith("_")} - {"STFT", "STFTInitializer", "stft"}
+    assert public <= set(ours.__all__), sorted(public - set(ours.__all__))

@@ -295,3 +295,10 @@ def deserialize(config):
     """The constraint of a :func:`serialize` or Keras config, or of a name (``"max_norm"``, as :func:`get`);
     only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
     return from_config(config, CLASSES, "constraint", get, CONSTRAINTS)
+
+
+__all__ = [
+    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",
+    "max_norm", "min_max_norm", "non_neg", "unit_norm",
+    "get", "serialize", "deserialize",
+]

@@ -480,3 +480,14 @@ def deserialize(config):
     """The initializer of a :func:`serialize` or Keras config, or of a name (``"he_normal"``, as :func:`get`);
     only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
     return from_config(config, CLASSES, "initializer", get, INITIALIZERS)
+
+
+__all__ = [
+    "Initializer", "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
+    "IdentityInitializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "OrthogonalInitializer",
+    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
+    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+    "variance_scaling", "zeros",
+    "get", "serialize", "deserialize",
+]

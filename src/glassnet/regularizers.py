@@ -320,3 +320,10 @@ def deserialize(config):
     if isinstance(config, dict) and config.get("class_name") == "function":
         return get(config)
     return from_config(config, CLASSES, "regularizer", get, REGULARIZERS)
+
+
+__all__ = [
+    "Regularizer", "FunctionRegularizer", "L1", "L1L2", "L2", "OrthogonalRegularizer",
+    "l1", "l1_l2", "l2", "orthogonal_regularizer",
+    "get", "serialize", "deserialize",
+]

@@ -338,3 +338,10 @@ def deserialize(config):
     {...}}`` (with or without Keras's ``module``); only the built-in classes and the user's own (registered,
     or passed in ``custom_objects``) are created. A name alone is refused: a schedule needs its settings."""
     return from_config(config, CLASSES, "learning-rate schedule")
+
+
+__all__ = [
+    "LearningRateSchedule", "CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+    "PiecewiseConstantDecay", "PolynomialDecay", "StepDecay",
+    "serialize", "deserialize",
+]
