@@ -1327,7 +1327,7 @@ def test_confusion_metrics_refuse_weights_that_do_not_broadcast_to_the_outputs_b
         with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3, 1, 1\) does not broadcast"):
             metric.update_state(y, p, sample_weight=np.ones((2, 3, 1, 1)))
         # (still refused: these count samples by their weights, where Keras's running means take negative ones)
-        with pytest.raises(ValueError, match=r"sample_weight must hold non-negative weights for this metric"):
+        with pytest.raises(ValueError, match=r"sample_weight must hold non-negative weights for the metric '\w+'"):
             metric.update_state(y, p, sample_weight=-np.ones((2, 3)))
     # class_id keeps one column, as Keras's: weights (n, k) do not fit it, (n,) and (n, 1) do
     with pytest.raises(ValueError, match=r"sample_weight of shape \(2, 3\) does not broadcast to the outputs of "

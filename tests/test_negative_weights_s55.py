@@ -265,7 +265,8 @@ def test_mean_and_sum_take_signed_weights():
 ])
 def test_metrics_that_count_samples_by_their_weights_refuse_negative_ones(metric, y, p):
     # Keras counts them (an AUC of -0.02, an F1 of -1.3): a negative count means nothing
-    with pytest.raises(ValueError, match="sample_weight must hold non-negative weights for this metric, which counts"):
+    with pytest.raises(ValueError, match=r"sample_weight must hold non-negative weights for the metric '\w+' \(\w+\), "
+                                         r"which counts"):
         metric.update_state(y, p, sample_weight=W_SIGNED)
     metric.update_state(y, p, sample_weight=np.abs(W_SIGNED))  # (non-negative ones are counted as before)
 

@@ -119,7 +119,7 @@ def test_a_serialized_loss_in_a_dict_by_output_name_is_read(tmp_path, h5py):
     # (loss_weights=[2.0] and {"out": 0.5} were refused here: glassnet weighs the loss as Keras since session 55,
     # and such files load compiled, tests/test_loss_weights_s55.py)
     (dict(loss_weights=[1.0, 1.0]), r"loss_weights has 2 entries"),
-    (dict(loss_weights={"out": -1.0}), r"loss_weights must be a positive finite number"),
+    (dict(loss_weights={"out": "heavy"}), r"loss_weights must be a number"),
 ])
 def test_a_compile_config_for_other_outputs_loads_uncompiled_saying_why(settings, reason, tmp_path, h5py):
     model = _model()
@@ -236,7 +236,7 @@ def test_compile_takes_the_one_output_s_loss_weight_of_one_as_a_keras_file_gives
     assert model.compiled
     assert model._loss_weight == 1.0
     # (other weights were refused here, "loss_weights must be None or 1": since session 55 they weigh the loss as
-    # Keras's, tests/test_loss_weights_s55.py; only weights that are not positive finite numbers are refused)
-    for other, error in (({"out": 0.0}, ValueError), ([-2.0], ValueError), (True, TypeError)):
+    # Keras's, tests/test_loss_weights_s55.py; only weights that are not finite numbers are refused)
+    for other, error in (({"out": float("nan")}, ValueError), ([-float("inf")], ValueError), (True, TypeError)):
         with pytest.raises(error, match="loss_weights must be a"):
             model.compile(optimizer="sgd", loss="mse", loss_weights=other)

@@ -466,11 +466,12 @@ def refuse_all_zero(weights, name, what):
     return weights
 
 
-def per_sample_weights(sample_weight, n, signed=False):
+def per_sample_weights(sample_weight, n, signed=False, metric=None):
     """``sample_weight`` as ``(n,)`` finite weights (a number or an ``(n, 1)`` column too),
     or None; anything else is refused by name. ``signed``: negative weights are taken, as Keras's
     losses and running means take them (``Σ w_i J_i / d`` holds for any sign: REINFORCE's advantages);
-    otherwise refused (the metrics that count samples by their weights)."""
+    otherwise refused (the metrics that count samples by their weights), naming ``metric`` (a text,
+    "the metric 'auc' (AUC)": which of the compiled metrics refused them)."""
     if sample_weight is None:
         return None
     # Anything on the host (a list, a pandas Series: it has a shape too) becomes an ndarray and
@@ -497,7 +498,8 @@ def per_sample_weights(sample_weight, n, signed=False):
         if not np.all(np.isfinite(sample_weight)):
             raise ValueError("sample_weight must hold finite weights (no NaN or inf).")
         if not signed and (sample_weight < 0).any():
-            raise ValueError("sample_weight must hold non-negative weights for this metric, which counts samples by "
-                             "their weights (a negative count means nothing; the losses and the metrics that average, "
-                             f"as Keras's Mean, take negative ones). Received a weight of {float(sample_weight.min())!r}.")
+            raise ValueError(f"sample_weight must hold non-negative weights for {metric or 'this metric'}, which "
+                             "counts samples by their weights (a negative count means nothing; the losses and the "
+                             "metrics that average, as Keras's Mean, take negative ones). Received a weight of "
+                             f"{float(sample_weight.min())!r}.")
     return sample_weight

@@ -11,7 +11,7 @@ import numpy as np
 from .._registry import Configurable
 from .._validation import check_array, on_host, per_sample_weights
 from ..activations import resolve_axes
-from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype
+from ..backend import astype, floatx, from_numpy, get_namespace, is_numpy, numpy_dtype
 
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
@@ -319,8 +319,9 @@ def _pair(loss, Y, A):
     # against one vector, which fit never passes
     labels = loss._takes_labels and not _float_array(Y)
     if _not_an_array(A) or (isinstance(A, np.ndarray) and A.dtype.kind not in "fiub"):
-        # (a list's ints as floats; a DataFrame's or a masked array's dtype kept, as an ndarray's)
-        A = check_array(A, "y_pred", ndim=None, dtype=None if hasattr(A, "shape") else float, allow_empty=True,
+        # (a list, of ints too, in floatx, as Keras converts it; a DataFrame's or a masked array's dtype kept, as an
+        # ndarray's)
+        A = check_array(A, "y_pred", ndim=None, dtype=None if hasattr(A, "shape") else floatx(), allow_empty=True,
                         finite=False)
     if not isinstance(A, np.ndarray) and not is_numpy():
         Y = _like_outputs(Y, A)

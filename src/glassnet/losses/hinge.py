@@ -45,8 +45,9 @@ class _SignedLabelLoss(Loss):
         if not isinstance(A, np.ndarray) and hasattr(A, "shape") and not is_numpy():
             Y = _like_outputs(Y, A)  # in the outputs' namespace and dtype: 2·Y − 1 of int or bool labels
         elif _not_an_array(Y):  # a list of 0/1 labels (left as it was, it was read as labels 0 and 1), a masked
-            # array (its data: masked arithmetic kept a masked 0), a DataFrame
-            Y = check_array(Y, "y_true", ndim=None, allow_empty=True, finite=False)
+            # array (its data: masked arithmetic kept a masked 0), a DataFrame; a list in floatx, as Keras's
+            Y = check_array(Y, "y_true", ndim=None, dtype=None if hasattr(Y, "shape") else floatx(), allow_empty=True,
+                            finite=False)
         elif is_numpy():
             Y = on_host(Y)  # a torch tensor: with NumPy, as _pair reads it
         if like_outputs and isinstance(Y, np.ndarray) and Y.dtype.kind in "iub":

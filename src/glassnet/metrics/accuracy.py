@@ -179,9 +179,10 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 
 
 def _values_dtype(y_pred):
-    """The dtype of a metric function's values: ``y_pred``'s float dtype (float32 outputs give float32
+    """The dtype of the correlation functions' values: ``y_pred``'s float dtype (float32 outputs give float32
     values, as Keras's functions; they were float64), else (integer or boolean outputs, a list) the
-    backend's floatx. The metric objects count in float64 whatever it is."""
+    backend's floatx. (The accuracy functions' matches are floatx's whatever ``y_pred`` is, as Keras casts
+    them.) The metric objects count in float64 whatever it is."""
     dtype = getattr(y_pred if isinstance(y_pred, np.ndarray) else on_host(y_pred, "y_pred"), "dtype", None)
     return dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else np.dtype(floatx())
 
@@ -192,7 +193,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     Y, A = _same_rank(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
     if Y.shape != A.shape:  # broadcast, they were compared as a table (or NumPy's broadcast error)
         raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.")
-    return ((A > check_number(threshold, "threshold")) == Y).astype(_values_dtype(y_pred))
+    return ((A > check_number(threshold, "threshold")) == Y).astype(floatx())
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -201,13 +202,13 @@ def categorical_accuracy(y_true, y_pred):
     if A.ndim == 0 or Y.shape != A.shape:  # integer labels' argmax is one number, compared with every row
         hint = " For integer labels use sparse_categorical_accuracy." if Y.shape == A.shape[:-1] else ""
         raise ValueError(f"y_true and y_pred must have the same shape. Received {Y.shape} and {A.shape}.{hint}")
-    return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(_values_dtype(y_pred))
+    return (A.argmax(axis=-1) == Y.argmax(axis=-1)).astype(floatx())
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 per sample whose largest output is its integer label (shape ``(n,)`` or ``(n, 1)``; Keras's)."""
     Y, A = _labels_per_row(_numbers(y_true, "y_true"), _numbers(y_pred, "y_pred"))
-    return (A.argmax(axis=-1) == Y).astype(_values_dtype(y_pred))
+    return (A.argmax(axis=-1) == Y).astype(floatx())
 
 
 def _labels_per_row(Y, A):
@@ -227,7 +228,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     if A.ndim < 2 or Y.shape != A.shape:
         raise ValueError("y_true and y_pred must be one-hot rows and scores of one shape (n_samples, n_classes). "
                          f"Received shapes {Y.shape} and {A.shape}.")
-    return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(_values_dtype(y_pred))
+    return _in_top_k(Y.argmax(axis=-1), A, check_positive_int(k, "k")).astype(floatx())
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
@@ -240,5 +241,5 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     if A.ndim < 2:  # (one row of scores needs a label of shape (), which has no rows to rank)
         raise ValueError(f"y_pred must hold rows of scores, shape (n_samples, n_classes). Received shape {A.shape}.")
     if check_bool(from_sorted_ids, "from_sorted_ids"):
-        return _in_sorted_ids(Y, A, k).astype(_values_dtype(y_pred)).reshape(shape)
-    return _in_top_k(_class_labels(Y, A.shape[-1]), A, k).astype(_values_dtype(y_pred)).reshape(shape)
+        return _in_sorted_ids(Y, A, k).astype(floatx()).reshape(shape)
+    return _in_top_k(_class_labels(Y, A.shape[-1]), A, k).astype(floatx()).reshape(shape)

@@ -21,18 +21,24 @@ def _numbers(values, name):
     return check_array(values, name, ndim=None, allow_empty=True, finite=False)
 
 
-def _weights(sample_weight, n, number=False):
+def _weights(sample_weight, n, number=False, metric=None):
     """``sample_weight`` as ``(n,)`` NumPy weights, or None: metrics count with NumPy, so a
     namespace's array (torch, array-api-strict) is brought over first (np.sum refused a torch one).
     ``number``: a single number stays one, a 0-d array (checked as a weight is), for the metrics that
     average as Keras's ``Mean``, which weighs the batch's mean once by it (:meth:`Metric._accumulate`);
-    those take negative weights too, as Keras's (``Σ w v / Σ w``); the others count samples by them."""
+    those take negative weights too, as Keras's (``Σ w v / Σ w``); the others count samples by them
+    (a negative one is refused naming ``metric``, the metric object)."""
     if sample_weight is not None and not isinstance(sample_weight, np.ndarray) and hasattr(sample_weight, "__dlpack__"):
         sample_weight = to_numpy(sample_weight)
     sample_weight = _weight_list(sample_weight)
     if number and sample_weight is not None and np.ndim(sample_weight) == 0:
         return per_sample_weights(sample_weight, 1, signed=True).reshape(())
-    return per_sample_weights(sample_weight, n, signed=number)
+    return per_sample_weights(sample_weight, n, signed=number, metric=_named(metric))
+
+
+def _named(metric):
+    """``metric`` (a Metric or None) as the refusal of its weights names it: "the metric 'AUC' (AUC)"."""
+    return None if metric is None else f"the metric {metric.name!r} ({type(metric).__name__})"
 
 
 def _weight_list(sample_weight):
@@ -50,10 +56,10 @@ def _no_nan(Y):
         raise ValueError("y_true contains NaN or infinite values; remove or impute them first.")
 
 
-def _checked_weights(sample_weight, signed=False):
+def _checked_weights(sample_weight, signed=False, metric=None):
     """``sample_weight`` as a NumPy array of finite real numbers (any shape), as :func:`per_sample_weights`
     checks a metric's weights: ``signed`` (the running means and sums, as Keras's) or non-negative (the
-    metrics that count samples by their weights); None stays None."""
+    metrics that count samples by their weights, ``metric``, named where it refuses them); None stays None."""
     if sample_weight is None:
         return None
     if hasattr(sample_weight, "__dlpack__") and not isinstance(sample_weight, np.ndarray):
@@ -61,7 +67,7 @@ def _checked_weights(sample_weight, signed=False):
     w = _numbers(sample_weight, "sample_weight")
     if w.dtype.kind not in "fiub":
         raise TypeError(f"sample_weight must hold real numbers. Received dtype {w.dtype}.")
-    per_sample_weights(w.reshape(-1), w.size, signed)  # (finite; non-negative unless signed)
+    per_sample_weights(w.reshape(-1), w.size, signed, _named(metric))  # (finite; non-negative unless signed)
     return w
 
 
@@ -88,14 +94,14 @@ def _positions(Y, A, sample_weight, number=False):
     return Y, A, w.reshape(n, m) if w.shape == positions else _weights(w, n, number)[:, None]
 
 
-def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number=False):
+def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number=False, metric=None):
     """``Y`` and ``A`` as ``(n, k)`` arrays of one shape, ``sample_weight`` as ``(n,)``
     or None; a 1-D array is one column, as Keras lines up ranks. ``labels``: ``Y``
     may instead hold one integer label per row (sparse categorical accuracy). ``positions``:
     outputs ``(n, m, k)`` become rows, with the weights of :func:`_positions`. ``row``: 1-D targets and outputs
     are one sample, a row, as Keras's functions that reduce the last axis read them (and
     glassnet's losses): a vector's categorical cross-entropy or cosine is that of one sample,
-    and a 1-D batch counts once in the mean. ``number``: see :func:`_weights`.
+    and a 1-D batch counts once in the mean. ``number`` and ``metric``: see :func:`_weights`.
 
     With ``labels``, targets of the outputs' shape (several columns) are taken as one-hot rows only as an
     array of floats, what fit passes where its loss one-hot encoded the labels; integers (or a list) of
@@ -139,7 +145,7 @@ def _align(Y, A, sample_weight, labels=False, positions=False, row=False, number
         raise ValueError("y_true must hold integer class labels, one per row of y_pred (y_pred's shape without its "
                          f"last axis, or with a trailing 1 in its place), as Keras's sparse metrics. Received shapes "
                          f"{shapes}. One-hot rows: pass their labels, y_true.argmax(axis=-1).")
-    return Y, A, sample_weight if sequences else _weights(sample_weight, A.shape[0], number)
+    return Y, A, sample_weight if sequences else _weights(sample_weight, A.shape[0], number, metric)
 
 
 class Variable:
@@ -466,15 +472,16 @@ def _safe_divide(a, b):
     return np.where(b > 0, a / np.where(b > 0, b, 1), 0.0)
 
 
-def _output_weights(sample_weight, y_true, y_pred, class_id=None, signed=False):
+def _output_weights(sample_weight, y_true, y_pred, class_id=None, signed=False, metric=None):
     """``sample_weight`` broadcast to every output, as Keras's confusion metrics (``update_confusion_matrix_
     variables``) take it, or None: a number, one weight per sample ``(n,)`` or ``(n, 1)``, or per element,
     of the targets' rank (``(n, k)`` for ``(n, k)`` targets, ``(n, m)`` or ``(n, m, k)`` for sequences) or
     one less, broadcastable to them; with ``class_id`` to that one output (``(n, k)`` weights are refused,
     as Keras's). Sequence outputs also take ``(n,)``, one per sample (Keras's broadcast refuses them).
     The result has ``y_pred``'s number of elements: :func:`_rows_of` lays it out as the rows of ``A``.
-    ``signed``: negative weights taken (a running mean's per-element weights), else refused (the counts)."""
-    w = _checked_weights(sample_weight, signed)
+    ``signed``: negative weights taken (a running mean's per-element weights), else refused (the counts),
+    naming ``metric``."""
+    w = _checked_weights(sample_weight, signed, metric)
     if w is None:
         return None
     shape = max(tuple(np.shape(y_true)), tuple(np.shape(y_pred)), key=len)  # Keras expands the (n,) one

@@ -121,7 +121,7 @@ class Precision(Metric):
             y_true, y_pred = np.reshape(y_true, (1, -1)), np.reshape(y_pred, (1, -1))
             if np.ndim(sample_weight) == 1:
                 sample_weight = np.reshape(sample_weight, (1, -1))
-        w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
+        w = _output_weights(sample_weight, y_true, y_pred, self.class_id, metric=self)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.top_k is not None:  # as Keras: the other outputs become −inf, before class_id
             # ties: the lower index first; a NaN output ranks above every number, as Keras's top_k (JAX's)
@@ -192,7 +192,7 @@ class _ConfusionCount(Metric):
         self.accumulator = np.zeros(len(self.thresholds)) if several else 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        w = _output_weights(sample_weight, y_true, y_pred)
+        w = _output_weights(sample_weight, y_true, y_pred, metric=self)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         thresholds = self.thresholds if isinstance(self.thresholds, list) else [self.thresholds]
         cell = {(True, True): 0, (True, False): 1, (False, False): 2, (False, True): 3}[self.cell]

@@ -98,7 +98,7 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.multi_label:  # one curve per output unit: sequences have no rows of units to take them from
             _refuse_sequences(self, y_true, y_pred, "with multi_label=True")
-        weights = _output_weights(sample_weight, y_true, y_pred)
+        weights = _output_weights(sample_weight, y_true, y_pred, metric=self)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         if self.from_logits:
             with np.errstate(over="ignore"):
@@ -194,7 +194,7 @@ class _SensitivitySpecificityBase(Metric):
         return dict(zip(_COUNT_NAMES, self._counts))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        w = _output_weights(sample_weight, y_true, y_pred, self.class_id)
+        w = _output_weights(sample_weight, y_true, y_pred, self.class_id, metric=self)
         Y, A, _ = _align(y_true, y_pred, None, positions=True)
         Y, A = _class_column(Y, A, self.class_id)
         if self._clip:

@@ -51,7 +51,7 @@ class FBetaScore(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         _refuse_sequences(self, y_true, y_pred)  # as Keras's
-        Y, A, sample_weight = _align(y_true, y_pred, sample_weight)
+        Y, A, sample_weight = _align(y_true, y_pred, sample_weight, metric=self)
         if self.threshold is not None or A.shape[-1] == 1:
             predicted = A > (0.5 if self.threshold is None else self.threshold)
         else:

@@ -113,7 +113,7 @@ class IoU(Metric):
             raise ValueError(f"y_true and y_pred must give one class label per element, as many of each. Received "
                              f"{t.size} and {p.size} labels (shapes {np.shape(y_true)} and {np.shape(y_pred)}).")
         # negative or NaN weights were counted (the IoU of weights -1 was 0.0)
-        w = None if sample_weight is None else _checked_weights(sample_weight)
+        w = None if sample_weight is None else _checked_weights(sample_weight, metric=self)
         if w is not None and w.ndim == 1 and t.ndim > 1 and w.size == t.shape[0]:  # one per sample: its labels'
             w = np.repeat(w, t.size // t.shape[0])
         if w is not None and w.size not in (1, t.size):

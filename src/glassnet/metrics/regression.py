@@ -82,7 +82,7 @@ class R2Score(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         _refuse_sequences(self, y_true, y_pred)  # as Keras: per output, so a sequence's positions are no rows
-        w = _output_weights(sample_weight, y_true, y_pred)  # per sample or per element, as Keras's
+        w = _output_weights(sample_weight, y_true, y_pred, metric=self)  # per sample or per element, as Keras's
         Y, A, _ = _align(y_true, y_pred, None)
         if self._sums is not None and self._sums.shape[1] != A.shape[1]:
             raise ValueError(f"R2Score has seen {self._sums.shape[1]} output(s); this batch has {A.shape[1]}.")

@@ -192,9 +192,9 @@ def _value(result):
 
 def _loss_weight(weight, given):
     """Keras's ``loss_weights`` for the one output, ``weight`` (read from its per-output forms ``[w]``,
-    ``(w,)``, ``{"out": w}``; ``given``: as compile got it), as a float ``w > 0``: the loss is ``w J`` (the
-    penalties are not weighted), as Keras's. A negative or zero weight is refused, where Keras takes it: with
-    one output it maximises the loss, or trains on the penalties alone (as ``sample_weight`` of zeros is)."""
+    ``(w,)``, ``{"out": w}``; ``given``: as compile got it), as a finite float: the loss is ``w J`` (the
+    penalties are not weighted), as Keras's. As Keras, 0 trains on the penalties alone and a negative weight
+    ascends the loss; NaN and inf are refused, where Keras takes them (and trains to NaN weights)."""
     weight = _scalar(weight)
     if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
         raise TypeError("loss_weights must be a number, the weight of the one output's loss (or Keras's per-output "
@@ -203,8 +203,8 @@ def _loss_weight(weight, given):
         weight = float(weight)
     except OverflowError:  # an integer past the float range
         weight = math.inf
-    if not (math.isfinite(weight) and weight > 0):
-        raise ValueError("loss_weights must be a positive finite number, the weight that multiplies the one output's "
+    if not math.isfinite(weight):
+        raise ValueError("loss_weights must be a finite number, the weight that multiplies the one output's "
                          f"loss and its gradient (not the penalties). Received: loss_weights={given!r:.200}")
     return weight
 

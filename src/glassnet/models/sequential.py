@@ -296,10 +296,11 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         milliseconds, without numba in memory). The default is plain NumPy,
         which needs nothing else.
 
-        ``loss_weights`` w (a positive number, or Keras's per-output ``[w]``, ``(w,)``,
+        ``loss_weights`` w (a finite number, or Keras's per-output ``[w]``, ``(w,)``,
         ``{"<output name>": w}`` of the one output) makes the loss ``w J + penalties``, as
         Keras's: fit descends it (the loss's gradient times w, the regularizers' as they are),
-        and fit and evaluate log it.
+        and fit and evaluate log it; as in Keras, ``w = 0`` trains the penalties alone and a
+        negative w ascends the loss (NaN and inf are a ValueError, where Keras takes them).
 
         Keras's ``run_eagerly`` and ``auto_scale_loss`` change nothing here (glassnet
         always runs eagerly, in one precision); ``steps_per_execution`` must be 1.
