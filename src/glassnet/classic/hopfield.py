@@ -45,9 +45,15 @@ def _check_bipolar(P, name):
         raise TypeError(f"{name} must hold bipolar bits -1/+1, not booleans; convert with np.where({name}, 1, -1).")
     if not np.isin(P, (-1, 1)).all():
         bad = np.unique(P[~np.isin(P, (-1, 1))])[:5]
+        values = np.unique(P).tolist()
+        if set(values) <= {0, 1}:
+            hint = "map 0/1 data with 2*x - 1"
+        elif len(values) == 2:  # 0/255 images, ±0.5: 2*x - 1 would turn 255 into 509
+            hint = f"map these two values with np.where(x == {values[1]!r}, 1, -1)"
+        else:  # grey levels: threshold halfway between the smallest and the largest value
+            hint = f"threshold them, e.g. np.where(x > {(values[0] + values[-1]) / 2:g}, 1, -1)"
         raise ValueError(
-            f"{name} must be bipolar (every entry −1 or +1). Received values such as {bad.tolist()}; "
-            "map 0/1 data with 2*x - 1."
+            f"{name} must be bipolar (every entry −1 or +1). Received values such as {bad.tolist()}; {hint}."
         )
 
 

@@ -1,5 +1,7 @@
 """``MLPClassifier``: scikit-learn's multi-layer perceptron classifier on glassnet's engine."""
 
+import warnings
+
 import numpy as np
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -11,6 +13,16 @@ from .._estimator import ClassifierMixin
 from .._validation import refuse_stream
 from ._base import _SPARSE, _BaseMLP, _as_it_was_on_error
 from ._files import _classes_from_json, _classes_to_json, _load_error
+
+
+def _warn_if_one_hot(y):
+    """A 0/1 indicator ``y`` with exactly one label in every row is most likely one-hot classes:
+    scikit-learn (and this estimator) read it as multilabel, one logistic unit per column, and
+    predict rows with no label or several. Warn; the reading stays scikit-learn's."""
+    if (np.asarray(y.sum(axis=1)).ravel() == 1).all():  # (a sparse y's sum is a matrix)
+        warnings.warn("y looks one-hot: MLPClassifier reads a 2-D y as several labels per sample (multilabel), "
+                      "and a predicted row may get no class at all. Pass y.argmax(axis=1) for one class per "
+                      "sample.", UserWarning, stacklevel=6)  # fit, _fit, _fit_numpy, _validate_input
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -110,6 +122,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError(
                     f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
+        if reset and not subset and self._label_binarizer.y_type_ == "multilabel-indicator":
+            _warn_if_one_hot(y)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, Y
 
