@@ -1641,8 +1641,9 @@ def test_json_round_trip_reset_metrics_and_keras_arguments():
     assert "Total params" in "\n".join(lines)
     weighted = model.train_on_batch(X, np.array([0, 1, 0, 1]), class_weight={0: 3.0}, return_dict=True)
     assert set(weighted) == {"loss", "accuracy"}
-    # (loss_weights=[0.5] was refused here: it weighs the loss since session 55, as Keras's; a negative weight is not)
-    for call, match in ((lambda: model.compile(optimizer="sgd", loss="mse", loss_weights=[-0.5]), "loss_weights"),
+    # (loss_weights=[0.5] was refused here: it weighs the loss since session 55, as Keras's, and a negative one since
+    # session 56; a NaN one is not)
+    for call, match in ((lambda: model.compile(optimizer="sgd", loss="mse", loss_weights=[float("nan")]), "loss_weights"),
                         (lambda: model.compile(optimizer="sgd", loss="mse", steps_per_execution=4), "steps_per"),
                         (lambda: model.fit(X, np.zeros(4), validation_steps=1, verbose=0), "validation_steps")):
         with pytest.raises(ValueError, match=match):
