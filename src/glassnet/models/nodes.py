@@ -10,7 +10,6 @@ the places and makes the chains.
 import weakref
 
 from ..layers import InputLayer
-from ..layers.input_layer import _integer_dtype
 from ..layers.base import ChainTensor
 
 
@@ -90,13 +89,15 @@ class SymbolicNodes:
         return self._input_layer
 
     def _given_input_dtype(self):
-        """The integer (or bool) dtype given to the model's ``Input`` (``Input((8,), dtype="int32")`` of token
-        ids), which its configuration keeps (``input_dtype``), else None: a float one is the model's to
-        compute in (its config's ``dtype``), as a Keras file's InputLayers say it."""
+        """The dtype given to the model's ``Input`` (``Input((8,), dtype="int32")`` of token ids; a float one
+        other than the model's dtype, ``Input((5,), dtype="float64")`` in a float32 model), which its configuration
+        keeps (``input_dtype``) for its copies' ``input.dtype``, as Keras 3.15's files keep their InputLayer's
+        dtype (a float one was dropped: it loaded as float32); else None. One of the model's dtype is left out,
+        as glassnet's ``.keras`` files write the model's dtype there. The model computes in its own dtype."""
         given = self.__dict__.get("_input_dtype")
         if given is None:
             given = getattr(self.__dict__.get("_input_layer"), "_dtype_given", None)
-        return _integer_dtype(given) if given is not None else None
+        return None if given == self.dtype else given
 
     @property
     def output(self):

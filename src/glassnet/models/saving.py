@@ -487,7 +487,8 @@ def _load_model(filepath, compile, safe_mode):
                         f"it holds {_some_members(seen)}).")
         raw = _read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path)  # too large or corrupt: said as such
         try:
-            config = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
+            # utf-8-sig: a byte-order mark before the JSON (a Windows editor's) is ignored, as RFC 8259 lets a reader
+            config = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=unique_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also JSONDecodeError
             _fail(path, f"{CONFIG_NAME} is not valid JSON ({type(exc).__name__}: {str(exc)[:200]}).")
         if not isinstance(config, dict) or config.get("format") != FORMAT:
@@ -539,6 +540,8 @@ def _read_model(config, zf, path, compile, Sequential):
             _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
             for i, target in enumerate(targets)
         ]
+        for i, (entry, array) in enumerate(zip(table, weights)):
+            _check_listed(entry, i, array, path)
         model.set_weights(weights)
         _restore_rngs(model, config.get("rng") or {}, path)
         metadata = config.get("metadata")
@@ -550,6 +553,16 @@ def _read_model(config, zf, path, compile, Sequential):
         model.metadata = metadata or {}
         if compile and config.get("compile") is not None:  # ("compile": "adam" said "string indices ...")
             _compile(model, config, zf, path)
+        elif compile and isinstance(config.get("optimizer_state"), dict) and config["optimizer_state"]:
+            # (a BackupAndRestore backup of a model whose loss or optimizer a file cannot hold: its restore reads
+            # the file with compile=False and takes the state itself, silently)
+            resume = ("compile the model as it was and fit it with BackupAndRestore on this file's folder, which "
+                      "restores the weights, the optimizer's state and the epoch" if "backup" in config else
+                      "the file needs its compile settings")
+            warnings.warn(f"The model file {path!r} holds an optimizer state but no compile settings: the model is "
+                          f"loaded uncompiled and that state is not used (a compile after loading starts a fresh "
+                          f"optimizer). To resume the training, {resume}; load_model(path, compile=False) loads "
+                          "the model without this warning.", UserWarning, stacklevel=4)
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
     except ValueError as exc:
@@ -558,6 +571,27 @@ def _read_model(config, zf, path, compile, Sequential):
         _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
     warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
     return model
+
+
+def _check_listed(entry, i, array, path):
+    """Refuse the file when ``weights[i]`` of its model.json does not describe the array read for it: an
+    object with that array's ``shape`` and, where it has one, ``dtype`` (any spelling NumPy reads, either byte
+    order), as every glassnet has written it. Other readers trust the listing; only its length was read."""
+    member = f"weights/{i:04d}.npy"
+    if not isinstance(entry, dict):
+        _fail(path, f"weights[{i}] in {CONFIG_NAME} is {entry!r:.100}, not an object {{\"shape\": [...], "
+                    f"\"dtype\": ...}} describing the array {member!r}.")
+    shape, dtype = entry.get("shape"), entry.get("dtype", array.dtype.name)
+    try:
+        same_dtype = isinstance(dtype, str) and np.dtype(dtype).newbyteorder("=") == array.dtype
+    except (TypeError, ValueError, SyntaxError):  # not a dtype NumPy knows
+        same_dtype = False
+    if (not isinstance(shape, list) or not all(type(d) is int for d in shape) or tuple(shape) != array.shape
+            or not same_dtype):
+        listed = f"shape {shape!r:.60}" if "shape" in entry else "no shape"
+        listed += f" and dtype {dtype!r:.40}" if "dtype" in entry else ""
+        _fail(path, f"weights[{i}] in {CONFIG_NAME} lists {listed}, but the array {member!r} holds shape "
+                    f"{list(array.shape)} and dtype {array.dtype.name!r}.")
 
 
 #: the most a deflated zip member expands (deflate's limit is about 1032:1)
@@ -756,6 +790,16 @@ def _compile(model, config, zf, path):
     state_spec = config.get("optimizer_state")
     if state_spec is not None and not isinstance(state_spec, dict):  # ([] was read as no state)
         _fail(path, f"its optimizer_state {state_spec!r:.100} is not a JSON object (nor null) ({UNCOMPILED}).")
+    # the keys without which nothing can be read (their absence said "model.json is malformed (KeyError: 'loss')")
+    required = [("compile", spec, ("loss", "optimizer"))]
+    if state_spec:
+        required.append(("optimizer_state", state_spec, ("iterations", "names")))
+    for section, given, keys in required:
+        missing = [key for key in keys if key not in given]
+        if missing:
+            _fail(path, f"its {section} has no {missing[0]!r} (it needs {keys[0]!r} and {keys[1]!r}; {UNCOMPILED}).")
+    if state_spec and not (isinstance(state_spec["names"], list) and all(isinstance(n, str) for n in state_spec["names"])):
+        _fail(path, f"its optimizer_state names {state_spec['names']!r:.100} are not a list of names ({UNCOMPILED}).")
     weight = spec.get("loss_weights")  # (absent in files written before it, and at 1)
     if weight is not None:
         from .compiled_metrics import _loss_weight
@@ -816,7 +860,7 @@ def restore_backup(model, filepath):
     path = check_path(filepath, "filepath")
     source = load_model(path, compile=False)  # the whole file checked: arrays, sizes, generators
     with zipfile.ZipFile(path, "r") as zf:
-        config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8"))
+        config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8-sig"))
         record = config.get("backup")
         if not isinstance(record, dict):
             _fail(path, "it is a model file, not a backup (it has no backup record).")

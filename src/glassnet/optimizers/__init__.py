@@ -131,6 +131,11 @@ def _class_name_case(config):
 def deserialize(config):
     """The optimizer of a ``{"class_name", "config"}`` dict (:func:`serialize`'s, Keras's); the class name
     in any case, as Keras ("adam", "Adam")."""
+    if isinstance(config, str):  # (said "Unknown optimizer 'Adam' ... Valid: ..., Adam", as Keras's deserialize fails)
+        raise ValueError(f"An optimizer's saved config (a model file's compile.optimizer) must be an object "
+                         f"{{\"class_name\": ..., \"config\": {{...}}}}, as optimizers.serialize writes it; got the "
+                         f"string {config!r:.100}. Write {{\"class_name\": \"{config:.100}\", \"config\": {{}}}} "
+                         f"(or optimizers.get({config!r:.100}) for a name).")
     if isinstance(config, dict):
         config = _class_name_case(config)
     return from_config(config, CLASSES, "optimizer")
