@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import glassnet
 from glassnet.classic import SOM, Adaline, Perceptron
 
 sklearn = pytest.importorskip("sklearn")
@@ -52,7 +53,7 @@ def _load_fallback(monkeypatch):
     for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "sklearn", None)
-    path = Path(__file__).parents[1] / "src" / "glassnet" / "_estimator.py"
+    path = Path(glassnet.__file__).with_name("_estimator.py")  # the installed package's (a wheel's too)
     spec = importlib.util.spec_from_file_location("glassnet._estimator_fallback", path)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "glassnet"

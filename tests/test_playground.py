@@ -17,6 +17,11 @@ import pytest
 from glassnet.playground import DEFAULTS, FEATURES, Session, check_config
 from glassnet.playground.engine import GRID, NEURON_GRID, _rounded
 
+import glassnet
+
+#: the installed package's static files (a wheel's too, not the checkout's src/)
+STATIC = Path(glassnet.__file__).parent / "playground" / "static"
+
 
 # --- the model side -----------------------------------------------------------------------------
 
@@ -1100,7 +1105,7 @@ def test_a_late_reply_does_not_overwrite_newer_demo_settings(server):
         }""")
     assert errors == []
     assert got == ["new settings"]
-    demos = (Path(__file__).parents[1] / "src/glassnet/playground/static/demos.js").read_text()
+    demos = (STATIC / "demos.js").read_text()
     assert 'await api("POST"' not in demos and demos.count("const call = latest();") == 5
 
 
@@ -1181,7 +1186,7 @@ def test_descent_demo_names_another_optimizers_step_column():
     g = 4.0
     step = 0.1 * math.sqrt(1 - 0.999) / (1 - 0.9) * (0.1 * g) / (math.sqrt(0.001 * g * g) + 1e-7)
     assert r["rows"][0] == pytest.approx([2.0, 4.0, g, step, 2.0 - step], rel=1e-12)
-    js = (Path(__file__).parents[1] / "src/glassnet/playground/static/demos.js").read_text()
+    js = (STATIC / "demos.js").read_text()
     assert '["step", ...r.columns]' in js
 
 
@@ -1191,7 +1196,7 @@ def test_descent_pages_hint_lists_what_the_parser_takes():
     from glassnet.expr import parse
 
     # The hint listed the minus as "−" (U+2212), which the parser refuses: "invalid character '−'"
-    html = (Path(__file__).parents[1] / "src/glassnet/playground/static/pages/descent.html").read_text()
+    html = (STATIC / "pages/descent.html").read_text()
     operators, functions = re.search(r"f may use (.*?); it is parsed", html).group(1).split(", ", 1)
     for op in operators.split():
         assert parse(f"x {op} 2").n_inputs == 1, op
