@@ -150,7 +150,7 @@ def test_weights_argument_sets_the_first_table(rng):
     ({"output_dim": -1}, ValueError, r"output_dim must be a positive integer\. Received: output_dim=-1"),
     ({"output_dim": True}, TypeError, r"output_dim must be a positive integer"),
     ({"mask_zero": True}, ValueError, r"glassnet has no masks .*mask_zero must be False"),
-    ({"lora_rank": 4}, NotImplementedError, r"no LoRA .*lora_rank must be None\. Received: lora_rank=4"),
+    ({"lora_rank": 4}, ValueError, r"has no lora_rank \(received lora_rank=4\); only lora_rank=None"),
     ({"embeddings_initializer": "nope"}, ValueError, r"nope"),
     ({"embeddings_regularizer": 3}, (TypeError, ValueError), r"embeddings_regularizer"),
     ({"embeddings_constraint": "nope"}, ValueError, r"nope"),

@@ -11,6 +11,10 @@ from .models.progress import (  # keras.utils.Progbar; the switch is keras.confi
     Progbar, disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 from .models.streams import PyDataset, Sequence  # keras.utils.PyDataset, Keras 2's Sequence
 from .preprocessing import to_categorical  # keras.utils.to_categorical
+from .saving import _KERAS_ONLY as _SAVING_ONLY
+from .saving import (  # keras.utils's aliases of keras.saving's registry (tf.keras 2 had them here only)
+    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name, get_registered_object,
+    register_keras_serializable)
 
 
 def set_random_seed(seed):
@@ -143,9 +147,10 @@ def _check_integer_fill(value, dtype):
                          "(dtype='float32') to pad with NaN or a fraction.")
 
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "clear_session", "disable_interactive_logging",
-           "enable_interactive_logging", "is_interactive_logging_enabled", "normalize", "pad_sequences", "plot_model",
-           "set_random_seed", "to_categorical"]
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "clear_session", "custom_object_scope",
+           "disable_interactive_logging", "enable_interactive_logging", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "is_interactive_logging_enabled", "normalize", "pad_sequences", "plot_model",
+           "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 #: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
 _KERAS_ONLY = {
@@ -153,16 +158,22 @@ _KERAS_ONLY = {
                     "matplotlib, and model.summary() prints each layer with its output shape and parameters",
     "get_file": "glassnet downloads nothing but MNIST: fetch the file yourself (urllib.request.urlretrieve) and "
                 "read it with NumPy or pandas",
+    "split_dataset": "glassnet splits arrays: (X_left, y_left), _, (X_right, y_right) = "
+                     "glassnet.preprocessing.split(X, y, test=right_size, shuffle=False) keeps Keras's order, the left "
+                     "part first (right_size a fraction, rounded up, or a number of rows; shuffle=True with seed=... "
+                     "shuffles first)",
+    **{name: advice.rstrip(".") for name, advice in _SAVING_ONLY.items()},  # serialize_keras_object, ...
 }
 
 
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False, rankdir="TB",
-               expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, **kwargs):
+               expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False, splines="ortho",
+               **kwargs):
     """Keras's ``keras.utils.plot_model``, drawn with matplotlib: see :func:`glassnet.plots.plot_model`."""
     from .plots.model import plot_model as draw
 
     return draw(model, to_file, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested, dpi,
-                show_layer_activations, show_trainable, **kwargs)
+                show_layer_activations, show_trainable, splines, **kwargs)
 
 
 def __getattr__(name):

@@ -230,6 +230,17 @@ class GLU(Activation):
         return ("glu halves its input's last axis (Dense(2k, activation='glu') would output k), and glassnet's "
                 "layers keep their width; compute it as the function glassnet.activations.glu(x)")
 
+    def __call__(self, x, *args, **options):
+        # checked here, where x has its own shape: forward sees glu(x, axis=0)'s axis moved last
+        axis = args[0] if args else options.get("axis", -1)
+        shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and -len(shape) <= axis < len(shape):
+            n = shape[axis]
+            if isinstance(n, (int, np.integer)) and n % 2:
+                raise ValueError(f"glu splits the axis in two halves: its size must be even. Received size {n} "
+                                 f"along axis {axis} (x of shape {shape}).")
+        return super().__call__(x, *args, **options)
+
     def _halves(self, Z):
         n = Z.shape[-1]
         if n % 2:

@@ -33,6 +33,8 @@ def build_layer(layer, input_shape):
     have been built for this shape, unless it has none and is in no model
     (:func:`follows_shape`): then it is built again for this one."""
     input_shape = tuple(input_shape)
+    if layer.built and layer.input_shape is None:  # built with no input shape (Embedding.build()): it takes this one
+        layer.input_shape, layer.output_shape = input_shape, layer.sample_output_shape(input_shape)
     if layer.built and tuple(layer.input_shape) != input_shape and follows_shape(layer):
         layer.built = False
     if layer.built:

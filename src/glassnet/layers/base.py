@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import constraints, regularizers
 from .._custom_objects import from_config_takes_custom_objects
-from .._validation import check_array, check_positive_int, check_shape
+from .._validation import check_array, check_bool, check_positive_int, check_shape
 from ..dtype_policies import DTypePolicy, PolicyAttributes, build_in_its_dtype, policy_name
 from ..variables import handed_out
 from ..backend import (copy, from_numpy, get_namespace, is_numpy, namespace_name, numpy_copy, numpy_dtype,
@@ -106,7 +106,8 @@ class Layer(PolicyAttributes):
     """The base of every layer: ``build(input_shape)``, ``forward(X, training) -> Y`` and
     ``backward(dY) -> dX``, its arrays in ``params``, ``grads`` and ``state`` (see the module
     docstring). ``name``, ``input_shape``/``input_dim`` (on a first layer), ``dtype`` and
-    ``trainable`` as Keras's; an unknown keyword argument is a ``TypeError`` naming the layer."""
+    ``trainable`` as Keras's (``autocast``: True only, as each input is cast to the layer's dtype);
+    an unknown keyword argument is a ``TypeError`` naming the layer."""
 
     weight_names = ()
     #: Keras's names of the ``params`` keys that differ from glassnet's (Dense: ``{"W": "kernel", "b": "bias"}``):
@@ -133,6 +134,8 @@ class Layer(PolicyAttributes):
     _activity_losses = ()
     #: (a layer pickled before layers took activity_regularizer has none)
     activity_regularizer = None
+    #: Keras's attribute: inputs are cast to the layer's dtype (``autocast=False`` is refused)
+    autocast = True
     input = _Symbolic()
     output = _Symbolic()
     __signature__ = _ConstructorSignature()
@@ -156,8 +159,13 @@ class Layer(PolicyAttributes):
             cls.build = build_in_its_dtype(cls.__dict__["build"])
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, autocast=True, **kwargs):
         _check_extra_kwargs(type(self), kwargs)
+        if not check_bool(autocast, "autocast"):
+            raise ValueError(f"glassnet's {type(self).__name__} takes autocast=True only: a layer computes in its one "
+                             "dtype and casts every input to it (Keras's autocast=True). Keras's autocast=False leaves "
+                             "a float input in its own dtype and a mixed policy's float32 weights uncast, which "
+                             "glassnet cannot do: give the layer the dtype to compute in (dtype='float64').")
         #: Keras's: ``R(Y) / n`` of the layer's output ``Y`` (``n`` its rows) joins the loss; the
         #: model keeps ``Y`` after the layer's forward (:meth:`activity_penalty`, :meth:`add_activity_gradient`)
         self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
@@ -205,9 +213,9 @@ class Layer(PolicyAttributes):
     def trainable_size(self):
         return sum(math.prod(v.shape) for v in self.params.values())
 
-    def __call__(self, x, training=None, mask=None):
+    def __call__(self, inputs, training=None, mask=None):
         """The layer's outputs for the batch ``x`` (samples along the first axis) as a new
-        array, as Keras's ``layer(x)``; ``training=True`` runs the training-mode pass
+        array, as Keras's ``layer(x)`` (or ``layer(inputs=x)``); ``training=True`` runs the training-mode pass
         (dropout active; batch normalization normalizes with the batch statistics and
         updates its moving ones, unless frozen).
 
@@ -223,6 +231,7 @@ class Layer(PolicyAttributes):
         if mask is not None:  # (Python's "unexpected keyword argument 'mask'" named no reason)
             raise ValueError(f"glassnet has no masks (its layers take whole samples): {self._label()} takes mask=None "
                              "only. Leave out the masked positions, or give them values that change nothing.")
+        x = inputs
         if isinstance(x, (InputLayer, ChainTensor)):  # Keras's functional API: a chain of layers
             return _chained(self, x, training)
         training = check_training(training) or False  # None, Keras's "not in fit": inference
@@ -235,13 +244,14 @@ class Layer(PolicyAttributes):
         given_shape = X.shape
         if X.ndim < 2:
             X = X.reshape(1, -1)  # one sample (a softmax or unit norm along the vector, as Keras); a number as (1, 1)
-        rebuild = self.built and tuple(X.shape[1:]) != tuple(self.input_shape) and not self.any_shape
+        shapeless = self.built and self.input_shape is None  # (built with no input shape: Embedding.build())
+        rebuild = self.built and not shapeless and tuple(X.shape[1:]) != tuple(self.input_shape) and not self.any_shape
         if rebuild and not follows_shape(self):
             raise ValueError(
                 f"{label} was built for inputs of shape (None, {', '.join(map(str, self.input_shape))}), "
                 f"but it was called on an input of shape {given_shape}."
             )
-        if not self.built or rebuild:
+        if not self.built or rebuild or shapeless:
             given = self.dtype
             self.dtype = self.variable_dtype  # the weights' dtype: given, else the policy of the layer's making
             build_layer(self, X.shape[1:])

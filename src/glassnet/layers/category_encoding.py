@@ -121,9 +121,10 @@ class CategoryEncoding(DataLayer):
     def compute_output_shape(self, input_shape):
         return encoded_shape(input_shape, self.output_mode, self.num_tokens, "CategoryEncoding")
 
-    def __call__(self, x, training=None, count_weights=None):
-        """``layer(x)`` as Keras's: a 1-D batch of ids is ``(n, 1)`` (one_hot only: Keras's multi_hot
-        and count take a 1-D input as one sample); ``count_weights`` (count only) weights each id."""
+    def __call__(self, inputs, training=None, count_weights=None):
+        """``layer(x)`` as Keras's (``layer(inputs=x)`` too): a 1-D batch of ids is ``(n, 1)`` (one_hot only: Keras's
+        multi_hot and count take a 1-D input as one sample); ``count_weights`` (count only) weights each id."""
+        x = inputs
         if isinstance(x, (list, tuple)):  # (a ragged one named, as every layer's input: np.ndim's error did not)
             x = _as_array(x, f"the input of {self._label()}")
         if not isinstance(x, (InputLayer, ChainTensor)) and np.ndim(x) == 1:

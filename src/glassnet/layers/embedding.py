@@ -65,9 +65,9 @@ class Embedding(OneWeightPenalty, Layer):
             raise ValueError("glassnet has no masks (its layers take whole samples), so Embedding's mask_zero must "
                              f"be False: drop or fill the padding ids before fit. Received: mask_zero={mask_zero!r:.80}")
         for key, value in (("lora_rank", lora_rank), ("lora_alpha", lora_alpha)):
-            if value is not None:
-                raise NotImplementedError(f"glassnet's Embedding has no LoRA (low-rank adaptation): {key} must be "
-                                          f"None. Received: {key}={value!r:.80}")
+            if value is not None:  # (as every Keras argument glassnet lacks: _check_extra_kwargs)
+                raise ValueError(f"glassnet's Embedding has no {key} (received {key}={value!r:.80}); only {key}=None, "
+                                 "Keras's default, is accepted (glassnet has no LoRA, low-rank adaptation).")
         self.embeddings_initializer = initializers.get(embeddings_initializer, "embeddings_initializer")
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer, "embeddings_regularizer")
         self.embeddings_constraint = constraints.get(embeddings_constraint, "embeddings_constraint")
@@ -94,8 +94,13 @@ class Embedding(OneWeightPenalty, Layer):
     def count_weights(self, input_shape):
         return self.input_dim * self.output_dim
 
-    def build(self, input_shape):
-        input_shape = sample_shape(input_shape)
+    def build(self, input_shape=None):
+        """The table ``E``; ``input_shape``, the ids' (``(k,)`` or Keras's ``(None, k)``), may be left out, as
+        Keras's: the layer then takes the shape of its first input (a call, or the model it joins)."""
+        if input_shape is None:
+            input_shape = self.input_shape  # (declared: Embedding(..., input_shape=(k,)), else None)
+        if input_shape is not None:
+            input_shape = sample_shape(input_shape)
         dtype = np.dtype(self.dtype) if self.dtype is not None else np.dtype("float32")
         exact = 2 ** (np.finfo(dtype).nmant + 1)  # every integer up to this is a float of this dtype
         if self.input_dim > exact:
@@ -109,7 +114,10 @@ class Embedding(OneWeightPenalty, Layer):
             self.params["embeddings"] = initializers.initial_weights(self.embeddings_initializer, shape, self.dtype,
                                                                      "embeddings_initializer")
         self.grads["embeddings"] = get_namespace().zeros(shape, dtype=self.params["embeddings"].dtype)
-        super().build(input_shape)
+        if input_shape is None:
+            self.built = True  # input_shape stays None until the first input (layers._building.build_layer)
+        else:
+            super().build(input_shape)
 
     def _ids(self, X):
         """``X`` as an int64 array of ids, or a ValueError naming the first bad one."""

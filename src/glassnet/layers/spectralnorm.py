@@ -106,12 +106,12 @@ class SpectralNormalization(Layer):
     _buffers = _shared("_buffers")  # the step's reused arrays are the layer's (Layer.__call__ sets them aside)
     del _shared
 
-    def __call__(self, x, training=None):
+    def __call__(self, inputs, training=None):
         """As :meth:`Layer.__call__`; the wrapped layer's arrays from the model's last pass are kept too."""
         inner = self.layer.__dict__
         caches = {k: inner[k] for k in _PASS_CACHES if k in inner}
         try:
-            return super().__call__(x, training=training)
+            return super().__call__(inputs, training=training)
         finally:
             for k in _PASS_CACHES:
                 inner.pop(k, None)

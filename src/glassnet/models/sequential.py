@@ -30,7 +30,7 @@ from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
-from ..layers.base import ChainTensor, assign_weights, check_name, check_training, snake_case
+from ..layers.base import ChainTensor, assign_weights, check_batch_shape, check_name, check_training, snake_case
 from ..threads import model_lock
 from . import callbacks as callbacks_module, inference, streams, training, updates
 # (the names that moved to backprop.py and layer_stack.py are still glassnet.models.sequential.<name>)
@@ -258,12 +258,15 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             self.build()
 
     def count_params(self):
+        """The number of weights of every layer, trainable or not (as Keras's; the model must be built)."""
         self._ensure_built()
         self._require_built("count_params")
         return sum(math.prod(w.shape) for layer in self._layers for w in layer.weights)
 
     #: see the jit_compile property (a class default for models pickled before it was one)
     _jit_compile = False
+    #: Keras's attribute, compile's ``run_eagerly`` as given: glassnet runs eagerly either way (it traces nothing)
+    run_eagerly = False
 
     @property
     def jit_compile(self):
@@ -332,6 +335,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self._weighted_metric_ids = _metric_list(self._one_output(weighted_metrics, "weighted_metrics"),
                                                  "weighted_metrics")
         self.metrics = []
+        self.run_eagerly = bool(run_eagerly)
         self.compiled = True
 
     # -- Keras API -----------------------------------------------------------------
@@ -571,13 +575,18 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             inference.report(inference.array_steps(X.shape[0], batch_size), time.perf_counter() - start)
         return out
 
-    def __call__(self, x, training=None):
-        """Outputs for ``x`` as one batch; ``training=True`` runs the training-mode pass
-        (dropout active, batch statistics), as Keras's ``model(x, training=True)``.
+    def __call__(self, inputs, training=None, mask=None):
+        """Outputs for ``x`` as one batch (``model(x)``, or Keras's ``model(inputs=x)``); ``training=True``
+        runs the training-mode pass (dropout active, batch statistics), as Keras's ``model(x, training=True)``.
+        ``mask``: Keras's, None only (glassnet has no masks).
 
         Called on an ``Input(...)`` or on a layer's output (Keras's functional API), it
         chains this model's layers (the same objects, sharing their weights) and returns
         the last one's output; see :meth:`_chained`."""
+        if mask is not None:  # (as a layer's: Python's "unexpected keyword argument 'mask'" named no reason)
+            raise ValueError(f"glassnet has no masks (its layers take whole samples): Model {self.name!r} takes "
+                             "mask=None only. Leave out the masked positions, or give them values that change nothing.")
+        x = inputs
         if isinstance(x, (InputLayer, ChainTensor)):
             return self._chained(x, training)
         # Keras's "not in fit": inference, but for the nested models called with training=... (their
@@ -600,6 +609,29 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             # identity layers, whose output is the caller's own array or a view of it (Flatten)
             shared = A is X or (isinstance(A, np.ndarray) and isinstance(X, np.ndarray) and np.may_share_memory(A, X))
             return backend.copy(A) if training or shared or (pins and any(pins.values())) else A
+
+    def call(self, inputs, training=None, mask=None):
+        """Keras's ``model.call(x, training=False)``: the forward pass, as ``model(x, training=...)``. (A
+        ``Sequential`` runs its layers in turn and never calls it: override it in a subclass of ``Model``.)"""
+        return self(inputs, training=training, mask=mask)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for inputs of shape ``input_shape``, the batch axis first (``(None, 3)`` ->
+        ``(None, 1)``, ``(8, 3)`` -> ``(8, 1)``), as Keras's: each layer's in turn, without building the
+        model. A model that takes inputs of another shape (declared, or built) refuses it, as Keras."""
+        shape = check_batch_shape(input_shape, type(self).__name__)
+        if self._input_shape is not None and shape[1:] != tuple(self._input_shape):
+            raise ValueError(f"Model {self.name!r} takes inputs of shape {(None, *self._input_shape)}. Received: "
+                             f"input_shape={shape}")
+        if not self._layers:  # (empty, or its layers not known before the build: a subclass of Model's)
+            raise ValueError(f"Model {self.name!r} has no layers yet: add some with model.add(...), or build it "
+                             "first (model.build(input_shape)).")
+        if self.built:
+            return (shape[0], *self._layers[-1].output_shape)
+        sample = shape[1:]
+        for layer in self._layers:
+            sample = layer.sample_output_shape(sample)
+        return (shape[0], *sample)
 
     def _chained(self, x, training):
         """The model's layers called in turn on the symbolic ``x``, as Keras's ``base_model(x)``.

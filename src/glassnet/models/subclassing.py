@@ -53,7 +53,7 @@ class SubclassedModel(Sequential):
 
     def __init_subclass__(cls, **kwargs):
         refuse_keras_hooks(cls, traced_call=True)  # train_step, compute_loss...: what to write instead
-        if getattr(cls, "call", None) is None:
+        if getattr(cls, "call", None) in (None, Sequential.call):  # (Sequential.call: model(x), which it would loop into)
             raise TypeError(f"{cls.__name__} subclasses Model but defines no call: write call(self, x), which "
                             "applies the layers made in __init__ one after another, or write the network as "
                             "Sequential([...]) or Model(inputs, outputs).")

@@ -507,13 +507,23 @@ class Optimizer(Configurable):
         self._iterations = int(iterations)
 
     # -- one step ----------------------------------------------------------
-    def apply(self, w, g=None, *, trainable_variables=None):
+    def apply(self, w=None, g=None, *, grads=None, trainable_variables=None):
         """One step on the flat parameters ``w`` with gradient ``g`` (both modified in place),
         then, with ``use_ema``, the moving average's (:meth:`track_average`).
 
         ``apply(grads, trainable_variables)`` with lists is Keras 3's step of a custom loop: each
         array of ``trainable_variables`` (float arrays, e.g. ``model.trainable_weights``) is
-        updated in place by its gradient in ``grads`` (see :meth:`_apply_to_variables`)."""
+        updated in place by its gradient in ``grads`` (see :meth:`_apply_to_variables`); Keras's
+        keywords, ``apply(grads=grads, trainable_variables=variables)``, give the same step."""
+        if grads is not None:  # Keras's keyword: the list form
+            if w is not None or g is not None:
+                raise TypeError("apply() got the gradients twice: give them by position, apply(grads, "
+                                "trainable_variables), or by keyword, apply(grads=..., trainable_variables=...).")
+            self._apply_to_variables(grads, trainable_variables)
+            return
+        if w is None:
+            raise TypeError("apply() missing its gradients: apply(grads, trainable_variables) with lists of arrays "
+                            "(Keras's), or apply(w, g) on one flat vector of weights and its gradient.")
         if not hasattr(w, "shape"):  # Keras's apply(grads, trainable_variables): lists of arrays
             self._apply_to_variables(w, g if trainable_variables is None else trainable_variables)
             return

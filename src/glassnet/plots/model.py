@@ -8,6 +8,9 @@ from ._figure import _FORMATS, _new_figure, _plain, _require_matplotlib, _save_f
 #: the formats ``to_file`` may name: the plots' own, and JPEG, which Keras's Graphviz writes and matplotlib too
 TO_FILE_FORMATS = {**_FORMATS, ".jpg": "jpeg", ".jpeg": "jpeg"}
 
+#: Graphviz's ``splines`` values, which Keras's plot_model passes on (glassnet draws straight arrows)
+GRAPHVIZ_SPLINES = {"ortho", "line", "polyline", "curved", "spline", "true", "false", "none", ""}
+
 #: one box per layer up to this many (a wider model's figure would be unreadable; summary() lists any)
 MAX_BOXES = 200
 
@@ -61,7 +64,7 @@ def _boxes(model, expand_nested, show_shapes, show_dtype, show_layer_names, show
 
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
-               **kwargs):
+               splines="ortho", **kwargs):
     """Draw ``model``'s layers as a chain of boxes, as Keras's ``keras.utils.plot_model`` with Keras's
     arguments: each box shows its layer's type (and name, with ``show_layer_names``), with ``show_shapes`` its
     input and output shapes
@@ -70,14 +73,23 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     Saves to ``to_file`` (``.png``, ``.svg``, ``.pdf``, ``.jpg`` or ``.jpeg``; a name without an extension is
     a PNG, as Keras's; written atomically; None: not saved) at
     ``dpi`` and returns the Figure. Keras's ``show_layer_range`` is refused; matplotlib draws it,
-    where Keras needs pydot and Graphviz."""
+    where Keras needs pydot and Graphviz. ``splines`` (Graphviz's edge style, which Keras passes on:
+    ``"ortho"``, ``"line"``, ``"polyline"``, ``"curved"``, ``"spline"``, ``"true"``, ``"false"``, ``"none"``, ``""``)
+    is taken and ignored: without Graphviz the arrows of a chain are straight lines."""
     from ..models import Sequential
 
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a glassnet model. Received: {type(model).__name__}")
     if kwargs:
-        raise TypeError(f"plot_model got arguments glassnet does not take: {sorted(kwargs)} (Keras's "
-                        "show_layer_range draws part of a model: draw a Sequential of those layers)")
+        hint = (" (Keras's show_layer_range draws part of a model: draw a Sequential of those layers)"
+                if "show_layer_range" in kwargs else "")
+        raise TypeError(f"plot_model got arguments glassnet does not take: {sorted(kwargs)}{hint}")
+    if not isinstance(splines, str):
+        raise TypeError(f"splines must be a string, one of Graphviz's edge styles such as 'ortho'. Received: "
+                        f"splines={splines!r:.80} of type {type(splines).__name__}")
+    if splines not in GRAPHVIZ_SPLINES:
+        raise ValueError(f"splines must be one of Graphviz's edge styles {sorted(GRAPHVIZ_SPLINES)} (ignored here: "
+                         f"the arrows are straight). Received: splines={splines!r:.80}")
     flags = {name: check_bool(value, name) for name, value in (
         ("show_shapes", show_shapes), ("show_dtype", show_dtype), ("show_layer_names", show_layer_names),
         ("expand_nested", expand_nested), ("show_layer_activations", show_layer_activations),
