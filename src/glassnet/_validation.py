@@ -212,10 +212,61 @@ def _as_array(X, name):
         raise TypeError(f"{name} must be an array-like of numbers. Received: {type(X).__name__}")
     refuse_stream(X, name)
     X = on_host(X, name)
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):  # a DataFrame: a text column named before it is lost
+        _refuse_text_columns(X, name)
     try:
         return np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+        raise ValueError(f"{name} could not be converted to an array: {_ragged(X, name) or exc}") from None
+
+
+def _refuse_text_columns(frame, name):
+    """A DataFrame column that holds no numbers (text, categories of text), refused by its name, as the
+    array NumPy makes of the frame would no longer say which (a column of numbers stored as text, which
+    scikit-learn's conversion takes, passes)."""
+    for j, dtype in enumerate(frame.dtypes):
+        if getattr(dtype, "kind", "O") in "biufc":
+            continue
+        column = frame.iloc[:, j]
+        try:
+            np.asarray(column, dtype=np.float64)
+        except (TypeError, ValueError):
+            label, df = frame.columns[j], _variable(name)
+            raise ValueError(
+                f"{name}'s column {label!r} ({dtype}) is not numeric: it holds {_first_text(column)!r:.40}. One-hot encode "
+                f"it, {df} = pd.get_dummies({df}, columns=[{label!r}]), or drop it, "
+                f"{df}.drop(columns=[{label!r}]).") from None
+
+
+def _first_text(column):
+    """The first value of ``column`` that is no number (nor a number's text)."""
+    for value in column:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value
+    return column.iloc[0]
+
+
+def _variable(name):
+    """``name`` as the variable of a code hint (``validation_data[0]`` is no variable: ``x``)."""
+    return name if name.isidentifier() else "x"
+
+
+def _ragged(X, name):
+    """For a list of rows of different lengths (where NumPy says "inhomogeneous shape"): which rows,
+    and how to even them; else ''."""
+    if not isinstance(X, (list, tuple)):
+        return ""
+    lengths = [len(row) if isinstance(row, (list, tuple, np.ndarray)) else None for row in X]
+    if not lengths or None in lengths or len(set(lengths)) < 2:
+        return ""
+    other = next(i for i, n in enumerate(lengths) if n != lengths[0])
+    ids = all(isinstance(v, (int, np.integer)) for row in X[:100] for v in row)
+    return (f"its rows differ in length (row 0 has {lengths[0]} value{'s' * (lengths[0] != 1)}, row {other} has "
+            f"{lengths[other]}); give every "
+            "row the same length" + (f", e.g. pad the sequences: glassnet.utils.pad_sequences({_variable(name)})."
+                                     if ids else "."))
 
 
 def refuse_stream(X, name):

@@ -507,6 +507,8 @@ def _train(args):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
+        # (_warn_missing_classes named the classes and the file's fix before fit)
+        warnings.filterwarnings("ignore", message="validation_split takes the last")
         if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
             warnings.filterwarnings("ignore", message="The output layer's activation")
         if _warn_gradient_stops(model, activation, out_act):

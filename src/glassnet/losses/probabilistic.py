@@ -153,12 +153,20 @@ class CategoricalCrossentropy(_Crossentropy):
     As Keras's, each output row is divided by its sum before the clip (a softmax
     row is unchanged), so outputs that do not sum to 1 (sigmoid units) are read
     as the distribution they are proportional to, and training cannot raise every
-    output at once."""
+    output at once.
+
+    ``from_logits=True``: the outputs are logits ``z`` (a linear output layer), taken
+    through a softmax in the loss, exact for any ``z``. ``label_smoothing`` s:
+    ``y → y (1 − s) + s/K``. ``axis``: the axis of the classes (−1, the last).
+    ``epsilon`` (glassnet's own keyword): the clip ε of the probabilities (1e-7, Keras's
+    backend epsilon). ``reduction``: as :class:`~glassnet.losses.Loss`'s (the batch mean,
+    ``"sum_over_batch_size"``, by default)."""
 
     name = "categorical_crossentropy"
     target_range = (0, 1)
 
     def prepare_targets(self, y, n_outputs, name="y"):
+        self._refuse_one_unit(n_outputs)
         Y = super().prepare_targets(y, n_outputs, name)
         if Y.size and self._axis in (-1, Y.ndim - 1):  # (classes along another axis: the rows need not sum to 1)
             sums = Y.sum(axis=1)
@@ -171,6 +179,15 @@ class CategoricalCrossentropy(_Crossentropy):
                     "out, give it sample_weight 0."
                 )
         return Y
+
+    def _refuse_one_unit(self, n_outputs):
+        """A categorical loss over one output unit: its one class always has probability 1 (a softmax of
+        one unit, or a row divided by its sum), so the loss is 0 whatever the model (Keras warns)."""
+        if n_outputs == 1 and self._axis == -1:
+            raise ValueError(
+                f"Loss {self.name!r} needs one output unit per class; this model has 1, for which the loss is always "
+                "0. For two classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy' (y of 0/1), "
+                "or Dense(k, activation='softmax') for k classes.")
 
     def _smoothed_elsewhere(self, y_true, y_pred):
         """For ``label_smoothing`` along another ``axis`` than the outputs' last: ``(targets smoothed as
@@ -361,12 +378,18 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                              f"axis (the classes), or with a trailing 1 in its place, as Keras's: y_true of shape "
                              f"{out[:-1]} or {out[:-1] + (1,)}. Received targets {tuple(Y.shape)} and outputs "
                              f"{out}.{hint}")
-        onehot = self.prepare_targets(labels.reshape(-1), out[-1], name="y_true")
+        onehot = self._one_hot(labels.reshape(-1), out[-1], name="y_true")  # (one unit too, as Keras's loss)
         return get_namespace(A).asarray(onehot.reshape(out), dtype=A.dtype)
 
     def prepare_targets(self, y, n_outputs, name="y"):
         """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``); a label
-        ``ignore_class`` outside ``[0, n_outputs)`` becomes a row of zeros."""
+        ``ignore_class`` outside ``[0, n_outputs)`` becomes a row of zeros. A model of one output unit
+        is refused (its one class: the loss is always 0)."""
+        self._refuse_one_unit(n_outputs)
+        return self._one_hot(y, n_outputs, name)
+
+    def _one_hot(self, y, n_outputs, name):
+        """The integer labels ``y`` checked and one-hot encoded (:meth:`prepare_targets`)."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
@@ -384,6 +407,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             ignored = "" if self.ignore_class is None else f" (or ignore_class={self.ignore_class})"
             if whole:
                 found = f"values from {y.min()} to {y.max()}"
+                if self.ignore_class is None and y.min() == 1 and y.max() == n_outputs:  # labels 1..k on k units
+                    found += f": the labels seem to start at 1, pass {name} - 1"
+                elif self.ignore_class is None and y.min() >= 0 and y.max() == n_outputs:  # 0..k: k + 1 classes
+                    found += (f": {n_outputs + 1} classes (0 to {n_outputs}) need {n_outputs + 1} output units, "
+                              f"Dense({n_outputs + 1}, activation='softmax')")
             else:  # a fraction (or nan) hides among labels in range: name it, not the range
                 found = f"the value {y.reshape(-1)[np.flatnonzero(np.mod(y, 1) != 0)[0]].item()!r}, not a whole number"
             raise ValueError(

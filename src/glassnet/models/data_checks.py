@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import backend, losses
+from ..activations import Softmax
 from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_compact,
                            is_sparse, on_host)
 from . import streams
@@ -35,6 +36,20 @@ def _target_encoding(loss, given, prepared):
             and not np.array_equal(np.reshape(given, prepared.shape), prepared)):
         return "binary"
     return None
+
+
+def softmax_on_one_unit(model):
+    """The warning for a softmax over one output unit (``Dense(1, activation='softmax')``), whose output
+    is always 1.0 whatever its input, so that nothing learns; else ''. (Keras warns at each batch.)"""
+    layer = model._layers[-1] if model._layers else None
+    activation = getattr(layer, "activation", None)
+    shape = getattr(layer, "output_shape", None)
+    if not isinstance(activation, Softmax) or not shape or shape[-1] != 1 or activation.other_axes(len(shape) + 1):
+        return ""
+    return ("The output layer applies softmax to 1 unit: its output is always 1.0 (a softmax divides each output "
+            "by the sum of the row's), so nothing can learn. For two classes use Dense(1, activation='sigmoid') "
+            "with loss='binary_crossentropy', or Dense(2, activation='softmax') with "
+            "loss='sparse_categorical_crossentropy'.")
 
 
 #: layers that turn samples of several axes into rows, so a model holding one takes such samples without an Input
@@ -74,12 +89,20 @@ class DataChecks:
             X = check_array(x, name=name, ndim=1, dtype=dtype, allow_nd=True)
             X = X.reshape(-1, 1) if X.ndim == 1 else X
         else:
+            shape = getattr(x, "shape", None)
+            if (not allow_nd and self._input_shape is not None and shape is not None and len(shape) > 2
+                    and math.prod(shape[1:]) == self._input_shape[0]):  # images into a model of rows (Input((784,)))
+                raise ValueError(f"{name} must be a 2-D array of shape (n_samples, {self._input_shape[0]}) for the "
+                                 f"model's {self._input_shape[0]} input features. Received an array of shape "
+                                 f"{tuple(shape)}: flatten each sample, {name}.reshape(len({name}), -1), or begin the "
+                                 f"model with layers.Flatten() after Input(shape={tuple(shape[1:])}).")
             X = check_array(x, name=name, ndim=2, dtype=dtype, allow_nd=allow_nd)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
             got = X.shape[1] if X.ndim == 2 else X.shape[1:]
             unit = " features" if len(self._input_shape) == 1 else ""
-            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}.")
+            raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}"
+                             f"{_shapes_hint(name, X.shape, tuple(self._input_shape))}")
         return X
 
     @staticmethod
@@ -116,7 +139,15 @@ class DataChecks:
             output, last = self._output_names()
             y = self._named(y, name, output, "output", last)
         y = _one_batch(y, 1, rows)
-        return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
+        try:
+            return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
+        except TypeError as exc:  # class names: "y must contain numbers. Received an array of dtype <U3"
+            if not _holds_text(y):
+                raise
+            raise TypeError(f"{exc}. {name} holds class names: encode them as integers, classes, {name} = "
+                            f"np.unique({name}, return_inverse=True) (class k is classes[k]), for "
+                            "loss='sparse_categorical_crossentropy'; glassnet.sklearn.MLPClassifier takes the "
+                            "names as they are.") from None
 
     def _check_y(self, y, n, name="y", scoring=False):
         """The targets ``y`` checked and encoded for the loss. ``scoring``: targets only scored (validation
@@ -143,6 +174,9 @@ class DataChecks:
         # data's min and max, a little outside [0, 1], and Keras scores it (a loss's own target_range still holds)
         if (self.loss.targets_in_output_range and not scoring and Y.size
                 and (Y.min() < low or Y.max() > high)):
+            if softmax_on_one_unit(self):  # rescaled targets would train on the constant 1.0 just the same
+                raise ValueError(f"{name} has values from {Y.min()} to {Y.max()}, but rescaling them would not help. "
+                                 + softmax_on_one_unit(self))
             raise ValueError(
                 f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
                 f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "
@@ -280,6 +314,11 @@ class DataChecks:
             self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):
             self._resolve_metrics()
+        if y is None:  # evaluate(x), an autoencoder's fit(x)
+            same = self.built and tuple(self._layers[-1].output_shape) == tuple(X.shape[1:])
+            raise TypeError(f"{names[1]} must be an array-like of numbers. Received: {names[1]}=None. {what}() needs "
+                            f"the targets that loss {self.loss.name!r} compares the outputs with: {what}(x, y)"
+                            + (f"; an autoencoder's targets are its inputs: {what}(x, x)." if same else "."))
         y = self._given_targets(y, names[1], X.shape[0])
         check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
@@ -319,6 +358,29 @@ def _one_batch(data, rank, rows=None):
     if rows is not None and (rows == 1 or shape[0] != rows):
         return data
     return array
+
+
+def _holds_text(y):
+    """Whether ``y`` (an array, a list, a pandas Series) holds text: class names."""
+    try:
+        values = np.asarray(y)
+    except Exception:  # noqa: BLE001 -- (ragged: not text that could be encoded)
+        return False
+    return values.dtype.kind in "US" or values.dtype == object and isinstance(next(iter(values.flat), None), str)
+
+
+def _shapes_hint(name, shape, sample):
+    """The rest of the message for ``name`` of ``shape`` where the model takes samples of shape ``sample``:
+    both full shapes, and the mistakes that give them (one sample without its batch axis; the number of
+    samples put in the Input's shape)."""
+    text = f": {name} has shape {shape}, where the model takes (n, {', '.join(map(str, sample))})."
+    if len(sample) > 1 and len(shape) == len(sample) and shape[1:] == sample[1:]:
+        if shape == sample:  # predict(x[0]) of Input((28, 28)); or Input(shape=(64, 4)) for x of 64 rows
+            text += f" If {name} is one sample, give it its batch axis: {name}[np.newaxis]. If it holds {shape[0]} samples,"
+        else:
+            text += f" If {name} holds {shape[0]} samples,"
+        text += f" the Input's shape is one sample's, without the number of samples: Input(shape={shape[1:]})."
+    return text
 
 
 def _where(namespace, device):

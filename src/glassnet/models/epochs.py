@@ -13,11 +13,12 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, losses
 from .._validation import (
     check_number, check_positive_int, dense_rows, is_sparse, refuse_all_zero,
 )
 from . import streams
+from .divergence import user_stacklevel
 from .inference import evaluate_arrays, evaluate_stream, first_steps, takes_sparse
 
 
@@ -114,9 +115,35 @@ def _split_validation(model, X, Y, w, validation_split, validation_data, validat
     if validation_steps is not None:
         validation_steps = check_positive_int(validation_steps, "validation_steps")
     cut = validation_cut(X.shape[0], validation_split)
+    _warn_if_classes_unseen(model, Y, cut, validation_split)
     Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
     return (X[:cut], Y[:cut], None if w is None else w[:cut],
             _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, "the validation_split rows"))
+
+
+def _warn_if_classes_unseen(model, Y, cut, validation_split):
+    """validation_split takes the last rows, before any shuffling (as Keras): on data sorted by class they
+    hold classes the training rows never show, validated on but never learned (Keras says nothing). For
+    the label losses (the categorical cross-entropies, whose rows' argmax is the class, and binary
+    cross-entropy on one output, whose targets are)."""
+    if Y.ndim != 2 or not Y.size:
+        return
+    if isinstance(model.loss, losses.CategoricalCrossentropy) and Y.shape[1] > 1:
+        kept = Y.any(axis=1)  # (ignore_class's zero rows are no class)
+        labels, kept_train, kept_val = Y.argmax(axis=1), kept[:cut], kept[cut:]
+        train, val = np.unique(labels[:cut][kept_train]), np.unique(labels[cut:][kept_val])
+    elif isinstance(model.loss, losses.BinaryCrossentropy) and Y.shape[1] == 1:
+        train, val = np.unique(np.round(Y[:cut])), np.unique(np.round(Y[cut:]))
+    else:
+        return
+    unseen = np.setdiff1d(val, train)
+    if unseen.size:
+        shown = ", ".join(str(int(c)) for c in unseen[:10]) + (", ..." if unseen.size > 10 else "")
+        warnings.warn(
+            f"validation_split takes the last {validation_split:.0%} of the rows, before any shuffling (as Keras): "
+            f"they hold class{'es' if unseen.size > 1 else ''} {shown}, which the training rows never show. Shuffle "
+            "x and y together first: p = np.random.default_rng(0).permutation(len(x)); x, y = x[p], y[p].",
+            UserWarning, stacklevel=user_stacklevel())
 
 
 def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,

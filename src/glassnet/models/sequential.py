@@ -559,6 +559,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             self.build((None, *X.shape[1:]))
         verbose = inference.check_verbose(verbose)
         if batch_size is not None:
+            if np.ndim(batch_size) > 0:  # predict(x, y): an array where the batch size goes
+                raise TypeError("predict takes no targets (its second argument is batch_size): call predict(x); "
+                                "evaluate(x, y) scores the predictions against targets.")
             check_positive_int(batch_size, "batch_size")
         elif steps is not None:  # Keras's: steps batches of all the rows
             batch_size = max(math.ceil(X.shape[0] / steps), 1)
