@@ -45,8 +45,7 @@ def test_a_model_file_keeps_its_dtype_under_another_global_policy(tmp_path):
     np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0), model.predict(np.ones((2, 3)), verbose=0))
 
 
-def test_the_mixed_policies_compute_in_float32_with_one_warning(monkeypatch):
-    monkeypatch.setattr(glassnet.backend, "_MIXED_SAID", set())  # (said once a process)
+def test_the_mixed_policies_compute_in_float32_with_one_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         mixed_precision.set_global_policy("mixed_bfloat16")
@@ -153,11 +152,10 @@ def test_a_model_still_gives_its_dtype_to_the_layers_given_none():
     assert Sequential.from_config(model.get_config()).get_weights()[-1].dtype == np.float32
 
 
-def test_a_layers_mixed_policy_keeps_its_name_as_kerass(monkeypatch):
+def test_a_layers_mixed_policy_keeps_its_name_as_kerass():
     # Keras 3.15: Dense(2, dtype="mixed_float16").dtype_policy is <DTypePolicy "mixed_float16">, and so is that
     # of a Dense made under set_global_policy("mixed_float16"), and get_config keeps it. glassnet computes in
     # float32 (its compute_dtype; Keras's is float16) and says so once
-    monkeypatch.setattr(glassnet.backend, "_MIXED_SAID", set())
     with pytest.warns(UserWarning, match="'mixed_float16' .* is read as float32"):
         layer = Dense(2, dtype="mixed_float16")
     assert (repr(layer.dtype_policy), layer.compute_dtype, layer.variable_dtype) == (

@@ -493,7 +493,7 @@ def test_registries_take_keras_serialized_dicts_as_keras_get_does():
     assert keras.initializers.GlorotUniform(7, None, None).seed == 7  # Keras's (seed, input_axes, output_axes)
 
 
-def test_dense_from_a_keras_layer_config(monkeypatch):
+def test_dense_from_a_keras_layer_config():
     # Keras 3.15's Dense(4, activation="relu", kernel_initializer=HeNormal(2), kernel_constraint=MaxNorm(3)).get_config()
     config = {"name": "dense", "trainable": True, "dtype": {"module": "keras", "class_name": "DTypePolicy",
                                                             "config": {"name": "float32"}, "registered_name": None},
@@ -508,7 +508,6 @@ def test_dense_from_a_keras_layer_config(monkeypatch):
     assert (dense.units, repr(dense.activation), repr(dense.kernel_initializer), dense.dtype) == (
         4, "ReLU()", "HeNormal(seed=2)", "float32")
     assert repr(dense.kernel_constraint) == "MaxNorm(max_value=3.0, axis=0)"
-    monkeypatch.setattr(glassnet.backend, "_MIXED_SAID", set())  # (said once a process: another test may have)
     with pytest.warns(UserWarning, match="'mixed_float16' .* is read as float32"):  # Keras's mixed precision
         assert layers.Dense(2, dtype={"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}}).dtype == "float32"
     for older in ("FloatDTypePolicy", "Policy"):  # earlier Keras 3 files, tf.keras 2's

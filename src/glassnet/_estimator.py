@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ._validation import _as_array, check_array
+from .models.divergence import user_stacklevel
 
 __all__ = [
     "BaseEstimator",
@@ -154,11 +155,11 @@ def _check_feature_names(estimator, X, estimator_name):
         return
     if seen is None:
         warnings.warn(f"X has feature names, but {estimator_name} was fitted without feature names",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))
         return
     if names is None:
         warnings.warn(f"X does not have valid feature names, but {estimator_name} was fitted with feature names",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))
         return
     if len(names) == len(seen) and (names == seen).all():
         return

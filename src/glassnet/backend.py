@@ -439,7 +439,19 @@ def set_floatx(value):
 POLICY_CLASS_NAMES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
 #: Keras's mixed-precision policies, and the dtype each computes in
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
-_MIXED_SAID = set()  # the policies warned about, once a process
+#: the mixed policies said in an open :func:`saying_mixed_once` block (a file names its policy in every layer)
+_MIXED_SAID_IN = contextvars.ContextVar("glassnet_mixed_said", default=None)
+
+
+@contextlib.contextmanager
+def saying_mixed_once():
+    """Each mixed policy's warning once in the block (load_model's), where Python's filters would say it
+    once per layer under ``"always"``; elsewhere those filters decide alone, as for any warning."""
+    token = _MIXED_SAID_IN.set(set())
+    try:
+        yield
+    finally:
+        _MIXED_SAID_IN.reset(token)
 
 
 def standardize_dtype(dtype):
@@ -448,7 +460,8 @@ def standardize_dtype(dtype):
     in earlier Keras 3 files, "Policy" in tf.keras 2's) gives its name, and so does a policy object
     (``keras.DTypePolicy("mixed_float16")``, read by its ``name`` as Keras reads it, keras not imported)."""
     if dtype is None:  # the global dtype policy's, if one was set (as Keras's layers take it), else floatx()
-        return floatx() if _state["policy"] is None else standardize_dtype(_state["policy"])
+        policy = _state["policy"]  # (a mixed one was said by set_global_policy, not again by each layer)
+        return floatx() if policy is None else "float32" if policy in _MIXED else standardize_dtype(policy)
     policy = getattr(dtype, "name", None)
     if not isinstance(dtype, (str, dict, np.dtype)) and isinstance(policy, str):
         if policy not in _FLOAT_DTYPES and policy not in _MIXED:
@@ -460,13 +473,16 @@ def standardize_dtype(dtype):
         dtype = dtype["config"].get("name")
     if isinstance(dtype, str) and dtype in _MIXED:
         # Keras's mixed precision keeps float32 weights and computes in float16: a glassnet model computes in
-        # one dtype, and its weights' is the one that keeps a Keras file's values (said once: a file names
-        # the policy in every layer)
-        if dtype not in _MIXED_SAID:
-            _MIXED_SAID.add(dtype)
+        # one dtype, and its weights' is the one that keeps a Keras file's values
+        said = _MIXED_SAID_IN.get()
+        if said is None or dtype not in said:
+            from .models.divergence import user_stacklevel  # (the models import this module)
+
+            if said is not None:
+                said.add(dtype)
             warnings.warn(f"dtype {dtype!r} (Keras's mixed precision: {_MIXED[dtype]} computations on float32 weights) "
                           "is read as float32: a glassnet model computes in one dtype, here its weights'. Outputs "
-                          f"differ from Keras's by {_MIXED[dtype]}'s rounding.", UserWarning, stacklevel=3)
+                          f"differ from Keras's by {_MIXED[dtype]}'s rounding.", UserWarning, stacklevel=user_stacklevel())
         dtype = "float32"
     try:
         name = np.dtype(dtype).name

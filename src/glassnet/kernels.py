@@ -266,8 +266,11 @@ def _ahead_module():
             instead = (": numba compiles them in this process instead, which takes about 110 MB more memory"
                        if error is None else f", and numba fails to import in this process ({error}): training falls "
                        "back to NumPy (jit_compile='auto'; jit_compile=True raises ImportError)")
+            from .models.divergence import user_stacklevel  # (the models import this module)
+
             warnings.warn(f"glassnet cannot keep its compiled loops in {cache_dir()} ({why}){instead}. Set "
-                          "XDG_CACHE_HOME to a writable folder to build them there once.", UserWarning, stacklevel=3)
+                          "XDG_CACHE_HOME to a writable folder to build them there once.", UserWarning,
+                          stacklevel=user_stacklevel())
     _ahead.update(module=module, why=why)
     return module
 
@@ -306,18 +309,20 @@ def _load_or_build():
             # said once (later processes read the file and say nothing): the loops still run, in more memory,
             # where numba imports in this process
             error = _numba_error()
+            from .models.divergence import user_stacklevel  # (the models import this module)
+
             if error is not None:  # no loops at all: the build's error is most often this one
                 build = ("as in the build ahead of time" if error.split(": ", 1)[-1][:100] in why
                          else f"and the build ahead of time failed: {_reason(why)}")
                 warnings.warn(f"glassnet cannot compile its loops: numba fails to import ({error}), {build} (the "
                               f"whole message is in {failed}; delete it to try again once numba imports). Training "
                               "falls back to NumPy (jit_compile='auto'; jit_compile=True raises ImportError).",
-                              UserWarning, stacklevel=2)
+                              UserWarning, stacklevel=user_stacklevel())
             else:
                 warnings.warn(f"glassnet could not build its compiled loops ahead of time ({_reason(why)}; the "
                               f"whole message is in {failed}): numba compiles them in this process instead, which "
                               "takes about 110 MB more memory. Delete that file to try again.", UserWarning,
-                              stacklevel=2)
+                              stacklevel=user_stacklevel())
             return None, f"building it failed; see {failed}"
     spec = importlib.util.spec_from_file_location(name, path)
     try:  # (an extension module is loaded by module_from_spec already)

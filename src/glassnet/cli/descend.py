@@ -55,6 +55,10 @@ def cmd_descend(args):
     left = _domain_exit(result.x, result.fx, result.grad)
     if left is not None:  # (its NaN rows read "diverges" and blamed η's overshooting a minimum)
         print(f"verdict: left f's domain — {_domain_exit_text(result, left, args.lr, args.digits)}")
+    elif not np.isfinite(result.x[-1]).all():  # (rows of nan followed: inf − inf)
+        print(f"verdict: diverges — at step {taken} (the table's last row) the numbers outgrew float64's range "
+              f"(±1.8e308), so the table stops there: {advice['diverges'].split(': ')[1]} Try a smaller η (it was "
+              f"--lr {args.lr:g}) or another start (--x0).")
     else:
         print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
     if args.plot:

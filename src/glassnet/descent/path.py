@@ -52,7 +52,8 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
         each coordinate one way, and the steps read "diverges". A path that steps out of f's
         domain (f or f' NaN at a finite x: √x or log x below 0) stops there, its verdict
         "diverges": ``x``, ``fx`` and ``grad`` end with that iterate, and ``step`` has fewer
-        than ``steps`` rows, the last one the step that left the domain.
+        than ``steps`` rows, the last one the step that left the domain. So does a path whose
+        iterate overflows (x ±inf: past float64's range, ±1.8e308).
     """
     if isinstance(f, str):  # the command line's "x**2": its exact derivative and table, as glassnet descend's
         f = parse(f)
@@ -133,8 +134,9 @@ def gradient_descent(f, x0, learning_rate, steps=12, grad=None, *, optimizer="gd
             S.append(delta)
             X.append(x)
             fx, g = _value(f, x), grad_at(x)
-            if _leaves_domain(x, fx, g) and math.isfinite(F[-1]):
-                break  # x stepped out of f's domain: the rows after it were all NaN (nan − η·nan)
+            if (_leaves_domain(x, fx, g) and math.isfinite(F[-1])) or not np.isfinite(x).all():
+                # x stepped out of f's domain, or past float64's range: the rows after it were all NaN (nan − η·nan)
+                break
         F.append(fx)
         G.append(g)
     X = np.array(X)

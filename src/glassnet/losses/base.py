@@ -4,6 +4,7 @@ names, and what the loss families share: targets and outputs lined up as ``(n, k
 ``_rows``, sample weights in the outputs' namespace), :func:`output_delta` (the short cut through the
 output activation), the clip ε of probabilities and the check of a target range."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from .._registry import Configurable
 from .._validation import check_array, on_host, per_sample_weights
 from ..activations import resolve_axes
-from ..backend import astype, floatx, from_numpy, get_namespace, is_numpy, numpy_dtype
+from ..backend import astype, floats_quiet, floatx, from_numpy, get_namespace, is_numpy, numpy_dtype
 
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
@@ -114,19 +115,22 @@ class Loss(Configurable):
         batch_shape = tuple(A.shape[:-1])
         Y, A, weights = _rows(Y, A, sample_weight)
         xp = get_namespace(A)
-        values = self.per_sample(Y, A)
-        if tuple(values.shape) != (A.shape[0],):  # (n, k) values were summed per row: k times Keras's mean
-            raise ValueError(f"{type(self).__name__}.per_sample (or Keras's call) must return one loss per sample, "
-                             f"shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the last axis). "
-                             f"Received shape {tuple(values.shape)}.")
-        if weights is not None:  # in the losses' dtype, as Keras casts them (float64 weights made float64 values)
-            if numpy_dtype(weights) != numpy_dtype(values):  # (a batch's weights: no copy when they match)
-                weights = astype(weights, numpy_dtype(values))
-            values = values * weights
-        shape = _weighted_shape(batch_shape, sample_weight)
-        if self.reduction in _UNREDUCED or shape == (0,):
-            return xp.reshape(values, shape)
-        return float(xp.sum(values)) / self._reduced_over(shape, sample_weight)
+        # a NaN or infinite loss comes back as Keras's, without NumPy's warnings (Poisson's log of y_pred <= 0,
+        # float16's overflow), as the metrics' (fit's and evaluate's passes are quiet already)
+        with contextlib.nullcontext() if floats_quiet() else np.errstate(all="ignore"):
+            values = self.per_sample(Y, A)
+            if tuple(values.shape) != (A.shape[0],):  # (n, k) values were summed per row: k times Keras's mean
+                raise ValueError(f"{type(self).__name__}.per_sample (or Keras's call) must return one loss per "
+                                 f"sample, shape ({A.shape[0]},), as Keras's built-in losses do (the mean over the "
+                                 f"last axis). Received shape {tuple(values.shape)}.")
+            if weights is not None:  # in the losses' dtype, as Keras casts them (float64 weights made float64 values)
+                if numpy_dtype(weights) != numpy_dtype(values):  # (a batch's weights: no copy when they match)
+                    weights = astype(weights, numpy_dtype(values))
+                values = values * weights
+            shape = _weighted_shape(batch_shape, sample_weight)
+            if self.reduction in _UNREDUCED or shape == (0,):
+                return xp.reshape(values, shape)
+            return float(xp.sum(values)) / self._reduced_over(shape, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):
         """``∂J/∂A`` of the batch loss: ``w_i (∂J_i/∂A) / d``, in the outputs' shape (as given:

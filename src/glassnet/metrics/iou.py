@@ -124,8 +124,11 @@ class IoU(Metric):
         if w is not None:
             w = np.broadcast_to(w.ravel(), t.size)
             if integer and (w != np.trunc(w)).any():  # as Keras casts them to its integer dtype (and warns)
+                from ..models.divergence import user_stacklevel  # (models import the metrics)
+
                 warnings.warn(f"{type(self).__name__} counts in {self.dtype}, which truncates the fractional sample "
-                              "weights (0.5 counts 0), as Keras's: give dtype='float64' to count them.", stacklevel=2)
+                              "weights (0.5 counts 0), as Keras's: give dtype='float64' to count them.",
+                              stacklevel=user_stacklevel())
             if integer:
                 w = np.trunc(w)
         k = self.num_classes

@@ -262,11 +262,24 @@ _KERAS_ONLY = {
 }
 
 
+#: the warnings of the Keras-file modules, imported when asked for (not at ``import glassnet``: ~12 ms)
+_WARNINGS = {"OptimizerStateWarning": "keras_optimizer", "UncompiledWarning": "keras_files"}
+
+
 def __getattr__(name):
+    if name in _WARNINGS:  # (from glassnet.models import UncompiledWarning, to filter or catch it)
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_WARNINGS[name]}"), name)
     advice = _KERAS_ONLY.get(name)
     if advice is not None:
         raise AttributeError(f"glassnet.models has no {name}. {advice}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Model", "Sequential", "load_model", "save_model", "clone_model", "model_from_json", "DivergenceWarning"]
+def __dir__():
+    return sorted({*globals(), *_WARNINGS})
+
+
+__all__ = ["Model", "Sequential", "load_model", "save_model", "clone_model", "model_from_json", "DivergenceWarning",
+           "OptimizerStateWarning", "UncompiledWarning"]

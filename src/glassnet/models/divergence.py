@@ -161,22 +161,23 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
     warnings.warn(message, DivergenceWarning, stacklevel=user_stacklevel())
 
 
-def user_stacklevel():
+def user_stacklevel(also=()):
     """The ``stacklevel`` for ``warnings.warn`` in the function that calls this one that makes the warning
     name the first frame outside glassnet: the user's ``model.fit(...)`` line, however many of glassnet's
     calls lie between (``Sequential.fit`` calls ``training.fit``: a level counted by hand named
     ``sequential.py``). Python 3.12's ``skip_file_prefixes`` does this; glassnet runs on 3.10 too. A
     frame is glassnet's by its module's name (``glassnet`` or ``glassnet.*``), as
-    :mod:`.subclassing` tells its own assignments; where every frame is (none outside), the outermost."""
+    :mod:`.subclassing` tells its own assignments; where every frame is (none outside), the outermost.
+    ``also``: the top-level packages whose frames are passed too (``("sklearn",)``: its ``score`` calls ``predict``)."""
     frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and _is_glassnet(frame):
+    while frame.f_back is not None and _is_glassnet(frame, also):
         frame, level = frame.f_back, level + 1
     return level
 
 
-def _is_glassnet(frame):
+def _is_glassnet(frame, also=()):
     name = frame.f_globals.get("__name__") or ""
-    return name == "glassnet" or name.startswith("glassnet.")
+    return name.partition(".")[0] in ("glassnet", *also)
 
 
 def _input_scale_note(X, where):

@@ -168,7 +168,9 @@ def _predict_batches(model, batches, n=None, callbacks=()):
         for batch, Xb in enumerate(batches):
             for cb in callbacks:
                 cb.on_predict_batch_begin(batch, {})
-            with lock.shared:  # (the callbacks outside: one that trains would wait for this very pass)
+            # (the callbacks outside: one that trains would wait for this very pass; an overflow gives NaN outputs,
+            # which speak for themselves, where NumPy's warnings would name glassnet's matmul, as evaluate's)
+            with lock.shared, backend.quiet_floats():
                 A = backend.to_numpy(model.forward(Xb, training=False))
             for cb in callbacks:
                 cb.on_predict_batch_end(batch, {"outputs": A})

@@ -27,6 +27,7 @@ from .._io import unique_keys
 from ..backend import standardize_dtype
 from . import keras_optimizer
 from .compiled_metrics import _loss_weight
+from .divergence import user_stacklevel
 from .keras_files import UncompiledWarning
 from .keras_weights import CONFIG, METADATA, WEIGHTS, _check_storage, _get, _h5py, _read_weights
 from .nesting import flatten_keras
@@ -354,7 +355,7 @@ def _compile(model, spec, path, data, h5py):
             "Call model.compile(...) before fit or evaluate."
         warnings.warn(UncompiledWarning(f"The Keras file {path!r} is loaded uncompiled: its compile settings do not "
                                         f"map onto glassnet's built-in losses, optimizers and metrics ({reason}). "
-                                        f"{advice}", reason, advice), stacklevel=4)
+                                        f"{advice}", reason, advice), stacklevel=user_stacklevel())
         return
     except MemoryError as exc:  # a MeanIoU(num_classes=10**6) of a 1 kB file asked NumPy for 7.28 TiB
         _too_large_to_compile(path, exc, "compile_config")

@@ -32,6 +32,7 @@ import numpy as np
 
 from .._validation import check_bool, check_number
 from .callbacks import Callback
+from .divergence import user_stacklevel
 
 
 def _check_string(value, name, example):
@@ -172,5 +173,5 @@ class RemoteMonitor(Callback):
 
     def _warn(self, message):
         if not self._failing:
-            warnings.warn(message, stacklevel=3)  # (fit's call of on_epoch_end)
+            warnings.warn(message, stacklevel=user_stacklevel())  # (the user's fit line)
         self._failing = True

@@ -32,7 +32,8 @@ from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
 from .._io import atomic_write, read_npy_header, unique_keys, zip_members
 from .._validation import check_path
-from ..backend import make_rng, numpy_dtype, seeded, standardize_dtype
+from ..backend import make_rng, numpy_dtype, saying_mixed_once, seeded, standardize_dtype
+from .divergence import user_stacklevel
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -382,7 +383,7 @@ def warn_non_finite(path, what, named_arrays):
         more = f" and {len(bad) - 5} more arrays" if len(bad) > 5 else ""
         warnings.warn(f"The model file {path!r} holds NaN or infinite values in its {what} ({listed}{more}): "
                       "the model's outputs will be NaN or infinite. It was loaded as it is (a diverged training, "
-                      "or values set on purpose).", UserWarning, stacklevel=4)
+                      "or values set on purpose).", UserWarning, stacklevel=user_stacklevel())
 
 
 def _set_rng_state(rng, state, path):
@@ -432,10 +433,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     (by registered name or class name), looked up before the active ``custom_object_scope`` s and the
     classes registered with ``register_keras_serializable``. ``safe_mode`` may be given but changes
     nothing: loading never runs code from the file, only the classes the program registered or passed.
+    ``compile=True`` compiles the model with the file's compile settings (optimizer, its state, loss,
+    metrics), where it holds them; ``compile=False`` loads the architecture and weights only (as Keras).
     """
     from .._custom_objects import CustomObjectScope
 
-    with CustomObjectScope(custom_objects):  # (checks that it is a dict)
+    # (a mixed policy, which every layer of a Keras file names, is said once a file)
+    with CustomObjectScope(custom_objects), saying_mixed_once():  # (checks that it is a dict)
         return _load_model(filepath, compile, safe_mode)
 
 

@@ -604,7 +604,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         # none beside another thread's inference pass or training step (threads.ModelLock); an inference
         # pass beside other inference passes
         lock = model_lock(self)
-        with lock.exclusive if training or (pins and any(pins.values())) else lock.shared:
+        # (NumPy's overflow warnings quiet, as in predict and evaluate: NaN outputs speak for themselves)
+        with lock.exclusive if training or (pins and any(pins.values())) else lock.shared, backend.quiet_floats():
             A = self.forward(X, training=training, pins=pins)
             self._list_activity_losses()
             # a training pass writes into the step's reused buffers: hand out a copy, so that

@@ -55,9 +55,11 @@ class Exclusions:
         named = [path.rpartition("/")[2] for path in paths if path]
         unused = [name for name in self.names if named and not any(re.search(name, n) for n in named)]
         if unused and warn:  # a typo ("biases"), or a path given where a name is searched
+            from ..models.divergence import user_stacklevel  # (models import the optimizers)
+
             warnings.warn(f"exclude_from_weight_decay's var_names {unused} match no variable this optimizer steps: "
                           f"they are searched in each variable's name, such as {', '.join(map(repr, named[:4]))}.",
-                          UserWarning, stacklevel=7)  # (fit's caller)
+                          UserWarning, stacklevel=user_stacklevel())  # (fit's caller, or a custom loop's line)
         return skip if any(skip) else None
 
 

@@ -307,10 +307,12 @@ class MultiOptimizer(Optimizer):
         keys = list(self._optimizer_map) if isinstance(self._optimizer_map, OptimizerMap) and named else []
         unused = [key for key in keys if key not in named and not any(_fullmatch(key, path) for path in named)]
         if unused:  # a typo, or a name that changed: a nested model's default-named layer renamed, a model numbered
+            from ..models.divergence import user_stacklevel  # (models import the optimizers)
+
             warnings.warn(f"The OptimizerMap key(s) {unused} match no variable of this model, whose variables take the "
                           f"default optimizer: its paths are Keras's variable.path, such as "
                           f"{', '.join(map(repr, named[:3]))} (a model's layers are named when they join it; see "
-                          "model.summary(expand_nested=True)).", UserWarning, stacklevel=6)
+                          "model.summary(expand_nested=True)).", UserWarning, stacklevel=user_stacklevel())
         self._groups = []
         for k, optimizer in enumerate(self._inner_optimizers):
             if k not in chosen:

@@ -80,12 +80,16 @@ class Muon(Optimizer):
 
     def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         super().build(size, dtype, slices, shapes, paths)
+        if isinstance(size, (list, tuple)):  # (Keras's build(variables): its build of their size has checked)
+            return
         named = [path for path in self.paths if path]
         unused = [k for k in self.exclude_layers if named and not any(_search(k, path) for path in named)]
         if unused:  # a typo, or a pattern of glassnet's paths before they were Keras's ("dense/W")
+            from ..models.divergence import user_stacklevel  # (models import the optimizers)
+
             warnings.warn(f"Muon's exclude_layers pattern(s) {unused} match no variable of this model: its paths are "
                           f"Keras's variable.path, such as {', '.join(map(repr, named[:3]))}.", UserWarning,
-                          stacklevel=6)  # (the caller of fit, which builds the optimizer)
+                          stacklevel=user_stacklevel())  # (the caller of fit or of build)
 
     def _uses_adam(self, shape, path):
         """Keras's ``_should_use_adamw``: not a matrix, an embedding, or an excluded layer's."""
