@@ -240,6 +240,7 @@ class Configurable:
 
     @classmethod
     def from_config(cls, config):
+        """A new object of this class with the settings ``config`` (what ``get_config`` returned)."""
         if not isinstance(config, dict):
             raise TypeError(f"config must be a dict from get_config(). Received: {type(config).__name__}")
         _check_keys(cls, config)

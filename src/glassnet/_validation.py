@@ -387,7 +387,7 @@ def check_bool(value, name):
 
 def check_path(value, name):
     """``value`` as a path string: a ``str``, ``bytes`` or ``os.PathLike``, not empty, without a NUL character
-    (``"a\x00b.gn"``, which no file name holds: the OS functions said "embedded null byte", and
+    (``"a\\x00b.gn"``, which no file name holds: the OS functions said "embedded null byte", and
     ``os.path.exists`` a bare False)."""
     if not isinstance(value, (str, bytes, os.PathLike)):
         raise TypeError(f"{name} must be a file path (a str or pathlib.Path). Received: {name}={value!r:.100}")

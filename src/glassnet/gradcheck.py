@@ -45,6 +45,7 @@ import numpy as np
 from . import backend
 from ._validation import check_array, check_number, on_host
 
+__all__ = ["check_gradients", "GradientCheckResult", "NOISE_FACTOR"]
 
 #: differences up to this many times the estimated rounding noise count as agreement
 NOISE_FACTOR = 10
@@ -109,6 +110,8 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     epsilon : float
         The finite-difference step, in (0, 1e-2] (each entry is also differenced at ``2ε``,
         four forward passes per parameter, to measure the estimate's error).
+    sample_weight : array-like of shape (n,), optional
+        Weights of the rows in the loss, as ``fit``'s (both gradients are of the weighted loss).
     atol : float
         Tensors whose analytic and numeric gradient norms are both below this
         count as agreeing (error 0).

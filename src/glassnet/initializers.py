@@ -87,6 +87,7 @@ class Initializer(Configurable):
         return self.sample(rng, shape).astype(dtype)
 
     def get_config(self):
+        """The constructor's arguments (``seed``, and each initializer's own), as Keras's."""
         return {"seed": self.seed}
 
     def __repr__(self):
@@ -282,8 +283,12 @@ def _truncated_normal(rng, stddev, shape, dtype, mean=0.0):
 
 class VarianceScaling(Initializer):
     """Keras's variance scaling: variance ``scale / n`` with ``n`` the fan-in,
-    fan-out or their mean; uniform in ``±sqrt(3·scale/n)`` or truncated normal.
-    ``distribution`` is read in any case, ``"normal"`` as ``"truncated_normal"`` (Keras 3's)."""
+    fan-out or their mean (``mode="fan_in"``, ``"fan_out"``, ``"fan_avg"``); uniform in
+    ``±sqrt(3·scale/n)`` or truncated normal.
+    ``distribution`` is read in any case, ``"normal"`` as ``"truncated_normal"`` (Keras 3's).
+    ``seed``: every call gives the same values (None: draws from glassnet's global generator).
+    ``input_axes`` and ``output_axes`` (Keras 3.15's, for kernels of more than two axes) must be
+    None: the fans are a 2-D kernel's rows and columns."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
                  output_axes=None):
@@ -338,37 +343,43 @@ class _Preset(VarianceScaling):
 
 
 class GlorotUniform(_Preset):
-    """Glorot/Xavier uniform: ``U(±sqrt(6 / (fan_in + fan_out)))`` (Keras's default kernel)."""
+    """Glorot/Xavier uniform: ``U(±sqrt(6 / (fan_in + fan_out)))`` (Keras's default kernel). ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (1.0, "fan_avg", "uniform")
 
 
 class GlorotNormal(_Preset):
-    """Glorot/Xavier normal: std ``sqrt(2 / (fan_in + fan_out))`` (truncated)."""
+    """Glorot/Xavier normal: std ``sqrt(2 / (fan_in + fan_out))`` (truncated). ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (1.0, "fan_avg", "truncated_normal")
 
 
 class HeUniform(_Preset):
-    """He uniform: ``U(±sqrt(6 / fan_in))``, for ReLU layers."""
+    """He uniform: ``U(±sqrt(6 / fan_in))``, for ReLU layers. ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (2.0, "fan_in", "uniform")
 
 
 class HeNormal(_Preset):
-    """He normal: std ``sqrt(2 / fan_in)`` (truncated)."""
+    """He normal: std ``sqrt(2 / fan_in)`` (truncated). ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (2.0, "fan_in", "truncated_normal")
 
 
 class LecunNormal(_Preset):
-    """LeCun normal: std ``sqrt(1 / fan_in)`` (truncated), for SELU layers."""
+    """LeCun normal: std ``sqrt(1 / fan_in)`` (truncated), for SELU layers. ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (1.0, "fan_in", "truncated_normal")
 
 
 class LecunUniform(_Preset):
-    """LeCun uniform: ``U(±sqrt(3 / fan_in))``."""
+    """LeCun uniform: ``U(±sqrt(3 / fan_in))``. ``seed``, ``input_axes``
+    and ``output_axes`` as :class:`VarianceScaling`'s."""
 
     settings = (1.0, "fan_in", "uniform")
 

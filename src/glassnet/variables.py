@@ -201,7 +201,7 @@ def _routed_method(name):
     def method(self, *args, **kwargs):
         return getattr(self._current(), name)(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
 
-    method.__name__, method.__doc__ = name, getattr(np.ndarray, name).__doc__
+    method.__name__, method.__doc__ = name, _ndarray_doc(name)
     return method
 
 
@@ -213,7 +213,13 @@ def _routed_property(name, settable):
     def set(self, value):
         setattr(self._current(), name, _plain(value))
 
-    return property(get, set if settable else None, doc=getattr(np.ndarray, name).__doc__)
+    return property(get, set if settable else None, doc=_ndarray_doc(name))
+
+
+def _ndarray_doc(name):
+    """NumPy's text for ``ndarray.name`` without its examples (doctest would collect them as glassnet's)."""
+    doc = getattr(np.ndarray, name).__doc__ or ""
+    return f"ndarray.{name}, of the layer's current weights.\n\n" + doc.split("Examples\n")[0].rstrip()
 
 
 # ndarray's methods that read or write the values (not resize and setflags, which change this object),

@@ -225,6 +225,8 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
         return self.model_.predict(validate_data(self, X, reset=False), verbose=0)
 
     def fit_transform(self, X, y, **kwargs):
+        """``fit(X, y, **kwargs)``, then ``transform(X)``. ``y`` is required: the model is trained on
+        ``(X, y)`` (``fit_transform(X, X)`` for an autoencoder); ``kwargs`` go to the model's ``fit``."""
         return self.fit(X, y, **kwargs).transform(X)
 
 

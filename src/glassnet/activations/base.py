@@ -87,6 +87,7 @@ class Activation:
     along_last_axis = False
 
     def forward(self, Z, out=None):
+        """``A = g(Z)``, of ``Z``'s shape (row by row for softmax); ``out``: an array to write ``A`` into."""
         raise NotImplementedError
 
     #: the derivative is 0 on whole intervals, where Keras's gradient is JAX's select (ReLU6, hard tanh, the
@@ -95,9 +96,13 @@ class Activation:
     selects = False
 
     def derivative(self, Z, A):
+        """``g'(Z)`` elementwise, written from the output ``A = g(Z)`` where the lectures do (the
+        logistic's ``λ A (1 − A)``)."""
         raise NotImplementedError
 
     def backward(self, Z, A, dA, out=None):
+        """``dZ = dA ⊙ g'(Z)`` from ``dA = ∂J/∂A`` (the chain rule; softmax and the other row-wise
+        activations: their Jacobian-vector product); ``out``: an array to write ``dZ`` into."""
         if self.selects and _half_gradient(dA):
             derivative = self.derivative(Z, A)
             return get_namespace(Z).multiply(_selected(dA, derivative != 0), derivative, out=out)
@@ -173,6 +178,7 @@ class Activation:
         return None
 
     def get_config(self):
+        """The constructor's arguments (none here), which ``serialize`` stores with the name."""
         return {}
 
     def __repr__(self):

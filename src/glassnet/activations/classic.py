@@ -108,7 +108,8 @@ class Sigmoid(Activation):
 
 
 class BipolarSigmoid(Activation):
-    """Bipolar sigmoid ``f(z) = 2 / (1 + e^{-λz}) - 1``, ``f' = λ/2 · (1 - f²)``, ``λ > 0``."""
+    """Bipolar sigmoid ``f(z) = 2 / (1 + e^{-λz}) - 1``, ``f' = λ/2 · (1 - f²)``, ``λ > 0``
+    (λ = ``steepness``)."""
 
     name = "bipolar_sigmoid"
     output_range = (-1.0, 1.0)

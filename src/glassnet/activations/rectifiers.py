@@ -36,7 +36,7 @@ class ReLU(Activation):
 
 class LeakyReLU(Activation):
     """``z`` for ``z >= 0``, ``α z`` otherwise (seed 001: α = 0.01, parameterised; α >= 0,
-    as Keras's layer: a negative slope is no longer increasing)."""
+    as Keras's layer: a negative slope is no longer increasing). α = ``negative_slope``."""
 
     name = "leaky_relu"
     keras_arguments = ("negative_slope",)
@@ -73,7 +73,8 @@ class Ramp(Activation):
 
 class ELU(Activation):
     """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise; derivative ``1`` or ``A + α``. ``α >= 0``:
-    the outputs lie above ``-α`` (a negative α would bend them up, above its ``output_range``)."""
+    the outputs lie above ``-α`` (a negative α would bend them up, above its ``output_range``).
+    α = ``alpha``."""
 
     name = "elu"
     keras_arguments = ("alpha",)

@@ -16,7 +16,7 @@ SOFTMAX_SAFE = 64.0
 
 
 class Softmax(_Normalising):
-    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), ``β > 0``. When a
+    """Row-wise ``softmax(z)_i = e^{β z_i} / Σ_j e^{β z_j}`` (seed 000), ``β > 0`` (β = ``beta``). When a
     logit lies outside ±:data:`SOFTMAX_SAFE`, each row is shifted by its maximum
     first, so it never overflows; inside that range the formula is computed as it
     stands (equally accurate, and faster). As β → ∞ it tends to :class:`Argmax`.

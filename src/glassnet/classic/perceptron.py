@@ -127,6 +127,10 @@ def train_neuron(
         Jacobian for softmax, so that the step is still −η ∂E/∂w).
     activation : str or Activation
         Anything :func:`glassnet.activations.get` accepts.
+    learning_rate : float
+        η in the rule (0.1 by default).
+    epochs : int
+        Passes over the samples.
     mode : {"online", "batch"}
         Update after each sample, or once per epoch with Δw summed over samples.
     weights : array-like, shape (d + 1,) or (d + 1, k), or None

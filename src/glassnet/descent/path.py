@@ -178,6 +178,9 @@ def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
 
     Parameters
     ----------
+    f, x0, steps, grad
+        As :func:`gradient_descent`'s: the function, the start, the number of updates of
+        each optimizer, and the gradient (None: ``f``'s own or a numerical one).
     optimizers : dict, list of str or None
         ``{label: (name, learning_rate, params_dict)}``; a list of names
         (e.g. ``["gd", "adam"]``) or None (all of plain descent, momentum,

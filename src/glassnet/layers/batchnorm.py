@@ -302,7 +302,7 @@ class BatchNormalization(ScaledNormalization):
     Training: ``μ, σ²`` of the batch, ``x̂ = (x − μ)/sqrt(σ² + ε)``,
     ``y = γ x̂ + β``; the running statistics follow
     ``m ← momentum·m + (1 − momentum)·μ`` (and the same for σ²).
-    Inference: the running statistics replace ``μ, σ²``.
+    Inference: the running statistics replace ``μ, σ²``. ε = ``epsilon`` (1e-3, Keras's).
 
     Backward (training): with ``g = dY ⊙ γ`` and means over the batch,
     ``dX = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / sqrt(σ² + ε)``,

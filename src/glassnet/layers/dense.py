@@ -30,6 +30,8 @@ class Dense(Layer):
         Number of neurons.
     activation : str, Activation or callable, optional
         ``None`` means linear.
+    use_bias : bool, default=True
+        ``False`` leaves out ``b``: ``Z = X W``.
     kernel_initializer, bias_initializer : str or callable
         Keras's defaults: ``"glorot_uniform"`` and ``"zeros"``; any
         ``f(shape, dtype=None)`` works.

@@ -58,7 +58,8 @@ class Dropout(NoiseShaped):
     batch, None for the input's size there; a 1 shares one draw along that axis
     (``(None, 1)`` drops whole samples, ``(None, 1, n_features)`` the same features
     at every step of a sequence), as Keras broadcasts its mask. None (the default):
-    the input's shape.
+    the input's shape. ``seed``: the layer's own random generator's seed (None: drawn from
+    the global one when the layer is built, which ``Sequential(seed=...)`` seeds).
     """
 
     selects = True  # a float16 dY is dropped where the mask is 0, as Keras's select (TrainingNoise.selects)
@@ -156,7 +157,7 @@ class AlphaDropout(NoiseShaped):
 
     ``k`` is drawn as Keras draws it, ``u ≥ p`` for uniform ``u`` (exactly keep probability
     ``1 − p``, which ``a`` and ``b`` assume); ``noise_shape`` shares draws as Dropout's does.
-    ``rate`` is in ``[0, 1)`` (Keras accepts 1, where ``a`` is infinite).
+    ``rate`` is in ``[0, 1)`` (Keras accepts 1, where ``a`` is infinite). ``seed`` as :class:`Dropout`'s.
     """
 
     #: SELU's constants, as Keras writes them

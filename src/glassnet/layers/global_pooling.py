@@ -61,7 +61,8 @@ class GlobalPooling1D(Layer):
 class GlobalAveragePooling1D(GlobalPooling1D):
     """The mean over the steps: ``Y[i, f] = (1/T) Σ_t X[i, t, f]`` (``T`` steps; channels_last).
     No weights. Backward: every step gets an equal share, ``dX[i, t, f] = dY[i, f] / T``.
-    A NaN in a column gives NaN there, as ``np.mean``."""
+    A NaN in a column gives NaN there, as ``np.mean``. ``data_format`` and ``keepdims`` as
+    :class:`GlobalPooling1D`'s."""
 
     def forward(self, X, training=False):
         self.in_shape = X.shape
@@ -78,7 +79,8 @@ class GlobalMaxPooling1D(GlobalPooling1D):
     Backward: the gradient goes to the step that held the maximum; steps that tie share it evenly,
     ``dX[i, t, f] = dY[i, f] · [X[i, t, f] = Y[i, f]] / #ties``, as JAX's gradient of ``jnp.max``
     (Keras on JAX). A NaN in a column gives NaN there, as ``np.max``, and a NaN gradient for the
-    column (no step equals NaN), as JAX's."""
+    column (no step equals NaN), as JAX's. ``data_format`` and ``keepdims`` as
+    :class:`GlobalPooling1D`'s."""
 
     def forward(self, X, training=False):
         xp = get_namespace()

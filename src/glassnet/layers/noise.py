@@ -82,6 +82,7 @@ class GaussianNoise(TrainingNoise):
     A regularizer, and a form of data augmentation for real-valued inputs.
     ``stddev`` is in ``[0, 1]``, as Keras 3 requires. ``mask`` holds the noise ``ε``
     of the last training batch (named as Dropout's, so gradient checks freeze it alike).
+    ``seed`` as :class:`~glassnet.layers.Dropout`'s.
     """
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -115,7 +116,7 @@ class GaussianDropout(TrainingNoise):
     deviation ``sqrt(rate / (1 − rate))``, the same variance as dropout's mask of
     that rate); identity at inference. Backward: ``dX = dY ⊙ m``.
 
-    ``rate`` is in ``[0, 1)`` (Keras accepts 1 and then divides by zero).
+    ``rate`` is in ``[0, 1)`` (Keras accepts 1 and then divides by zero). ``seed`` as :class:`~glassnet.layers.Dropout`'s.
     """
 
     def __init__(self, rate, seed=None, **kwargs):

@@ -188,6 +188,9 @@ class Loss(Configurable):
         return self.reduction not in _BATCH_MEAN
 
     def fused_delta(self, activation, Y, A, sample_weight=None):
+        """``δ = ∂J/∂Z`` of the output layer in one short cut through ``activation`` (``ŷ − y`` for
+        softmax with cross-entropy, times the reduction's weights), or None: there is none, and the
+        gradient goes through ``∂J/∂A`` and the activation's backward."""
         return None
 
     def _targets_like(self, Y, A):

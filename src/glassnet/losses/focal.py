@@ -35,7 +35,8 @@ class BinaryFocalCrossentropy(BinaryCrossentropy):
     As Keras's: ``b`` clips ŷ to ``[ε, 1 − ε]`` (``p_t`` does not); ``from_logits=True`` takes
     ``ŷ = σ(z)`` first and clips it as well (so a logit beyond about ±16 passes only the focal
     factor's gradient); ``label_smoothing`` s: ``y → y (1 − s) + s/2``, in ``p_t`` and ``w`` too.
-    ``∂J/∂ŷ = w [γ (1 − p_t)^{γ−1} (1 − 2y) b + (1 − p_t)^γ ∂b/∂ŷ] / K`` (times ``σ'(z)`` for logits)."""
+    ``∂J/∂ŷ = w [γ (1 − p_t)^{γ−1} (1 − 2y) b + (1 − p_t)^γ ∂b/∂ŷ] / K`` (times ``σ'(z)`` for logits).
+    α = ``alpha``, γ = ``gamma``; ``axis`` and ``reduction`` as :class:`BinaryCrossentropy`'s."""
 
     name = "binary_focal_crossentropy"
 
@@ -104,7 +105,7 @@ class CategoricalFocalCrossentropy(CategoricalCrossentropy):
     ``label_smoothing`` s: ``y → y (1 − s) + s/K``. With ``g_k = ∂J/∂ŷ_k =
     α_k y_k [γ (1 − ŷ_k)^{γ−1} log ŷ_k − (1 − ŷ_k)^γ / ŷ_k]`` (0 outside the clip), the
     gradient passes through the division by the sum (and the softmax), as categorical
-    cross-entropy's."""
+    cross-entropy's. γ = ``gamma``; ``axis`` and ``reduction`` as :class:`CategoricalCrossentropy`'s."""
 
     name = "categorical_focal_crossentropy"
 

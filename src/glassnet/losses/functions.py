@@ -40,7 +40,8 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 def huber(y_true, y_pred, delta=1.0):
-    """The Huber loss per sample, as ``keras.losses.huber``."""
+    """The Huber loss per sample, as ``keras.losses.huber``: ``½e²`` for ``|e| <= delta``, else
+    ``delta (|e| − ½ delta)``, with ``e = ŷ − y``, averaged over the outputs."""
     return Huber(delta, reduction=None)(y_true, y_pred)
 
 
@@ -80,17 +81,20 @@ def categorical_hinge(y_true, y_pred):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """The binary cross-entropy per sample (the mean over the last axis), as Keras's."""
+    """The binary cross-entropy per sample (the mean over ``axis``), as Keras's; ``from_logits`` and
+    ``label_smoothing`` as :class:`BinaryCrossentropy`'s."""
     return BinaryCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """``−Σ_k y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's."""
+    """``−Σ_k y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's; ``from_logits``,
+    ``label_smoothing`` and ``axis`` (the classes) as :class:`CategoricalCrossentropy`'s."""
     return CategoricalCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """``−log ŷ_c`` per sample for integer labels ``c`` (shape ``(n,)`` or ``(n, 1)``), as Keras's."""
+    """``−log ŷ_c`` per sample for integer labels ``c`` (shape ``(n,)`` or ``(n, 1)``), as Keras's;
+    ``from_logits``, ``ignore_class`` and ``axis`` as :class:`SparseCategoricalCrossentropy`'s."""
     return SparseCategoricalCrossentropy(from_logits, ignore_class, reduction=None, axis=axis)(y_true, y_pred)
 
 
@@ -101,21 +105,23 @@ def dice(y_true, y_pred, axis=None):
 
 
 def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
-    """``1 − I / (I + α Σ y (1 − ŷ) + β Σ ŷ (1 − y) + 1e-7)``, ``I = Σ y ŷ``, the sums over ``axis``
-    (None: every axis, one number), as ``keras.losses.tversky``."""
+    """``1 − I / (I + α Σ y (1 − ŷ) + β Σ ŷ (1 − y) + 1e-7)``, ``I = Σ y ŷ``, α = ``alpha``, β = ``beta``,
+    the sums over ``axis`` (None: every axis, one number), as ``keras.losses.tversky``."""
     return Tversky(alpha, beta, reduction=None, axis=axis)(y_true, y_pred)
 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
                               label_smoothing=0.0, axis=-1):
-    """The binary focal cross-entropy per sample (the mean over the last axis), as Keras's."""
+    """The binary focal cross-entropy per sample (the mean over ``axis``), as Keras's; ``apply_class_balancing``,
+    ``alpha``, ``gamma``, ``from_logits`` and ``label_smoothing`` as :class:`BinaryFocalCrossentropy`'s."""
     return BinaryFocalCrossentropy(apply_class_balancing, alpha, gamma, from_logits, label_smoothing, axis,
                                    reduction=None)(y_true, y_pred)
 
 
 def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                                    axis=-1):
-    """``−Σ_k α_k (1 − ŷ_k)^γ y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's."""
+    """``−Σ_k α_k (1 − ŷ_k)^γ y_k log ŷ_k`` per sample (one-hot ``y_true``), as Keras's; α = ``alpha``,
+    γ = ``gamma``, ``from_logits``, ``label_smoothing`` and ``axis`` as :class:`CategoricalFocalCrossentropy`'s."""
     return CategoricalFocalCrossentropy(alpha, gamma, from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)
 
 
@@ -126,7 +132,9 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
 
 def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, margin=0.4):
     """The Circle loss of each embedding against the reference ones (by default the batch itself), as
-    ``keras.losses.circle``: ``(n,)`` losses of integer labels ``y_true`` and unit-norm embeddings ``y_pred``."""
+    ``keras.losses.circle``: ``(n,)`` losses of integer labels ``y_true`` and unit-norm embeddings ``y_pred``.
+    ``ref_labels`` and ``ref_embeddings``: the references' labels and embeddings (each None: the batch's
+    own); ``remove_diagonal``, ``gamma`` and ``margin`` as :class:`Circle`'s."""
     loss = Circle(gamma, margin, remove_diagonal, reduction=None)
     return loss._parts(y_true, y_pred, ref_labels, ref_embeddings)[0]
 

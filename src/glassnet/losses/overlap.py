@@ -180,7 +180,7 @@ class Dice(_Overlap):
 class Tversky(_Overlap):
     """Keras's Tversky loss ``J = 1 − I / (I + α Σ y (1 − ŷ) + β Σ ŷ (1 − y) + ε)`` with
     ``I = Σ y ŷ``, the sums over ``axis`` (every axis by default: see :class:`_Overlap`). ``α``
-    weighs the missed targets, ``β`` the outputs where there are none (Keras's docs call them
+    (``alpha``) weighs the missed targets, ``β`` (``beta``) the outputs where there are none (Keras's docs call them
     the other way round: its ``fp`` is ``Σ y (1 − ŷ)``); ``α = β = ½`` is :class:`Dice` (up to
     ε). Salehi et al., 2017."""
 

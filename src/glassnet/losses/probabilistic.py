@@ -109,7 +109,10 @@ class BinaryCrossentropy(_Crossentropy):
 
     ``from_logits=True``: the outputs are logits ``z`` (a linear output layer) and
     ``J = mean_k [max(z, 0) − z y + log(1 + e^{−|z|})]``, exact for any ``z``, with
-    ``∂J/∂z = (σ(z) − y) / K``. ``label_smoothing`` s: ``y → y (1 − s) + s/2``."""
+    ``∂J/∂z = (σ(z) − y) / K``. ``label_smoothing`` s: ``y → y (1 − s) + s/2``. ``axis``: the
+    outputs' axis of the mean (−1, the last). ``epsilon`` (glassnet's own keyword): the clip ε
+    (1e-7, Keras's backend epsilon). ``reduction``: as :class:`~glassnet.losses.Loss`'s (the batch
+    mean, ``"sum_over_batch_size"``, by default)."""
 
     name = "binary_crossentropy"
     target_range = (0, 1)
@@ -284,6 +287,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     ``Σ_kept w_i J_i / n_kept`` (0 when none is kept); ``"mean_with_sample_weight"``
     divides by ``Σ_kept w_i``. Their labels are one-hot rows of their class, or zero rows
     outside the classes, and :meth:`_kept` finds them again from those rows.
+
+    ``from_logits``, ``axis`` and ``reduction`` as :class:`CategoricalCrossentropy`'s (there is
+    no ``label_smoothing``, as in Keras).
     """
 
     name = "sparse_categorical_crossentropy"

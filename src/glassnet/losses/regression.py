@@ -134,7 +134,7 @@ class MeanSquaredLogarithmicError(Loss):
 
 class Huber(Loss):
     """``½e²`` for ``|e| <= δ``, else ``δ(|e| - ½δ)``, averaged over outputs;
-    ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y``. Its default name is Keras's ``huber_loss``
+    ``∂J/∂ŷ = clip(e, -δ, δ) / K`` with ``e = ŷ - y`` and δ = ``delta``. Its default name is Keras's ``huber_loss``
     (the string for ``compile`` stays ``"huber"``, as in Keras)."""
 
     name = "huber_loss"

@@ -407,6 +407,8 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
             self.count += float(np.sum(sample_weight))
 
     def result(self):
+        """The metric's value over the batches added since the last reset (here the mean
+        ``total / count``, 0.0 before any; each metric computes its own)."""
         return self.total / self.count if self.count else 0.0
 
     def get_config(self):

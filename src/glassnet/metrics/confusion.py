@@ -85,14 +85,18 @@ class Precision(Metric):
     Sample weights weigh a row's counts (compile's ``weighted_metrics``), or each output's
     (per element, as Keras: :func:`_output_weights`). Sequence
     outputs ``(n, m, k)`` count every position as a row, as Keras, weighted per
-    position ``(n, m)`` or per sample ``(n,)`` (which Keras refuses)."""
+    position ``(n, m)`` or per sample ``(n,)`` (which Keras refuses). ``threshold`` (by
+    keyword) is glassnet's older name of ``thresholds``, an alias: give one of them."""
 
     _direction = "up"  # as Keras's (mode="auto" of EarlyStopping and the others reads it)
 
     name = "precision"
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None):
-        value = thresholds if thresholds is not None else threshold  # `threshold`: glassnet's older name
+        if thresholds is not None and threshold is not None:  # `threshold`: glassnet's older name
+            raise ValueError("Give thresholds or threshold (its older name), not both. Received: "
+                             f"thresholds={thresholds!r:.100}, threshold={threshold!r:.100}")
+        value = thresholds if thresholds is not None else threshold
         if value is None:
             value = 0.5 if top_k is None else None
         self.thresholds = value = _check_thresholds(value)
@@ -156,7 +160,8 @@ class Precision(Metric):
 
 
 class Recall(Precision):
-    """``TP / (TP + FN)``, counted as :class:`Precision` (``keras.metrics.Recall``)."""
+    """``TP / (TP + FN)``, counted as :class:`Precision` (``keras.metrics.Recall``): ``thresholds``
+    (or its alias ``threshold``), ``top_k`` and ``class_id`` as Precision's."""
 
     name = "recall"
 

@@ -75,7 +75,10 @@ class ModelCheckpoint(Callback):
     As Keras: ``save_freq="epoch"`` saves at each epoch's end, an integer ``n``
     after every n batches (counted across epochs; ``save_best_only`` then
     compares the running batch logs, which hold no ``val_*`` values);
-    ``initial_value_threshold`` is the value ``monitor`` must beat first."""
+    ``initial_value_threshold`` is the value ``monitor`` must beat first; ``mode``: ``"min"``,
+    ``"max"`` or ``"auto"`` (as :class:`EarlyStopping`'s); ``verbose=1`` prints each save.
+    ``save_weights_only=True`` saves with :meth:`~glassnet.models.Sequential.save_weights`: Keras's
+    HDF5 weights file for a name ending in ``.weights.h5``, glassnet's own file for any other."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):

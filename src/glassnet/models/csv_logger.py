@@ -11,7 +11,9 @@ from .monitoring import _not_validated
 
 
 class CSVLogger(Callback):
-    """Append one CSV row of logs per epoch (the header first).
+    """Append one CSV row of logs per epoch (the header first) to the file ``filename``, its
+    columns split by ``separator`` (one character); ``append=True`` keeps an earlier run's rows,
+    else the file is started afresh (as Keras).
 
     The file is written in UTF-8 whatever the locale (Keras writes the locale's encoding, where a metric
     named ``précision`` ended fit after its first epoch under ``LC_ALL=C`` or a Windows code page).

@@ -17,7 +17,7 @@ from .progress import _say
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch start to ``schedule(epoch, lr)`` (or
     ``schedule(epoch)`` for a function of the epoch alone, as Keras accepts), which must
-    return a float (or ``np.float32``), as Keras."""
+    return a float (or ``np.float32``), as Keras. ``verbose=1`` prints each new rate."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -80,7 +80,8 @@ class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` has not improved
     by ``min_delta`` for ``patience`` epochs (Keras's defaults and rules: then
     wait ``cooldown`` epochs, never go below ``min_lr``). Adds ``learning_rate``
-    to the logs."""
+    to the logs. ``mode``: ``"min"``, ``"max"`` or ``"auto"`` (as :class:`EarlyStopping`'s);
+    ``verbose=1`` prints each reduction."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0):

@@ -236,6 +236,8 @@ class Persistence:
         return json.dumps(spec, **kwargs)
 
     def get_config(self):
+        """The architecture as a dict (name, dtype, input shape, the layers' configs), as Keras's:
+        :meth:`from_config` builds a model of it, with fresh weights."""
         from ..layers import serialize
         from .sequential import Sequential
 

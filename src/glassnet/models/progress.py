@@ -269,7 +269,9 @@ class Progbar:
     :func:`disable_interactive_logging` it prints the last update's line only (Keras's prints one
     line per update into a log). ``verbose=2`` prints ``50/50 - 3s - 58ms/step - loss: 0.4321`` at the
     end, as fit's epoch lines; ``verbose=0`` prints nothing. The time per step leaves out the first
-    step (compilation, warming up), as Keras's. Written without Keras's terminal colours."""
+    step (compilation, warming up), as Keras's. Written without Keras's terminal colours.
+    ``width``: the bar's length in characters (20); ``unit_name``: the unit of the time per step
+    (``58ms/step``; ``unit_name="batch"`` gives ``58ms/batch``)."""
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, stateless_metrics=None,
                  unit_name="step"):

@@ -347,7 +347,13 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
         ``batch_size`` defaults to 32 (Keras); ``batch_size=len(x)`` is full-batch
         and ``batch_size=1`` online learning. ``verbose``: 0 silent, 1 a progress
-        bar, 2 one line per epoch. If the loss becomes NaN/inf, training stops
+        bar, 2 one line per epoch (``"auto"``, the default, is 1, as Keras).
+        ``callbacks``: a list of :class:`~glassnet.callbacks.Callback` objects, whose hooks
+        fit calls (the :class:`History` is added). ``validation_split=f``: the last
+        fraction f of the rows, cut before shuffling (as Keras), is not trained on and
+        is evaluated after each epoch (``validation_data=(x, y)`` gives those rows
+        instead). ``initial_epoch``: the epoch to start at, to resume a run (epochs
+        ``initial_epoch`` to ``epochs − 1`` are trained). If the loss becomes NaN/inf, training stops
         within that batch with a :class:`~glassnet.models.DivergenceWarning`
         and the weights (optimizer state and batch normalization's statistics too) are restored to
         the start of that epoch, or of the one before where that start already gives the diverging
@@ -380,7 +386,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None,
                  return_dict=False):
         """Loss (and metrics) on ``(x, y)`` in inference mode: the loss alone, or
-        ``[loss, *metrics]`` when metrics were compiled (as Keras). ``callbacks`` get
+        ``[loss, *metrics]`` when metrics were compiled (as Keras); ``return_dict=True``:
+        a dict ``{name: value}``. ``verbose`` is 0 (silent) by default, unlike Keras's
+        ``"auto"``: 1, 2 or ``"auto"`` print one line of steps, time and figures. ``callbacks`` get
         the test hooks (``on_test_begin``, ``on_test_batch_begin/end`` per chunk of
         ``batch_size`` rows, ``on_test_end``). ``steps=k``: the first k batches of ``batch_size``
         rows only, as Keras (with ``batch_size=None``, Keras's k batches of all the rows).
@@ -436,7 +444,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on ``(x, y)`` as one batch; returns that batch's loss
-        (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras).
+        (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras;
+        ``return_dict=True``: a dict ``{name: value}``).
         ``class_weight`` weighs the samples by class, as in :meth:`fit`."""
         if class_weight is not None:
             if sample_weight is not None:
@@ -448,7 +457,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         return _logs_result(logs, return_dict, self.metrics)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
-        """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras)."""
+        """Loss (and metrics) on ``(x, y)`` as one batch, in inference mode (as Keras), shaped as
+        :meth:`evaluate`'s result (``return_dict=True``: a dict ``{name: value}``)."""
         with self._keeping_target_encoding():
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
@@ -532,7 +542,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs ``a^(L)`` for inputs ``x`` (inference mode), shape ``(n, n_outputs)``.
-        ``callbacks`` get the predict hooks (``on_predict_begin``,
+        ``verbose`` is 0 (silent) by default, unlike Keras's ``"auto"``: 1, 2 or ``"auto"``
+        print one line of steps and time. ``callbacks`` get the predict hooks (``on_predict_begin``,
         ``on_predict_batch_begin/end`` per chunk with ``{"outputs": ...}``,
         ``on_predict_end``). ``x`` may be a stream of batches (a generator, a PyDataset,
         a DataLoader; each ``x`` or ``(x, ...)``), as in :meth:`fit`: ``steps`` batches of it, or all. For

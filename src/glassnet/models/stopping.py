@@ -11,7 +11,12 @@ from .progress import _say
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience``
-    epochs; with ``restore_best_weights`` the model ends with the best epoch's weights."""
+    epochs; with ``restore_best_weights`` the model ends with the best epoch's weights.
+
+    As Keras: ``mode`` is ``"min"``, ``"max"`` or ``"auto"`` (the direction read from the monitored
+    name: losses and errors fall, accuracy, AUC and the like rise); ``baseline``: a value the monitored
+    quantity must beat, else training stops after ``patience`` epochs; ``start_from_epoch``: the epochs
+    before it are not watched (a warm-up); ``verbose=1`` prints when it stops and restores."""
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):

@@ -3,9 +3,9 @@
 >>> from glassnet.onnx import export
 >>> export(model, "model.onnx")                    # doctest: +SKIP
 >>> import onnxruntime as ort                      # doctest: +SKIP
->>> ort.InferenceSession("model.onnx").run(None, {"input": x})[0]   # == model.predict(x)
+>>> ort.InferenceSession("model.onnx").run(None, {"input": x})[0]   # doctest: +SKIP
 
-The graph computes what :meth:`Sequential.predict` computes (inference mode):
+The output equals ``model.predict(x)``. The graph computes what :meth:`Sequential.predict` computes (inference mode):
 
 * ``Dense``: ``Z = X W + b`` as ``Gemm`` (``MatMul`` without bias; ``MatMul`` and ``Add`` on samples of several
   axes, over the last), then its activation;

@@ -17,6 +17,7 @@ class Adafactor(Optimizer):
     The state is ``r``, ``c`` (one entry per row and per column) and the vectors' ``v``: a
     matrix's ``v`` is made afresh at each step from ``r`` and ``c`` (Keras keeps it too).
     ``relative_step`` changes nothing: Keras 3.15's takes ``min(η, 1/√t)`` again in ``ρ``.
+    η = ``learning_rate``, ε₁ = ``epsilon_1``, ε₂ = ``epsilon_2``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

@@ -16,7 +16,9 @@ from .clipping import _variable_norm
 class Adam(Optimizer):
     """Keras 3's Adam: ``m ← m + (1−β₁)(g − m)``, ``v ← v + (1−β₂)(g² − v)``,
     ``w ← w − α m / (sqrt(v) + ε)`` with the bias corrections folded into the
-    scalar ``α = η sqrt(1 − β₂^t) / (1 − β₁^t)``.
+    scalar ``α = η sqrt(1 − β₂^t) / (1 − β₁^t)``. η = ``learning_rate``, β₁ = ``beta_1``,
+    β₂ = ``beta_2``, ε = ``epsilon``; ``amsgrad=True`` (AMSGrad) divides by ``sqrt(v̂)`` instead,
+    ``v̂ ← max(v̂, v)``, the largest ``v`` so far.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -101,6 +103,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay ``w ← w − η λ w`` before each step (Keras 3: λ = 0.004).
+    λ = ``weight_decay``; ``learning_rate``, ``beta_1``, ``beta_2``, ``epsilon`` and ``amsgrad`` as :class:`Adam`'s.
 
     Also takes Keras's other common optimizer arguments by keyword (``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -128,7 +131,8 @@ class _TwoMoments(Optimizer):
 
 class Adamax(_TwoMoments):
     """Keras 3's Adamax (Adam with the infinity norm): ``m ← m + (1−β₁)(g − m)``,
-    ``u ← max(β₂u, |g|)``, ``w ← w − η m / ((1 − β₁^t)(u + ε))``.
+    ``u ← max(β₂u, |g|)``, ``w ← w − η m / ((1 − β₁^t)(u + ε))``. η = ``learning_rate``,
+    β₁ = ``beta_1``, β₂ = ``beta_2``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -155,7 +159,8 @@ class Nadam(_TwoMoments):
     """Keras 3's Nadam (Adam with Nesterov momentum, Dozat 2016): with the momentum schedule
     ``μ_t = β₁(1 − ½·0.96^t)`` and ``Π_t = μ_1⋯μ_t``, ``m ← m + (1−β₁)(g − m)``,
     ``v ← v + (1−β₂)(g² − v)``, ``m̂ = μ_{t+1} m / (1 − Π_{t+1}) + (1 − μ_t) g / (1 − Π_t)``,
-    ``w ← w − η m̂ / (sqrt(v / (1 − β₂^t)) + ε)``.
+    ``w ← w − η m̂ / (sqrt(v / (1 − β₂^t)) + ε)``. η = ``learning_rate``, β₁ = ``beta_1``,
+    β₂ = ``beta_2``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -212,6 +217,7 @@ class Lamb(_TwoMoments):
     ``v ← v + (1−β₂)(g² − v)``, the step ``u = (m / (1 − β₁^t)) / (sqrt(v / (1 − β₂^t)) + ε)``,
     then for each variable ``w ← w − η r u`` with the trust ratio ``r = ‖w‖ / ‖u‖`` (1 where
     either norm is 0): each variable moves by ``η`` times its own norm, whatever its gradient's scale.
+    η = ``learning_rate``, β₁ = ``beta_1``, β₂ = ``beta_2``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -244,7 +250,8 @@ class ScheduleFreeAdamW(_TwoMoments):
     ``w ← (1−β₁) z' + β₁ x'``. ``z`` (Keras's "momentum") starts at the weights: it is NaN until a
     variable's first update, which sets it to the weights then (before the weight decay, as Keras's
     build; a layer frozen until later starts from its weights at that time). The weights ``w`` are the
-    ones trained and evaluated, as in Keras 3.15 (no swap to ``x`` for evaluation).
+    ones trained and evaluated, as in Keras 3.15 (no swap to ``x`` for evaluation). η = ``learning_rate``,
+    β₁ = ``beta_1``, β₂ = ``beta_2``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

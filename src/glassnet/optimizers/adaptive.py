@@ -7,7 +7,8 @@ from .base import Optimizer, _square
 
 
 class Adagrad(Optimizer):
-    """``G ← G + g²``, ``w ← w − η g / sqrt(G + ε)`` with ``G₀ = 0.1`` (Keras 3).
+    """``G ← G + g²``, ``w ← w − η g / sqrt(G + ε)`` with ``G₀ = 0.1`` (Keras 3). η = ``learning_rate``,
+    G₀ = ``initial_accumulator_value``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -39,7 +40,9 @@ class Adagrad(Optimizer):
 
 class RMSprop(Optimizer):
     """``v ← ρ v + (1−ρ) g²``; ``w ← w − η g / sqrt(v + ε)`` (Keras 3), optionally
-    centered (``v − ḡ²``) and with momentum.
+    centered (``v − ḡ²``) and with momentum. η = ``learning_rate``, ρ = ``rho``, ε = ``epsilon``;
+    ``centered=True`` divides by ``sqrt(v − ḡ² + ε)`` with ``ḡ ← ρ ḡ + (1−ρ) g``; ``momentum`` μ > 0
+    steps by ``m ← μ m + η g / sqrt(·)``, ``w ← w − m``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -103,7 +106,7 @@ class RMSprop(Optimizer):
 class Adadelta(Optimizer):
     """Keras 3's Adadelta: ``E[g²] ← ρE[g²] + (1−ρ)g²``,
     ``Δ = −sqrt(E[Δ²] + ε) / sqrt(E[g²] + ε) · g``, ``E[Δ²] ← ρE[Δ²] + (1−ρ)Δ²``,
-    ``w ← w + η Δ``.
+    ``w ← w + η Δ``. η = ``learning_rate``, ρ = ``rho``, ε = ``epsilon``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

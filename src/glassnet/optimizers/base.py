@@ -500,6 +500,7 @@ class Optimizer(Configurable):
             raise ValueError(f"{type(self).__name__} keeps no state {sorted(scalars)}.")
 
     def set_state(self, iterations, state):
+        """Put back what :meth:`get_state` returned: the steps taken and each state vector (same shapes)."""
         for name in self.slot_names:
             if name not in state or state[name].shape != self.state[name].shape:
                 raise ValueError(f"Optimizer state {name!r} is missing or has the wrong shape.")
@@ -882,6 +883,8 @@ class Optimizer(Configurable):
 
     # -- config ------------------------------------------------------------
     def get_config(self):
+        """The constructor's arguments, as Keras's (:meth:`from_config` makes an optimizer of these
+        settings, without the state)."""
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
             lr = schedules.serialize(lr)

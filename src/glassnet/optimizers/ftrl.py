@@ -9,7 +9,10 @@ class Ftrl(Optimizer):
     """Keras 3's FTRL-Proximal (McMahan et al. 2013), with ``p`` = ``learning_rate_power``,
     ``λ₁``, ``λ₂``, ``λ₂'`` (shrinkage) and ``β``: ``ĝ = g + 2λ₂'w``, ``n' = n + g²``,
     ``z ← z + ĝ − (n'^{−p} − n^{−p}) w / η``, ``n ← n'``,
-    ``w ← (clip(z, −λ₁, λ₁) − z) / (n'^{−p}/η + 2(λ₂ + β/(2η)))``.
+    ``w ← (clip(z, −λ₁, λ₁) − z) / (n'^{−p}/η + 2(λ₂ + β/(2η)))``. η = ``learning_rate``,
+    λ₁ = ``l1_regularization_strength``, λ₂ = ``l2_regularization_strength``,
+    λ₂' = ``l2_shrinkage_regularization_strength``, β = ``beta``, and ``n`` starts at
+    ``initial_accumulator_value``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

@@ -9,7 +9,8 @@ from .base import FLUSH_EVERY, TINY, Optimizer
 
 class Lion(Optimizer):
     """Keras 3's Lion (Chen et al. 2023, evolved sign momentum):
-    ``w ← w − η sign(β₁m + (1−β₁)g)``, then ``m ← β₂m + (1−β₂)g``.
+    ``w ← w − η sign(β₁m + (1−β₁)g)``, then ``m ← β₂m + (1−β₂)g``. η = ``learning_rate``,
+    β₁ = ``beta_1``, β₂ = ``beta_2``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

@@ -16,7 +16,8 @@ class Muon(Optimizer):
     ``(n, k)`` keeps a momentum ``m ← μm + g`` and steps by its orthogonalization,
     ``W ← W − η·O·sqrt(max(n, k))·rms_rate`` (no factor with ``rms_rate=None``), where ``O`` is
     ``ns_steps`` Newton–Schulz iterations ``A = XXᵀ``, ``X ← aX + (bA + cA²)X`` from
-    ``X = M / (‖M‖_F + 1e-7)`` (on ``Mᵀ`` when ``n > k``), ``M = g + μm`` (Nesterov) or ``m``.
+    ``X = M / (‖M‖_F + 1e-7)`` (on ``Mᵀ`` when ``n > k``), ``M = g + μm`` (``nesterov=True``) or ``m``;
+    η = ``learning_rate``, μ = ``momentum``, a = ``muon_a``, b = ``muon_b``, c = ``muon_c``.
     Every other variable steps by AdamW (``adam_beta_1``, ``adam_beta_2``, ``epsilon``, at the rate
     ``η·adam_lr_ratio``), as Keras decides: one that is not 2-D (vectors, and arrays of 3 or more axes
     too), one whose path holds "embedding" (``exclude_embeddings``) and one whose path a pattern of

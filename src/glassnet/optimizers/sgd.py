@@ -11,7 +11,8 @@ class SGD(Optimizer):
     """Gradient descent, with momentum and Nesterov momentum (Keras 3).
 
     Plain: ``w ← w − η g``. Momentum ``α``: ``m ← α m − η g``, ``w ← w + m``;
-    Nesterov: ``w ← w + α m − η g`` with the new ``m``.
+    Nesterov: ``w ← w + α m − η g`` with the new ``m``. η = ``learning_rate``, α = ``momentum``,
+    Nesterov's with ``nesterov=True``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
@@ -72,7 +73,7 @@ class SGD(Optimizer):
 
 
 class GradientDescent(SGD):
-    """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum).
+    """The lectures' plain gradient descent ``w ← w − η ∂J/∂w`` (SGD without momentum), η = ``learning_rate``.
 
     Also takes Keras's common optimizer arguments by keyword (``weight_decay``, ``clipnorm``, ``clipvalue``,
     ``global_clipnorm``, ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,

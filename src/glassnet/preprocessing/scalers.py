@@ -74,6 +74,7 @@ class _Scaler:
         return self.partial_fit(X, y)
 
     def fit_transform(self, X, y=None):
+        """``fit(X)``, then ``transform(X)``: the training data scaled (``y`` is ignored)."""
         return self.fit(X, y).transform(X)
 
     def _batch(self, X):
@@ -277,6 +278,8 @@ class StandardScaler(_Scaler):
         return self
 
     def transform(self, X):
+        """``x' = (x − μ) / σ`` of each row of ``X``, with the fitted statistics (μ = 0 without ``with_mean``,
+        σ = 1 without ``with_std``)."""
         data, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):  # checked in _result
             Z = data - self._offset()
@@ -284,6 +287,7 @@ class StandardScaler(_Scaler):
         return self._output(self._result(Z, dtype, "transform"), X)
 
     def inverse_transform(self, X):
+        """``x = x' σ + μ``: scaled rows back in the original units."""
         X, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):
             Z = X * self.scale_
@@ -355,6 +359,7 @@ class MinMaxScaler(_Scaler):
         return self
 
     def transform(self, X):
+        """``x' = a + (x − min) · scale_`` of each row of ``X``, clipped to ``[a, b]`` with ``clip=True``."""
         data, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):
             Z = data * self.scale_
@@ -371,6 +376,7 @@ class MinMaxScaler(_Scaler):
         return self._output(self._result(Z, dtype, "transform"), X)
 
     def inverse_transform(self, X):
+        """``x = (x' − min_) / scale_``: scaled rows back in the original units."""
         X, dtype = self._check_fitted(X)
         with np.errstate(over="ignore"):
             Z = X - self.min_

@@ -42,7 +42,7 @@ def _inline(value):
 
 def format_table(header, rows, markdown=False):
     """Lay out ``rows`` (lists of str or arrays) under ``header`` as an aligned
-    text table (matrices span several lines) or as a Markdown table."""
+    text table (matrices span several lines) or, with ``markdown=True``, as a Markdown table."""
     if isinstance(header, str) or not isinstance(header, (list, tuple)) or \
             not all(isinstance(h, str) for h in header):
         raise TypeError(f"header must be a list of column names (str). Received: header={header!r:.100}")

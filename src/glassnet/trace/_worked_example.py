@@ -16,7 +16,8 @@ WORKED_EXAMPLE = {
 def worked_example_model(activation="sigmoid", learning_rate=0.5, weights=None):
     """The worked example's 2-2-1 network (float64, loss ``squared_error``, SGD),
     with :data:`WORKED_EXAMPLE`'s weights unless ``weights`` (a list of the four
-    arrays) is given. ``glassnet explain`` and the playground's backprop page trace it."""
+    arrays) is given; ``activation`` is both layers' (the sigmoid of the example) and
+    ``learning_rate`` SGD's η. ``glassnet explain`` and the playground's backprop page trace it."""
     from ..layers import Dense
     from ..models import Sequential
     from ..optimizers import SGD
