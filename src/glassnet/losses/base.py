@@ -12,7 +12,8 @@ import numpy as np
 from .._registry import Configurable
 from .._validation import check_array, on_host, per_sample_weights
 from ..activations import resolve_axes
-from ..backend import astype, floats_quiet, floatx, from_numpy, get_namespace, is_numpy, numpy_dtype
+from ..backend import (_FLOAT32, _FLOAT64, astype, floats_quiet, floatx, from_numpy, get_namespace, is_numpy,
+                       numpy_dtype)
 
 
 EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
@@ -42,8 +43,8 @@ def _keras_arguments(loss, name, reduction, dtype, axis=None):
                          f"{', '.join(map(repr, REDUCTIONS))}. Received: reduction={reduction!r}")
     loss.reduction = reduction
     if dtype is not None:
-        raise ValueError("A glassnet loss computes in the dtype of the model's outputs (set it with "
-                         f"Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
+        raise ValueError("A glassnet loss computes in the dtype of the model's outputs, float16's in floatx() (set it "
+                         f"with Sequential(dtype=...)): dtype must be None. Received: dtype={dtype!r}")
     if axis is not None:
         if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
             raise TypeError("axis must be an integer, the axis of the outputs the loss reduces (-1, the last, by "
@@ -111,6 +112,9 @@ class Loss(Configurable):
         returned as they are whatever the reduction (with weights ``(0, 1)``, or outputs
         ``(0, m, k)``, whose losses have another shape, the reductions give 0.0)."""
         Y, A = _pair(self, y_true, y_pred)
+        dtype = _loss_dtype(A)
+        if dtype is not None:  # float16 in floatx, as Keras's Loss casts y_true and y_pred to its dtype
+            Y, A = astype(Y, dtype), astype(A, dtype)
         Y, A, _ = _axis_last(self, Y, A)
         batch_shape = tuple(A.shape[:-1])
         Y, A, weights = _rows(Y, A, sample_weight)
@@ -462,6 +466,19 @@ def output_delta(loss, activation, Y, A, sample_weight=None):
     Y, A_rows, weights = _rows(Y, A, sample_weight)
     dZ = loss.fused_delta(activation, Y, A_rows, weights)
     return None if dZ is None else get_namespace(dZ).reshape(dZ, tuple(A.shape))
+
+
+def _loss_dtype(A):
+    """The dtype a loss's value is computed in for outputs ``A``, where it is not theirs: floatx (float32) for
+    float16 ``A``, as Keras's ``Loss`` casts ``y_true`` and ``y_pred`` to its dtype (floatx) before computing
+    (in float16 the clip bound 1 − 1e-7 is 1, and ε = 1e-7 was raised to float16's 0.001: KL divergence 2.68
+    for Keras's 2.90); None for any other dtype (float32 and float64 as they are, without a copy) and under
+    ``set_floatx("float16")`` (Keras's loss then computes in float16 too). Only the value: the gradients stay
+    in the outputs' dtype."""
+    dtype = A.dtype
+    if dtype is _FLOAT32 or dtype is _FLOAT64 or numpy_dtype(A) != np.float16 or floatx() == "float16":
+        return None
+    return floatx()
 
 
 def _clip_epsilon(epsilon, A):

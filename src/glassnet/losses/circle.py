@@ -6,9 +6,19 @@ import math
 import numpy as np
 
 from .._validation import _as_array, check_array, check_bool, check_number
-from ..backend import astype, from_numpy, get_namespace, numpy_dtype, to_numpy
-from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _not_an_array,
-                   _weighted_shape, _weights_like)
+from ..backend import astype, from_numpy, get_namespace, is_numpy, numpy_dtype, to_numpy
+from .base import (REDUCTION, _BATCH_MEAN, _UNREDUCED, Loss, _check_reduces, _keras_arguments, _loss_dtype,
+                   _not_an_array, _weighted_shape, _weights_like)
+
+
+def _in_loss_dtype(y_pred):
+    """Embeddings ``y_pred`` of float16 (a NumPy array, or the namespace's) in floatx, as Keras's ``Loss`` casts
+    them (:func:`~glassnet.losses.base._loss_dtype`), for the value; else as given (:meth:`Circle._parts` checks)."""
+    if isinstance(y_pred, np.ndarray) or hasattr(y_pred, "dtype") and not is_numpy():
+        dtype = _loss_dtype(y_pred)
+        if dtype is not None:
+            return astype(y_pred, dtype)
+    return y_pred
 
 
 def _masked_logsumexp(V, mask):
@@ -114,7 +124,7 @@ class Circle(Loss):
         return self._parts(Y, A)[0]
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        J = self._parts(y_true, y_pred)[0]
+        J = self._parts(y_true, _in_loss_dtype(y_pred))[0]
         w, d = self._weights(J, sample_weight)
         shape = _weighted_shape(tuple(J.shape), sample_weight)  # ((n, 1) for weights (n, 1), as Keras's)
         if self.reduction in _UNREDUCED or shape == (0,):  # (an empty batch's losses, as Keras returns them)

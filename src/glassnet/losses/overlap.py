@@ -132,13 +132,13 @@ class _Overlap(Loss):
         return w, _weighted_shape(tuple(s for i, s in enumerate(A.shape) if i not in axes), sample_weight, shape)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        Y, A, dtype = self._inputs(y_true, y_pred)
+        Y, A, _ = self._inputs(y_true, y_pred)
         xp = get_namespace(A)
         N, D, axes = self._parts(Y, A)
         w, shape = self._weights_and_shape(A, axes, sample_weight)
         values = xp.reshape(1 - N / D if w is None else (1 - N / D) * w, shape)
-        if self.reduction in _UNREDUCED or shape == (0,):  # (an empty batch's losses, as Keras returns them)
-            return values if numpy_dtype(values) == dtype else astype(values, dtype)
+        if self.reduction in _UNREDUCED or shape == (0,):  # (an empty batch's losses, as Keras returns them:
+            return values  # float16's in float32, as Keras's Loss computes in floatx)
         return float(xp.sum(values)) / self._reduced_over(shape, sample_weight)
 
     def gradient(self, Y, A, sample_weight=None):

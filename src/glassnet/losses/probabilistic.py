@@ -248,8 +248,8 @@ class CategoricalCrossentropy(_Crossentropy):
         # NumPy outputs of float32/64 (a training step's) need neither the namespace nor the float16 test
         plain = type(A) is np.ndarray and (A.dtype is _FLOAT32 or A.dtype is _FLOAT64)
         xp = np if plain else get_namespace(A)
-        if not plain and numpy_dtype(A) == np.float16:  # sums of float16 overflow at 65504 (torch's too)
-            return super().__call__(y_true, astype(A, "float32"), sample_weight)  # (the targets follow A's dtype)
+        if not plain and numpy_dtype(A) == np.float16:  # in floatx, as Keras's (float16 sums overflow at 65504)
+            return super().__call__(y_true, y_pred, sample_weight)  # (Loss.__call__ casts: _loss_dtype)
         if plain or isinstance(A, np.ndarray):  # as _normalized, with NumPy's reduction called directly (~1 µs less)
             low, high = constant(self.epsilon, A.dtype), constant(1 - self.epsilon, A.dtype)
             S = np.add.reduce(A, axis=-1, keepdims=True)

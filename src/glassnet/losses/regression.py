@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from .._validation import check_number
-from ..backend import astype, get_namespace, numpy_dtype
-from .base import EPSILON, REDUCTION, _MEAN_UNWEIGHTED, Loss, _keras_arguments, _mean_last, _pair
+from ..backend import astype, get_namespace
+from .base import EPSILON, REDUCTION, _MEAN_UNWEIGHTED, Loss, _keras_arguments, _loss_dtype, _mean_last, _pair
 
 
 class MeanSquaredError(Loss):
@@ -34,9 +34,10 @@ class MeanSquaredError(Loss):
         Y, A = _pair(self, y_true, y_pred)
         if not math.prod(A.shape):  # an empty batch: Keras's empty losses (or 0.0), as the base gives them
             return super().__call__(Y, A)
+        dtype = _loss_dtype(A)  # float16 in floatx, as Keras's (a float16 sum of squares overflows at 65504 too)
+        if dtype is not None:
+            Y, A = astype(Y, dtype), astype(A, dtype)
         D = A - Y
-        if numpy_dtype(D) == np.float16:  # a float16 sum of squares overflows at 65504 (torch's too)
-            D = astype(D, "float32")
         if type(D) is np.ndarray:
             # np.vdot's BLAS dot, bit for bit, without its dispatch: ~1 µs of each epoch of seed 001's XOR fit
             D = D.ravel()
