@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import losses as _losses
 from .._validation import check_bool, check_number
-from ..losses.base import _reduces_last
+from ..losses.base import _loss_dtype, _reduces_last
 from .base import _align, _class_labels, _NameFirst, _no_nan, _numbers, _samplewise
 
 
@@ -21,6 +21,9 @@ class _LossMean(_NameFirst):
         raise NotImplementedError
 
     def values(self, Y, A):
+        dtype = _loss_dtype(A)  # float16 outputs in float32, as the losses compute them (in float16 their clip ε
+        if dtype is not None:  # became 0.001: KL divergence read 2.68 where Keras's metric gives 2.90)
+            Y, A = Y.astype(dtype), A.astype(dtype)
         if A.dtype.kind == "f" and Y.dtype.itemsize < A.dtype.itemsize:  # in y_pred's dtype, as Keras casts y_true
             Y = Y.astype(A.dtype)  # (and the loss, losses._pair): float16 targets made MAPE, MSLE and the cosine float16's
         # a diverged model's NaN or infinite outputs give a NaN or infinite mean, as Keras's, without
