@@ -120,6 +120,12 @@ def _warn_outputs_are_not_probabilities(model, out_act):
 
     name = model.loss.name
     activation = model.layers[-1].activation
+    units = model.layers[-1].output_shape[-1]
+    if isinstance(activation, Sigmoid) and "categorical" in name and units > 1:  # (the library's: activation=...)
+        print(f"{PROG} train: warning: --output-activation {out_act} gives each of the {units} output units its own "
+              f"probability, so a row of predictions does not sum to 1 (the loss {name} divides each row by its sum "
+              "while training). Leave --output-activation out (softmax, for one class per sample).", file=sys.stderr)
+        return True
     if name not in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
                     "binary_focal_crossentropy", "categorical_focal_crossentropy") or \
             isinstance(activation, (Softmax, Sigmoid)):
@@ -510,7 +516,7 @@ def _train(args):
         # (_warn_missing_classes named the classes and the file's fix before fit)
         warnings.filterwarnings("ignore", message="validation_split takes the last")
         if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
-            warnings.filterwarnings("ignore", message="The output layer's activation")
+            warnings.filterwarnings("ignore", message="The output layer('s activation| applies a sigmoid)")
         if _warn_gradient_stops(model, activation, out_act):
             warnings.filterwarnings("ignore", message="Layer .* whose derivative is 0")
         history = model.fit(x, targets, batch_size=batch_size, epochs=epochs, verbose=verbose,

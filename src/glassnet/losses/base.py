@@ -220,6 +220,10 @@ class Loss(Configurable):
                     f"sample's one target with all {n_outputs} outputs, as Keras broadcasts it, pass "
                     f"np.repeat(y.reshape(-1, 1), {n_outputs}, axis=1)."
                 )
+            elif y.ndim == 2 and y.shape[1] == n_outputs + 1 and y.size and not np.any(y[:, 0]):
+                # to_categorical of labels 1..k makes k + 1 columns, the first for a class 0 no sample has
+                hint = (" Column 0 is all zeros: the labels seem to start at 1; pass to_categorical(y - 1) "
+                        "for labels 1 to k.")
             raise ValueError(
                 f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
                 f"{n_outputs} output unit(s) for loss {self.name!r}. Received shape {y.shape}.{hint}"

@@ -327,6 +327,18 @@ def _warn_if_outputs_are_not_probabilities(model):
         return
     if isinstance(activation, activations.Softmax) and not isinstance(loss, losses.BinaryCrossentropy):
         _warn_if_softmax_is_along_another_axis(model, activation, loss)
+    shape = getattr(model.layers[-1], "output_shape", None) or (0,)
+    if (isinstance(activation, activations.Sigmoid) and isinstance(loss, losses.CategoricalCrossentropy)
+            and loss.axis == -1 and isinstance(units := shape[-1], int) and units > 1):
+        # Keras trains on silently too: the loss divides each row by its sum, so training goes on, but
+        # predict's rows are independent sigmoids, which are not the classes' probabilities
+        warnings.warn(
+            f"The output layer applies a sigmoid to each of its {units} units on its own, so a row of outputs does "
+            f"not sum to 1: loss {loss.name!r} divides each row by its sum before its log, but predict returns the "
+            "rows as they are, not the classes' probabilities. For one class per sample give the last layer "
+            "activation='softmax'; for several labels per sample use loss='binary_crossentropy' (a 0/1 target "
+            "per unit).", UserWarning, stacklevel=user_stacklevel())
+        return
     if activation is None or isinstance(activation, (activations.Softmax, activations.Sigmoid)):
         return
     binary = isinstance(loss, losses.BinaryCrossentropy)
