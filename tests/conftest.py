@@ -21,6 +21,13 @@ SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
 _SLOW_KEY, _LEFT_KEY = pytest.StashKey[set](), pytest.StashKey[int]()
 
 
+def package_root():
+    """The folder that holds the glassnet these tests import, for a subprocess's PYTHONPATH: the checkout's
+    src/ for an editable install, the installed wheel's site-packages otherwise (``REPO / "src"`` made the
+    subprocesses of a run against a wheel test the checkout instead)."""
+    return Path(glassnet.__file__).resolve().parents[1]
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true",
                      help="also run the long end-to-end tests listed in tests/slow_tests.txt, which a plain run "

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, package_root
 
 BENCHMARKS = REPO / "benchmarks"
 
@@ -29,7 +29,7 @@ def test_glassnet_worker_prints_one_complete_json_line(mnist_dir):
     command = [sys.executable, str(BENCHMARKS / "workers" / "glassnet_worker.py"), "--config", "M2",
                "--epochs", "1", "--limit", "10000", "--data", str(mnist_dir), "--seed", "3"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                          env={**os.environ, "PYTHONPATH": str(package_root())})
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH_JSON ")]
     assert len(lines) == 1
@@ -153,7 +153,7 @@ def test_peer_workers_load_mnist_with_glassnets_loader_without_importing_glassne
     )
     proc = subprocess.run([sys.executable, "-c", code, str(BENCHMARKS / "workers"), str(mnist_dir)],
                           capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                          env={**os.environ, "PYTHONPATH": str(package_root())})
     assert proc.returncode == 0, proc.stderr
     # The first ten test labels are 7 2 1 0 4 1 4 9 5 9 (sum 42).
     assert proc.stdout.split() == ["(10000,", "784)", "float32", "1.0", "(10000,)", "42", "False"]
@@ -235,7 +235,7 @@ def test_stream_benchmark_trains_the_same_weights_from_arrays_and_streams(mnist_
     # the script asserts that the PyDataset and the generator give the arrays' weights bit for bit
     proc = subprocess.run([sys.executable, str(BENCHMARKS / "bench_streams.py"), "--epochs", "2", "--no-keras"],
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), "GLASSNET_DATA": str(mnist_dir)})
+                          env={**os.environ, "PYTHONPATH": str(package_root()), "GLASSNET_DATA": str(mnist_dir)})
     assert proc.returncode == 0, proc.stderr
     rows = re.findall(r"glassnet from (\w+) +([\d.]+) s +([\d.]+)x arrays", proc.stdout)
     assert [name for name, _, _ in rows] == ["arrays", "PyDataset", "generator"]

@@ -20,6 +20,8 @@ from glassnet.cli import main
 from glassnet.datasets import load_digits
 from glassnet.models import load_model
 
+from conftest import package_root
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
 COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perceptron", "hopfield", "som", "export",
@@ -27,7 +29,7 @@ COMMANDS = ["train", "evaluate", "predict", "info", "explain", "descend", "perce
 
 
 def run(*args, cwd, env=None):
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "glassnet", *map(str, args)],
@@ -89,10 +91,20 @@ def test_no_command_is_a_usage_error_with_the_help_on_stderr_and_version_works(t
     assert run("--version", cwd=tmp_path).stdout.strip() == f"glassnet {glassnet.__version__}"
     # `python -m glassnet.cli` (the script's entry point is glassnet.cli:main) said "'glassnet.cli' is a package and
     # cannot be directly executed"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     result = subprocess.run([sys.executable, "-m", "glassnet.cli", "--version"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == f"glassnet {glassnet.__version__}"
+
+
+def test_the_commands_run_the_glassnet_these_tests_import(tmp_path):
+    # the subprocesses put the checkout's src/ first, so a run against an installed wheel tested the checkout there
+    import glassnet
+
+    result = run("--version", cwd=tmp_path, env={"PYTHONVERBOSE": "1"})  # Python names each module's file
+    imported = re.search(r"(?:from|matches) (.+glassnet[\\/]__init__\.py)$", result.stderr, re.M)
+    assert result.returncode == 0 and imported, result.stderr[-2000:]
+    assert Path(imported.group(1)).resolve() == Path(glassnet.__file__).resolve()
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -332,7 +344,7 @@ def start_playground(cwd):
     import urllib.request
 
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     server = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser", "--port", str(port)],
                               cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               preexec_fn=_default_signals if os.name == "posix" else None)
@@ -2566,7 +2578,7 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line(module, tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(INTERRUPT_ON_IMPORT.format(module=module))
     (tmp_path / "glassnet").write_text("import sys\nfrom glassnet.cli import main\nsys.exit(main())\n")  # the script
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO / "src")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(package_root())]))
     for command in ([sys.executable, "-m", "glassnet", "--version"], [sys.executable, "glassnet", "--version"],
                     [sys.executable, "-X", "utf8", "-m", "glassnet", "train"], [sys.executable, "-m", "glassnet.cli", "train"],
                     [sys.executable, "-mglassnet.cli", "--version"]):
@@ -2597,7 +2609,7 @@ def test_ctrl_c_during_training_saves_nothing_and_prints_one_line(name, status, 
     # (kill, a scheduler's stop) the same, with status 128 + 15: it ended Python at once, without a word
     import signal
 
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "digits", "--epochs", "100000", "--seed",
                                 "0", "--out", "m.gn"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals)
@@ -2643,7 +2655,7 @@ def test_sigterm_while_the_model_is_saved_leaves_the_previous_model_and_no_tempo
     previous = (work / "m.gn").read_bytes()
     marker = tmp_path / "saving"
     (hook / "sitecustomize.py").write_text(SLOW_SAVE.format(marker=str(marker)))
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(REPO / "src"),
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), str(package_root()),
                                                                os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "xor", "--epochs", "2", "--quiet", "--out",
                                 "m.gn"], cwd=work, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -2670,7 +2682,7 @@ def test_only_the_command_line_handles_sigterm_and_only_while_it_runs(tmp_path, 
     program = ("import signal, glassnet, glassnet.cli, glassnet.sklearn, glassnet.models\n"
                "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, PYTHONPATH=str(REPO / "src")))
+                            env=dict(os.environ, PYTHONPATH=str(package_root())))
     assert result.stdout == "True\n", result.stderr
     before = signal.getsignal(signal.SIGTERM)
     assert call("--version", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys).returncode == 0
@@ -4192,7 +4204,7 @@ def test_export_keras_writes_a_keras_file_and_refuses_what_it_cannot(tmp_path, m
 def _run_into(stdout, args, cwd, unbuffered):
     """``glassnet ARGS`` with standard output on the file object ``stdout``; ``unbuffered``: as with
     PYTHONUNBUFFERED=1, otherwise block-buffered, as a user's shell gives it (the write then fails at exit)."""
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]),
                        PYTHONUNBUFFERED="1" if unbuffered else "")
     return subprocess.run([sys.executable, "-m", "glassnet", *args], cwd=cwd, env=environment, stdout=stdout,
                           stderr=subprocess.PIPE, text=True, timeout=300)
@@ -4262,7 +4274,7 @@ def test_train_into_a_full_standard_output_says_whether_the_model_was_saved(tmp_
 def test_a_closed_standard_output_is_one_line_that_names_it(args, work):
     # `glassnet predict ... >&-`: Python's sys.stdout is None, and the first print said
     # "error: AttributeError: 'NoneType' object has no attribute 'write'"
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     result = subprocess.run([sys.executable, "-m", "glassnet", *args], cwd=work, env=environment,
                             preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, text=True, timeout=300)
     assert (result.returncode, result.stderr) == (
@@ -4282,7 +4294,7 @@ def test_a_closed_pipe_ends_the_command_quietly(args, unbuffered, work):
 
 def test_train_into_a_pipe_that_closes_fails_and_says_the_model_was_not_saved(tmp_path):
     # `glassnet train | head -1` stopped training at the next line, saved nothing, and exited 0
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(package_root()), os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen([sys.executable, "-m", "glassnet", "train", "xor", "--epochs", "1000", "--out", "m.gn"],
                                cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline().startswith("Data: ")

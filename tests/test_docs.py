@@ -22,6 +22,8 @@ import pytest
 
 from glassnet.cli import main
 
+from conftest import package_root
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 BLOCK = re.compile(r"(?:<!-- docs-test: (?P<marker>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.S)
@@ -272,7 +274,7 @@ def test_the_benchmarks_page_lists_every_option_of_run_py():
     --timeout and --accuracy-seeds)."""
     bench = DOCS.parent / "benchmarks"
     shown = subprocess.run([sys.executable, str(bench / "run.py"), "--help"], capture_output=True, text=True,
-                           timeout=120, env={**os.environ, "PYTHONPATH": str(DOCS.parent / "src")})
+                           timeout=120, env={**os.environ, "PYTHONPATH": str(package_root())})
     assert shown.returncode == 0, shown.stderr
     options = set(re.findall(r"(--[a-z][a-z-]*)", shown.stdout)) - {"--help"}
     block = re.search(r"## Options\n\n```\n(.*?)```", (bench / "README.md").read_text(), re.S).group(1)
