@@ -17,7 +17,7 @@ import pytest
 
 from glassnet import classic, kernels, losses, metrics, mixed_precision, models
 from glassnet import optimizers as O
-from glassnet.callbacks import RemoteMonitor
+from glassnet.callbacks import ModelCheckpoint, RemoteMonitor
 from glassnet.cli import main
 from glassnet.descent import gradient_descent
 from glassnet.expr import parse
@@ -174,6 +174,68 @@ def jit_build_failed(tmp_path, monkeypatch):
     _two_layers().compile("adam", "mse", jit_compile=True)
 
 
+def _unsaved_squared_error(y_true, y_pred):  # (not registered: a model file cannot name it)
+    return np.mean((y_pred - y_true) ** 2, axis=-1)
+
+
+_unsaved_squared_error.per_sample_gradient = lambda Y, A: 2 * (A - Y) / A.shape[-1]
+
+
+def _unsaved_absolute_error(y_true, y_pred):
+    return np.mean(np.abs(y_pred - y_true), axis=-1)
+
+
+def _compiled_with(loss="mse", metrics=None):
+    model = Sequential([Input((4,)), Dense(2)])
+    model.compile("adam", loss, metrics=metrics)
+    return model
+
+
+def _twice_named():
+    model = Sequential([Input((4,)), Dense(2, name="a"), Dense(2, name="b")])
+    model.layers[-1].name = "a"  # (renamed after add: the file renames it)
+    return model
+
+
+def save_model_of_an_unsaved_loss(tmp_path, monkeypatch):
+    models.save_model(_compiled_with(_unsaved_squared_error), tmp_path / "m.gn")
+
+
+def checkpoint_of_an_unsaved_loss(tmp_path, monkeypatch):
+    model = _compiled_with(_unsaved_squared_error)
+    model.fit(np.zeros((8, 4)), np.zeros((8, 2)), epochs=1, verbose=0, callbacks=[ModelCheckpoint(tmp_path / "c.gn")])
+
+
+def save_model_of_an_unsaved_metric(tmp_path, monkeypatch):
+    models.save_model(_compiled_with(metrics=[_unsaved_absolute_error]), tmp_path / "m.gn")
+
+
+def save_model_with_save_format(tmp_path, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "(?s).* is written in glassnet's own format")  # (the name's own warning)
+        models.save_model(_compiled_with(), tmp_path / "m.keras", save_format="keras")
+
+
+def save_model_of_twice_named_layers(tmp_path, monkeypatch):
+    models.save_model(_twice_named(), tmp_path / "m.gn")
+
+
+def model_from_json_of_twice_named_layers(tmp_path, monkeypatch):
+    spec = json.loads(Sequential([Input((4,)), Dense(2, name="a"), Dense(2, name="b")]).to_json())
+    spec["config"]["layers"][-1]["config"]["name"] = "a"
+    models.model_from_json(json.dumps(spec))
+
+
+def som_fit_transform_of_unscaled_columns(tmp_path, monkeypatch):  # (scikit-learn's fit_transform calls fit)
+    x = np.random.default_rng(0).normal(size=(30, 3)) * [1, 1, 1e4]
+    classic.SOM(grid=(2, 2), epochs=1).fit_transform(x)
+
+
+def som_fit_transform_of_a_rate_above_1(tmp_path, monkeypatch):
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    classic.SOM(grid=(2, 2), epochs=1, learning_rate=2.0).fit_transform(x)
+
+
 CASES = {
     load_model_of_nan_weights: (UserWarning, "holds NaN or infinite values"),
     load_weights_h5_of_nan_weights: (UserWarning, "holds NaN or infinite values"),
@@ -194,6 +256,14 @@ CASES = {
     perceptron_predict_with_names: (UserWarning, "X has feature names"),
     jit_cache_unwritable: (UserWarning, "cannot keep its compiled loops"),
     jit_build_failed: (UserWarning, "could not build its compiled loops"),
+    save_model_of_an_unsaved_loss: (UserWarning, "compile settings are not saved"),
+    checkpoint_of_an_unsaved_loss: (UserWarning, "compile settings are not saved"),
+    save_model_of_an_unsaved_metric: (UserWarning, "Cannot save the metric function '_unsaved_absolute_error'"),
+    save_model_with_save_format: (UserWarning, "save_format is deprecated in Keras 3"),
+    save_model_of_twice_named_layers: (UserWarning, "Two layers are named 'a'; the file names the second one"),
+    model_from_json_of_twice_named_layers: (UserWarning, "Two layers are named 'a'; the second one is renamed"),
+    som_fit_transform_of_unscaled_columns: (UserWarning, "column standard deviations differ by more than 100"),
+    som_fit_transform_of_a_rate_above_1: (UserWarning, "learning_rate=2.0 is above 1"),
 }
 NEEDS_NUMBA = {jit_cache_unwritable, jit_build_failed}
 

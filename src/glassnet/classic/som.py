@@ -20,6 +20,7 @@ import numpy as np
 from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
+from ..models.divergence import user_stacklevel
 from .perceptron import too_large_error
 
 __all__ = ["SOM"]
@@ -394,7 +395,7 @@ class SOM(TransformerMixin, BaseEstimator):
         X = self._check_X(X, reset=True)
         unscaled = _unscaled_warning(X, getattr(self, "feature_names_in_", None))
         if unscaled:
-            warnings.warn(unscaled, UserWarning, stacklevel=2)
+            warnings.warn(unscaled, UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))  # (fit_transform's too)
         rng = random_state_rng(self.random_state)
         rows, cols, epochs = p["rows"], p["cols"], p["epochs"]
         # (n_samples, rows·cols) distances are held at once
@@ -419,7 +420,7 @@ class SOM(TransformerMixin, BaseEstimator):
                 rate = self._rate_named(a0 > 1)
                 warnings.warn(f"{rate} is above 1: Kohonen's step w ← w + α·h·(x − w) with α·h > 1 moves a "
                               "neuron past the sample, and with α·h > 2 further from it than it was. Use a "
-                              "learning rate in (0, 1].", UserWarning, stacklevel=3)
+                              "learning rate in (0, 1].", UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))
             T = epochs * n
             u = np.arange(T) / max(T - 1, 1)
             alphas = decay(a0, a1, u, self.schedule)

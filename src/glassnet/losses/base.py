@@ -87,6 +87,12 @@ class Loss(Configurable):
     def __init__(self, name=None, reduction=REDUCTION, dtype=None):
         _keras_arguments(self, name, reduction, dtype)
 
+    @property
+    def dtype(self):
+        """Keras's ``loss.dtype``: ``floatx()``, the dtype that float16 outputs' loss is computed in (as Keras's
+        ``Loss`` casts to it); the loss of float32 or float64 outputs is computed in their own dtype."""
+        return floatx()
+
     def per_sample(self, Y, A):
         """``J_i`` for each row, shape ``(n,)``."""
         if type(self).call is not Loss.call:  # written for Keras: call gives the per-sample losses

@@ -67,7 +67,7 @@ class Persistence:
                        f"save_format={save_format!r:.40}.")
             if not named:  # (Keras 3.15 refuses it too: tf.keras's SavedModel folder is no more)
                 raise ValueError(message)
-            warnings.warn(message, UserWarning, stacklevel=2)
+            warnings.warn(message, UserWarning, stacklevel=user_stacklevel())  # (or models.save_model's caller)
         if not is_one_of(zipped, (None, True)):
             raise ValueError(f"glassnet model files are always zip archives: pass zipped=None or True. "
                              f"Received: zipped={zipped!r:.100}")
@@ -507,7 +507,7 @@ def _unique_names(layer_configs, saving=False):
             taken.add(new)
             renamed = f"the file names the second one {new!r}" if saving else f"the second one is renamed {new!r}"
             warnings.warn(f"Two layers are named {name!r}; {renamed} (layer names are unique in a model, as in "
-                          "Keras).", UserWarning, stacklevel=4)
+                          "Keras).", UserWarning, stacklevel=user_stacklevel())
             c = {**c, "config": {**c["config"], "name": new}}
             name = new
         seen.add(name)

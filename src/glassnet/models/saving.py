@@ -140,7 +140,7 @@ def _compile_config(model, by_name=False):
         loss, optimizer = config_of(losses.serialize, model.loss), config_of(optimizers.serialize, model.optimizer)
     except ValueError as exc:
         warnings.warn(f"The compile settings are not saved, only the architecture and weights: {exc} After "
-                      "load_model, compile again.", UserWarning, stacklevel=4)
+                      "load_model, compile again.", UserWarning, stacklevel=user_stacklevel())
         return None
     config = {"loss": loss, "optimizer": optimizer}
     for key, ids in (("metrics", model._metric_ids), ("weighted_metrics", getattr(model, "_weighted_metric_ids", []))):
@@ -150,7 +150,7 @@ def _compile_config(model, by_name=False):
                 names.append(config_of(metrics.serialize, m))
             except ValueError as exc:  # (the model is saved all the same: a ModelCheckpoint keeps working)
                 warnings.warn(f"{exc} The rest of the model is saved; after load_model, compile again with the "
-                              "metric to get it back.", UserWarning, stacklevel=4)
+                              "metric to get it back.", UserWarning, stacklevel=user_stacklevel())
         if names or key == "metrics":
             config[key] = names
     if model._loss_weight != 1:  # compile's loss_weights (left out at 1: the files of other models stay as they were)
