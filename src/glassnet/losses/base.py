@@ -486,9 +486,13 @@ def _loss_dtype(A):
     ``set_floatx("float16")`` (Keras's loss then computes in float16 too). Only the value: the gradients stay
     in the outputs' dtype."""
     dtype = A.dtype
-    if dtype is _FLOAT32 or dtype is _FLOAT64 or numpy_dtype(A) != np.float16 or floatx() == "float16":
+    if dtype is _FLOAT32 or dtype is _FLOAT64 or floatx() == "float16":
         return None
-    return floatx()
+    try:
+        half = numpy_dtype(A) == np.float16
+    except AttributeError:  # a layer's symbolic output (Input(...)), which the arithmetic that follows refuses by name
+        return None
+    return floatx() if half else None
 
 
 def _clip_epsilon(epsilon, A):
