@@ -187,10 +187,13 @@ class SpectralNormalization(Layer):
         # float16 in float32: the squares of u·Wᵀ underflow below |x| ≈ 2.4e-4 (a kernel of 1e-3s
         # summed to 0) and 1/‖x‖ overflows, which made the kernel NaN
         W32, new_u = (astype(W, "float32"), astype(u, "float32")) if dtype == np.float16 else (W, u)
-        for _ in range(self.power_iterations):
-            v = _normalize(xp.matmul(new_u, W32.T))
-            new_u = _normalize(xp.matmul(v, W32))
-        sigma = xp.matmul(xp.matmul(v, W32), new_u.T)  # (1, 1)
+        # (invalid ignored: OpenBLAS's small products can raise a spurious FE_INVALID on finite inputs, numpy#24067,
+        # which NumPy reports as "invalid value encountered in matmul"; fit's passes are quiet already)
+        with np.errstate(invalid="ignore"):
+            for _ in range(self.power_iterations):
+                v = _normalize(xp.matmul(new_u, W32.T))
+                new_u = _normalize(xp.matmul(v, W32))
+            sigma = xp.matmul(xp.matmul(v, W32), new_u.T)  # (1, 1)
         if W32 is W:
             W /= sigma  # in place: no temporary of the kernel's size at every training step
         else:
