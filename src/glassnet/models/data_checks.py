@@ -174,9 +174,10 @@ class DataChecks:
         # data's min and max, a little outside [0, 1], and Keras scores it (a loss's own target_range still holds)
         if (self.loss.targets_in_output_range and not scoring and Y.size
                 and (Y.min() < low or Y.max() > high)):
-            if softmax_on_one_unit(self):  # rescaled targets would train on the constant 1.0 just the same
+            one_unit = softmax_on_one_unit(self)
+            if one_unit:  # rescaled targets would train on the constant 1.0 just the same
                 raise ValueError(f"{name} has values from {Y.min()} to {Y.max()}, but rescaling them would not help. "
-                                 + softmax_on_one_unit(self))
+                                 + one_unit)
             raise ValueError(
                 f"{name} has values from {Y.min()} to {Y.max()}, but the output activation "
                 f"{type(self._layers[-1].activation).__name__} only produces values in [{low}, {high}]. "

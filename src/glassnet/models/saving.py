@@ -566,7 +566,7 @@ def _read_model(config, zf, path, compile, Sequential):
             warnings.warn(f"The model file {path!r} holds an optimizer state but no compile settings: the model is "
                           f"loaded uncompiled and that state is not used (a compile after loading starts a fresh "
                           f"optimizer). To resume the training, {resume}; load_model(path, compile=False) loads "
-                          "the model without this warning.", UserWarning, stacklevel=4)
+                          "the model without this warning.", UserWarning, stacklevel=user_stacklevel())
     except (KeyError, TypeError, AttributeError, OverflowError) as exc:
         _fail(path, f"{CONFIG_NAME} is malformed ({type(exc).__name__}: {str(exc)[:300]}).")
     except ValueError as exc:
