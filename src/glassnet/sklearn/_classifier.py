@@ -11,6 +11,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import ClassifierMixin
 from .._validation import refuse_stream
+from ..models.divergence import user_stacklevel
 from ._base import _SPARSE, _BaseMLP, _as_it_was_on_error
 from ._files import _classes_from_json, _classes_to_json, _load_error
 
@@ -22,7 +23,7 @@ def _warn_if_one_hot(y):
     if (np.asarray(y.sum(axis=1)).ravel() == 1).all():  # (a sparse y's sum is a matrix)
         warnings.warn("y looks one-hot: MLPClassifier reads a 2-D y as several labels per sample (multilabel), "
                       "and a predicted row may get no class at all. Pass y.argmax(axis=1) for one class per "
-                      "sample.", UserWarning, stacklevel=6)  # fit, _fit, _fit_numpy, _validate_input
+                      "sample.", UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))  # (fit or partial_fit)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
