@@ -243,7 +243,7 @@ def check_classification_y(y, estimator_name, n_samples):
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected; it was raveled.",
             DataConversionWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(also=("sklearn",)),
         )
         y = y.ravel()
     if y.ndim != 1:

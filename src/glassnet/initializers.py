@@ -450,8 +450,9 @@ def get(identifier, name=None):
         # a layer's weights given None, as Keras 3 takes it (TensorFlow's imbalanced-data tutorial passes
         # bias_initializer=None): drawn with glorot_uniform, a bias too, as Keras's add_weight draws them; said,
         # since a random bias surprises (it was refused: the tutorial stopped at its first model)
+        from .models.divergence import user_stacklevel  # (the models import this module)
         warnings.warn(f"{name}=None: the weights are drawn with 'glorot_uniform', as Keras 3 draws them (a bias "
-                      f"too); give {name}='zeros' for zeros, or any initializer.", UserWarning, stacklevel=3)
+                      f"too); give {name}='zeros' for zeros, or any initializer.", UserWarning, stacklevel=user_stacklevel())
         return GlorotUniform()
     if isinstance(identifier, str):
         identifier = _KERAS_CLASS_NAMES.get(identifier.lower(), identifier)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
 from .._validation import check_bool, check_choice, check_number, check_positive_int
+from ..models.divergence import user_stacklevel
 from .perceptron import encode_bipolar_targets, net_input, too_large_error, train_neuron
 
 __all__ = ["Adaline"]
@@ -86,7 +87,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
                 "y is sorted by class and shuffle=False: online updates then see one class after another, "
                 "and each epoch ends tuned to the last class (standardized iris: accuracy 0.34, against 0.84 "
                 "with shuffle=True). Pass shuffle=True, shuffle the samples, or use mode='batch'.",
-                UserWarning, stacklevel=2)
+                UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))
         history = train_neuron(  # raises if the weights diverge
             X, T, rule="delta", activation="linear", learning_rate=self.learning_rate_,
             epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,

@@ -20,6 +20,7 @@ import numpy as np
 from .._estimator import NotFittedError
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
+from ..models.divergence import user_stacklevel
 
 __all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "UnstablePatternWarning", "RecallCycleWarning", "flip_bits"]
 
@@ -191,7 +192,7 @@ class Hopfield:
                 f"Storing p={p} patterns in a Hopfield network of N={N} neurons exceeds its "
                 f"capacity ≈ 0.138·N = {self.capacity_:.1f}: recall may end in spurious states ({where}).",
                 CapacityWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         elif k:
             # 0.138·N holds for random patterns; similar ones (the digits) interfere far sooner
@@ -203,7 +204,7 @@ class Hopfield:
                 f"The patterns' crosstalk (overlaps up to |ξ^a·ξ^b|/N = {overlap:.2f}) is too large; store fewer "
                 "or less similar patterns.",
                 UnstablePatternWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self._rng = random_state_rng(self.random_state)
         return self
@@ -367,7 +368,7 @@ class Hopfield:
                 f"Synchronous recall of {int(cycle.sum())} state(s) fell into a 2-cycle "
                 "(two states alternating) instead of settling; use mode='async'.",
                 RecallCycleWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         final = S.astype(self.patterns_.dtype).reshape(out_shape)
         if not return_trace:

@@ -23,6 +23,7 @@ from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y,
 from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
                            check_positive_int)
 from ..backend import random_state_rng
+from ..models.divergence import user_stacklevel
 
 __all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
 
@@ -492,7 +493,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 f"Perceptron did not converge after {epoch} epoch(s) (max_epochs={max_epochs}): {why}. "
                 f"Mistakes in the last epoch: {self.mistakes_[-1]}.",
                 NotSeparableWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(also=("sklearn",)),  # (fit, or scikit-learn's fit of a Pipeline)
             )
         return self
 

@@ -4,6 +4,7 @@ import math
 
 from .._validation import check_bool, check_positive_int
 from ..models.callbacks import Callback
+from ..models.divergence import user_stacklevel
 from .probe import _divergence, _fits, _learning_output, _prepare_probe, _probe, _untrained_loss
 from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
 from .report import Diagnosis
@@ -106,4 +107,4 @@ class Diagnostics(Callback):
             self._reported.add((kind, where))
             self.problems.append((epoch, kind, message))
         if self.warn and warn:
-            _emit(new, stacklevel=6)
+            _emit(new, stacklevel=user_stacklevel() + 1)  # (its warning is _emit's)

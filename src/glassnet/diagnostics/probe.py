@@ -8,6 +8,7 @@ import numpy as np
 from .. import backend, optimizers
 from .._validation import check_array, check_bool, check_positive_int
 from ..layers.base import Layer
+from ..models.divergence import user_stacklevel
 from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
 from .report import Diagnosis, LayerDiagnosis
 from .thresholds import _DELTA_A_MINUS_Y, _DYING, _SATURATING, FITTED, SATURATION_MARGIN
@@ -141,7 +142,7 @@ def diagnose(model, X, y, losses=None, warn=True, max_samples=1024):
     falling: how many were dead before training, to tell the units training killed
     (:data:`DEAD_KILLED`), only the :class:`Diagnostics` callback measures.
     """
-    return _diagnose(model, X, y, losses, warn, max_samples, stacklevel=4)
+    return _diagnose(model, X, y, losses, warn, max_samples, stacklevel=user_stacklevel() + 2)  # (below: _diagnose, _emit)
 
 
 def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklevel):

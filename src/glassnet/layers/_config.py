@@ -66,8 +66,9 @@ def training_entries(layer, keys, module, keep_unset=False):
         obj = getattr(layer, key)
         entry = config_entry(obj, module.serialize, optional=True)
         if entry is None and obj is not None:
+            from ..models.divergence import user_stacklevel  # (the models import this module)
             warnings.warn(f"The {key} {obj!r:.80} of layer {layer.name!r} is not saved: a model file holds no "
-                          f"code. After load_model, set layer.{key} again to keep it.", UserWarning, stacklevel=3)
+                          f"code. After load_model, set layer.{key} again to keep it.", UserWarning, stacklevel=user_stacklevel())
         if entry is not None or keep_unset:
             entries[key] = entry
     return entries

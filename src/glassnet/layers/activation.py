@@ -69,7 +69,9 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", UserWarning, stacklevel=2)
+            from ..models.divergence import user_stacklevel  # (the models import this module)
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", UserWarning,
+                          stacklevel=user_stacklevel())
         self.negative_slope = check_number(negative_slope, "negative_slope", low=0)
         super().__init__(activations.LeakyReLU(self.negative_slope), **kwargs)
 

@@ -139,11 +139,12 @@ class Discretization(DataLayer):
             # past 1/ε points every merge compresses the summary again, and the boundaries drift (Keras's too;
             # ε = 0.01): 1.2ε in rank for 200 rows of 3 values, 4ε for 1,000, 10ε for 3,000 (1ε for one array);
             # 100,000 numbers of N(0, 1) gave boundaries [1.06, 1.70, 2.36], every one above the median
+            from ..models.divergence import user_stacklevel  # (the models import this module)
             warnings.warn(f"adapt() read the {read} elements of a list or tuple as {read} batches, as Keras reads "
                           f"them: past 1/epsilon = {1 / self.epsilon:g} values each merge compresses the summary "
                           "again, and the boundaries drift from the quantiles (several epsilon in rank over hundreds "
                           "of batches, further over more), as Keras's do. For the quantiles of all the values, pass "
-                          "one array: adapt(np.asarray(data)).", UserWarning, stacklevel=2)
+                          "one array: adapt(np.asarray(data)).", UserWarning, stacklevel=user_stacklevel())
         boundaries = _compress_summary(summary, 1.0 / self.num_bins)[0, :-1].tolist()
         if self.built and self.output_mode != "int" and len(boundaries) + 1 != self._depth():
             raise ValueError(f"{self._label()} was built with {self._depth()} bins, but adapt() found "

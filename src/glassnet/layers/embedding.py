@@ -57,7 +57,8 @@ class Embedding(OneWeightPenalty, Layer):
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  **kwargs):
         if kwargs.pop("input_length", None) is not None:  # as Keras 3 (it declared Keras 2's sequence length)
-            warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning, stacklevel=2)
+            from ..models.divergence import user_stacklevel  # (the models import this module)
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning, stacklevel=user_stacklevel())
         super().__init__(**kwargs)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")

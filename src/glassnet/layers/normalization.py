@@ -247,10 +247,12 @@ class Normalization(Layer):
                                 "(data.filled(value), or the rows without any).")
             X = self._samples(batch, f"batch {i}")
             if i == 0 and np.ndim(batch) == 1 and X.shape[0] > 1:  # (iter(X) gives X's rows)
+                from ..models.divergence import user_stacklevel  # (the models import this module)
                 warnings.warn(
                     f"adapt's batch 0 is 1-D (shape {np.shape(batch)}): each batch is taken as {X.shape[0]} samples "
                     f"of one feature. If it is one sample of {X.shape[0]} features (a row), give batches of rows, "
-                    "2-D: adapt(x) or adapt(iter(np.array_split(x, k))), not adapt(iter(x)).", UserWarning, stacklevel=3)
+                    "2-D: adapt(x) or adapt(iter(np.array_split(x, k))), not adapt(iter(x)).",
+                    UserWarning, stacklevel=user_stacklevel())
             if shape is None:
                 shape = X.shape[1:]
             elif X.shape[1:] != shape:

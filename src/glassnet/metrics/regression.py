@@ -135,9 +135,10 @@ class R2Score(Metric):
         if self.num_regressors:
             n, p = self._num_samples, self.num_regressors
             if p >= n - 1:
+                from ..models.divergence import user_stacklevel  # (the models import this module)
                 warnings.warn("More independent predictors than data points in adjusted R2 score. Falling back to "
                               "standard R2 score." if p > n - 1 else "Division by zero in adjusted R2 score. "
-                              "Falling back to standard R2 score.", UserWarning, stacklevel=2)
+                              "Falling back to standard R2 score.", UserWarning, stacklevel=user_stacklevel())
             else:
                 r2 = 1 - (1 - r2) * (n - 1) / (n - p - 1)
         return r2

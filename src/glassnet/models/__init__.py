@@ -11,7 +11,7 @@ from .functional import Model
 from .saving import load_model
 from .sequential import Sequential
 from .subclassing import SubclassedModel, init_config, remake
-from .divergence import DivergenceWarning
+from .divergence import DivergenceWarning, user_stacklevel
 
 
 def clone_model(model, clone_function=None):
@@ -54,7 +54,7 @@ def _compile_like(clone, model):
     except Exception as exc:  # noqa: BLE001 -- whatever a config cannot rebuild: said, and left to the user
         warnings.warn(f"The clone is not compiled: its optimizer cannot be made again from "
                       f"{type(model.optimizer).__name__}'s config ({exc}). Compile it yourself.", UserWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
         return clone
     fresh = [[_copy(m) if isinstance(m, Metric) else m for m in ids]
              for ids in (model._metric_ids, getattr(model, "_weighted_metric_ids", []))]
@@ -73,7 +73,7 @@ def _clone(model, clone_function):
             return remake(model, config)
         warnings.warn(f"clone_model gives the Sequential of the layers {type(model).__name__}'s call chains: its "
                       "__init__ requires arguments that its get_config() does not return (override get_config to "
-                      "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=3)
+                      "return them, and the clone is a new instance of the class).", UserWarning, stacklevel=user_stacklevel())
     with in_memory_configs():
         # (Sequential's: a subclass of Model may override get_config with its __init__ arguments)
         config = copy.deepcopy(Sequential.get_config(model))
@@ -218,7 +218,8 @@ def _compiled(model, spec):
     except (ValueError, TypeError) as exc:
         reason, advice = str(exc)[:300], "Call model.compile(...) before fit or evaluate."
         warnings.warn(UncompiledWarning(f"The model of json_string is made uncompiled: its compile_config does not "
-                                        f"map onto glassnet's ({reason}). {advice}", reason, advice), stacklevel=4)
+                                        f"map onto glassnet's ({reason}). {advice}", reason, advice),
+                      stacklevel=user_stacklevel())
     return model
 
 

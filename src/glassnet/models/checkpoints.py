@@ -10,6 +10,7 @@ import warnings
 
 from .._validation import (check_bool, check_choice, check_number, check_path, check_positive_int,
                            is_one_of)
+from .divergence import user_stacklevel
 from .hooks import Callback
 from .monitoring import _check_monitor, _improved, _missing, _monitor_mode, _monitored, _require_monitored
 from .progress import _say
@@ -248,7 +249,7 @@ class BackupAndRestore(Callback):
                 continue
             if first_error is not None:
                 warnings.warn(f"BackupAndRestore restored {path}: the newer backup cannot be read ({first_error})",
-                              UserWarning, stacklevel=4)
+                              UserWarning, stacklevel=user_stacklevel())
             self.model._initial_epoch = record["epoch"]  # fit starts there (restore_backup checked it)
             return
         if first_error is not None:

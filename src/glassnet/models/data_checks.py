@@ -18,6 +18,7 @@ from ..activations import Softmax
 from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_compact,
                            is_sparse, on_host)
 from . import streams
+from .divergence import user_stacklevel
 
 
 #: losses of one embedding (n, d) and one label per sample, refused for outputs of several axes (Keras's too: its
@@ -334,7 +335,7 @@ class DataChecks:
                 raise ValueError(f"x is {what}, whose batches give their {holds}: pass {name}=None (as Keras).")
         if batch_size is not None:  # Keras ignores it, as fit does (it was refused here, and warned of there)
             warnings.warn(f"batch_size={batch_size!r} is ignored: x is {what}, which makes its own batches.",
-                          UserWarning, stacklevel=3)  # at the caller of evaluate or predict
+                          UserWarning, stacklevel=user_stacklevel())  # at the caller of evaluate or predict
         if steps is not None:
             check_positive_int(steps, "steps")
         stream = streams.Stream(x, "x")

@@ -49,7 +49,7 @@ def _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, name="val
     def validate(chunk, callbacks):
         if not first:  # (warned once, at fit's caller)
             first.extend(first_steps(validation_steps, chunk or batch_size, (Xv, Yv, wv), name,
-                                     "validation_steps", stacklevel=4))
+                                     "validation_steps", stacklevel=user_stacklevel()))
         return evaluate_arrays(model, *first, batch_size=chunk, callbacks=callbacks)
     return validate
 
@@ -156,7 +156,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
                              "(x, y) or (x, y, sample_weight), as Keras requires.")
     if batch_size is not None:  # Keras ignores it (its PyDataset guide passes batch_size=64): so does fit
         warnings.warn(f"batch_size={batch_size!r} is ignored: x is {kind}, which makes its own batches.",
-                      UserWarning, stacklevel=4)  # at the caller of model.fit
+                      UserWarning, stacklevel=user_stacklevel())  # at the caller of model.fit
     if validation_split is not None and check_number(
             validation_split, "validation_split", low=0, high=1, high_open=True):
         raise ValueError(f"validation_split cuts arrays; x is {kind}: pass validation_data instead (arrays, or "
@@ -253,7 +253,7 @@ class _ArrayEpochs:
         if steps_per_epoch is not None and steps_per_epoch > self.passes:
             warnings.warn(f"steps_per_epoch={steps_per_epoch} is more than one pass over the data ({self.passes} "
                           f"batches of {self.batch_size}); each epoch ends with its pass, as Keras interrupts it.",
-                          UserWarning, stacklevel=4)
+                          UserWarning, stacklevel=user_stacklevel())
         self.steps = min(steps_per_epoch or self.passes, self.passes)
         if self.passes == 1:
             # one batch holds every row: its order changes only the rounding of the batch's sums, and drawing it
@@ -283,7 +283,7 @@ class _ArrayEpochs:
                 f"Your input ran out of data: epoch {epoch + 1} ends with its pass over the data after {count} of "
                 f"steps_per_epoch={self.steps_per_epoch} batches, and the next epoch starts a new pass. A "
                 f"steps_per_epoch that divides {steps} (the batches in one pass) gives equal epochs.",
-                UserWarning, stacklevel=5,  # at the caller of model.fit (epoch, _train_epoch, fit, Sequential.fit)
+                UserWarning, stacklevel=user_stacklevel(),  # at the caller of model.fit
             )
         self.cursor = (first + count) % steps
         X, Y, n, batch_size, shuffle = self.X, self.Y, self.n, self.batch_size, self.shuffle
@@ -381,19 +381,20 @@ class _StreamEpochs:
             warnings.warn(
                 f"Your input ran out of data; interrupting training at epoch {epoch + 1}. x must give {need}, and "
                 f"{streams.kind(stream.data)} is read once: give one without end and steps_per_epoch, or a "
-                "PyDataset, read anew each epoch.", UserWarning, stacklevel=5)
+                "PyDataset, read anew each epoch.", UserWarning, stacklevel=user_stacklevel())
         elif limit is not None and step < limit and stream.once:
             if epoch + 1 == self.epochs:  # (before the last, the next epoch finds none and says so above)
                 warnings.warn(
                     f"Your input ran out of data; interrupting training in epoch {epoch + 1}, after {step} of "
                     f"steps_per_epoch={limit} batches. x must give steps_per_epoch × epochs = {limit} × "
                     f"{self.epochs} = {limit * self.epochs} batches, and {streams.kind(stream.data)} is read once: "
-                    "give one without end, or a PyDataset, read anew each epoch.", UserWarning, stacklevel=5)
+                    "give one without end, or a PyDataset, read anew each epoch.", UserWarning, stacklevel=user_stacklevel())
         elif limit is not None and step < limit and not self.short_epoch_warned:
             self.short_epoch_warned = True
             warnings.warn(
                 f"Your input ran out of data: epoch {epoch + 1} ends with its pass over x after {step} of "
-                f"steps_per_epoch={limit} batches, and the next epoch starts a new pass.", UserWarning, stacklevel=5)
+                f"steps_per_epoch={limit} batches, and the next epoch starts a new pass.", UserWarning,
+                stacklevel=user_stacklevel())
 
     def end_epoch(self):
         self.stream.call("on_epoch_end")

@@ -19,6 +19,7 @@ from .. import backend
 from .._validation import dense_rows, is_one_of, is_sparse
 from ..threads import model_lock
 from . import streams
+from .divergence import user_stacklevel
 from .hooks import overrides
 from .progress import _print, format_step_time, format_value
 
@@ -154,7 +155,7 @@ def predict_stream(model, stream, steps=None, callbacks=()):
         out = _predict_batches(model, batches, None, callbacks)
     finally:  # an error, Ctrl-C: a PyDataset's loading threads end now, not when its traceback is dropped
         batches.close()
-    streams.warn_if_short(stream, steps, "steps", stacklevel=3)
+    streams.warn_if_short(stream, steps, "steps", stacklevel=user_stacklevel())
     return out
 
 
@@ -229,7 +230,7 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
         batches.close()
     # (the user's call: evaluate's caller, or fit's, through fit's validation function)
     streams.warn_if_short(stream, steps, "validation_steps" if validation else "steps",
-                          stacklevel=5 if validation else 3)
+                          stacklevel=user_stacklevel())
     return logs
 
 

@@ -38,6 +38,7 @@ from .. import optimizers
 from ..backend import from_numpy, numpy_dtype, to_numpy
 from ..layers import Layer
 from ..layers.base import snake_case
+from .divergence import user_stacklevel
 
 #: Keras's groups of slots for each optimizer whose state glassnet keeps as Keras does: each group
 #: is one ``add_optimizer_variables`` call, given here by glassnet's state names (settings that
@@ -269,7 +270,7 @@ def state_groups(model, path):
     if reason:
         warnings.warn(f"The Keras file {path!r} is written without the optimizer's state ({reason}): Keras and "
                       "glassnet resume training from it with a fresh optimizer (iterations 0). glassnet's own "
-                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=4)
+                      "model.save('model.gn') keeps the state.", OptimizerStateWarning, stacklevel=user_stacklevel())
         return []
     dtype = to_numpy(model._flat_params[:0]).dtype  # NumPy's, whatever namespace trained the model
     values = {id(o): _arrays(o, entries, dtype) for o, entries in plan}
@@ -311,7 +312,7 @@ def _arrays(opt, entries, dtype):
             for name, shape, part in entries]
 
 
-def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, skip_mismatch=False, stacklevel=4):
+def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, skip_mismatch=False):
     """Set the compiled ``model``'s optimizer state from the open ``model.weights.h5`` ``h5`` (of the
     file ``path``), as Keras's ``load_model`` does: each of ``optimizer/vars`` checked against the
     model's trainable variables first. A count other than the optimizer's is Keras's warning (the
@@ -341,7 +342,7 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
 
     def skip(why):
         warnings.warn(f"The optimizer's state in the {source} {path!r} is not read{why}; {after}, as in Keras.",
-                      OptimizerStateWarning, stacklevel=stacklevel + 1)
+                      OptimizerStateWarning, stacklevel=user_stacklevel())
 
     without = ("load_weights(path, skip_mismatch=True) keeps the optimizer's own" if built
                else "load_model(path, compile=False) loads the model without its optimizer")
@@ -468,7 +469,7 @@ def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, ski
                           f"{type(opt).__name__} has not been built yet (it has taken no step), and Keras skips the "
                           "state then too. Call model.optimizer.build(model.trainable_variables) before load_weights "
                           "to load it; training otherwise starts with a fresh optimizer (iterations 0).",
-                          OptimizerStateWarning, stacklevel=5)
+                          OptimizerStateWarning, stacklevel=user_stacklevel())
             return
         # a slot-less optimizer's state (plain SGD's iterations and rate), which Keras's unbuilt optimizer takes
         # as it is (a schedule goes on from the file's step): read as a built one's
@@ -478,10 +479,9 @@ def read_weights_file_state(model, h5, h5py, path, get, fail, check_storage, ski
         warnings.warn(f"The optimizer's state in the weights file {path!r} is not read: this model's "
                       f"{type(opt).__name__} was built for {_inner(opt)._size} weights, the model has "
                       f"{model._flat_params.shape[0]} (a layer added or removed since).", OptimizerStateWarning,
-                      stacklevel=5)
+                      stacklevel=user_stacklevel())
         return
-    read_state(model, h5, h5py, path, get, fail, check_storage, built=True, skip_mismatch=skip_mismatch,
-               stacklevel=6)
+    read_state(model, h5, h5py, path, get, fail, check_storage, built=True, skip_mismatch=skip_mismatch)
 
 
 def _checked_scalars(opt, found, path, fail, member):

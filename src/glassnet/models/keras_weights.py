@@ -20,6 +20,7 @@ from .._validation import check_path
 from ..backend import numpy_dtype
 from ..layers.base import Layer, snake_case
 from . import keras_optimizer
+from .divergence import user_stacklevel
 from .nesting import nested_items
 from .saving import _fail, warn_non_finite, weight_names
 
@@ -194,7 +195,7 @@ def warn_skipped(path, skipped):
     if skipped:
         warnings.warn(f"load_weights(skip_mismatch=True) skipped what of {path!r} does not fit the model (each "
                       "layer of the model named here keeps its weights): " + "; ".join(skipped) + ".", UserWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
 
 
 def weights_from_model(model, source, path, skip_mismatch=False):

@@ -37,6 +37,7 @@ from . import callbacks as callbacks_module, inference, streams, training, updat
 from .backprop import _CACHES, Backprop, _scaled  # noqa: F401
 from .compiled_metrics import CompiledMetrics, _loss_weight, _metric_list, _names_metrics
 from .data_checks import DataChecks
+from .divergence import user_stacklevel
 from .epochs import _class_weights
 from .flat import FlatVectors, _hand_out
 from .layer_stack import (LayerStack, _DeclaredBuild, _default_name, _drawing_from, _name_taken,  # noqa: F401
@@ -430,7 +431,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             else:
                 batch_size = inference.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
             if steps is not None:  # the first steps batches (a slice), as Keras
-                X, Y, w = inference.first_steps(steps, batch_size, (X, Y, w), stacklevel=2)
+                X, Y, w = inference.first_steps(steps, batch_size, (X, Y, w), stacklevel=user_stacklevel())
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
             start = time.perf_counter()
             for cb in cbs:
@@ -579,7 +580,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         else:
             batch_size = inference.default_batch_size(cbs, "on_predict_batch_begin", "on_predict_batch_end")
         if steps is not None:  # the first steps batches (a slice), as Keras
-            (X,) = inference.first_steps(steps, batch_size, (X,), stacklevel=2)
+            (X,) = inference.first_steps(steps, batch_size, (X,), stacklevel=user_stacklevel())
         start = time.perf_counter()
         for cb in cbs:
             cb.set_model(self)
@@ -688,7 +689,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         see :func:`glassnet.diagnostics.diagnose`."""
         from ..diagnostics.probe import _diagnose
 
-        return _diagnose(self, x, y, **kwargs, stacklevel=4)  # the warnings point at the caller's line
+        return _diagnose(self, x, y, **kwargs, stacklevel=user_stacklevel() + 2)  # at the caller's line (below: _diagnose, _emit)
 
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order

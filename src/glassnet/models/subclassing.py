@@ -32,6 +32,7 @@ from .._custom_objects import from_config_takes_custom_objects
 from ..layers import InputLayer, Layer
 from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor
 from ..threads import model_lock
+from .divergence import user_stacklevel
 from .functional import chain_items
 from .layer_stack import _default_name, build_shape
 from .sequential import Sequential, refuse_keras_hooks
@@ -420,7 +421,7 @@ def warn_saved(model, keras_file=False):
             warnings.warn(f"{cls} (nested as {nested.name!r}) is not registered: {how}, without {cls}'s own methods "
                           f"and attributes; register it with @glassnet.saving.register_keras_serializable() (and "
                           "the Keras class with @keras.saving.register_keras_serializable()) to load it as its "
-                          "class.", UserWarning, stacklevel=3)
+                          "class.", UserWarning, stacklevel=user_stacklevel())
     if not isinstance(model, SubclassedModel):
         return
     cls = type(model).__name__
@@ -430,16 +431,16 @@ def warn_saved(model, keras_file=False):
                       f"Sequential named {model.name!r}, without {cls}'s own methods and attributes, since {cls} cannot be "
                       f"made from its get_config() (its __init__ requires arguments that it does not return, or it holds "
                       f"values other than JSON ones): override get_config to return them, or make {cls}(...), build it "
-                      "and load_weights.", UserWarning, stacklevel=3)
+                      "and load_weights.", UserWarning, stacklevel=user_stacklevel())
     elif keras_file and type(model) not in _custom_objects.GLOBAL_CUSTOM_NAMES:
         # the file names the class; Keras finds it only among its registered or passed classes
         warnings.warn(f"{cls} is not registered: keras.saving.load_model of the file needs the Keras class, "
                       f"load_model(path, custom_objects={{{cls!r}: {cls}}}), else it fails ('Could not locate class'); "
                       f"register it with @glassnet.saving.register_keras_serializable() (and the Keras class with "
                       f"@keras.saving.register_keras_serializable()) to load it by its registered name, and glassnet's "
-                      "load_model as it too.", UserWarning, stacklevel=3)
+                      "load_model as it too.", UserWarning, stacklevel=user_stacklevel())
     elif type(model) not in _custom_objects.GLOBAL_CUSTOM_NAMES:
         warnings.warn(f"{cls} is not registered: load_model gives a glassnet Sequential named {model.name!r} of the "
                       f"layers its call chains, unless {cls} is passed, load_model(path, custom_objects={{{cls!r}: "
                       f"{cls}}}), or registered with @glassnet.saving.register_keras_serializable() (then it loads as "
-                      f"{cls}, as Keras's).", UserWarning, stacklevel=3)
+                      f"{cls}, as Keras's).", UserWarning, stacklevel=user_stacklevel())

@@ -112,7 +112,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if (validation_batch_size is not None and validation_data is not None
             and streams.is_stream(validation_data, "validation_data")):  # Keras ignores it silently
         warnings.warn("validation_batch_size is ignored: validation_data gives its own batches.", UserWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
     follow_global_seed(model)
     if streams.is_stream(x):
         source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
@@ -456,7 +456,7 @@ def _warn_if_gradient_stops(model):
                 f"Layer {layer.name!r} has activation {shown!r}, whose derivative is 0: backpropagation passes no "
                 f"gradient through it, so {', '.join(map(repr, stuck))} will not learn. Use a smooth activation "
                 "('sigmoid', 'tanh'), or train threshold units with the perceptron rule "
-                "(glassnet.classic.Perceptron).", UserWarning, stacklevel=5)
+                "(glassnet.classic.Perceptron).", UserWarning, stacklevel=user_stacklevel())
             return
 
 
@@ -476,7 +476,7 @@ def _prepare_training(model):
     if model.jit_compile and not jit and not getattr(model, "_warned_jit_namespace", False):
         model._warned_jit_namespace = True  # once per model, as Keras warns when it turns jit_compile off
         warnings.warn(f"jit_compile=True compiles NumPy loops; this model's arrays are {backend.namespace_name()}'s, "
-                      "so it trains without them.", UserWarning, stacklevel=4)
+                      "so it trains without them.", UserWarning, stacklevel=user_stacklevel())
     if jit:
         kernels.require()  # before a step: an import error must not leave a half-applied update
     optimizer.jit_compile = jit
@@ -539,7 +539,7 @@ def train_on_batch(model, x, y, sample_weight=None):
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
                       f"were left as they were.{met} Try a lower learning rate (currently {lr:g})."
                       f"{_input_scale_note(X, 'x')}", DivergenceWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
         loss = math.nan
     return logs_of(loss, model.metrics)
 

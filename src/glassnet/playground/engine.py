@@ -24,7 +24,7 @@ from ..diagnostics.problems import INPUT_SCALE_NOTE
 from ..diagnostics.thresholds import INPUT_SCALE
 from ..layers import Dense
 from ..models import DivergenceWarning, Sequential
-from ..models.divergence import _restore, _snapshot
+from ..models.divergence import _restore, _snapshot, user_stacklevel
 from ..optimizers import SGD
 
 #: Input features, each a function of the points ``(x1, x2)`` (the playground's set).
@@ -302,7 +302,7 @@ class Session:
                          "give the training points an infinite loss (or weight penalty). Training stopped; the "
                          f"playground went back to epoch {back}, the last whose weights gave the training points a "
                          f"finite loss. {self._advice()[1]}")
-        warnings.warn(self.diverged, DivergenceWarning, stacklevel=3)
+        warnings.warn(self.diverged, DivergenceWarning, stacklevel=user_stacklevel())
 
     def _after_divergence(self):
         """Count only the epochs whose weights the model has, and give it weights of finite loss.

@@ -223,9 +223,10 @@ def _check_class_sizes(labels, k):
                          f"refuses it too). Give k <= {counts.max()}.")
     rare = counts.argmin()
     if counts[rare] < k:
+        from ..models.divergence import user_stacklevel  # (the models import this module)
         warnings.warn(f"The least populated class in stratify, {classes.tolist()[rare]!r}, has only {counts[rare]} member(s), "
                       f"which is less than k={k}: {k - counts[rare]} fold(s) validate without it (as scikit-learn's "
-                      f"StratifiedKFold warns).", UserWarning, stacklevel=4)
+                      f"StratifiedKFold warns).", UserWarning, stacklevel=user_stacklevel())
 
 
 @sized_by_arguments("n")
