@@ -123,7 +123,8 @@ def test_a_layers_policy_is_fixed_when_it_is_made_as_kerass():
     assert built.kernel.dtype == np.float64 and built(x).dtype == np.float64
     assert dropout(x).dtype == np.float64 and dropout.dtype_policy.name == "float64"
     dropout.build((None, 3))
-    assert dropout.dtype is None  # a layer without weights still joins a model of any dtype
+    # a layer without weights still joins a model of any dtype: it sets none (its dtype is its policy's, as Keras's)
+    assert dropout._own_dtype is None and dropout.dtype == "float64"
     made_float32 = Dense(2)
     mixed_precision.set_global_policy("float64")
     made_float32.build((None, 3))  # Keras: a float32 kernel, policy float32

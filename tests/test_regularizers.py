@@ -176,7 +176,7 @@ def test_orthogonal_regularizer_names_config_and_bad_arguments():
         regularizers.OrthogonalRegularizer(-1.0)
     with pytest.raises(ValueError, match="mode must be 'rows' or 'columns'. Received: mode='diag'"):
         regularizers.OrthogonalRegularizer(mode="diag")
-    with pytest.raises(ValueError, match=r"rank-2 weights.*Received x of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"rank-2 weights.*Received inputs of shape \(3,\)"):
         made(np.ones(3))
     with pytest.raises(ValueError, match=r"at least two rows.*shape \(1, 4\) has 1 \(Keras's penalty is 0/0, NaN\)"):
         made.gradient(np.ones((1, 4)))

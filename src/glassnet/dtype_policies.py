@@ -151,7 +151,7 @@ def _global_dtype(layer):
     ``dtype_policy``, fixed then, as Keras's), where it is float16 or float64 (``set_floatx``,
     ``set_global_policy``); else None: a layer given a dtype, or made under float32 (floatx()'s default and
     the mixed policies' dtype)."""
-    name = layer.__dict__.get("_policy_name") if getattr(layer, "dtype", None) is None else None
+    name = layer.__dict__.get("_policy_name") if getattr(layer, "_own_dtype", None) is None else None
     dtype = None if name is None else DTypePolicy(name).variable_dtype
     return None if dtype == "float32" else dtype
 
@@ -178,17 +178,21 @@ def _policy_clash(named, layer, dtype, positions=None):
 class PolicyAttributes:
     """Keras's ``dtype_policy``, ``compute_dtype`` and ``variable_dtype`` of a layer or model: the policy
     fixed when the layer was made (its ``_policy_name``: given, else the global one then, as Keras fixes it),
-    while the ``dtype`` is that policy's (an unbuilt layer's None: the one it will take); else the ``dtype``'s,
+    while the ``dtype`` is that policy's (an unbuilt layer's too: the one it will take); else the ``dtype``'s,
     which a model gives the layers given none."""
+
+    #: the dtype given to the layer, or set by its model or build: None while it has none (a model gives it
+    #: its own), where the public ``dtype`` is then its policy's, as Keras's (a layer keeps it in ``__dict__``)
+    _own_dtype = property(lambda self: self.__dict__.get("dtype"))
 
     @property
     def dtype_policy(self):
-        own = self.__dict__.get("_policy_name")  # (None: a model or layer made before this attribute)
+        own, dtype = self.__dict__.get("_policy_name"), self._own_dtype  # (None: made before this attribute)
         if own is not None:
             policy = DTypePolicy(own)
-            if self.dtype is None or policy.variable_dtype == backend.standardize_dtype(self.dtype):
+            if dtype is None or policy.variable_dtype == backend.standardize_dtype(dtype):
                 return policy
-        return DTypePolicy(backend.standardize_dtype(self.dtype))
+        return DTypePolicy(backend.standardize_dtype(dtype))
 
     @property
     def variable_dtype(self):

@@ -209,8 +209,8 @@ class OrthogonalRegularizer(Regularizer):
         G = xp.matmul(N, N.T) * (1.0 - xp.eye(m, dtype=X.dtype))
         return N, inv, G, self.factor / (m * (m - 1.0))
 
-    def __call__(self, x):
-        xp, X = self._rows(x, "x")
+    def __call__(self, inputs):  # (Keras's name: OrthogonalRegularizer()(inputs=W) binds as in Keras)
+        xp, X = self._rows(inputs, "inputs")
         _, _, G, c = self._cosines(xp, X)
         return float(c * xp.sum(xp.abs(G)))
 

@@ -36,7 +36,7 @@ class ChainTensor:
     def dtype(self):
         """As Keras's ``KerasTensor.dtype``: the last layer's dtype, else the input's ("float32" by default)."""
         for layer in reversed(self.layers):
-            if layer.dtype is not None:
+            if layer._own_dtype is not None:
                 return layer.dtype
         return self.input.dtype
 

@@ -176,9 +176,9 @@ class Layer(PolicyAttributes):
         self.input_shape = input_shape
         self.name = check_name(name)
         self.dtype = None if dtype is None else standardize_dtype(dtype)
-        self._dtype_given = self.dtype  # kept in get_config (a build sets self.dtype to the model's)
+        self._dtype_given = self._own_dtype  # kept in get_config (a build sets self.dtype to the model's)
         # Keras's policy of the layer, fixed now as Keras's: the one given, else the global one now. A layer
-        # given none keeps dtype None until it is built (build_in_its_dtype), so a model can give it its own
+        # given none keeps _own_dtype None until it is built (build_in_its_dtype), so a model can give it its own
         self._policy_name = policy_name(dtype)
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
@@ -191,6 +191,17 @@ class Layer(PolicyAttributes):
         self.output_shape = None
         # Set by the model: the first trainable layer need not compute dX.
         self.needs_input_gradient = True
+
+    @property
+    def dtype(self):
+        """Keras's ``layer.dtype``: the dtype of the layer's weights, given, its model's, else its policy's
+        (``"float32"`` by default), never None, as Keras's; ``_own_dtype`` is None until one is set."""
+        own = self.__dict__.get("dtype")
+        return own if own is not None else self.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self.__dict__["dtype"] = value  # (kept under "dtype", where pickles of older layers hold it)
 
     @property
     def name(self):
@@ -252,7 +263,7 @@ class Layer(PolicyAttributes):
                 f"but it was called on an input of shape {given_shape}."
             )
         if not self.built or rebuild or shapeless:
-            given = self.dtype
+            given = self._own_dtype
             self.dtype = self.variable_dtype  # the weights' dtype: given, else the policy of the layer's making
             build_layer(self, X.shape[1:])
             if not self.weights:
@@ -660,7 +671,7 @@ class Layer(PolicyAttributes):
         # makes it again as Keras's (Dense(2, dtype="float64") stays float64); not when a model gave the layer
         # another dtype: the model's config holds that one
         if own is not None and (given is not None or own != "float32") and (
-                self.dtype is None or self.dtype == DTypePolicy(own).variable_dtype):
+                self._own_dtype is None or self.dtype == DTypePolicy(own).variable_dtype):
             config["dtype"] = own
         elif given is not None:
             config["dtype"] = given

@@ -139,7 +139,7 @@ class CategoryEncoding(DataLayer):
             raise ValueError("`count_weights` is not used when `output_mode` is not `'count'`. Received "
                              f"`count_weights={count_weights!r:.80}`.")
         weights = check_array(count_weights, name="count_weights", ndim=2, finite=False,
-                              dtype=self.dtype or None)
+                              dtype=self._own_dtype)
         if weights.shape != np.shape(x):
             raise ValueError(f"count_weights must have the shape of the ids, {np.shape(x)}. Received: "
                              f"count_weights of shape {weights.shape}")

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from .._validation import check_positive_int, is_one_of
+from .._validation import check_bool, check_positive_int, is_one_of
 from ..backend import standardize_dtype
 from ._symbolic import ChainTensor
 from .base import Layer
@@ -17,10 +17,12 @@ class InputLayer(Layer):
     ``shape=(784,)``; a batch size (``batch_size=8`` or ``batch_shape=(8, 784)``) is kept, as
     Keras keeps it: in ``shape``, the model's ``input_shape`` and their configurations and files
     (``fit`` still sets the batches); ``sparse`` and ``ragged`` must be None or False,
-    ``input_tensor`` None and ``optional`` False (glassnet has no such inputs)."""
+    ``input_tensor`` None and ``optional`` False (glassnet has no such inputs). ``autocast``, which Keras's
+    InputLayer takes (and ignores) as every layer's argument, True or False: an Input casts nothing."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, input_shape=None):
+                 input_tensor=None, optional=False, name=None, input_shape=None, autocast=True):
+        check_bool(autocast, "autocast")
         for key, value, meaning in (("sparse", sparse, "sparse inputs (a SciPy sparse x works in fit without it)"),
                                     ("ragged", ragged, "ragged inputs")):
             if not is_one_of(value, (None, False)):
@@ -106,10 +108,15 @@ def input_dtype_name(dtype, name="dtype"):
 
 def keras_input_dtype(dtype):
     """The dtype that a Keras ``InputLayer``'s config names, as a glassnet model read from it keeps it for
-    its ``input.dtype``: an integer or bool one (``"int32"`` token ids); None for a float one, which glassnet's
-    .keras files write as the model's dtype (a float64 model's InputLayers say float64, not a dtype given to
-    its Input) and which glassnet's models compute in their own dtype anyway."""
-    return _integer_dtype(dtype) if isinstance(dtype, str) else None
+    its ``input.dtype``: an integer or bool one (``"int32"`` token ids) or a float one (``"float64"``, as Keras's
+    ``Input((3,), dtype="float64")`` of a float32 model; one that is the model's dtype counts as none given:
+    ``_given_input_dtype``); None for one glassnet lacks (``"bfloat16"``). The model computes in its own dtype."""
+    if not isinstance(dtype, str):
+        return None
+    try:
+        return input_dtype_name(dtype)
+    except ValueError:
+        return None
 
 
 def given_input_name(name):

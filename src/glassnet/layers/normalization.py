@@ -169,7 +169,7 @@ class Normalization(Layer):
         dtype = np.dtype(self.variable_dtype)
         _check_range(mean, variance, dtype, self.axis is None)
         if not self.built:
-            if self.dtype is None:
+            if self._own_dtype is None:
                 self._dtype_from_adapt = True  # so that a model of another dtype can say where it came from
             self.dtype = dtype.name
             self.build(shape)

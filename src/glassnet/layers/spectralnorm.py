@@ -83,7 +83,7 @@ class SpectralNormalization(Layer):
         trainable, dtype = self.__dict__["_trainable"], self.__dict__["_dtype"]  # the wrapper's own arguments
         self.layer = layer
         self.trainable = trainable and layer.trainable
-        self.dtype = dtype if dtype is not None else layer.dtype
+        self.dtype = dtype if dtype is not None else layer._own_dtype
         self.weight_names = (self.kernel_name, "u", *(k for k in layer.weight_names if k != self.kernel_name))
 
     # The wrapped layer's arrays and settings are the wrapper's: the model's flat buffers hold W and b
@@ -104,6 +104,7 @@ class SpectralNormalization(Layer):
 
     params, grads, trainable, dtype = _shared("params"), _shared("grads"), _shared("trainable"), _shared("dtype")
     _buffers = _shared("_buffers")  # the step's reused arrays are the layer's (Layer.__call__ sets them aside)
+    _own_dtype = property(lambda self: self.layer._own_dtype if "layer" in self.__dict__ else self.__dict__.get("_dtype"))
     del _shared
 
     def __call__(self, inputs, training=None):

@@ -124,6 +124,10 @@ class History(Callback):
         # the epoch of each value: val_* keys miss the epochs that fit did not validate (validation_freq)
         self._epochs_of = {}
 
+    def __repr__(self):
+        # (Keras's is object's default, <...History object at 0x...>, which says nothing of what fit recorded)
+        return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
+
     def on_train_begin(self, logs=None):
         self.epoch = []
 

@@ -206,11 +206,15 @@ def _model_config(model, shape, inputs, pins):
     functional = getattr(model, "_functional", False)
     _check_name(model.name, "the model" if inputs == [0] else f"the nested model {model.name!r}")
     name = input_layer_name(model, inputs)
-    # the model's dtype, not one given to its Input: Keras casts inputs to an int32 InputLayer's dtype (0.7 -> 0),
-    # where glassnet computes with them as they are, so the file's model would predict otherwise
-    dtype = str(np.dtype(model.dtype))
+    # the model's dtype, or a float one given to its Input at least as wide, as Keras writes it (Input((3,),
+    # dtype="float64") of a float32 model): Keras casts inputs to the InputLayer's dtype, an int32 one's (0.7 -> 0)
+    # or a narrower float's, where glassnet computes with them as they are, so the file's model would predict otherwise
+    dtype = input_dtype = str(np.dtype(model.dtype))
+    given = model._given_input_dtype()
+    if given is not None and np.dtype(given).kind == "f" and np.dtype(given).itemsize > np.dtype(dtype).itemsize:
+        input_dtype = given
     layer_configs = [_keras_object("keras.layers", "InputLayer", {
-        "batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]
+        "batch_shape": shape, "dtype": input_dtype, "sparse": False, "ragged": False, "name": name, "optional": False})]
     if functional:
         layer_configs[0].update(name=name, inbound_nodes=[])
     layer_shape = shape
@@ -238,8 +242,9 @@ def _model_config(model, shape, inputs, pins):
             _refuse(f"layer {(pinned or unpinned)[0].name!r}", f"a call with training={bool(pinned)} in a model "
                     "whose Keras config holds no call arguments (a Sequential one) or of part of a nested model",
                     "Save it with model.save instead")
-        if functional:
-            tensor = {"shape": layer_shape, "dtype": dtype, "keras_history": [name, 0, 0]}
+        if functional:  # (the InputLayer's tensor in its dtype, the layers' in the model's)
+            tensor = {"shape": layer_shape, "dtype": dtype if layer_configs[1:] else input_dtype,
+                      "keras_history": [name, 0, 0]}
             name = item.name
             item_config.update(name=name, inbound_nodes=[{
                 "args": [{"class_name": "__keras_tensor__", "config": tensor}],

@@ -136,7 +136,7 @@ class LayerStack:
         def own(item):
             return isinstance(item, (Layer, Sequential)) and not isinstance(item, InputLayer)
 
-        named = next((i for i, item in enumerate(layers) if own(item) and item.dtype is not None), None)
+        named = next((i for i, item in enumerate(layers) if own(item) and item._own_dtype is not None), None)
         if named is not None and not self._dtype_chosen and standardize_dtype(layers[named].dtype) == self.dtype:
             first = int(isinstance(layers[0], InputLayer))  # (the model's layer 1 comes after an Input)
             for i, layer in enumerate(layers):
@@ -234,7 +234,7 @@ class LayerStack:
             layer.name = _default_name(layer, names, numbers, reserved)
             # (a nested model may rename it, _add_model, while it keeps this name: not once the user set another)
             layer._default_named = layer.name
-        if layer.dtype is None:
+        if layer._own_dtype is None:
             dtype = None if seen is not None else dtype_policies._global_dtype(layer)  # (the list: _take_layers)
             if dtype not in (None, self.dtype) and not self._dtype_chosen:  # (rare: then a scan for a named layer)
                 named = next((other for other in self._layers if other.__dict__.get("_dtype_given") is not None), None)
@@ -296,7 +296,7 @@ class LayerStack:
         """An empty model given no dtype computes in the one its first layer or model names, as
         ``Sequential([...])`` does (:func:`_named_dtype`): ``Sequential()`` then
         ``add(float64_model)`` was refused where Keras computes the nested model in its dtype."""
-        if getattr(self, "_dtype_open", False) and not self._layers and not self.built and layer.dtype is not None:
+        if getattr(self, "_dtype_open", False) and not self._layers and not self.built and layer._own_dtype is not None:
             self.dtype = standardize_dtype(layer.dtype)
 
     def _build_declared_layer(self, layer, bind=True, input_shape=None):

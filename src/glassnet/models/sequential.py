@@ -67,7 +67,7 @@ def _named_dtype(layers):
     computes in it, as Keras's model computes each layer in its own (``Dense(3, dtype="float64")``)."""
     named = {}  # dtype -> the first layer or model naming it
     for layer in layers:
-        if isinstance(layer, (Layer, Sequential)) and not isinstance(layer, InputLayer) and layer.dtype is not None:
+        if isinstance(layer, (Layer, Sequential)) and not isinstance(layer, InputLayer) and layer._own_dtype is not None:
             named.setdefault(standardize_dtype(layer.dtype), layer)
     if len(named) > 1:  # (the model's dtype= would refuse all but one of them)
         which = ", ".join(f"{dtype!r} ({_what(layer)})" for dtype, layer in named.items())
@@ -502,6 +502,16 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         """Keras's ``add_loss`` (in a subclass's ``call``), which glassnet lacks: refused with what to write
         instead (``activity_regularizer=``, ``layers.ActivityRegularization``, or your own loop)."""
         raise NotImplementedError(Layer._add_loss_refused(type(self).__name__))
+
+    def add_weight(self, *args, **kwargs):
+        """Keras's ``add_weight`` (a subclass's own weight, used in its ``call``), which glassnet's models lack:
+        refused with what to write instead (an AttributeError named no reason)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} called Keras's add_weight, which glassnet's models lack: a model holds the weights "
+            "of its layers only, each trained by its layer's backward pass (glassnet does not differentiate the "
+            "arithmetic of a call). Keep the weight in a layer and call that layer in call: a built-in one (a "
+            "Dense(units, use_bias=False) for a learned matrix), or one of yours with the array in self.params and "
+            "its gradient written in backward (see Layer.add_weight's message).")
 
     @property
     def non_trainable_weights(self):

@@ -30,7 +30,7 @@ import warnings
 
 from .._custom_objects import from_config_takes_custom_objects
 from ..layers import InputLayer, Layer
-from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor
+from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor, check_batch_shape
 from ..threads import model_lock
 from .divergence import user_stacklevel
 from .functional import chain_items
@@ -150,6 +150,18 @@ class SubclassedModel(Sequential):
             if not self._layers and input_shape is not None:
                 self._trace(build_shape(input_shape))
             super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        """As :meth:`Sequential.compute_output_shape` once the model is built; before, its layers are unknown
+        (its call is traced at the build): a NotImplementedError, as Keras's (a subclass defines its own)."""
+        shape = check_batch_shape(input_shape, type(self).__name__)
+        if not self._layers:
+            cls = type(self).__name__
+            raise NotImplementedError(
+                f"Model {self.name!r} ({cls}) is not built, so its layers are not known yet: glassnet learns them by "
+                f"tracing {cls}.call at the first build. Build it first (model.build({shape}) or a call on a batch), "
+                f"or define compute_output_shape(self, input_shape) in {cls}, as Keras asks of a subclass of Model.")
+        return super().compute_output_shape(shape)
 
     def _chained(self, x, training):
         if not self._layers:  # called in another chain (a functional model, another subclass's call)
