@@ -315,6 +315,13 @@ def perceptron_not_separable_in_a_pipeline(tmp_path):  # classic/perceptron.py
     _pipeline(classic.Perceptron(max_epochs=3)).fit([[0, 0], [0, 1], [1, 0], [1, 1]] * 3, [0, 1, 1, 0] * 3)
 
 
+def perceptron_not_separable_in_cross_val_score(tmp_path):  # (scikit-learn calls fit through joblib)
+    pytest.importorskip("sklearn")
+    from sklearn.model_selection import cross_val_score
+
+    cross_val_score(classic.Perceptron(max_epochs=3), [[0, 0], [0, 1], [1, 0], [1, 1]] * 6, [0, 1, 1, 0] * 6, cv=2)
+
+
 def adaline_of_sorted_labels_in_a_pipeline(tmp_path):  # classic/adaline.py
     x = np.random.default_rng(0).normal(size=(40, 3))
     _pipeline(classic.Adaline(shuffle=False, mode="online", max_epochs=2)).fit(x, np.repeat([0, 1], 20))
@@ -409,6 +416,7 @@ CASES = {
     hopfield_of_unstable_patterns: (classic.UnstablePatternWarning, "are not fixed points"),
     hopfield_sync_recall_in_a_cycle: (classic.RecallCycleWarning, "fell into a 2-cycle"),
     perceptron_not_separable_in_a_pipeline: (classic.NotSeparableWarning, "Perceptron did not converge"),
+    perceptron_not_separable_in_cross_val_score: (classic.NotSeparableWarning, "Perceptron did not converge"),
     adaline_of_sorted_labels_in_a_pipeline: (UserWarning, "y is sorted by class and shuffle=False"),
     perceptron_of_a_column_vector_in_a_pipeline: (UserWarning, "A column-vector y was passed"),
     adjusted_r2_in_evaluate: (UserWarning, "adjusted R2 score"),

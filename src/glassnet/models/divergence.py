@@ -168,7 +168,8 @@ def user_stacklevel(also=()):
     ``sequential.py``). Python 3.12's ``skip_file_prefixes`` does this; glassnet runs on 3.10 too. A
     frame is glassnet's by its module's name (``glassnet`` or ``glassnet.*``), as
     :mod:`.subclassing` tells its own assignments; where every frame is (none outside), the outermost.
-    ``also``: the top-level packages whose frames are passed too (``("sklearn",)``: its ``score`` calls ``predict``)."""
+    ``also``: the top-level packages whose frames are passed too (``("sklearn",)``: its ``score`` calls ``predict``;
+    with it joblib's, through which ``cross_val_score`` and ``GridSearchCV`` call ``fit``)."""
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None and _is_glassnet(frame, also):
         frame, level = frame.f_back, level + 1
@@ -177,7 +178,7 @@ def user_stacklevel(also=()):
 
 def _is_glassnet(frame, also=()):
     name = frame.f_globals.get("__name__") or ""
-    return name.partition(".")[0] in ("glassnet", *also)
+    return name.partition(".")[0] in ("glassnet", *also, *(("joblib",) if "sklearn" in also else ()))
 
 
 def _input_scale_note(X, where):
