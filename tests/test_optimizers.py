@@ -347,6 +347,21 @@ def test_float16_parameters_keep_float32_moments():
     assert steps[np.float16] == pytest.approx(steps[np.float32], rel=1e-3)
 
 
+@pytest.mark.parametrize("dtype", ["float16", np.float16, np.dtype("float16"), None])
+def test_a_float16_build_named_by_string_or_floatx_keeps_float32_moments_too(dtype):
+    # "float16" == np.float16 is False: build(n, "float16"), and build(n) under floatx "float16", kept float16 moments
+    from glassnet import backend
+
+    previous = backend.floatx()
+    backend.set_floatx("float16")
+    try:
+        opt = optimizers.Adam(0.001)
+        opt.build(3, dtype)
+    finally:
+        backend.set_floatx(previous)
+    assert {name: state.dtype for name, state in opt.state.items()} == {"m": np.float32, "v": np.float32}
+
+
 @pytest.mark.parametrize("make", [
     lambda: optimizers.Adam(0.001), lambda: optimizers.Adam(0.001, amsgrad=True), lambda: optimizers.Nadam(0.001),
     lambda: optimizers.RMSprop(0.001, centered=True), lambda: optimizers.Adagrad(0.01, initial_accumulator_value=0.0),

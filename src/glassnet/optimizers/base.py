@@ -378,7 +378,9 @@ class Optimizer(Configurable):
             raise ValueError(f"paths must name each of the {len(self.slices)} slices. Received: paths={paths!r:.200}")
         # float16 moments underflow ((1 − β₂) g² is 0 for |g| < 8e-3, and Adam's steps grew ~1800×):
         # the state is kept in float32, as mixed-precision training does
-        if (dtype if xp is np else xp.numpy_dtype(dtype)) == np.float16:  # (str(torch.float16) is "torch.float16")
+        # (np.dtype: "float16" == np.float16 is False, so build(n, "float16") and floatx() "float16" kept float16
+        # moments; str(torch.float16) is "torch.float16")
+        if (np.dtype(dtype) if xp is np else xp.numpy_dtype(dtype)) == np.float16:
             dtype = "float32"
         # the rule's vectors start at its value (Adagrad's initial_accumulator_value); the average and the
         # gradient accumulator at 0
