@@ -83,6 +83,9 @@ class GradientCheckResult:
                          "left and right of w differ: any value between them is a subgradient, and was accepted)")
         return "\n".join(lines)
 
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
 
 def _float64_copy(model):
     """The same network in float64, with the same weights, loss and layers

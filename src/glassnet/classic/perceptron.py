@@ -100,6 +100,21 @@ class RuleHistory:
     def final_weights(self):
         return self.weights[-1]
 
+    def __str__(self):
+        """One line per epoch: E, the mistakes and w = (w0, ..., wd) (one such tuple per neuron); a long history's
+        first and last 10 epochs."""
+        g = lambda v: f"{float(v):.4g}"
+        lines = ["epoch\tE\tmistakes\tw"]
+        for epoch, (W, E, m) in enumerate(zip(self.weights, self.errors, self.mistakes)):
+            w = "; ".join("(" + ", ".join(g(v) for v in column) + ")" for column in np.reshape(W, (len(W), -1)).T)
+            lines.append(f"{epoch}\t{g(E)}\t{int(m)}\t{w}")
+        if len(lines) > 22:
+            lines[11:-10] = [f"... {len(lines) - 21} epochs left out (the arrays hold them all)"]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
 
 def train_neuron(
     X,

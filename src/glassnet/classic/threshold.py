@@ -114,6 +114,9 @@ class TruthTable:
         lines = ["\t".join(self.columns)] + ["\t".join(fmt(v) for v in row) for row in self.rows()]
         return "\n".join(lines)
 
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
 
 class ThresholdUnit(_Thresholded):
     """One neuron with hand-set weights: y = h(x·w + b).

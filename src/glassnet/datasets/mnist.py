@@ -379,7 +379,7 @@ def _content_digest(file):
 
 def _progress_bar(total, label):
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # the text bar, in a notebook too (tqdm.auto's widget needs ipywidgets)
     except ImportError:
         return _TextBar(total, label)
     return tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr)

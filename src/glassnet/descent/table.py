@@ -122,6 +122,9 @@ class DescentTrace:
     def __str__(self):
         return f"{self.format_table()}\nverdict: {self.verdict}"
 
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
 
 def decimal_text(value, digits=15):
     """``value`` (a float, an int or a :class:`fractions.Fraction`) rounded to ``digits``

@@ -99,6 +99,9 @@ class Diagnosis:
             lines += ["", "No problems found."]
         return "\n".join(lines)
 
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
 
 def _finite_or_none(v):
     return float(v) if v is not None and math.isfinite(v) else None

@@ -8,6 +8,12 @@ import numpy as np
 from ..backend import from_numpy, numpy_dtype
 
 
+class NotBuiltError(ValueError, AttributeError):
+    """A weight (``Dense(3).kernel``) or a size (a model's ``n_outputs``) asked of a layer or model not yet
+    built: an AttributeError too, as Keras's, so that ``hasattr`` is False and ``getattr(layer, "kernel",
+    None)`` None (as scikit-learn's NotFittedError), and a ValueError as glassnet raised before."""
+
+
 def weight_attribute(key):
     """The layer's weight ``key`` as an attribute by its Keras name (``bn.moving_mean``,
     ``ln.gamma``, ``rms.scale``): the live array of ``params`` or ``state``, read at each access
@@ -18,8 +24,8 @@ def weight_attribute(key):
             return self._handed_out(key)
         if key not in self.weight_names:
             return None
-        raise AttributeError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
-                             "first).")
+        raise NotBuiltError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
+                            "first).")
     return property(get, doc=f"The weight {key!r} (Keras's attribute), once the layer is built.")
 
 

@@ -3,6 +3,7 @@
 from .. import activations, backend, constraints, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
+from ._weights import NotBuiltError
 from .base import Layer, config_entry, initializer_entries, sample_shape, training_entries
 
 
@@ -91,7 +92,7 @@ class Dense(Layer):
 
     def _require_weights(self, what):
         if "W" not in self.params:
-            raise ValueError(f"Dense.{what} exists once the layer is built (fit, predict or build first).")
+            raise NotBuiltError(f"Dense.{what} exists once the layer is built (fit, predict or build first).")
 
     def compute_output_shape(self, input_shape):
         """As Keras's, the last axis to ``units``: ``(None, 784)`` -> ``(None, units)``, ``(8, 784)`` -> ``(8, units)``."""

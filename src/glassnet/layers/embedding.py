@@ -7,6 +7,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .._validation import check_positive_int
 from ..backend import from_numpy, get_namespace, numpy_dtype, to_numpy
+from ._weights import NotBuiltError
 from .base import Layer, OneWeightPenalty, assign_weights, initializer_entries, sample_shape, training_entries
 
 
@@ -85,7 +86,7 @@ class Embedding(OneWeightPenalty, Layer):
     def embeddings(self):
         """``E``, shape ``(input_dim, output_dim)`` (Keras's name; the layer's live array)."""
         if "embeddings" not in self.params:
-            raise ValueError("Embedding.embeddings exists once the layer is built (fit, predict or build first).")
+            raise NotBuiltError("Embedding.embeddings exists once the layer is built (fit, predict or build first).")
         return self.params["embeddings"]
 
     def compute_output_shape(self, input_shape):

@@ -173,8 +173,8 @@ class ProgressBar(Callback):
         # (ModelCheckpoint's "Epoch 2: saving model to ...", printed before the bar's end)
         self._epoch_line(epoch)
         if self.verbose == 1 and _interactive_logging and (self.stream is not None or _interactive(sys.stdout)):
-            try:
-                from tqdm.auto import tqdm
+            try:  # the text bar, in a notebook too: \r redraws as Keras's, where tqdm.auto's widget needs
+                from tqdm import tqdm  # ipywidgets and left a "0%" stub per epoch in a saved notebook
             except ImportError:
                 tqdm = None
             if tqdm is not None:

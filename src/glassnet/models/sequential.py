@@ -30,6 +30,7 @@ from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
+from ..layers._weights import NotBuiltError
 from ..layers.base import ChainTensor, assign_weights, check_batch_shape, check_name, check_training, snake_case
 from ..threads import model_lock
 from . import callbacks as callbacks_module, inference, streams, training, updates
@@ -218,7 +219,11 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
     @property
     def n_outputs(self):
-        return int(math.prod(self._layers[-1].output_shape))
+        shape = self._layers[-1].output_shape if self._layers else None
+        if shape is None:
+            raise NotBuiltError(f"{type(self).__name__}.n_outputs exists once the model is built (fit, predict or build "
+                                "first).")
+        return int(math.prod(shape))
 
     @property
     def output_names(self):
@@ -358,7 +363,9 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         within that batch with a :class:`~glassnet.models.DivergenceWarning`
         and the weights (optimizer state and batch normalization's statistics too) are restored to
         the start of that epoch, or of the one before where that start already gives the diverging
-        batch a non-finite loss (the warning says which). ``class_weight``
+        batch a non-finite loss (the warning says which). The History holds the completed epochs only:
+        a divergence in the first epoch leaves ``history.history == {}`` (Keras records the epoch's ``nan`` loss), so
+        ``history.history["loss"]`` is then a KeyError. ``class_weight``
         ({class index: weight}) weighs each training sample by its class (as Keras;
         not together with ``sample_weight``). ``validation_freq=n`` validates after
         every n-th epoch only; ``validation_batch_size`` is the evaluation's chunk

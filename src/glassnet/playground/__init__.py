@@ -14,7 +14,7 @@ application (the ``playground`` extra: starlette and uvicorn).
 
 from .engine import DEFAULTS, FEATURES, Session, check_config, options
 
-__all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create_app", "serve"]
+__all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create_app", "serve", "start"]
 
 
 def create_app(local_only=True):
@@ -26,7 +26,18 @@ def create_app(local_only=True):
 
 
 def serve(host="127.0.0.1", port=8765, open_browser=True):
-    """Serve the playground until interrupted (needs ``pip install "glassnet[playground]"``)."""
+    """Serve the playground until interrupted (needs ``pip install "glassnet[playground]"``); in a notebook
+    (a running event loop) a RuntimeError that points to :func:`start`."""
     from .app import serve as _serve
 
     return _serve(host=host, port=port, open_browser=open_browser)
+
+
+def start(port=8765):
+    """Serve the playground on this machine in the background and return at once (needs ``pip install
+    "glassnet[playground]"``), for a notebook, where :func:`serve` cannot run: after
+    ``pg = glassnet.playground.start()``, a cell ending in ``pg`` shows the page; ``pg.url`` is its address,
+    ``pg.stop()`` stops it."""
+    from .app import start as _start
+
+    return _start(port=port)

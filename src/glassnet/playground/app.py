@@ -30,6 +30,7 @@ send ``Content-Type: application/json`` (415 otherwise), which no other site's p
 without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
 """
 
+import asyncio
 import collections
 import ipaddress
 import json
@@ -202,6 +203,15 @@ def _origin_host(origin):
 def url_of(host, port):
     """The page's address: an IPv6 address is bracketed (``http://[::1]:8765/``)."""
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _in_event_loop():
+    """Whether this thread runs an asyncio event loop (a Jupyter cell does), where uvicorn.run cannot start one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _require():
@@ -437,6 +447,10 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     _require()
     import uvicorn
 
+    if _in_event_loop():  # (before the address is printed and the browser opened on a server that never starts)
+        raise RuntimeError("serve() runs the playground until Ctrl+C and cannot run inside a running event loop, such "
+                           "as a Jupyter notebook's: call glassnet.playground.start() there, which serves it in the "
+                           "background, or run `glassnet playground` in a terminal.")
     address = numeric_host(host)  # "0" is 0.0.0.0 and "127.1" is 127.0.0.1 to the socket too
     local = is_loopback(address)
     everywhere = address in ("0.0.0.0", "::")
@@ -463,3 +477,53 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
         warnings.filterwarnings("ignore", category=DivergenceWarning)
         # the address, not --host as given: uvicorn looks "[::1]" up as a name, and fails
         uvicorn.run(create_app(local_only=local), host=address, port=port, log_level="warning")
+
+
+def start(port=8765):
+    """Serve the playground on this machine (127.0.0.1) in a background thread and return at once, for a
+    notebook, where :func:`serve` cannot run; the handle it returns shows the page as a cell's result."""
+    _require()
+    import uvicorn
+
+    url = url_of("127.0.0.1", port)
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+
+    def run():
+        try:
+            server.run()
+        except SystemExit:  # uvicorn's, when it cannot start (a port in use): start() raises below instead
+            pass
+
+    thread = threading.Thread(target=run, name="glassnet playground", daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.02)
+    if not server.started:  # uvicorn logged why (a port in use) and ended its thread
+        raise RuntimeError(f"The playground could not start at {url} (uvicorn's message above says why): "
+                           f"is port {port} in use? Pass another port.")
+    return Background(server, thread, url)
+
+
+class Background:
+    """The playground :func:`start` serves: ``url``, ``stop()``, and the page in an iframe as a notebook cell's
+    result."""
+
+    def __init__(self, server, thread, url):
+        self.url, self._server, self._thread = url, server, thread
+
+    @property
+    def running(self):
+        return self._thread.is_alive()
+
+    def stop(self):
+        """Stop the server; its port is free again once this returns."""
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __repr__(self):
+        return f"<glassnet playground at {self.url}{'' if self.running else ' (stopped)'}>"
+
+    def _repr_html_(self):
+        if self.running:  # (stopped: the text above)
+            return f'<iframe src="{self.url}" width="100%" height="820" style="border: 0"></iframe>'
+        return None

@@ -6,10 +6,14 @@ Every function returns a :class:`matplotlib.figure.Figure` and, given
 ``path=``, saves it (PNG, SVG or PDF, chosen by the file's extension) with an
 atomic write: a temporary file in the same folder, then ``os.replace``. The
 figures are built without ``pyplot``, so they work with any backend
-(including ``Agg`` on a server) and never pop up windows; in Jupyter a
-returned Figure displays itself. The loss curves and the one-panel plots
-(decision boundary, confusion matrix, descent) also draw into Axes of
-yours, given as ``ax=``, and return their Figure.
+(including ``Agg`` on a server) and never pop up windows. In Jupyter a
+plot that is a cell's last expression shows as an image, pyplot imported or
+not (the Figure has ``_repr_png_``); elsewhere in a cell (in a loop, above the
+last line) ``IPython.display.display(fig)`` shows it. The loss curves and the
+one-panel plots (decision boundary, confusion matrix, descent) also draw into
+Axes of yours, given as ``ax=``, and return their Figure: pyplot's, which the
+inline backend shows again at the cell's end, so end such a last line with
+``;`` (``plot_decision_boundary(m, X, y, ax=ax);``) to see it once.
 
 matplotlib is an optional extra (``pip install "glassnet[plots]"``), imported
 only when a plot is made.

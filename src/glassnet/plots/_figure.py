@@ -1,6 +1,7 @@
 """What every plot shares: matplotlib imported on demand, a Figure of its own (or the user's Axes),
 the atomic save, and the text and image shapes the plots check alike."""
 
+import io
 import math
 import os
 
@@ -27,15 +28,41 @@ def _require_matplotlib():
 
 
 def _new_figure(figsize):
-    """A Figure with an Agg canvas, independent of pyplot's state."""
+    """A Figure with an Agg canvas, independent of pyplot's state, that Jupyter shows (see
+    :func:`__getattr__`)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(_NO_MATPLOTLIB) from None
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = __getattr__("Figure")(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def __getattr__(name):
+    """``Figure``: matplotlib's Figure with ``_repr_png_``, so that Jupyter shows a plot as an image
+    with pyplot never imported (IPython's PNG formatter for Figure exists only once matplotlib-inline's
+    backend is loaded, by ``import matplotlib.pyplot`` or ``%matplotlib inline``; then IPython takes
+    that formatter first, with its retina or SVG settings, and nothing is shown twice). Made at the
+    first use, as matplotlib is imported only then; a module-level name, so that a figure pickles, and
+    named ``Figure``, so that its text stays matplotlib's ``<Figure size 900x340 with 2 Axes>``."""
+    if name != "Figure":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:  # (at each plot: a matplotlib that cannot be imported gives the install hint)
+        from matplotlib.figure import Figure as MatplotlibFigure
+    except ImportError:
+        raise ImportError(_NO_MATPLOTLIB) from None
+    if "Figure" not in globals():
+
+        class Figure(MatplotlibFigure):
+            def _repr_png_(self):
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                return buffer.getvalue()
+
+        Figure.__qualname__ = "Figure"
+        globals()["Figure"] = Figure  # (then found without this hook, as any name of the module)
+    return globals()["Figure"]
 
 
 def _figure_and_axes(ax, figsize):

@@ -268,3 +268,9 @@ class Trace:
             if notes:
                 parts[-1] += "\n" + "\n".join(notes)
         return "\n\n".join(parts)
+
+    def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
+        p.text(str(self))
+
+    def _repr_markdown_(self):  # (a notebook renders the tables; text/plain is the printed trace)
+        return self.to_markdown()
