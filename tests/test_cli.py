@@ -2090,7 +2090,7 @@ def _long_csv(kind, n=1500, seed=0):
     ("clean", "0", True), ("text", None, False), ("na", None, False), ("ragged", None, False),
     ("blank-ish", None, False), ("inf-target", None, False), ("empty-target", None, False),
     ("spaced", None, False), ("quote-after-space", None, False), ("unclosed-quote", None, False),
-    ("quote-then-text", None, False), ("short-id", "label", False), ("trailing-comma", None, False), ("late-comma", None, False)])
+    ("quote-then-text", None, False), ("short-id", "label", False), ("trailing-comma", None, True), ("late-comma", None, False)])
 def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, monkeypatch, parser, kind, target,
                                                                      fast, sep):
     from glassnet.cli import _data
@@ -2120,7 +2120,9 @@ def test_a_long_file_is_read_in_c_with_the_careful_readers_results(tmp_path, mon
 
     quick = outcome()
     fast = fast is True or fast == parser  # ("pandas": quoted cells, which pandas reads in C and loadtxt not)
-    assert limits == ([_data.HEAD_ROWS + 1] if fast else [_data.HEAD_ROWS + 1, None])  # C's reading was kept, or not
+    # (a bad cell's row found by pandas and read alone: no reading of every row, which took 93 s for 1M rows)
+    found = parser == "pandas" and kind in ("text", "na", "inf-target", "empty-target", "spaced", "short-id")
+    assert limits == ([_data.HEAD_ROWS + 1] if fast or found else [_data.HEAD_ROWS + 1, None])  # C's reading kept, or not
     monkeypatch.setattr(_data, "HEAD_ROWS", 10**9)  # every row read by the csv module, cell by cell
     careful = outcome()
     assert limits[-1] == 10**9 + 1  # (the patched HEAD_ROWS reached read_csv: one reading, by the csv module)
@@ -3119,7 +3121,7 @@ def test_sep_and_decimal_are_pandas_s_options(tmp_path, monkeypatch, capsys):
         (["train", "us.csv", "--sep", ";"], "us.csv has a single column: there is no feature besides the target "
                                             "(columns are read as separated by ';'; this file seems to use ',': give "
                                             "--sep ',')."),
-        (["train", "spaces.txt", "--sep", ";"], "(--sep ';': row 1 holds no ';')"),
+        (["train", "spaces.txt", "--sep", ";"], "this file seems to use runs of blanks: give --sep '\\s+')"),
         (["train", "d.tsv", "--sep", "\\t", "--decimal", "."], "has a decimal comma, and the file is read with the "
                                                                "decimal mark '.': give --decimal ','"),
         (["train", "us.csv", "--sep", "tab"], "argument --sep: expected one character that is not a quote"),
@@ -4817,7 +4819,11 @@ def test_the_data_modules_names_are_still_names_of_glassnet_cli_data():
              # and the byte-order mark of predictions
              "CP1252", "LONGEST_CELL", "long_cells", "EXCEL_SEP", "_cell", "has_bom",
              # and the advice of standard input and of UTF-16 without a byte-order mark, as a file's (not_utf8_text)
-             "FIRST_BLOCK", "GZIP_STDIN", "first_bytes", "_nul_encoding", "not_utf8_text")
+             "FIRST_BLOCK", "GZIP_STDIN", "first_bytes", "_nul_encoding", "not_utf8_text",
+             # session 57's: zip archives, --sep '\s+', a long file's first bad cell, row numbers, ids, thousands
+             "_members", "BLANKS", "csv_reader", "_stripped", "_suspect_lines", "ROW_INDEX_NAME", "_distinct_targets",
+             "THOUSANDS", "_comma_kind", "SUSPECTS", "_first_bad_cell", "_without_row_numbers", "ID_NAME",
+             "_note_features")
     defined = names_kept(_data, "glassnet.cli", modules, skip=added)
     assert defined == 62  # the single module's top-level names
     assert {_data._rows.__module__, _data._table.__module__, _data.read_csv.__module__} == {

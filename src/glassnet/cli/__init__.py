@@ -24,9 +24,11 @@ import contextlib
 import errno
 import os
 import re
+import shlex
 import signal
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -257,7 +259,11 @@ def main(argv=None):
             args, extra = parser.parse_known_args(_dash_values(argv, parser))
             if extra:  # reported by the command they were given to, with its --help
                 sub = parser.subparsers.choices.get(args.command) if args.command else None
-                (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+                # (an output file is named by its option in every command: export's too, whose format it names)
+                option = {".onnx": "--onnx", ".keras": "--keras"}.get(Path(extra[0]).suffix.lower()) \
+                    if args.command == "export" and len(extra) == 1 else None
+                hint = f": give the output with {option} {shlex.quote(extra[0])}" if option else ""
+                (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         except SystemExit as exit_:  # --help and --version
             # argparse printed them itself: flushed here, a full disk or a closed pipe is reported as any
             # command's output is (at exit, Python printed "Exception ignored in: <_io.TextIOWrapper ...>")

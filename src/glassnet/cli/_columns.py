@@ -4,13 +4,15 @@ in a file by name."""
 
 import collections
 import math
+import re
 import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from ._common import CommandError, count, listed, name_key
-from ._csv import MISSING, _is_number, _point, plain_text
+from ._csv import BLANKS, COMPRESSION, MISSING, StandardInput, _is_number, _point, plain_text
 from ._csv_rows import _parse_clean, header_cells
 from ._labels import _target_values
 
@@ -36,7 +38,7 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     that opens the file's text, and the offset after the header), ``rows`` are only the first ones: they settle
     the columns, and the body is read by :func:`_parse_clean` (with the decimal mark ``decimal``); None when it
     needs the careful reading of every row."""
-    header = None
+    header, top = None, rows[0]
     if has_header:
         header = rows[0][1]
         rows = rows[1:]
@@ -47,16 +49,26 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     # a wrong --sep) makes row 1 one column, and then ragged rows: the message names what row 1 holds
     first = header if header is not None else rows[0][1]
     other = next((c for c in (",", ";", "\t", "|") if c != sep and len(first) == 1 and c in first[0]), None)
-    hint = f" (columns are read as separated by {sep!r}; this file seems to use {other!r}: give --sep {other!r})" \
-        if other else f" (--sep {sep!r}: row 1 holds no {sep!r})" if sep != "," and len(first) == 1 else ""
+    if other is None and sep != BLANKS and len(first) == 1 and all(  # as many words in row 1 and the next: columns
+            len(c) == 1 and len(c[0].split()) == len(first[0].split()) > 1 for _, c in rows[header is None:][:1]):
+        other = BLANKS  # aligned by runs of blanks (UCI's housing.data), not a column "house price"
+    option, given = (r"'\s+'" if s == BLANKS else repr(s) for s in (other, sep))
+    hint = f" (columns are read as separated by {given}; this file seems to use " \
+        f"{'runs of blanks' if other == BLANKS else option}: give --sep {option})" if other else \
+        f" (--sep {given}: row 1 holds no {'blanks' if sep == BLANKS else given})" if sep != "," and len(first) == 1 else ""
+    title = [cell for cell in first if cell]
+    if not other and header is not None and len(title) == 1 and sum(map(bool, rows[0][1])) > 1:  # an Excel report's
+        line, plain = rows[0][0], not isinstance(path, StandardInput) and Path(path).suffix.lower() not in COMPRESSION
+        tail = f", e.g. with tail -n +{line} {shlex.quote(str(path))} > table.csv" if plain else ""
+        hint = (f" (line {top[0]}, {_cell(title[0])}, looks like a title above the header: remove the lines above line "
+                f"{line}{tail})")
     for line, cells in rows:
         if len(cells) != width:
             raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")
-    # a spreadsheet's trailing comma on every line: an empty column, not data
+    # a spreadsheet's trailing comma on every line: an empty column, not data (a long file's body must have it too)
+    empty = 0
     while width > 1 and (header is None or header[-1] == "") and all(c[-1] == "" for _, c in rows):
-        if body is not None:
-            return None  # whether every row has it: the careful reading tells
-        width -= 1
+        width, empty = width - 1, empty + 1
         header = header[:-1] if header is not None else None
         rows = [(line, c[:-1]) for line, c in rows]
     names = header or [f"column_{k}" for k in range(width)]
@@ -81,7 +93,8 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
     columns.names = list(names)
     id_name = None if id_col is None else names[id_col] if header is not None else "id"
     if body is not None:
-        parsed = _parse_clean(*body, width, col, left_out, sep, decimal, keep=id_col)
+        parsed = _parse_clean(*body, width + empty, col, left_out, sep, decimal, keep=id_col,
+                              empty=range(width, width + empty))
         if parsed is None:
             return None
         X, texts = parsed
@@ -136,9 +149,18 @@ def _refuse_comma_labels(y, raw, name, path, comma):
     if comma and y is not None and y.dtype.kind == "U" and any("," in c for c in raw) and \
             all(_is_number(_point(c, ",")) for c in raw):
         shown = next(c for c in raw if "," in c)
-        raise CommandError(f"{path}, column {name!r} (the target): its values are numbers written with a decimal "
-                           f"comma ({shown!r}), and the file is read with the decimal mark '.', which makes them "
-                           f"class labels: {comma}.")
+        raise CommandError(f"{path}, column {name!r} (the target): its values are numbers written with "
+                           f"{_comma_kind(shown)} ({shown!r}), and the file is read with the decimal mark '.', which "
+                           f"makes them class labels: {comma}.")
+
+
+#: a number written with a thousands separator (1,234; 1.234.567,89), which pandas reads only when told (thousands=)
+THOUSANDS = re.compile(r"[+-]?\d{1,3}([,.])\d{3}(\1\d{3})*([,.]\d+)?")
+
+
+def _comma_kind(cell):
+    """What the comma of a number such as ``3,5`` or ``5,900`` (three digits after it: thousands?) may be."""
+    return "a thousands separator or a decimal comma" if THOUSANDS.fullmatch(cell) else "a decimal comma"
 
 
 def align_columns(X, columns, features, path, sep=None, decimal=None):
@@ -165,12 +187,12 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
         raise CommandError(f"{path} has no column {listed(missing)}, which the model was trained on; the model "
                            f"takes {listed(features)}.")
     times, wanted = collections.Counter(have), set(want)
-    repeated = sorted({name for name, key in zip(columns, have) if times[key] > 1 and key in wanted})
-    if repeated or len(wanted) != len(want):
+    repeated = sorted({name for name, key in zip(columns, have) if times[key] > 1 and key in wanted}) or \
+        sorted({name for name, key in zip(features, want) if want.count(key) > 1})  # (the model's, where the file's don't)
+    if repeated:
         raise CommandError(f"{path}'s columns are not the model's ({listed(features)}) in its order, and "
-                           f"the names {listed(repeated or sorted(set(features)))} repeat, so they cannot "
-                           "be matched by name; "
-                           "write the columns in the model's order.")
+                           f"the names {listed(repeated)} repeat, so they cannot be matched by name; write the "
+                           "columns in the model's order.")
     if len(columns) != len(features):  # (columns besides the model's are left out by the caller)
         extra = listed(name for name, key in zip(columns, have) if key not in wanted)
         raise CommandError(f"{path} has columns besides the model's ({extra}); leave them out with --ignore.")
@@ -236,19 +258,24 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
         except ValueError:  # (a column of True/False is rarer: looked for only then)
             X = _booleans(cells).astype(np.float64)
     except ValueError:
-        for (line, _), row in zip(rows, cells):  # only to name the first bad cell
+        for i, ((line, _), row) in enumerate(zip(rows, cells)):  # only to name the first bad cell
             # (str: _booleans has put the floats 1 and 0 into an object array's True/False columns)
-            for k, value in zip(columns, map(str, row)):
+            for j, (k, value) in enumerate(zip(columns, map(str, row))):
                 if value == "" or value.upper() in MISSING:
                     shown = "" if value == "" else f" ({value!r})"
                     raise CommandError(
                         f"{path} line {line}, column {names[k]!r}: missing value{shown}; remove or fill it first."
                     ) from None
                 if comma and not _is_number(value) and _is_number(_point(value, ",")):
-                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has a decimal comma, "
+                    raise CommandError(f"{path} line {line}, column {names[k]!r}: {value!r} has {_comma_kind(value)}, "
                                        f"and the file is read with the decimal mark '.': {comma}.") from None
                 if not _is_number(value):
-                    if not hint:  # a text column: labels (without a target) or an id
+                    if not hint and THOUSANDS.fullmatch(value):  # (1.234,50: a German spreadsheet's)
+                        hint = (": it is written with a thousands separator, which is not read; write the numbers "
+                                "without one")
+                    elif not hint and i > 1 and all(_is_number(str(c)) for c in cells[:i, j]):  # (#DIV/0!)
+                        hint = ": the cells above it in this column are numbers; fix or remove this row"
+                    elif not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there; a name
                         # is quoted for the shell ("--ignore my col" read "col" as the data argument)
                         # (by its index where the name holds a control character, which no quoting shows)
@@ -275,8 +302,10 @@ def _cell(text, limit=80):
 def _first_missing(cells):
     """The index of the first empty or missing-value cell (``MISSING``: NA, NULL...; or NaN, which
     str() and the csv module write for a float NaN and pandas reads as missing: a column of text labels
-    took "nan" for a class; or an infinity, "inf", no class either), else None."""
-    return next((i for i, c in enumerate(cells) if c == "" or c.upper() in MISSING or _non_finite(c)), None)
+    took "nan" for a class; or an infinity, "inf", no class either), else None. Each distinct cell is
+    looked at once (a long file has few labels)."""
+    bad = {c for c in dict.fromkeys(cells) if c == "" or c.upper() in MISSING or _non_finite(c)}
+    return next((i for i, c in enumerate(cells) if c in bad), None) if bad else None
 
 
 def _non_finite(cell):

@@ -11,10 +11,11 @@ import lzma
 import re
 import shlex
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
-from ._common import CommandError
+from ._common import CommandError, count, listed
 
 
 class StandardInput(str):
@@ -71,18 +72,32 @@ def has_bom(path):
 
 
 #: compressed CSV files, read as pandas.read_csv reads them: the compression inferred from the suffix
-COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".zip": "zipfile"}
 #: what reading a damaged compressed file raises (zlib.error: a .gz file damaged inside its data)
-DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error)
+DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error, zipfile.BadZipFile)
 
 
 def _open(path, mode="rt"):
-    """A data file opened for reading, decompressed when its name ends in .gz, .bz2 or .xz; in text
-    mode as UTF-8 with a byte-order mark skipped. (``data.csv.gz`` was refused as "not a UTF-8 text
-    CSV file", with advice to convert it from latin1.)"""
+    """A data file opened for reading, decompressed when its name ends in .gz, .bz2 or .xz, or its one file
+    read from a .zip archive (Kaggle's ``train.csv.zip``; an archive of several files is opened as it is,
+    which :func:`not_utf8_text` then names); in text mode as UTF-8 with a byte-order mark skipped.
+    (``data.csv.gz`` was refused as "not a UTF-8 text CSV file", with advice to convert it from latin1.)"""
     module = COMPRESSION.get(Path(path).suffix.lower())
+    text = {"newline": "", "encoding": "utf-8-sig"} if "t" in mode else {}
+    if module == "zipfile":
+        with zipfile.ZipFile(path) as archive:  # (its one file stays readable once the archive is closed)
+            members = _members(archive)
+            if len(members) == 1:
+                fh = archive.open(members[0])
+                return io.TextIOWrapper(fh, **text) if text else fh
+        module = None
     opener = importlib.import_module(module).open if module else open
-    return opener(path, mode, **({"newline": "", "encoding": "utf-8-sig"} if "t" in mode else {}))
+    return opener(path, mode, **text)
+
+
+def _members(archive):
+    """The names of the files a zip archive holds (its folders and macOS's ``__MACOSX/`` ones aside)."""
+    return [info.filename for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
 
 
 def _plain_name(path):
@@ -175,12 +190,25 @@ def long_cells():
         csv.field_size_limit(previous)
 
 
+#: --sep '\s+': columns apart by runs of blanks (spaces, tabs), as pandas.read_csv(sep=r"\s+") reads a file
+#: of aligned columns (UCI's housing.data); its rows are read by the csv module alone, not in C
+BLANKS = r"\s+"
+
+
+def csv_reader(lines, sep, **options):
+    """The csv module's reader of ``lines`` split at ``sep``; at runs of blanks for :data:`BLANKS` (each
+    line's runs made one space, and its leading and trailing ones left out, as pandas reads them)."""
+    if sep == BLANKS:
+        return csv.reader((" ".join(line.split()) + "\n" for line in lines), delimiter=" ", **options)
+    return csv.reader(lines, delimiter=sep, **options)
+
+
 def _split(rows, sep):
     """``rows`` split into cells at ``sep``, or no rows where they are not CSV there (a quote never
     closed): the reader of the data names the line."""
     try:
         with long_cells():
-            return list(csv.reader(rows, delimiter=sep))
+            return list(csv_reader(rows, sep))
     except csv.Error:
         return []
 
@@ -245,9 +273,9 @@ def _iconv(file, encoding):
     None), the filter alone."""
     if file is None:
         return f"iconv -f {encoding} -t utf-8"
-    tool = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}.get(file.suffix.lower())
+    tool = {".gz": "gzip -dc", ".bz2": "bzip2 -dc", ".xz": "xz -dc", ".zip": "unzip -p"}.get(file.suffix.lower())
     name = shlex.quote(str(file))
-    return f"{tool} -dc {name} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {name}"
+    return f"{tool} {name} | iconv -f {encoding} -t utf-8" if tool else f"iconv -f {encoding} -t utf-8 {name}"
 
 
 #: the first bytes of files that are often given for a CSV file, and what to do with each ({path}: the file);
@@ -272,6 +300,17 @@ def _binary_kind(start, file=None):
     Parquet or gzip file; else None. ``file``: its path (None: standard input)."""
     if file is None and start.startswith(b"\x1f\x8b"):
         return GZIP_STDIN
+    if file is not None and start.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(file) as archive:
+                members = _members(archive)
+        except (*DAMAGED, RuntimeError):  # (its list unreadable, or encrypted: a workbook, as far as one can tell)
+            members = ["[Content_Types].xml"]
+        if not {"[Content_Types].xml", "mimetype"} & set(members):  # (an .xlsx's, an .ods's)
+            if not members:
+                return "an empty zip archive"
+            return (f"a zip archive of {count(len(members), 'file')} ({listed(members)}), and only a zip of one file "
+                    f"is read, as by pandas: unzip it (unzip {shlex.quote(str(file))}) and give one of them")
     return next((kind.format(path="FILE" if file is None else str(file)) for signature, kind in BINARY_KINDS.items()
                  if start.startswith(signature)), None)
 

@@ -1,14 +1,17 @@
 """A CSV file's rows: read by the csv module, which names the line of a bad row (comment lines that open
 the file skipped), or a long file's clean body read in C; and row 1 alone, for a model's columns."""
 
+import contextlib
 import csv
 import io
+import itertools
+import math
 import re
 
 import numpy as np
 
 from ._common import CommandError
-from ._csv import EXCEL_SEP, MISSING, _is_number, _point, csv_format, head_lines, long_cells
+from ._csv import EXCEL_SEP, MISSING, _is_number, _point, csv_format, csv_reader, head_lines, long_cells
 
 
 def _rows(fh, path, limit=None, header=None, sep=",", decimal="."):
@@ -47,7 +50,7 @@ def _read_rows(fh, path, limit, header, sep, decimal, comments):
             pending.append(text)
             yield text
 
-    reader = csv.reader(lines(), delimiter=sep, strict=True)  # strict: an unclosed quote is an error, not the rest
+    reader = csv_reader(lines(), sep, strict=True)  # strict: an unclosed quote is an error, not the rest
     rows, line, first_end, start, offset, comment, skipped = [], 1, 0, 0, 0, None, []
     try:
         for row in reader:
@@ -124,25 +127,30 @@ class _Body:
         return (self._seen(line) for line in self.fh)
 
 
-def _parse_clean(open_body, start, width, col, skip=(), sep=",", decimal=".", keep=None):
+def _parse_clean(open_body, start, width, col, skip=(), sep=",", decimal=".", keep=None, empty=()):
     """The feature values (float64) of a CSV file's data rows (the text of ``open_body()``, a fresh handle,
     from offset ``start``, read a block at a time: never the file's whole text), read in C: by pandas's
     parser when pandas is installed, else by NumPy's ``loadtxt``; and the stripped cells of the target
     column ``col`` and of ``keep`` (one of ``skip``: the id column), by index. The columns ``skip``
-    (``--ignore``) are read as text and left out. Cells are split at ``sep``, and numbers read with the
+    (``--ignore``) are read as text and left out, and so are the columns ``empty`` (a spreadsheet's trailing
+    comma), which must be blank in every row. Cells are split at ``sep``, and numbers read with the
     decimal mark ``decimal``.
 
     None when a row needs :func:`_rows`'s careful reading: a feature cell that is not a
     finite number, a row of another width, a blank-looking row, a quote that is not a whole
     cell's (the csv module's strict quoting, which names an unclosed quote, is the rule; pandas
     reads whole quoted cells as it does, loadtxt none). That reader then names the line. Where
-    this one succeeds, each value is what ``float(cell)`` gives.
+    this one succeeds, each value is what ``float(cell)`` gives. Runs of blanks (``sep`` '\\s+') are the
+    careful reader's.
     """
+    if len(sep) != 1:
+        return None
     try:
         try:
             import pandas as pd
         except ImportError:
             pd = None
+        skip = {*skip, *empty}
         with open_body() as fh:
             body = _Body(_skip(fh, start), sep)
             if pd is not None:
@@ -156,13 +164,13 @@ def _parse_clean(open_body, start, width, col, skip=(), sep=",", decimal=".", ke
                 rows = len(frame)
                 if frame.shape[1] != width:
                     return None
-                texts = {k: frame[k].tolist() for k in (col, keep) if k is not None}
+                texts = {k: frame[k].tolist() for k in (col, keep, *empty) if k is not None}
                 for k in sorted({col, *skip} - {None}):
                     del frame[k]  # (the text columns out, in place: the features are left)
                 values = frame.to_numpy(np.float64)
                 del frame
             else:
-                texts = {k: [] for k in (col, keep) if k is not None}  # their cells, in row order, read as text
+                texts = {k: [] for k in (col, keep, *empty) if k is not None}  # their cells, in row order, read as text
                 # loadtxt has no decimal mark: each number's is turned into a point, as the careful reader does
                 text = {} if decimal == "." else {k: lambda cell: float(_point(cell.strip(), decimal))
                                                   for k in range(width)}
@@ -185,9 +193,107 @@ def _parse_clean(open_body, start, width, col, skip=(), sep=",", decimal=".", ke
         return None
     if not all(isinstance(c, str) for cells in texts.values() for c in cells):
         return None
-    if not np.isfinite(values).all():
+    if not np.isfinite(values).all() or any(c.strip() for k in empty for c in dict.fromkeys(texts.pop(k))):
         return None
-    return values, {k: [_point(c.strip(), decimal) for c in cells] for k, cells in texts.items()}
+    return values, {k: _stripped(cells, decimal) for k, cells in texts.items()}
+
+
+def _stripped(cells, decimal):
+    """The text ``cells`` stripped, a number with the decimal mark ``decimal`` as ``float`` reads it (each distinct
+    cell once: a long file has few labels)."""
+    clean = {cell: _point(cell.strip(), decimal) for cell in dict.fromkeys(cells)}
+    return [clean[cell] for cell in cells]
+
+
+def _suspect_lines(open_text, start, numeric, sep=",", decimal=".", size=1 << 16):
+    """The lines of a long CSV file's body (the text of ``open_text()`` from offset ``start``) that may hold its
+    first bad cell, as (line number, text) in order, found by pandas's parser a block of ``size`` rows at a time
+    (1M rows with one NA were read into Python lists to find it: 93 s, 2.2 GB): in a column of numbers
+    (``numeric[k]`` True, by the first rows) a cell that is no finite number (True too), in a column of text
+    (False) an empty or missing-value cell; blank lines too. They end at a cell in a column empty in the first
+    rows (None: a trailing comma), where a row may span lines (a quoted line break; a row of more cells, which
+    pandas refuses), and without pandas or with runs of blanks as the separator: the careful reading of the whole
+    file then tells."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return
+    if len(sep) != 1:
+        return
+    # read as NaN, not as a ValueError: the usual missing values, and True and False, which pandas reads as 1 and 0
+    na = ["", *MISSING, *map(str.lower, MISSING), *map(str.title, MISSING),
+          *("".join(p) for word in ("true", "false") for p in itertools.product(*zip(word, word.upper())))]
+
+    def bad(cell, number):  # the careful reader's tests, on each distinct cell
+        if not isinstance(cell, str):
+            return True
+        cell = _point(cell.strip(), decimal)
+        finite = _is_number(cell) and math.isfinite(float(cell))
+        return not finite if number else cell == "" or cell.upper() in MISSING or (_is_number(cell) and not finite)
+
+    def suspects(block, as_text):  # the rows of ``block`` with a suspect cell (``as_text``: every column as text)
+        if not isinstance(block.index, pd.RangeIndex):  # (a first row of more cells: pandas made them an index)
+            return None
+        found = np.zeros(len(block), bool)
+        for k, number in enumerate(numeric):
+            column = block[k]
+            if number is None:
+                if any(isinstance(cell, str) and cell.strip() for cell in set(column)):
+                    return None
+            elif number and not as_text:
+                found |= ~np.isfinite(column.to_numpy(np.float64))
+            else:
+                found |= column.isin([cell for cell in set(column) if bad(cell, number)]).to_numpy()
+        return np.flatnonzero(found)
+
+    def blocks(skip, as_text):  # pandas's reader of the body's rows from its line ``skip`` on
+        fh = files.enter_context(open_text())
+        _skip(fh, start)
+        for _ in range(skip):
+            fh.readline()
+        body = _Body(fh, sep)
+        floats = [k for k, number in enumerate(numeric) if number and not as_text]
+        return body, pd.read_csv(body, header=None, names=range(len(numeric)), sep=sep, decimal=decimal, engine="c",
+                                 quotechar='"', doublequote=True, skip_blank_lines=False, chunksize=size,
+                                 keep_default_na=False, na_values={k: na for k in floats},
+                                 dtype={k: np.float64 if k in floats else str for k in range(len(numeric))})
+
+    def lines_at(rows):  # (line number, text) of the body's rows ``rows`` (0-based, after those already given)
+        for row in rows:
+            for line, text in numbered:
+                if line == first + row:
+                    yield line, text
+                    break
+
+    with contextlib.ExitStack() as files:
+        fh, first, done = files.enter_context(open_text()), 1, 0
+        while done < start:  # (line numbers as the careful reader's: comment lines and blank ones count)
+            text = fh.readline()
+            done, first = done + len(text), first + 1
+            if not text:
+                return
+        numbered, done, as_text = enumerate(iter(fh.readline, ""), first), 0, False
+        try:
+            while True:
+                body, reader = blocks(done, as_text)
+                try:
+                    for block in reader:
+                        found = suspects(block, as_text) if body.clean else None
+                        if found is None:
+                            return
+                        yield from lines_at(done + found)
+                        done += len(block)
+                        if as_text:
+                            break  # (one block as text; the next ones as numbers again)
+                    else:
+                        return
+                    as_text = False
+                except ValueError as exc:  # a text cell in a column of numbers: its block is read as text
+                    if as_text or isinstance(exc, pd.errors.ParserError):
+                        return
+                    as_text = True
+        except Exception:  # noqa: BLE001 -- whatever pandas dislikes, the careful reader explains
+            return
 
 
 def header_cells(path, sep=None, decimal=None):

@@ -7,10 +7,12 @@ feature and id columns, and the features as numbers) and ``_labels`` (targets an
 It re-exports every name of the single module it was (``glassnet.cli._data._rows``, ``HEAD_ROWS``
 and ``SHARED_MNIST`` are looked up here by :func:`read_csv` and :func:`load_dataset`)."""
 
+import collections
 import io
 import itertools
 import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +22,12 @@ import numpy as np
 from ._columns import (Columns, _booleans, _check_finite, _comma_advice, _first_missing,  # noqa: F401
                        _missing_what, _non_finite, _numeric, _refuse_comma_labels, _table, _target_index,
                        align_columns)
-from ._common import REGRESSION_LOSSES, TOY_SETS, CommandError, count, shown
+from ._common import REGRESSION_LOSSES, TOY_SETS, CommandError, count, listed, shown
 from ._csv import (BINARY_KINDS, COMPRESSION, CP1252, DAMAGED, FIRST_BLOCK, FORMAT_LINES, GZIP_STDIN,  # noqa: F401
                    MISSING, OTHER_SEPARATORS, StandardInput, _binary_kind, _iconv, _is_number, _is_text, _nul_encoding,
                    _numbers, _open, _plain_name, _point, _unicode_encoding, _width, csv_format, first_bytes, has_bom,
                    head_lines, is_csv, not_utf8_text, read_stdin)
-from ._csv_rows import _is_comment, _parse_clean, _read_rows, _rows, header_cells  # noqa: F401
+from ._csv_rows import _is_comment, _parse_clean, _read_rows, _rows, _suspect_lines, header_cells  # noqa: F401
 from ._header import _header_reason, _is_row_index, _names_labels, _numbers_below, _shown  # noqa: F401
 from ._labels import _LEADING_ZERO, _integral, _label, _target_values, encode_labels, label_text  # noqa: F401
 
@@ -74,10 +76,11 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     ignore : sequence of str or int
         Columns left out of the features (an id), by header name or index (an int is
         always an index); they may hold anything.
-    header : True, False or None
-        True: row 1 is the header (the caller knows: it holds a model's column names, or
-        ``--header``); False: row 1 is data (``--no-header``); None: decided from the first
-        rows (:func:`_header_reason`).
+    header : True, "model", False or None
+        True: row 1 is the header (the caller knows: ``--header``); "model": it holds a model's
+        column names, and the columns that number the rows are read as the model was trained on them
+        (the others are in ``ignore``); False: row 1 is data (``--no-header``); None: decided from
+        the first rows (:func:`_header_reason`).
     sep, decimal : str or None
         The column separator and the decimal mark, as for ``pandas.read_csv``; None: read from
         the file (:func:`csv_format`, with a note when it is not ',' and '.').
@@ -132,20 +135,84 @@ def read_csv(path, target=None, require_target=True, read_target=True, ignore=()
     if reason == "numbers":  # it was read as a data row: 0 and 1 became a sample, the last cell a class of its own
         print(f"note: row 1 of {path} ({_shown(head[0][1])}) is read as its header: it numbers the columns, as "
               "pandas writes a NumPy array's (--no-header reads it as data).", file=sys.stderr)
-    if has_header and _is_row_index(head) and not {"0", str(-len(head[0][1]))} & {str(c) for c in (*ignore, target)}:
-        # pandas's to_csv without index=False: the row numbers were a feature (named ""), sorted data's best one
-        print(f"note: the first column of {path} has no name and numbers the rows 0, 1, 2, ... (pandas's index, "
-              "written by to_csv without index=False): it is left out.", file=sys.stderr)
-        ignore = (*ignore, 0)
+    if has_header and header != "model":
+        ignore = _without_row_numbers(head, path, ignore, target)
     if len(head) > HEAD_ROWS:  # a long file: its body is read in C when every cell is a clean number
+        body = (open_text, first_end if has_header else start)
         table = _table(head, has_header, target, require_target, read_target, ignore, path,
-                       body=(open_text, first_end if has_header else start), sep=sep, decimal=decimal, ids=ids)
+                       body=body, sep=sep, decimal=decimal, ids=ids)
         if table is not None:
             return table
+        _first_bad_cell(head, has_header, body, path, fmt, lambda rows: _table(
+            rows, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal, ids=ids))
         with open_text() as fh:
             head, _, _ = _rows(fh, path, header=header, **fmt)
     return _table(head, has_header, target, require_target, read_target, ignore, path, sep=sep, decimal=decimal,
                   ids=ids)
+
+
+def _without_row_numbers(head, path, ignore, target):
+    """``ignore`` and the first columns that number the rows (:func:`_is_row_index`: pandas's index, also read
+    back as "Unnamed: 0"; R's row names), each with a note, unless --target or --ignore names it: the row
+    number was a feature, sorted data's best one."""
+    header, given = head[0][1], {str(c) for c in (*ignore, target)}
+    for k in itertools.takewhile(lambda k: _is_row_index(head, k), range(len(header))):
+        if {str(k), str(k - len(header)), header[k]} & given:
+            continue
+        n, name = int(head[1][1][k]), header[k]
+        which = f"column {k} of {path}, {name!r}," if name else \
+            f"{'the first column' if k == 0 else f'column {k}'} of {path} has no name and"
+        whose = "R's row names, written by write.csv without row.names=FALSE" if n and not name else \
+            f"pandas's index, written by to_csv without index=False{' and read back' * bool(name)}"
+        print(f"note: {which} numbers the rows {n}, {n + 1}, {n + 2}, ... ({whose}): it is left out.", file=sys.stderr)
+        ignore = (*ignore, k)
+    return ignore
+
+
+#: a column name that says it holds ids: Id (Kaggle's Iris.csv), PassengerId, user_id, index (df.reset_index())
+ID_NAME = re.compile(r"(?i:id|index|.*_id)|.*[a-z]I[dD]")
+
+
+def _note_features(X, names, path):
+    """Notes on a training file's feature columns: a name that repeats (pandas reads the second ``x`` back as
+    ``x.1``, which predict then cannot match), and each column named like an id (:data:`ID_NAME`) that holds a
+    different whole number in each row: trained on, an id gives the class away where rows are sorted (Kaggle's
+    Iris.csv, Id 1 to 150), and means nothing for new rows. A note, not a drop: a column so named may be a feature."""
+    repeated = [name for name, times in collections.Counter(names).items() if times > 1] if names.header else []
+    if repeated:
+        many = len(repeated) > 1
+        print(f"note: the column name{'s' * many} {listed(repeated)} {'repeat' if many else 'repeats'} in {path}: "
+              "evaluate and predict take such columns by place, so new rows need them in this order (pandas reads a "
+              "second x back as x.1).", file=sys.stderr)
+    for k, name in enumerate(names if names.header else ()):
+        column = X[:, k]
+        if ID_NAME.fullmatch(name) and np.array_equal(column, np.round(column)) and len(np.unique(column)) == len(X):
+            print(f"note: column {name!r} of {path} holds a different whole number in each row, as an id does, and is "
+                  f"a feature; --ignore {shlex.quote(name)} leaves it out.", file=sys.stderr)
+
+
+#: the rows with a suspect cell (_suspect_lines) read carefully without an error before the whole file is
+SUSPECTS = 100
+
+
+def _first_bad_cell(head, has_header, body, path, fmt, table):
+    """Raise the error of a long file's first bad cell (an NA) as the careful reading of every row names it,
+    without that reading (1M rows with one NA in the last took 93 s and 2.2 GB): the first rows ``head`` are
+    read carefully (``table(rows)``: :func:`_table` of them), then each row in which pandas's parser finds a
+    suspect cell (:func:`_suspect_lines`), after the header and the first data rows (a cell True alone is read as
+    a column of booleans; #DIV/0! below numbers is named as such). Returns when none is found."""
+    table(head)
+    rows = head[has_header:]
+    numeric = [None if all(cells[k] == "" for _, cells in rows) else all(_is_number(cells[k]) for _, cells in rows)
+               for k in range(len(head[0][1]))]  # (None: empty, a trailing comma)
+    suspects = 0
+    for line, text in _suspect_lines(*body, numeric, **fmt):
+        found, _, _, _ = _read_rows(io.StringIO(text, newline=""), path, None, False, comments=False, **fmt)
+        if found:  # (a blank line is no row)
+            table([*head[:has_header + 3], (line, found[0][1])])
+            suspects += 1
+            if suspects == SUSPECTS:
+                return
 
 
 #: above this many classes of whole numbers, train says it reads them as classes (an age, a count)
@@ -313,6 +380,8 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
                                require_target=not unlabelled, ignore=getattr(args, "ignore", None) or (),
                                header=getattr(args, "header", None) if header is None else header,
                                sep=getattr(args, "sep", None), decimal=getattr(args, "decimal", None))
+    if purpose != "evaluate":  # (a model's features are its own)
+        _note_features(X, names, name)
     if unlabelled:  # a map needs no target: every column is a feature
         return Data(Path(name).name, f"{name}: {count(len(X), 'row')}, {count(X.shape[1], 'feature')}", X, None, X, None,
                     "unlabelled", standardize=True)

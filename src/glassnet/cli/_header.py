@@ -36,11 +36,19 @@ def _shown(cells):
     return ",".join(map(shown, cells[:6])) + (",..." if len(cells) > 6 else "")
 
 
-def _is_row_index(rows):
-    """Whether the first column has an empty header and holds 0, 1, 2, ... (``rows``: the header and the
-    first rows): the index that pandas's ``to_csv`` writes unless told ``index=False``."""
+#: the header of a column of row numbers: none (pandas's index, R's row names) or the name pandas reads for it
+ROW_INDEX_NAME = re.compile(r"(Unnamed: \d+(\.\d+)?)?")
+
+
+def _is_row_index(rows, k=0):
+    """Whether column ``k`` (``rows``: the header and the first rows) numbers the rows 0, 1, 2, ... or 1, 2, 3, ...
+    under an empty header or the name pandas reads for one ("Unnamed: 0"), and is not the last: the index that
+    pandas's ``to_csv`` writes unless told ``index=False`` (read back and written again: "Unnamed: 0"), or the row
+    names of R's ``write.csv`` (from 1)."""
     header, body = rows[0][1], [cells for _, cells in rows[1:]]
-    return len(header) > 1 and header[0] == "" and bool(body) and all(c[0] == str(i) for i, c in enumerate(body))
+    if len(header) <= k + 1 or not ROW_INDEX_NAME.fullmatch(header[k]) or not body or body[0][k] not in ("0", "1"):
+        return False
+    return all(len(c) > k and c[k] == str(i + int(body[0][k])) for i, c in enumerate(body))
 
 
 def _names_labels(rows, k, cell):

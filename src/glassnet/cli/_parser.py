@@ -84,7 +84,8 @@ def _add_header_option(parser):
     """--header / --no-header: whether a CSV file's row 1 names the columns (default: judged from the file);
     --sep and --decimal: how its columns and numbers are written (pandas.read_csv's sep and decimal)."""
     parser.add_argument("--sep", type=_separator, metavar="CHAR",
-                        help="CSV: the character between columns, as pandas.read_csv's sep ('\\t': a tab); default: "
+                        help="CSV: the character between columns, as pandas.read_csv's sep ('\\t': a tab; '\\s+': "
+                             "runs of blanks, columns aligned by spaces); default: "
                              "a tab for a .tsv file; else ',', or ';', a tab or '|' when the file's first rows are "
                              "separated by it (a European spreadsheet's CSV, a spreadsheet's text file), with a note")
     parser.add_argument("--decimal", choices=(".", ","),

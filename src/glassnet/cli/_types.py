@@ -46,11 +46,14 @@ def _output_path(text):
 
 def _separator(text):
     """An argparse type for --sep: one character, the two characters ``\\t`` as a tab (what a shell
-    passes for ``--sep '\\t'``); not a quote (the quoting character), a line break, a letter or a digit."""
+    passes for ``--sep '\\t'``); not a quote (the quoting character), a line break, a letter or a digit;
+    or ``\\s+``, runs of blanks (pandas's ``sep=r"\\s+"``: a file of aligned columns)."""
     sep = "\t" if text == "\\t" else text
+    if sep == r"\s+":
+        return sep
     if len(sep) != 1 or sep in "\"\r\n" or sep.isalnum():
         raise argparse.ArgumentTypeError(f"expected one character that is not a quote, a letter or a digit, such as "
-                                         f"';' or '\\t' (a tab). Received: {text!r}")
+                                         f"';' or '\\t' (a tab), or '\\s+' (runs of blanks). Received: {text!r}")
     return sep
 
 

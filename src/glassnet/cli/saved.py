@@ -177,8 +177,9 @@ def _model_header(path, model, target, notes, ignore=None, given=None, sep=None,
     model's feature names and some text, or is exactly the model's columns (numbers such as
     2020,2021 too), it is the header, whatever its numbers look like: the indices of its other
     columns but the ``target`` (left out, with a note unless ``--ignore`` names them, ``ignore``)
-    and True; else ((), ``given``): the file's header is as --header/--no-header (``given``)
-    says, or judged as usual. With --no-header, row 1 is data. ``sep`` and ``decimal``: as the file is written.
+    and "model" (read_csv's header of a model's columns); else ((), ``given``): the file's header is as
+    --header/--no-header (``given``) says, or judged as usual. With --no-header, row 1 is data. ``sep`` and
+    ``decimal``: as the file is written.
     The notes are appended to the list ``notes``, which the caller prints once the file is read: before an
     error of the reading (``--id nope``), they told of a run that then failed."""
     features = model.metadata.get("features")
@@ -205,7 +206,7 @@ def _model_header(path, model, target, notes, ignore=None, given=None, sep=None,
         names = listed(cells[k] if cells[k] else f"{k} (no name)" for k in unasked)
         notes.append(f"note: {path}'s column{'s' * (len(unasked) > 1)} {names} "
                      f"{'are' if len(unasked) > 1 else 'is'} not the model's; left out.")
-    return others, True  # (int indices: a column may be named "0")
+    return others, "model"  # (int indices: a column may be named "0")
 
 
 #: output activations whose outputs are probabilities (Argmax: one-hot rows; Sparsemax: rows in [0, 1] summing
@@ -250,7 +251,8 @@ def cmd_predict(args):
     _check_within_dtype(X, model, args.model, args.csv, columns)
     P = model.predict(X.reshape(len(X), *model._input_shape))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    # (runs of blanks, --sep '\s+', are written as ',', or ';' beside decimal commas)
+    writer = csv.writer(buffer, delimiter=sep if len(sep) == 1 else ";" if decimal == "," else ",", lineterminator="\n")
     written = (lambda text: text) if decimal == "." else (  # as pandas's to_csv(decimal=",") writes numbers
         lambda text: text.replace(".", decimal) if _is_number(text) else text)
     if model_task(model) == "classification":
