@@ -681,10 +681,12 @@ def test_only_loopback_hosts_and_origins_are_served(client, host, port, origin):
         return  # no HTTP client sends it
     if any(c in header for c in "\x00\r\n"):
         return
-    if origin:
-        headers = {"origin": f"http://{header}"}
-    else:
-        headers = {"host": header}
+    # the page's own origin is its Host, port included (session 57): another port's page is another site
+    headers = {"host": header, "origin": f"http://{header}"} if origin else {"host": header}
+    if origin and "%" not in host:
+        elsewhere = f"http://{_host_header(host, 1 + (port or 80) % 65535)}"
+        other = client.get("/api/options", headers={"host": header, "origin": elsewhere})
+        assert other.status_code == 403, _assert_answered(other)
     response = client.get("/api/options", headers=headers)
     body = _assert_answered(response)
     loopback = _reference_loopback(host.split("%")[0]) and host not in ("", "localhost.")

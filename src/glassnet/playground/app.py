@@ -18,22 +18,27 @@ Bad settings answer 400 with ``{"error": "...", "field": "..."}``: the message n
 its page labels it, ``field`` is the setting's key (the page outlines the field of that id); an unknown
 session answers 404, an unknown route 404 and a wrong method 405, in JSON too.
 Sessions live in memory, at most :data:`MAX_SESSIONS` on a loopback address and
-:data:`MAX_NETWORK_SESSIONS` serving the network (the least recently used is dropped), and one
-unused for :data:`IDLE_SECONDS` is dropped too; a step of a dropped session answers 404 saying
-why (its ``reason``). Each session is behind a lock, so one page's requests never interleave: a
-step sent while the session's previous one is still training answers 409 at once.
+:data:`MAX_NETWORK_SESSIONS` serving the network, there :data:`MAX_CLIENT_SESSIONS` per client
+address (the least recently used is dropped), and one unused for :data:`IDLE_SECONDS` is dropped
+too; a step of a dropped session answers 404 saying why (its ``reason``). Each session is behind a
+lock, so one page's requests never interleave: a step sent while the session's previous one is still
+training answers 409 at once. Training and the demos run in :data:`WORKER_THREADS` threads each, of
+their own, so the page's files never wait for them, nor the playground's steps for a demo.
 
 The server binds to 127.0.0.1 unless told otherwise, and then answers this machine's
 pages only, as Jupyter does: a request whose ``Host`` is not a loopback name (a DNS
-rebinding attack) or whose ``Origin`` is another site's gets 403, and a POST with a body must
-send ``Content-Type: application/json`` (415 otherwise), which no other site's page can send
-without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
+rebinding attack) or whose ``Origin`` is not the page's own (the ``Host``, port included) gets
+403, and a POST with a body must send ``Content-Type: application/json`` (415 otherwise), which no
+other site's page can send without the browser asking first. Bodies over :data:`MAX_BODY_BYTES` get 413.
 """
 
 import asyncio
 import collections
+import functools
 import ipaddress
 import json
+import logging
+import os
 import re
 import secrets
 import socket
@@ -55,6 +60,15 @@ STATIC = Path(__file__).with_name("static")
 #: typically under 100 MB, at most about 1.8 GB.
 MAX_SESSIONS = 32
 MAX_NETWORK_SESSIONS = 256
+#: Serving the network, the sessions kept per client address (its least recently used is dropped
+#: first), so that one script cannot push the whole class's sessions out; a loopback client (this
+#: machine, or a proxy in front of the server) or one without an IP address has no cap of its own.
+MAX_CLIENT_SESSIONS = 16
+#: The threads that train the sessions, and as many again for the demos (a self-organizing map of 1-2 s
+#: then never holds up the playground's steps of 10 ms). Pools of their own, not Starlette's 40 threads,
+#: which also read the static files: 40 training requests in flight held a newcomer's scripts for 37-49 s.
+#: The GIL makes more threads than cores no faster, and each holds a request's memory.
+WORKER_THREADS = min(16, max(4, os.cpu_count() or 1))
 #: A session without a request for this long (a closed tab) is dropped, checked at each request.
 IDLE_SECONDS = 3600
 #: The dropped sessions whose ids are remembered, so that their pages are told why.
@@ -133,6 +147,16 @@ def is_loopback(host):
     return ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback)
 
 
+def _one_computer(client):
+    """Whether a client address is one computer's, whose sessions are capped: an IP address, not a
+    loopback one (this machine, or a proxy in front of the server, for everyone) nor none (a Unix socket)."""
+    try:
+        ipaddress.ip_address(client)
+    except ValueError:
+        return False
+    return not is_loopback(client)
+
+
 def numeric_host(host):
     """``host`` as the address the server binds to when it is an address in any form the socket
     library takes (``0`` -> ``0.0.0.0``, ``127.1`` -> ``127.0.0.1``, ``[::1]`` -> ``::1``); a
@@ -191,13 +215,15 @@ def _host_of(header):
         return ""
 
 
-def _origin_host(origin):
-    """The host name of an ``Origin`` header: ``http://localhost:8765`` -> ``localhost``; "" for
-    ``null`` or a malformed one (``http://[::1`` made urlsplit raise, a 500)."""
+def _same_origin(origin, host):
+    """Whether an ``Origin`` header is the page's own address, the ``Host`` header's, port included (as
+    Jupyter checks): ``http://localhost:9999`` (another program's page on this machine) is not
+    ``localhost:8765``'s; False for ``null`` or a malformed one (``http://[::1`` made urlsplit raise, a 500)."""
     try:
-        return _host_of(urlsplit(origin).netloc)
+        parts = urlsplit(origin)
     except ValueError:
-        return ""
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
 def url_of(host, port):
@@ -242,18 +268,45 @@ def create_app(local_only=True):
     """The Starlette application. ``local_only`` (the default, for a server on a loopback
     address): refuse requests from other machines' names and other sites' pages (see above)."""
     _require()
+    import anyio.to_thread
+    from anyio.lowlevel import RunVar
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    sessions = collections.OrderedDict()  # id -> [session, lock, time of its last request], the least recent first
+    # id -> [session, lock, time of its last request, client address], the least recently used first
+    sessions = collections.OrderedDict()
     dropped = collections.OrderedDict()  # id -> why it was dropped
     capacity = MAX_SESSIONS if local_only else MAX_NETWORK_SESSIONS
     registry_lock = threading.Lock()
+    pools = RunVar("glassnet playground pools")  # {"sessions": limiter, "demos": limiter} of each event loop
+    in_flight = [0]  # requests in a worker thread now (what a Ctrl+C waits for: serve says how many)
+
+    async def in_worker(pool, function, *args):
+        """``function(*args)`` in one of the :data:`WORKER_THREADS` of ``pool`` ("sessions" or "demos"): the
+        event loop (and the static files, in Starlette's own threads) goes on meanwhile. Each answer is
+        encoded there too: a step's 55 kB of JSON took as much of the loop's time as its training took."""
+        try:
+            limiters = pools.get()
+        except LookupError:  # the first request of this event loop (a limiter belongs to one loop)
+            limiters = {name: anyio.CapacityLimiter(WORKER_THREADS) for name in ("sessions", "demos")}
+            pools.set(limiters)
+        in_flight[0] += 1
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=limiters[pool])
+        finally:
+            in_flight[0] -= 1
+
+    def encoded(value):
+        """The JSON answer of ``value``, encoded in the worker thread. A value JSON cannot hold (NaN) is
+        the server's fault, a 500, not the settings' (the ValueError of a 400)."""
+        try:
+            return JSONResponse(value)
+        except ValueError as exc:
+            raise RuntimeError(f"the answer is not JSON: {exc}") from None
 
     def error(status, message, field=None):
         """The JSON of an error answer; ``field``: the setting at fault (the page outlines it)."""
@@ -274,8 +327,9 @@ def create_app(local_only=True):
                                           f"{host[:100]!r}. Open it as http://127.0.0.1 or http://localhost, or "
                                           "start it with --host 0.0.0.0 to serve the network.")
                     return await response(scope, receive, send)
-                if origin is not None and not is_loopback(_origin_host(origin)):  # "null" too
-                    response = error(403, f"requests from another site's page ({origin[:100]}) are refused.")
+                if origin is not None and not _same_origin(origin, host):  # "null" too
+                    response = error(403, f"requests from another site's page ({origin[:100]}) are refused: only "
+                                          f"this server's own page, http://{host[:100]}, may send them.")
                     return await response(scope, receive, send)
             await self.app(scope, receive, send)
 
@@ -320,7 +374,7 @@ def create_app(local_only=True):
             drop(next(iter(sessions)), f"it had no request for over {IDLE_SECONDS / 60:g} minutes")
 
     def lookup(session_id):
-        """The ``[session, lock, time of its last request]`` of an id, used now; None if it is not kept."""
+        """The ``[session, lock, time of its last request, client]`` of an id, used now; None if it is not kept."""
         with registry_lock:
             now = time.monotonic()
             expire(now)
@@ -343,32 +397,37 @@ def create_app(local_only=True):
     async def create(request):
         try:
             settings = await settings_of(request)
-            session = await run_in_threadpool(Session, settings)
+            session = await in_worker("sessions", Session, settings)
         except _BadRequest as exc:
             return error(*exc.args)
         except BAD_SETTINGS as exc:
             return error(400, str(exc), getattr(exc, "field", None))
         session_id = secrets.token_hex(8)
+        client = request.client.host if request.client else ""
         with registry_lock:
             now = time.monotonic()
             expire(now)
-            sessions[session_id] = [session, threading.Lock(), now]
+            sessions[session_id] = [session, threading.Lock(), now, client]
+            own = [key for key, entry in sessions.items() if entry[3] == client]
+            if not local_only and _one_computer(client) and len(own) > MAX_CLIENT_SESSIONS:
+                drop(own[0], f"the server keeps the {MAX_CLIENT_SESSIONS} sessions each computer used most "
+                             f"recently, and this one used {MAX_CLIENT_SESSIONS} others since")
             while len(sessions) > capacity:
                 drop(next(iter(sessions)), f"the server keeps the {capacity} sessions used most recently, and "
                                            f"{capacity} others were used since")
-        payload = await run_in_threadpool(lambda: {"id": session_id, **session.describe(), "points": session.points(),
-                                                    "state": session.state()})
-        return JSONResponse(payload)
+        return await in_worker("sessions", lambda: encoded({"id": session_id, **session.describe(),
+                                                            "points": session.points(), "state": session.state()}))
 
     async def step(request):
         entry = lookup(request.path_params["session_id"])
         if entry is None:
             return gone(request.path_params["session_id"])
-        session, lock, _ = entry
+        session, lock = entry[:2]
 
         def one_step(data):
             settings = complete_settings(data, {"epochs": 1, "since": 0, "learning_rate": None}, "step")
-            return session.step(settings["epochs"], settings["since"], settings["learning_rate"])
+            state = session.step(settings["epochs"], settings["since"], settings["learning_rate"])
+            return state["diverged"], encoded(state)
 
         empty = request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers
         try:
@@ -381,16 +440,16 @@ def create_app(local_only=True):
             return error(409, "this session is still training its previous step: wait for its answer, then step again")
         try:
             diverged_before = session.diverged
-            state = await run_in_threadpool(one_step, data)  # training never blocks the event loop
+            diverged, response = await in_worker("sessions", one_step, data)  # training never blocks the loop
         except BAD_SETTINGS as exc:
             return error(400, str(exc), getattr(exc, "field", None))
         finally:
             lock.release()
         # one line per divergence (a new rate trains on after one); the page shows the whole message
-        if state["diverged"] and state["diverged"] is not diverged_before:
+        if diverged and diverged is not diverged_before:
             print(f"glassnet playground: session {request.path_params['session_id']}: "
-                  f"{state['diverged'].split(':')[0]} (the page says so).", file=sys.stderr)
-        return JSONResponse(state)
+                  f"{diverged.split(':')[0]} (the page says so).", file=sys.stderr)
+        return response
 
     async def delete(request):
         if lookup(request.path_params["session_id"]) is None:  # an "error", as every other error answer has
@@ -410,12 +469,11 @@ def create_app(local_only=True):
         async def endpoint(request):
             try:
                 settings = await settings_of(request)
-                result = await run_in_threadpool(function, settings)
+                return await in_worker("demos", lambda: encoded(function(settings)))
             except _BadRequest as exc:
                 return error(*exc.args)
             except BAD_SETTINGS as exc:
                 return error(400, str(exc), getattr(exc, "field", None))
-            return JSONResponse(result)
         return endpoint
 
     async def http_error(request, exc):  # 404 and 405 in JSON too, so the page shows them as errors
@@ -434,8 +492,56 @@ def create_app(local_only=True):
         Route("/api/sessions/{session_id}", delete, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error},
-                     middleware=[Middleware(LocalOnly)] if local_only else [])
+    application = Starlette(routes=routes, exception_handlers={HTTPException: http_error},
+                            middleware=[Middleware(LocalOnly)] if local_only else [])
+    application.state.in_flight = in_flight  # (serve's note at Ctrl+C)
+    return application
+
+
+#: Browsers for a text terminal: they cannot run the page's scripts, and one that Python's webbrowser
+#: picks (no display, over ssh) took the server's own terminal over.
+CONSOLE_BROWSERS = ("www-browser", "links", "links2", "elinks", "lynx", "w3m", "browsh")
+
+
+def _browser():
+    """The browser that opens the page, or None where Python's would not show it: on Linux without a
+    display (no ``DISPLAY`` or ``WAYLAND_DISPLAY``, as over ssh; unless ``BROWSER`` names one) and
+    wherever it is a console browser (:data:`CONSOLE_BROWSERS`). serve prints the page's address anyway."""
+    import webbrowser
+
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("BROWSER")
+    if sys.platform.startswith("linux") and not display:
+        return None
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:  # none at all
+        return None
+    command = str(getattr(browser, "name", "")).split()  # a GenericBrowser's command line, "w3m %s" from BROWSER
+    return None if command and Path(command[0]).name in CONSOLE_BROWSERS else browser
+
+
+class _QuietStop(logging.Filter):
+    """uvicorn's log while :func:`serve` runs (its ``uvicorn.error`` logger, at INFO), cut to what a
+    teacher's Ctrl+C needs. At the first one uvicorn waits for the requests in flight, seconds in a full
+    lecture hall, and the terminal said nothing, so teachers pressed Ctrl+C again: this says it in one
+    line. The second one cancels those requests: uvicorn logged about 45 lines of ``CancelledError``
+    traceback for each, and Starlette's lifespan one more; they are dropped. Else WARNING and up pass.
+    ``in_flight``: create_app's count of the requests in a worker thread."""
+
+    def __init__(self, in_flight):
+        super().__init__()
+        self.in_flight = in_flight
+
+    def filter(self, record):
+        text = record.getMessage()
+        if text.startswith("Waiting for connections to close"):  # uvicorn's INFO line at the first Ctrl+C
+            n = self.in_flight[0]
+            waiting = f"{n} request{'s' if n != 1 else ''} in flight to finish" if n else "the open connections to close"
+            print(f"Stopping: waiting for {waiting} (Ctrl+C again cancels them).", file=sys.stderr, flush=True)
+            return False
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        cancelled |= text.startswith("Traceback") and text.rstrip().endswith("CancelledError")  # the lifespan's
+        return record.levelno >= logging.WARNING and not cancelled
 
 
 def serve(host="127.0.0.1", port=8765, open_browser=True):
@@ -456,10 +562,9 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
     everywhere = address in ("0.0.0.0", "::")
     # this machine's page: the loopback address of the family served ('::' may serve IPv6 only)
     url = url_of({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address), port)
-    if open_browser:
-        import webbrowser
-
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    browser = _browser() if open_browser else None
+    if browser is not None:
+        threading.Timer(1.0, browser.open, args=(url,)).start()
     print(f"glassnet playground at {url} (Ctrl+C stops it)")
     if everywhere:  # the address to give the room: 127.0.0.1 is each student's own machine
         found = network_addresses(socket.AF_INET6 if address == "::" else socket.AF_INET)
@@ -473,10 +578,16 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
     # Each session's DivergenceWarning (several lines, as often as students press Play at learning
     # rate 10) is the page's to show: the step logs one line instead (create_app). Shown again after.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DivergenceWarning)
-        # the address, not --host as given: uvicorn looks "[::1]" up as a name, and fails
-        uvicorn.run(create_app(local_only=local), host=address, port=port, log_level="warning")
+    application = create_app(local_only=local)
+    quiet = _QuietStop(application.state.in_flight)
+    logging.getLogger("uvicorn.error").addFilter(quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DivergenceWarning)
+            # the address, not --host as given: uvicorn looks "[::1]" up as a name, and fails
+            uvicorn.run(application, host=address, port=port, log_level="info", access_log=False)
+    finally:
+        logging.getLogger("uvicorn.error").removeFilter(quiet)
 
 
 def start(port=8765):
