@@ -187,7 +187,7 @@ def test_more_steps_than_the_arrays_hold_read_them_all_with_keras_warning():
 @pytest.mark.parametrize("kwargs, rows", [
     ({"batch_size": 16}, 48),  # 3 batches of fit's batch_size
     ({"batch_size": 16, "validation_batch_size": 10}, 30),  # of validation_batch_size
-    ({}, 96),  # fit's batch_size, 32 when not given
+    ({}, 100),  # neither given: Keras's 3 batches of all the rows (of 34), as evaluate's steps (session 57)
 ])
 def test_validation_steps_with_validation_arrays_validates_on_their_first_batches(kwargs, rows):
     Xt, Yt, Xv, Yv = X[:100], Y[:100], X[100:], Y[100:]

@@ -5,7 +5,9 @@ layers' moving statistics); :func:`_stop_diverged` restores the last one known t
 finite loss, stops training and warns with a :class:`DivergenceWarning` that names the epoch,
 the batch, the learning rate and, where the inputs are unscaled, their scale
 (:func:`_input_scale_note`). A regularizer that is not finite at fit's first step is refused
-instead (:func:`_refuse_non_finite_penalty`): no learning rate made it so.
+instead (:func:`_refuse_non_finite_penalty`): no learning rate made it so. A loss that stays
+finite but rises far above its start (a learning rate too large, though finite) is watched by
+:class:`_RiseWatch`, which warns with a :class:`LossRiseWarning` and lets training go on.
 """
 
 import math
@@ -14,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, losses
 from ..layers import Layer
 from ..layers.base import penalty
 from .learning_rate import _rated
@@ -22,6 +24,12 @@ from .learning_rate import _rated
 
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss or the gradients became NaN or infinite."""
+
+
+class LossRiseWarning(DivergenceWarning):
+    """Training goes on, but its loss rose far above the loss it started with (and that of a
+    model that learned nothing) and stayed there: a learning rate too large, though finite
+    (:class:`_RiseWatch`). A :class:`DivergenceWarning`, so one filter silences both."""
 
 
 class NonFinitePenaltyError(ValueError):
@@ -144,9 +152,7 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
                     "finite either, so theirs will not be).")
     model._diverged = True
     model._restored_note = restored  # (the playground, which may go back further, says so in its place)
-    rates = [(o.name, o.learning_rate) for o in _rated(model.optimizer)]  # (a MultiOptimizer's each)
-    lower = (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
-             else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
+    lower = _lower_rate(model)
     message = (
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
         f"infinite. Training stopped; {restored} {lower}"
@@ -159,6 +165,123 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
     model.stop_reason = message
     # the user's line (fit, train_on_batch, a subclass's own fit): Sequential.fit's call of training.fit was named
     warnings.warn(message, DivergenceWarning, stacklevel=user_stacklevel())
+
+
+def _lower_rate(model):
+    """``Try a lower learning rate (currently 100), e.g. 10.`` (a MultiOptimizer's each)."""
+    rates = [(o.name, o.learning_rate) for o in _rated(model.optimizer)]
+    return (f"Try a lower learning rate (currently {rates[0][1]:g}), e.g. {rates[0][1] / 10:g}." if len(rates) == 1
+            else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
+
+
+#: losses >= 0 (0 for a perfect fit) whose outputs are probabilities: a model that learned nothing predicts
+#: the mean target (the classes' frequencies); predicting 0 is no baseline (clipped to 1e-7: 16.1 nats)
+_PROBABILITY_LOSSES = (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.KLDivergence)
+#: the other losses >= 0: a model that learned nothing predicts the mean target or, freshly built, about 0
+_VALUE_LOSSES = (losses.MeanSquaredError, losses.SquaredError, losses.MeanAbsoluteError, losses.Huber, losses.LogCosh,
+                 losses.MeanSquaredLogarithmicError, losses.MeanAbsolutePercentageError, losses.Hinge,
+                 losses.SquaredHinge, losses.CategoricalHinge)
+
+RISE_START_ROWS = 32
+"""The loss at fit's start is the mean over its first this many rows (all of them where the data
+holds fewer), so that one lucky small batch is no start: with batches of 1, unscaled inputs and
+Adam(1e-4), a slow but healthy fit, the first sample's loss was 8.9 times below the first epoch's,
+its first 32 rows' 0.7 times it."""
+RISE_FACTOR = 2.0
+""":class:`_RiseWatch` warns when two epochs in a row have a training loss more than this many times
+the larger of the loss at fit's start and that of a model that learned nothing. Measured (session 57)
+on 196 healthy fits (the examples, the benchmarks' M0-M2, 56 fits after Keras's tutorials, among them
+unscaled targets, batches of 1, warm-up schedules, class weights, continued training, sorted data
+without shuffling, and 118 random small ones): the largest such pair was 1.04 times it. Too large a
+learning rate: 5.8 (784-128-10 on MNIST with Adam(100), the digits with Adam(10)), 2.8 (the digits
+with SGD(20)), 1.5e4 (a regression with Adam(10)). A model that collapsed to chance after one bad
+epoch (Adam(1): 1.7 times, then 1.0) is no rise: healthy fits spike as high once (1.33, RMSprop
+on XOR) and sit at chance while they start."""
+
+
+class _RiseWatch:
+    """fit's watch for a loss that rose far above its start and stays there: the steps overshoot,
+    a learning rate too large though finite (seeds 001 and 003: "too large, and it will keep
+    overshooting"), which trains on at a loss no better than chance (784-128-10 on MNIST with
+    Adam(100): 13.7 for ln 10 = 2.30, accuracy 10 %) where Keras says nothing.
+
+    ``start`` is the mean loss over fit's first :data:`RISE_START_ROWS` rows (``start_rows``, fewer
+    where an epoch holds fewer: then the whole epoch, which samples nothing); an epoch over fewer rows
+    is not judged. When two epochs in a row have a loss above :data:`RISE_FACTOR` times the larger of
+    ``start`` and the loss of a model that learned nothing (:meth:`_baseline`, computed once, and only
+    then: a fit continued at a lower loss has its start far below that), it warns once. Only for the
+    losses of :data:`_PROBABILITY_LOSSES` and :data:`_VALUE_LOSSES` (>= 0, so that "times" means
+    something) averaged over the batch: ``reduction="sum"`` grows with the batch."""
+
+    def __init__(self, model, source):
+        self.model, self.source = model, source
+        n = getattr(source, "n", None)
+        self.start_rows = RISE_START_ROWS if n is None else min(RISE_START_ROWS, n)  # (then the rows measured)
+        self.start = self.limit = self.base = self.previous = None
+        self.above = self.warned = False
+
+    @staticmethod
+    def watches(model):
+        loss = model.loss
+        return (isinstance(loss, (*_PROBABILITY_LOSSES, *_VALUE_LOSSES)) and loss.reduction != "sum"
+                and not model._trains_nothing)
+
+    def epoch_end(self, epoch, loss, rows, start, batch):
+        """The epoch's mean ``loss`` over its ``rows``; ``start`` ``(loss, rows)`` over fit's first rows,
+        from the epoch that measured it; ``batch`` its last ``(Xb, Yb, wb)``."""
+        if self.start is None:
+            if start is None or not start[0] > 0:
+                return
+            (self.start, self.start_rows), self.limit = start, RISE_FACTOR * start[0]
+        if self.warned or rows < self.start_rows:
+            return
+        if not loss > self.limit:
+            self.above = False
+            return
+        if self.base is None:  # the first epoch above: the loss of a model that learned nothing, once
+            self.base = self._baseline(batch)
+            self.limit = RISE_FACTOR * max(self.start, self.base[0])
+            if not loss > self.limit:
+                return
+        if self.above:
+            self.warned = True
+            self._warn(epoch, loss, batch)
+        self.above, self.previous = True, loss
+
+    def _baseline(self, batch):
+        """``(loss, what it is)`` of a model that learned nothing: predicting the mean target (the classes'
+        frequencies) for every sample, or 0 for the losses of :data:`_VALUE_LOSSES`, whichever is larger;
+        over fit's training targets (their first 65,536 rows), or a stream's last batch."""
+        Y, w = getattr(self.source, "Y", None), getattr(self.source, "w", None)
+        if Y is None:
+            Y, w = batch[1], batch[2]
+        rows = min(Y.shape[0], 65536)  # (the array API indexes every axis, within its length)
+        Y, w = backend.numpy_copy(Y[:rows, ...]), None if w is None else w[:rows, ...]
+        if not Y.shape[0] or Y.dtype.kind != "f":
+            return 0.0, ""
+        constants = [(np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype), "the mean target")]
+        if isinstance(self.model.loss, _VALUE_LOSSES):
+            constants.append((np.zeros_like(Y), "0"))
+        found = []
+        with np.errstate(all="ignore"):
+            for constant, what in constants:
+                value = float(self.model._weighted_loss(*backend.to_namespace(Y, constant), w))
+                if math.isfinite(value):
+                    found.append((value, what))
+        return max(found, default=(0.0, ""))
+
+    def _warn(self, epoch, loss, batch):
+        base, what = self.base
+        if isinstance(self.model.loss, _PROBABILITY_LOSSES) and what == "the mean target":
+            what = "the classes' frequencies"
+        nothing = f" and that of a model that learned nothing ({base:.3g}, predicting {what} for every sample)" if what else ""
+        message = (
+            f"The training loss rose far above where it started and stays there: {self.previous:.3g} and {loss:.3g} "
+            f"in epochs {epoch} and {epoch + 1}, more than {RISE_FACTOR:g} times the loss at the start of training "
+            f"({self.start:.3g}, over its first {self.start_rows} rows){nothing}. The steps overshoot the minimum: the "
+            f"learning rate is too large, though the loss stays finite. Training goes on. {_lower_rate(self.model)}"
+        ) + _input_scale_note(batch[0], "the last batch")
+        warnings.warn(message, LossRiseWarning, stacklevel=user_stacklevel())
 
 
 def user_stacklevel(also=()):
@@ -191,4 +314,4 @@ def _input_scale_note(X, where):
     return " " + note if note else ""
 
 
-__all__ = ["DivergenceWarning"]
+__all__ = ["DivergenceWarning", "LossRiseWarning"]

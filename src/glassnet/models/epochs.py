@@ -40,21 +40,24 @@ def validation_cut(n, validation_split, given=None):
 def _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, name="validation_data"):
     """The evaluation of validation arrays, as a function ``(chunk, callbacks) -> logs``: all their
     rows, or with ``validation_steps=k`` Keras's first k batches of them (a slice, taken at the first
-    validation), of ``validation_batch_size`` rows (``chunk``), else of fit's ``batch_size`` (where fit
-    reads larger chunks), all the rows with Keras's warning where they hold fewer."""
+    validation), of ``batch_size`` rows (``validation_batch_size``, else fit's), all the rows with Keras's
+    warning where they hold fewer. Given neither (``batch_size`` None), Keras's k batches of all the rows,
+    as evaluate's ``steps`` (Keras 3.15's array adapter: ceil(n / k) rows each; it read k batches of 32).
+    ``chunk``: None where fit lets any batches be evaluated at once (large chunks, the same figures)."""
     if validation_steps is None:
         return lambda chunk, callbacks: evaluate_arrays(model, Xv, Yv, wv, batch_size=chunk, callbacks=callbacks)
+    size = batch_size or max(math.ceil(Xv.shape[0] / validation_steps), 1)
     first = []
 
     def validate(chunk, callbacks):
         if not first:  # (warned once, at fit's caller)
-            first.extend(first_steps(validation_steps, chunk or batch_size, (Xv, Yv, wv), name,
+            first.extend(first_steps(validation_steps, size, (Xv, Yv, wv), name,
                                      "validation_steps", stacklevel=user_stacklevel()))
-        return evaluate_arrays(model, *first, batch_size=chunk, callbacks=callbacks)
+        return evaluate_arrays(model, *first, batch_size=size if chunk else None, callbacks=callbacks)
     return validate
 
 
-def _validation(model, validation_data, validation_steps, validations=1, batch_size=32):
+def _validation(model, validation_data, validation_steps, validations=1, batch_size=None):
     """``validation_data`` checked, as a function ``(chunk, callbacks) -> logs``: arrays
     ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``, or a stream of batches
     (a generator, a PyDataset), ``validation_steps`` batches of it (all: None); None without.
@@ -106,7 +109,7 @@ def _validation(model, validation_data, validation_steps, validations=1, batch_s
 
 
 def _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps=None, validations=1,
-                      batch_size=32):
+                      batch_size=None):
     # checked before its truth is taken: {} trained without validation, an array raised NumPy's error
     if validation_split is not None:  # (None: no split, as Keras takes it)
         validation_split = check_number(validation_split, "validation_split", low=0, high=1, high_open=True)
@@ -147,7 +150,7 @@ def _warn_if_classes_unseen(model, Y, cut, validation_split):
 
 
 def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs, steps_per_epoch,
-                   validation_split, validation_data, validation_steps, validations):
+                   validation_split, validation_data, validation_steps, validations, validation_batch_size=None):
     """fit's batches and validation when ``x`` is a stream (a generator, a PyDataset, a pipeline)."""
     kind = streams.kind(x)
     for name, value, what in (("y", y, "targets"), ("sample_weight", sample_weight, "sample weights")):
@@ -174,7 +177,7 @@ def _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle
         if first is None:
             raise ValueError(f"x is {kind} that gave no batches.")
         X = streams.checked_xy(model, first, "batch 1 of x", class_weight=class_weight)[0]  # builds the model
-        val = _validation(model, validation_data, validation_steps, validations, batch_size or 32)
+        val = _validation(model, validation_data, validation_steps, validations, validation_batch_size or batch_size)
     except BaseException:  # a bad first batch or argument: the loading threads the peek started end now
         stream.close()
         raise

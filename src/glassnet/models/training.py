@@ -35,8 +35,8 @@ from .._validation import check_non_negative_int, check_positive_int, refuse_all
 from ..layers._building import draw_rng
 from . import callbacks as callbacks_module, streams
 from .divergence import (
-    DivergenceWarning, _all_finite, _input_scale_note, _refuse_non_finite_penalty, _restore, _snapshot, _stop_diverged,
-    user_stacklevel,
+    DivergenceWarning, _all_finite, _input_scale_note, _refuse_non_finite_penalty, _restore, _RiseWatch, _snapshot,
+    _stop_diverged, user_stacklevel,
 )
 from .data_checks import softmax_on_one_unit
 from .epochs import _ArrayEpochs, _class_weights, _split_validation, _stream_source
@@ -117,14 +117,15 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
     if streams.is_stream(x):
         source, val = _stream_source(model, x, y, sample_weight, class_weight, batch_size, shuffle, epochs,
                                      steps_per_epoch, validation_split, validation_data, validation_steps,
-                                     validations)
+                                     validations, validation_batch_size)
     else:
+        given = batch_size is not None  # (validation_steps without a batch size: Keras's k batches of all the rows)
         batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size")
         X, Y, w = model._prepare_xy(x, y, sample_weight)
         _warn_if_accuracy_misreads(model, Y)
         _warn_if_inputs_are_unscaled(model, X)
         X, Y, w, val = _split_validation(model, X, Y, w, validation_split, validation_data, validation_steps,
-                                         validations, batch_size)
+                                         validations, validation_batch_size or (batch_size if given else None))
         if class_weight is not None:  # the training part only: validation losses stay unweighted, as Keras
             w = _class_weights(model, Y, class_weight)
         refuse_all_zero(w, "class_weight" if class_weight is not None else "sample_weight",
@@ -180,6 +181,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # None where BLAS keeps its own count (no block to open and close at each epoch)
         steps_threads = threads.step_threads(model._layers, source.step_rows)
         steps_threads = None if steps_threads is None else threads.limited(steps_threads)
+        # a finite loss that rose far above its start and stays there (a learning rate too large) warns once
+        rise = _RiseWatch(model, source) if _RiseWatch.watches(model) else None
         # the compiled metrics count from the first batch on: a fit stopped in its first epoch (Ctrl-C, a
         # callback's error) leaves get_metrics_result() their partial figures, as Keras's
         model._metrics_counted = model.metrics
@@ -197,13 +200,14 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     first = (epoch, snapshot)
                 # (the three starts passed as a new tuple each time: one kept in a local held the older copy
                 # alive into the next epoch, three at once)
+                start_rows = rise.start_rows if rise is not None and rise.start is None else 0
                 if steps_threads is None:
-                    loss_sum, seen, step, batch = _train_epoch(model, source, epoch, batch_begin, batch_end,
-                                                               (snapshot, previous, first))
+                    loss_sum, seen, step, batch, start = _train_epoch(model, source, epoch, batch_begin, batch_end,
+                                                                      (snapshot, previous, first), start_rows)
                 else:
                     with steps_threads:
-                        loss_sum, seen, step, batch = _train_epoch(model, source, epoch, batch_begin, batch_end,
-                                                                   (snapshot, previous, first))
+                        loss_sum, seen, step, batch, start = _train_epoch(
+                            model, source, epoch, batch_begin, batch_end, (snapshot, previous, first), start_rows)
                 if seen == 0 or model._diverged:
                     # a divergence undid the epoch (the weights are its start's again): no epoch end, no
                     # History entry, as for an epoch whose last update overflowed (its running loss belongs
@@ -216,6 +220,8 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                     _stop_diverged(model, epoch, step, (snapshot, previous, first), batch)
                     break
                 logs = logs_of(loss_sum / seen, model.metrics)
+                if rise is not None:
+                    rise.epoch_end(epoch, loss_sum / seen, seen, start, batch)
                 model._epoch_validated = False
                 if val is not None and due(epoch):
                     # as Keras, the validation batches are fit's unless validation_batch_size says otherwise: the
@@ -268,12 +274,14 @@ def _finite_weights(w):
     return _all_finite(w)
 
 
-def _train_epoch(model, source, epoch, batch_begin, batch_end, snapshots):
+def _train_epoch(model, source, epoch, batch_begin, batch_end, snapshots, start_rows=0):
     """The training steps of one epoch, with the batch hooks ``batch_begin`` and ``batch_end``;
-    returns the loss summed over its rows, their number, the last step's index (-1: none) and
-    its batch ``(Xb, Yb, wb)``. A non-finite loss stops training with :func:`_stop_diverged`
-    (``snapshots``: this epoch's start, the previous one's, fit's)."""
-    loss_sum, seen, step, batch = 0.0, 0, -1, None
+    returns the loss summed over its rows, their number, the last step's index (-1: none), its
+    batch ``(Xb, Yb, wb)`` and, where ``start_rows`` > 0, ``(mean loss, rows)`` over its first
+    ``start_rows`` rows or more (whole batches; None where it holds fewer), :class:`_RiseWatch`'s start. A non-finite
+    loss stops training with :func:`_stop_diverged` (``snapshots``: this epoch's start, the previous
+    one's, fit's)."""
+    loss_sum, seen, step, batch, start = 0.0, 0, -1, None, None
     for step, batch in enumerate(source.epoch(epoch)):
         Xb, Yb, wb = batch
         for cb in batch_begin:
@@ -290,13 +298,15 @@ def _train_epoch(model, source, epoch, batch_begin, batch_end, snapshots):
         rows = Xb.shape[0]
         loss_sum += loss * rows
         seen += rows
+        if start_rows and seen >= start_rows:  # (0 after fit's first rows: one test of an int, ~15 ns a step)
+            start, start_rows = (loss_sum / seen, seen), 0
         if batch_end:  # the running loss and metrics, as Keras
             batch_logs = logs_of(loss_sum / seen, model.metrics)
             for cb in batch_end:
                 cb.on_train_batch_end(step, batch_logs)
         if model.stop_training:
             break
-    return loss_sum, seen, step, batch
+    return loss_sum, seen, step, batch, start
 
 
 _TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
