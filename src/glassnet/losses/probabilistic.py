@@ -387,14 +387,15 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         onehot = self._one_hot(labels.reshape(-1), out[-1], name="y_true")  # (one unit too, as Keras's loss)
         return get_namespace(A).asarray(onehot.reshape(out), dtype=A.dtype)
 
-    def prepare_targets(self, y, n_outputs, name="y"):
-        """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``); a label
+    def prepare_targets(self, y, n_outputs, name="y", dtype=np.float64):
+        """One-hot rows of the integer labels ``y`` (shape ``(n,)`` or ``(n, 1)``), of ``dtype`` (fit
+        passes the model's: no float64 copy of ``n × n_outputs`` on the way); a label
         ``ignore_class`` outside ``[0, n_outputs)`` becomes a row of zeros. A model of one output unit
         is refused (its one class: the loss is always 0)."""
         self._refuse_one_unit(n_outputs)
-        return self._one_hot(y, n_outputs, name)
+        return self._one_hot(y, n_outputs, name, dtype)
 
-    def _one_hot(self, y, n_outputs, name):
+    def _one_hot(self, y, n_outputs, name, dtype=np.float64):
         """The integer labels ``y`` checked and one-hot encoded (:meth:`prepare_targets`)."""
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -424,7 +425,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"{name} must hold integer class labels in [0, {n_outputs - 1}]{ignored} for the model's "
                 f"{n_outputs} output units. Received {found}."
             )
-        onehot = np.zeros((y.shape[0], n_outputs))
+        onehot = np.zeros((y.shape[0], n_outputs), dtype=dtype)
         if self.ignore_class is None:  # every label inside (checked above)
             onehot[np.arange(y.shape[0]), y.astype(np.int64, copy=False)] = 1
         else:

@@ -165,7 +165,7 @@ class DataChecks:
         if len(out) > 1:  # per-position outputs (n, ..., k): targets of that shape, or labels (n, ...)
             Y = self._position_targets(Y, out, name)
         else:
-            Y = self.loss.prepare_targets(Y, self.n_outputs, name=name)
+            Y = self._prepare_targets(Y, self.n_outputs, name)
         if name == "y":  # what the metrics see of the targets of this fit/evaluate (validation ones follow them)
             self._target_encoding = _target_encoding(self.loss, given, Y)
         activation = getattr(self._layers[-1], "activation", None)
@@ -214,7 +214,15 @@ class DataChecks:
                              f"{self.loss.name!r} takes {what} of shape (n, {', '.join(map(str, want))}). "
                              f"Received shape {Y.shape}.{hint}")
         rows = labels.reshape(-1) if sparse else labels.reshape(-1, out[-1])
-        return self.loss.prepare_targets(rows, out[-1], name=name).reshape(Y.shape[0], *out)
+        return self._prepare_targets(rows, out[-1], name).reshape(Y.shape[0], *out)
+
+    def _prepare_targets(self, Y, n_outputs, name):
+        """The loss's ``prepare_targets``; a sparse loss one-hot encodes the labels straight into the model's
+        dtype (a float64 one-hot, then its float32 copy, peaked at 3× the n × k kept, hscale s57); a subclass's
+        own prepare_targets is called as the protocol has it, without the dtype."""
+        if type(self.loss).prepare_targets is losses.SparseCategoricalCrossentropy.prepare_targets:
+            return self.loss.prepare_targets(Y, n_outputs, name=name, dtype=self.dtype)
+        return self.loss.prepare_targets(Y, n_outputs, name=name)
 
     @contextlib.contextmanager
     def _keeping_target_encoding(self):

@@ -32,7 +32,7 @@ from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
 from .._io import atomic_write, read_npy_header, unique_keys, zip_members
 from .._validation import check_path
-from ..backend import make_rng, numpy_dtype, saying_mixed_once, seeded, standardize_dtype
+from ..backend import from_numpy, make_rng, numpy_dtype, saying_mixed_once, seeded, standardize_dtype, to_numpy
 from .divergence import user_stacklevel
 
 FORMAT = "glassnet-model"
@@ -540,13 +540,12 @@ def _read_model(config, zf, path, compile, Sequential):
         if not isinstance(table, list) or len(table) != len(targets):
             listed = len(table) if isinstance(table, list) else "?"
             _fail(path, f"it lists {listed} arrays; the architecture has {len(targets)}.")
-        weights = [
-            _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
-            for i, target in enumerate(targets)
-        ]
-        for i, (entry, array) in enumerate(zip(table, weights)):
+        # each array checked and assigned as it is read, dropped before the next one (a list of them all
+        # peaked at 4.3 times the weights, hscale s57); the model is not returned where one is refused
+        for i, (entry, target) in enumerate(zip(table, targets)):
+            array = _read_array(zf, f"weights/{i:04d}.npy", target.shape, numpy_dtype(target), path)
             _check_listed(entry, i, array, path)
-        model.set_weights(weights)
+            target[...] = from_numpy(array)
         _restore_rngs(model, config.get("rng") or {}, path)
         metadata = config.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):  # ([] was read as no metadata)
@@ -572,8 +571,9 @@ def _read_model(config, zf, path, compile, Sequential):
     except ValueError as exc:
         if str(exc).startswith("Cannot load model file"):
             raise
-        _fail(path, str(exc)[:500])  # an unknown class, a bad setting: said of this file
-    warn_non_finite(path, "weights", zip(weight_names(model), weights))  # (a file that loads)
+        # an unknown class, a bad setting: said of this file
+        _fail(path, str(exc)[:500])
+    warn_non_finite(path, "weights", zip(weight_names(model), map(to_numpy, targets)))  # (a file that loads)
     return model
 
 
