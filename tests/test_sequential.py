@@ -2781,8 +2781,9 @@ def test_sequential_keeps_every_name_it_defined_and_its_mixins_define_the_moved_
     assert defined == 22  # (the single module's 20, and the two mixins)
     for mixin in (layer_stack.LayerStack, backprop.Backprop):
         moved = [name for name in vars(mixin) if not name.startswith("__")]
-        # (LayerStack: _pop_layer since; Backprop: compile's _loss_weight and _weighted_loss, session 55)
-        assert len(moved) == {"LayerStack": 12, "Backprop": 14}[mixin.__name__]
+        # (LayerStack: _pop_layer since; Backprop: compile's _loss_weight and _weighted_loss, session 55,
+        # input_gradients, session 57)
+        assert len(moved) == {"LayerStack": 12, "Backprop": 15}[mixin.__name__]
         for name in moved:
             assert getattr(Sequential, name) is vars(mixin)[name], name  # (no earlier base defines it)
             assert name not in vars(Sequential), name

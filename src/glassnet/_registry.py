@@ -10,6 +10,13 @@ import inspect
 from . import _custom_objects
 
 
+class UnknownCustomObjectError(ValueError):
+    """A saved config names a custom class (it has a ``registered_name``) that is neither registered nor
+    passed in ``custom_objects``: its message, the advice to register or pass the class, reaches
+    ``load_model``'s caller whole, not wrapped in the config of the object that held it (an optimizer's
+    custom learning-rate schedule said "Malformed optimizer config", its advice cut off)."""
+
+
 def lookup(identifier, table, kind, instance_of=None, allow_callable=False, instantiate=False, argument=None,
            resolve=None):
     """:func:`_lookup`; ``argument`` (``"kernel_initializer"``) starts its errors, which then say
@@ -159,6 +166,8 @@ def config_error(config, kind, exc):
     if isinstance(exc, ValueError) and not isinstance(exc, OverflowError) and isinstance(name, str):
         return ValueError(f"The saved {kind} {name[:100]!r} ({str(config.get('class_name'))[:60]}) cannot be made: "
                           f"{exc}")
+    if isinstance(exc, UnknownCustomObjectError):  # (a class unknown here, in a config that is no malformed one)
+        return exc
     return ValueError(f"Malformed {kind} config {config!r:.200}: {exc}")
 
 
@@ -204,7 +213,7 @@ def from_config(config, classes, kind, get=None, names=()):
             or config.get("registered_name") not in (None, config["class_name"])):
         name = config.get("class_name") if isinstance(config, dict) else config
         advice = _custom_objects.unknown(config, kind) if isinstance(config, dict) else ""
-        raise ValueError(
+        raise (UnknownCustomObjectError if advice else ValueError)(
             f"Unknown {kind} {name!r} in saved config.{advice} Valid: {_valid(classes, names)}."
         )
     kwargs = config.get("config", {})

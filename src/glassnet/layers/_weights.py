@@ -14,6 +14,15 @@ class NotBuiltError(ValueError, AttributeError):
     None)`` None (as scikit-learn's NotFittedError), and a ValueError as glassnet raised before."""
 
 
+def refuse_weight_assignment(layer, name):
+    """``layer.kernel = W``: an AttributeError, as for a property without a setter (Keras's too), that says
+    how a weight is set: a model and its optimizer hold the array itself, so it is written into."""
+    transpose = " (a PyTorch nn.Linear.weight is the transpose of a kernel: weight.T)" if name == "kernel" else ""
+    raise AttributeError(f"{type(layer).__name__}.{name} cannot be replaced: write into the array, layer.{name}[...] = "
+                         f"value{transpose}, or set all the layer's weights with layer.set_weights([...]) in "
+                         "get_weights()'s order.", name=name, obj=layer)
+
+
 def weight_attribute(key):
     """The layer's weight ``key`` as an attribute by its Keras name (``bn.moving_mean``,
     ``ln.gamma``, ``rms.scale``): the live array of ``params`` or ``state``, read at each access
@@ -26,7 +35,8 @@ def weight_attribute(key):
             return None
         raise NotBuiltError(f"{type(self).__name__}.{key} exists once the layer is built (fit, predict or build "
                             "first).")
-    return property(get, doc=f"The weight {key!r} (Keras's attribute), once the layer is built.")
+    return property(get, lambda self, value: refuse_weight_assignment(self, key),
+                    doc=f"The weight {key!r} (Keras's attribute), once the layer is built.")
 
 
 def assign_weights(targets, weights, names, owner):

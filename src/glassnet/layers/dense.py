@@ -3,7 +3,7 @@
 from .. import activations, backend, constraints, initializers, kernels, regularizers
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
-from ._weights import NotBuiltError
+from ._weights import NotBuiltError, refuse_weight_assignment
 from .base import Layer, config_entry, initializer_entries, sample_shape, training_entries
 
 
@@ -84,11 +84,19 @@ class Dense(Layer):
         self._require_weights("kernel")
         return self._handed_out("W")
 
+    @kernel.setter
+    def kernel(self, value):
+        refuse_weight_assignment(self, "kernel")
+
     @property
     def bias(self):
         """``b``, shape ``(units,)``, or None without ``use_bias`` (Keras's name)."""
         self._require_weights("bias")
         return self._handed_out("b") if "b" in self.params else None
+
+    @bias.setter
+    def bias(self, value):
+        refuse_weight_assignment(self, "bias")
 
     def _require_weights(self, what):
         if "W" not in self.params:

@@ -7,7 +7,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .._validation import check_positive_int
 from ..backend import from_numpy, get_namespace, numpy_dtype, to_numpy
-from ._weights import NotBuiltError
+from ._weights import NotBuiltError, refuse_weight_assignment
 from .base import Layer, OneWeightPenalty, assign_weights, initializer_entries, sample_shape, training_entries
 
 
@@ -88,6 +88,10 @@ class Embedding(OneWeightPenalty, Layer):
         if "embeddings" not in self.params:
             raise NotBuiltError("Embedding.embeddings exists once the layer is built (fit, predict or build first).")
         return self.params["embeddings"]
+
+    @embeddings.setter
+    def embeddings(self, value):
+        refuse_weight_assignment(self, "embeddings")
 
     def compute_output_shape(self, input_shape):
         """One vector per id, as Keras's (the batch axis first): ``(None, k)`` -> ``(None, k, output_dim)``."""

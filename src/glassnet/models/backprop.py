@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import backend, losses
 from .._validation import check_bool
+from ..optimizers.base import note_gradients
 from ..threads import model_lock
 
 
@@ -58,7 +59,7 @@ class Backprop:
             return
         self._backward(Y, A, sample_weight, down_to)
 
-    def _backward(self, Y, A, sample_weight, down_to, loss_scale=None):
+    def _backward(self, Y, A, sample_weight, down_to, loss_scale=None, to_inputs=False):
         last = self._layers[-1]
         half = loss_scale is not None and backend.numpy_dtype(A) == np.float16
         if half:
@@ -83,13 +84,14 @@ class Backprop:
             # (before the output's activity penalty is added: its gradient is not weighted)
             dA = dA if scale is None else _scaled(dA, scale, half)
             d = last.backward(dA if last.activity_regularizer is None else last.add_activity_gradient(dA))
-        # Layers below the first trainable one need no gradient at all.
-        stop = self._first_trainable if down_to is None else max(down_to, self._first_trainable)
+        # Layers below the first trainable one need no gradient at all (``to_inputs``: ∂J/∂x, returned).
+        stop = 0 if to_inputs else self._first_trainable if down_to is None else max(down_to, self._first_trainable)
         for i in range(len(self._layers) - 2, stop - 1, -1):
             layer = self._layers[i]
             if layer.activity_regularizer is not None:
                 d = layer.add_activity_gradient(d)
             d = layer.backward(d)
+        return d
 
     def release_caches(self, buffers=False):
         """Forget the activations kept for a backward pass (after inference on
@@ -161,6 +163,40 @@ class Backprop:
             if layer.activity_regularizer is not None:
                 layer._activity_losses = [layer.activity_penalty()]
 
+    def input_gradients(self, x, y, sample_weight=None, training=False):
+        """``∂J/∂x``, the gradient of the loss with respect to the inputs ``x`` (its shape): PyTorch's
+        ``x.grad`` after ``loss.backward()``, TensorFlow's ``tape.gradient(loss, x)``, for an adversarial
+        example (FGSM: ``x + ε·sign(∂J/∂x)``) or a saliency map.
+
+        ``J`` is the compiled loss of the batch ``(x, y)`` (its mean over the rows, weighted by
+        ``sample_weight`` and compile's ``loss_weights``) plus the layers' activity penalties (the weight
+        penalties do not depend on ``x``). ``training=False`` differentiates the inference pass, as
+        ``model(x)`` computes it (PyTorch's ``model.eval()``: no dropout, batch-norm moving statistics);
+        ``training=True`` a training step's pass. It changes nothing: batch-norm moving statistics and
+        dropout generators are put back after.
+        """
+        from ..trace import _restore_side_effects, _save_side_effects
+
+        training = check_bool(training, "training")
+        X, Y, w = self._prepare_xy(x, y, sample_weight, what="input_gradients")
+        with model_lock(self).exclusive:
+            saved, needs = _save_side_effects(self), [layer.needs_input_gradient for layer in self._layers]
+            try:
+                for layer in self._layers:
+                    layer.needs_input_gradient = True
+                A = self.forward(X, training=training)
+                Y, w = backend.to_namespace(Y, w)
+                dX = self._backward(Y, A, w, None, to_inputs=True)
+            finally:
+                _restore_side_effects(saved)
+                for layer, need in zip(self._layers, needs):
+                    layer.needs_input_gradient = need
+        if dX is None:  # (an Embedding's ids, a CategoryEncoding's categories)
+            first = self._layers[0]
+            raise TypeError(f"input_gradients: the first layer, {first.name!r} ({type(first).__name__}), takes "
+                            "integer inputs, which have no gradient.")
+        return backend.numpy_copy(dX)
+
     def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
                   return_outputs=False):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order
@@ -200,13 +236,18 @@ class Backprop:
             finally:
                 if saved is not None:
                     _restore_side_effects(saved)
-            out = []
+            out, owners = [], []
             for layer in self._layers:
                 if trainable_only and not (layer.built and self._trains(layer)):
                     continue
                 for key in layer.weight_names:
                     if key in layer.grads:
                         out.append(backend.numpy_copy(layer.grads[key]))
-                    elif not trainable_only:
+                    elif trainable_only:
+                        continue
+                    else:
                         out.append(np.zeros(layer.state[key].shape, dtype=backend.numpy_dtype(layer.state[key])))
+                    owners.append((layer, key))
+        if not trainable_only:
+            note_gradients(self, out, owners)
         return (out, outputs) if return_outputs else out

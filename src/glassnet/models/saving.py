@@ -31,6 +31,7 @@ import numpy as np
 from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
 from .._io import atomic_write, read_npy_header, unique_keys, zip_members
+from .._registry import UnknownCustomObjectError
 from .._validation import check_path
 from ..backend import from_numpy, make_rng, numpy_dtype, saying_mixed_once, seeded, standardize_dtype, to_numpy
 from .divergence import user_stacklevel
@@ -571,8 +572,8 @@ def _read_model(config, zf, path, compile, Sequential):
     except ValueError as exc:
         if str(exc).startswith("Cannot load model file"):
             raise
-        # an unknown class, a bad setting: said of this file
-        _fail(path, str(exc)[:500])
+        # an unknown class, a bad setting: said of this file (an unknown custom class's advice, whole)
+        _fail(path, str(exc)[:1500 if isinstance(exc, UnknownCustomObjectError) else 500])
     warn_non_finite(path, "weights", zip(weight_names(model), map(to_numpy, targets)))  # (a file that loads)
     return model
 

@@ -157,6 +157,34 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     _trains_nothing, _first_trained, _trained_span = False, None, None
     #: the model's threads.ModelLock, made at its first use (threads.model_lock)
     _thread_lock = None
+    #: PyTorch's nn.Module methods, and what to write here instead: still an AttributeError (hasattr stays
+    #: False), whose message says it (docs/pytorch.md). Looked up only for names not found (__getattr__).
+    _TORCH_NAMES = {
+        "eval": "inference is the default: model(x) and predict(x) run Dropout and BatchNormalization in inference "
+                "mode; model(x, training=True) runs them as in training (Monte Carlo dropout)",
+        "train": "fit, train_on_batch and model.gradients(x, y, trainable_only=True, update_state=True) run the "
+                 "training pass themselves; model(x, training=True) is one forward pass in training mode",
+        "parameters": "model.trainable_weights lists the live arrays an optimizer steps (model.weights also the "
+                      "batch-norm statistics and frozen layers' weights)",
+        "named_parameters": "[(w.path, w) for w in model.trainable_weights] names them",
+        "state_dict": "model.get_weights() returns copies of the weights, model.save_weights(path) writes them; "
+                      "model.save(path) keeps the compiled optimizer's state too",
+        "load_state_dict": "model.set_weights(weights) or model.load_weights(path); glassnet.models.load_model(path) "
+                           "reads a whole model",
+        "zero_grad": "not needed: model.gradients(x, y, trainable_only=True, update_state=True) returns new arrays "
+                     "at each call",
+        "to": "glassnet computes on NumPy arrays in the model's dtype (Sequential(..., dtype='float64')); "
+              "glassnet.backend.set_namespace('torch', device='cuda'), before the model is built, computes on "
+              "torch tensors",
+    }
+    _TORCH_NAMES["cuda"] = _TORCH_NAMES["cpu"] = _TORCH_NAMES["to"]
+
+    def __getattr__(self, name):
+        hint = Sequential._TORCH_NAMES.get(name)
+        if hint is None:  # Python's own error again, or a property's, which Python drops when it calls this
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (PyTorch's "
+                             f"nn.Module.{name}()): {hint}. See docs/pytorch.md.", name=name, obj=self)
 
     def __init__(self, layers=None, trainable=True, name=None, dtype=None, seed=None):
         if isinstance(trainable, str):  # Sequential(layers, "name"): glassnet's older order

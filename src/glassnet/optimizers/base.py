@@ -7,6 +7,7 @@ import copy
 import inspect
 import math
 import re
+import weakref
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .. import constraints as _constraints
 from .. import kernels as _kernels
 from .. import schedules
 from .._custom_objects import from_config_takes_custom_objects
-from .._registry import Configurable
+from .._registry import Configurable, UnknownCustomObjectError
 from .._validation import check_bool, check_non_negative_int, check_number, check_positive_int, unwrap_0d
 from ..backend import copy as backend_copy
 from ..backend import astype, floatx, from_numpy, get_namespace, numpy_copy, numpy_dtype
@@ -139,6 +140,54 @@ def _unknown_arguments(name, kwargs):
                      + (": " + "; ".join(hints) + "." if hints else "."))
 
 
+#: ``{id(gradient): (weak reference to it, to its weight's layer, the weight's key, ids of the model's layers)}``
+#: for the arrays ``model.gradients(trainable_only=False)`` returned, while they live (:func:`note_gradients`)
+_GRADIENT_OF = {}
+
+
+def note_gradients(model, arrays, owners):
+    """Note which weight of ``model`` (``owners``: ``(layer, key)``) each of ``arrays`` is the gradient of, for
+    :func:`refuse_mispaired`."""
+    layers = frozenset(id(layer) for layer in model._layers)
+    for array, (layer, key) in zip(arrays, owners):
+        def forget(ref, i=id(array)):
+            if _GRADIENT_OF.get(i, (None,))[0] is ref:  # not a later array that took the same id
+                _GRADIENT_OF.pop(i, None)
+
+        _GRADIENT_OF[id(array)] = (weakref.ref(array, forget), weakref.ref(layer), key, layers)
+
+
+def refuse_mispaired(grads, variables):
+    """Refuse a gradient that ``model.gradients(x, y)`` returned for one weight paired with another weight of
+    that model: without ``trainable_only=True`` the gradients follow ``get_weights()`` (frozen layers' weights,
+    batch-norm statistics), and ``zip(grads, model.trainable_weights)`` paired them wrongly, silently where the
+    shapes matched. Arrays of one's own (any other pairing) pass."""
+    from ..variables import Variable
+
+    for i, (g, v) in enumerate(zip(grads, variables)):
+        entry = _GRADIENT_OF.get(id(g))
+        if entry is None or entry[0]() is not g or not isinstance(v, Variable):
+            continue
+        layer, key, layers = entry[1](), entry[2], entry[3]
+        held = v._layer()
+        if layer is not None and held is not None and id(held) in layers and (held is not layer or v._key != key):
+            raise ValueError(
+                f"grads[{i}] is model.gradients' gradient of {getattr(layer._handed_out(key), 'path', key)}, "
+                f"but it is paired with {v.path}: without trainable_only=True, gradients returns one array per array "
+                "of get_weights() (frozen layers' weights and batch-norm statistics too), which zip(grads, "
+                "model.trainable_weights) pairs wrongly. Pass trainable_only=True (and update_state=True for a "
+                "training step).")
+
+
+def zero_epsilon_note(optimizer):
+    """The sentence for a step that ``epsilon=0`` made NaN (Adam's, RMSprop's: 0/0 where a gradient entry and its
+    moving averages are 0; not Adagrad's, whose sums start above 0), or ""."""
+    if getattr(optimizer, "epsilon", None) == 0 and not getattr(optimizer, "initial_accumulator_value", 0):
+        return (" The optimizer's epsilon=0 makes a step 0/0 (NaN) where a gradient is 0 from the start (an "
+                "input that is always 0, a unit that never fires): give epsilon > 0, such as Keras's 1e-7.")
+    return ""
+
+
 def _variable_list(values, name):
     """``values`` (a list, a tuple or an iterable of arrays) as a list, for the list form of
     :meth:`Optimizer.apply`."""
@@ -256,6 +305,8 @@ class Optimizer(Configurable):
         if isinstance(learning_rate, dict):  # a schedule as Keras serializes it
             try:
                 learning_rate = schedules.deserialize(learning_rate)
+            except UnknownCustomObjectError:  # (its advice, whole: register the class or pass it)
+                raise
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"learning_rate must be a number, a schedule or its config. Received: "
                                 f"learning_rate={learning_rate!r:.100} ({exc})") from None
@@ -577,6 +628,8 @@ class Optimizer(Configurable):
         if len(grads) != len(variables):
             raise ValueError(f"grads must have one gradient per variable. Received: {len(grads)} gradients for "
                              f"{len(variables)} trainable_variables")
+        if _GRADIENT_OF:  # (model.gradients' arrays for every weight live: each paired with its own weight?)
+            refuse_mispaired(grads, variables)
         parts = None  # (None: the variables the state was built or adopted for, `_loop_parts`)
         if not self.built:  # (the variables taken, once each, when built or adopted)
             self._build_variables(variables)
@@ -597,8 +650,10 @@ class Optimizer(Configurable):
                                  "not depend on).")
             g = xp.asarray(g)
             if tuple(g.shape) != tuple(v.shape):
+                hint = ("" if not hasattr(v, "path") else "; grads from model.gradients? Pass trainable_only=True, "
+                        "which gives those of model.trainable_weights, in their order")
                 raise ValueError(f"grads[{i}] has shape {tuple(g.shape)}, but its variable trainable_variables[{i}] "
-                                 f"has shape {tuple(v.shape)}")
+                                 f"has shape {tuple(v.shape)}{hint}")
             if not (np.issubdtype(numpy_dtype(g), np.floating) or np.issubdtype(numpy_dtype(g), np.integer)):
                 raise TypeError(f"grads[{i}] must be an array of numbers. Received: dtype {g.dtype}")
             flat.append(xp.reshape(astype(g, dtype), (-1,)))
@@ -613,6 +668,13 @@ class Optimizer(Configurable):
             self.apply(w, g)
         else:
             w, slices = self._apply_to_parts(variables, flat, parts)
+        # (0/0 of epsilon=0, an overflow): not written into the variables. A NumPy vector's w·w is finite only where
+        # every entry is (one product, a quarter of the time of isfinite and all on a small network's weights)
+        if not (type(w) is np.ndarray and math.isfinite(w.dot(w))) and not bool(xp.all(xp.isfinite(w))):
+            bad = next(i for i, part in enumerate(slices) if not bool(xp.all(xp.isfinite(w[part]))))
+            raise ValueError(f"The step made trainable_variables[{bad}] NaN or infinite from a finite gradient: the "
+                             "variables were left as they were (the optimizer's state and iterations took the step)."
+                             + (zero_epsilon_note(self) or f" Try a lower learning rate (currently {self.learning_rate:g})."))
         for v, part in zip(variables, slices):
             v[...] = xp.reshape(w[part], tuple(v.shape))
             constraint = _constraints.of_variable(v)
