@@ -297,6 +297,27 @@ def test_a_step_made_nan_by_epsilon_0_is_refused_and_says_so():
         model.train_on_batch(np.array([[0.0, 1.0]]), np.array([[1.0]]))
 
 
+def test_the_nan_guard_refuses_only_what_the_step_made_non_finite():
+    # (review, session 57) a variable that held NaN before the step is written on, as Keras writes it: the guard
+    # said "the step made it NaN from a finite gradient" and refused every later step
+    w = np.array([np.nan, 2.0])
+    glassnet.optimizers.SGD(0.1).apply_gradients([(np.array([1.0, 1.0]), w)])
+    assert np.isnan(w[0]) and w[1] == pytest.approx(1.9)
+    # float16 weights: the w·w shortcut overflowed in float16 and warned at each step (90,000 weights of 1)
+    w16 = np.ones(90_000, np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        glassnet.optimizers.SGD(0.01).apply_gradients([(np.ones(90_000, np.float16), w16)])
+    assert np.all(w16 == np.float16(0.99))
+    # use_ema: another known variable that holds NaN is no reason to refuse (a bare StopIteration escaped)
+    a, b = np.ones(3), np.ones(2)
+    sgd = glassnet.optimizers.SGD(0.1, use_ema=True)
+    sgd.build([a, b])
+    b[0] = np.nan
+    sgd.apply_gradients([(np.ones(3), a)])
+    assert np.allclose(a, 0.9)
+
+
 def test_assigning_a_weight_attribute_says_how_to_set_it():
     model = glassnet.Sequential([glassnet.Input((2,)), L.Dense(3), L.BatchNormalization()])
     dense, norm = model.layers

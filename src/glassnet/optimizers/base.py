@@ -668,10 +668,16 @@ class Optimizer(Configurable):
             self.apply(w, g)
         else:
             w, slices = self._apply_to_parts(variables, flat, parts)
-        # (0/0 of epsilon=0, an overflow): not written into the variables. A NumPy vector's w·w is finite only where
-        # every entry is (one product, a quarter of the time of isfinite and all on a small network's weights)
-        if not (type(w) is np.ndarray and math.isfinite(w.dot(w))) and not bool(xp.all(xp.isfinite(w))):
-            bad = next(i for i, part in enumerate(slices) if not bool(xp.all(xp.isfinite(w[part]))))
+        # (0/0 of epsilon=0, an overflow): a finite variable that the step made NaN or infinite is not written. A
+        # float32/float64 NumPy vector's w·w is finite only where every entry is (one product, a quarter of the time of
+        # isfinite and all on a small network's weights; float16's sums overflow: isfinite there)
+        fast = type(w) is np.ndarray and w.dtype in (np.float32, np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = math.isfinite(w.dot(w)) if fast else False
+        bad = None if finite or bool(xp.all(xp.isfinite(w))) else next(
+            (i for i, (v, part) in enumerate(zip(variables, slices))
+             if bool(xp.any(xp.isfinite(xp.reshape(v, (-1,))) & ~xp.isfinite(w[part])))), None)
+        if bad is not None:  # (NaN that the variables held before the step is written on, as Keras writes it)
             raise ValueError(f"The step made trainable_variables[{bad}] NaN or infinite from a finite gradient: the "
                              "variables were left as they were (the optimizer's state and iterations took the step)."
                              + (zero_epsilon_note(self) or f" Try a lower learning rate (currently {self.learning_rate:g})."))
