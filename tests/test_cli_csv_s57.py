@@ -450,3 +450,39 @@ def test_export_tells_to_name_a_positional_output_by_its_option(tmp_path, monkey
             in result.stderr
     result = call("export", "m.gn", "a", "b", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert "unrecognized arguments: a b (see" in result.stderr
+
+
+# --- review of the above (session 57) ------------------------------------------------------------------------------
+
+def test_review_a_short_first_row_after_two_index_columns_names_its_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "ragged.csv").write_text(",Unnamed: 0,a,b,y\n0\n1,1,2,3,x\n2,2,3,4,y\n3,3,1,1,x\n")
+    result = call("train", "ragged.csv", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("ragged.csv line 2: expected 5 fields, found 1.")  # (IndexError)
+
+
+def test_review_r_text_row_names_are_given_to_ignore_by_index(tmp_path, monkeypatch, capsys):
+    (tmp_path / "cars.csv").write_text('"","mpg","am"\n"Mazda RX4",21,1\n"Datsun 710",22.8,1\n"Valiant",18.1,0\n')
+    message = error_of(call("train", "cars.csv", "--target", "am", cwd=tmp_path, monkeypatch=monkeypatch,
+                            capsys=capsys))
+    assert "--ignore 0" in message and "--ignore ''" not in message  # (argparse refuses --ignore '')
+
+
+def test_review_zips_that_cannot_be_read_say_what_to_do(tmp_path, monkeypatch, capsys):
+    with zipfile.ZipFile(tmp_path / "small.csv.zip", "w") as archive:
+        archive.writestr("small.csv", "a,y\n1,x\n2,y\n")
+    (tmp_path / "named.csv").write_bytes((tmp_path / "small.csv.zip").read_bytes())
+    zipfile.ZipFile(tmp_path / "empty.zip", "w").close()
+    said = {name: error_of(call("train", name, "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys))
+            for name in ("named.csv", "empty.zip")}
+    assert "a zip archive of small.csv, read only where its name ends in .zip" in said["named.csv"]
+    assert "mv named.csv named.csv.zip" in said["named.csv"]
+    assert "an empty zip archive" in said["empty.zip"] and "NUL" not in said["empty.zip"]
+
+    def refused(*args, **kwargs):
+        raise NotImplementedError("That compression method is not supported")  # (Deflate64, Windows Explorer's)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", refused)
+    message = error_of(call("train", "small.csv.zip", "--target", "y", cwd=tmp_path, monkeypatch=monkeypatch,
+                            capsys=capsys))
+    assert "its file small.csv cannot be read by Python's zipfile" in message and "unzip it" in message

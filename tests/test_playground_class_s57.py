@@ -135,6 +135,10 @@ def test_the_first_ctrl_c_says_what_the_server_waits_for(in_flight, said, capsys
     record = _record("Waiting for connections to close. (CTRL+C to force quit)", level=logging.INFO)
     assert not _QuietStop([in_flight]).filter(record)
     assert capsys.readouterr() == ("", f"Stopping: {said} (Ctrl+C again cancels them).\n")
+    # uvicorn's other wait, for the work of closed tabs' requests (review: it was dropped, seconds without a word)
+    record = _record("Waiting for background tasks to complete. (CTRL+C to force quit)", level=logging.INFO)
+    assert not _QuietStop([in_flight]).filter(record)
+    assert capsys.readouterr() == ("", f"Stopping: {said} (Ctrl+C again cancels them).\n")
 
 
 def test_serve_logs_through_the_filter_while_it_runs(monkeypatch, capsys):

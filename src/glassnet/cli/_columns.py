@@ -278,8 +278,9 @@ def _numeric(cells, rows, columns, names, path, has_target=True, hint="", has_he
                     elif not hint:  # a text column: labels (without a target) or an id
                         # a file without a header takes indices: "--target column_2" is refused there; a name
                         # is quoted for the shell ("--ignore my col" read "col" as the data argument)
-                        # (by its index where the name holds a control character, which no quoting shows)
-                        column = shlex.quote(names[k]) if has_header and names[k].isprintable() else k
+                        # (by its index where the name holds a control character, which no quoting shows, or is
+                        # empty, R's row names: --ignore '' is refused)
+                        column = shlex.quote(names[k]) if has_header and names[k] and names[k].isprintable() else k
                         hint = (f". If it is no feature (an id), leave it out with --ignore {column}; if it holds the "
                                 f"labels, name it with --target {column}; a column of categories must be made numbers "
                                 "first, one 0/1 column per category (pandas.get_dummies)" if has_target

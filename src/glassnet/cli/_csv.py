@@ -88,7 +88,12 @@ def _open(path, mode="rt"):
         with zipfile.ZipFile(path) as archive:  # (its one file stays readable once the archive is closed)
             members = _members(archive)
             if len(members) == 1:
-                fh = archive.open(members[0])
+                try:
+                    fh = archive.open(members[0])
+                    fh.peek(1)  # (a compression method Python lacks fails at the first read)
+                except (RuntimeError, NotImplementedError) as exc:  # encrypted, or Deflate64 (Windows Explorer's)
+                    raise CommandError(f"{path}: its file {members[0]} cannot be read by Python's zipfile ({exc}): "
+                                       f"unzip it (unzip or 7z x {shlex.quote(str(path))}) and give the CSV.") from None
                 return io.TextIOWrapper(fh, **text) if text else fh
         module = None
     opener = importlib.import_module(module).open if module else open
@@ -300,7 +305,7 @@ def _binary_kind(start, file=None):
     Parquet or gzip file; else None. ``file``: its path (None: standard input)."""
     if file is None and start.startswith(b"\x1f\x8b"):
         return GZIP_STDIN
-    if file is not None and start.startswith(b"PK\x03\x04"):
+    if file is not None and start[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # (the second: an empty archive)
         try:
             with zipfile.ZipFile(file) as archive:
                 members = _members(archive)
@@ -309,6 +314,9 @@ def _binary_kind(start, file=None):
         if not {"[Content_Types].xml", "mimetype"} & set(members):  # (an .xlsx's, an .ods's)
             if not members:
                 return "an empty zip archive"
+            if len(members) == 1:  # (read where its name ends in .zip, as pandas infers it)
+                return (f"a zip archive of {members[0]}, read only where its name ends in .zip, as pandas reads one: "
+                        f"rename it (mv {shlex.quote(str(file))} {shlex.quote(str(file) + '.zip')}) or unzip it")
             return (f"a zip archive of {count(len(members), 'file')} ({listed(members)}), and only a zip of one file "
                     f"is read, as by pandas: unzip it (unzip {shlex.quote(str(file))}) and give one of them")
     return next((kind.format(path="FILE" if file is None else str(file)) for signature, kind in BINARY_KINDS.items()
@@ -364,7 +372,8 @@ def not_utf8_text(start, path, file=None, decoded=False):
     nul = _nul_encoding(start)
     if decoded and nul is None:
         return None
-    kind = None if decoded else _binary_kind(start, file)
+    # (an empty zip archive, "PK\x05\x06" and NUL bytes, is valid UTF-8)
+    kind = None if decoded and not start.startswith(b"PK\x05\x06") else _binary_kind(start, file)
     if kind:
         return f"{path} is not CSV text but {kind}."
     bom = None if decoded else _unicode_encoding(start)

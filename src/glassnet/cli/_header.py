@@ -46,7 +46,8 @@ def _is_row_index(rows, k=0):
     pandas's ``to_csv`` writes unless told ``index=False`` (read back and written again: "Unnamed: 0"), or the row
     names of R's ``write.csv`` (from 1)."""
     header, body = rows[0][1], [cells for _, cells in rows[1:]]
-    if len(header) <= k + 1 or not ROW_INDEX_NAME.fullmatch(header[k]) or not body or body[0][k] not in ("0", "1"):
+    if (len(header) <= k + 1 or not ROW_INDEX_NAME.fullmatch(header[k]) or not body or len(body[0]) <= k
+            or body[0][k] not in ("0", "1")):
         return False
     return all(len(c) > k and c[k] == str(i + int(body[0][k])) for i, c in enumerate(body))
 

@@ -534,7 +534,8 @@ class _QuietStop(logging.Filter):
 
     def filter(self, record):
         text = record.getMessage()
-        if text.startswith("Waiting for connections to close"):  # uvicorn's INFO line at the first Ctrl+C
+        # uvicorn's INFO lines at the first Ctrl+C (the second: the connections closed, their work still running)
+        if text.startswith(("Waiting for connections to close", "Waiting for background tasks")):
             n = self.in_flight[0]
             waiting = f"{n} request{'s' if n != 1 else ''} in flight to finish" if n else "the open connections to close"
             print(f"Stopping: waiting for {waiting} (Ctrl+C again cancels them).", file=sys.stderr, flush=True)
