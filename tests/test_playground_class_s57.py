@@ -293,3 +293,35 @@ def test_another_port_on_this_machine_is_another_site():
             response = client.post("/api/sessions", json={}, headers={"host": host, "origin": f"http://{host.lower()}"})
             assert response.status_code == 200, host
         assert client.get("/api/options", headers={"host": "localhost:8123"}).status_code == 200  # no Origin: a GET
+
+
+def test_sessions_per_client_0_lets_a_class_behind_one_address_keep_its_sessions(monkeypatch, capsys):
+    # (review, session 57) Docker Desktop's published port or a campus NAT shows the whole class as one address:
+    # the 17th student's session dropped the first's; glassnet playground --sessions-per-client 0 lifts the cap
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from glassnet.cli import main
+    from glassnet.playground import create_app
+
+    natted = TestClient(create_app(local_only=False, sessions_per_client=0), client=("172.17.0.1", 50001))
+    ids = [natted.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(20)]
+    assert all(natted.post(f"/api/sessions/{s}/step").status_code == 200 for s in ids)
+    two = TestClient(create_app(local_only=False, sessions_per_client=2), client=("192.0.2.7", 50002))
+    ids = [two.post("/api/sessions", json={"seed": k}).json()["id"] for k in range(3)]
+    assert [two.post(f"/api/sessions/{s}/step").status_code for s in ids] == [404, 200, 200]
+    for bad in (-1, 1.5, True, "16"):
+        with pytest.raises(ValueError, match="sessions_per_client must be a non-negative integer"):
+            create_app(local_only=False, sessions_per_client=bad)
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: seen.update(app=application))
+    made = []
+    from glassnet.playground import app as app_module
+
+    original = app_module.create_app
+    monkeypatch.setattr(app_module, "create_app", lambda **kwargs: made.append(kwargs) or original(**kwargs))
+    assert main(["playground", "--host", "127.0.0.1", "--port", "8790", "--no-browser", "--sessions-per-client",
+                 "0"]) == 0
+    assert made == [{"local_only": True, "sessions_per_client": 0}] and "app" in seen
+    assert main(["playground", "--sessions-per-client", "-1", "--no-browser"]) == 2
+    assert "--sessions-per-client" in capsys.readouterr().err

@@ -401,4 +401,8 @@ def build_parser():
                                  "IPv6: every machine that can reach this one, without a password, with a warning)")
     playground.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    playground.add_argument("--sessions-per-client", type=_non_negative_int, default=16, metavar="N",
+                            help="serving the network, the sessions kept per client address (default 16, so that one "
+                                 "script cannot push the class's out; 0: no cap, for a class behind one NAT or Docker "
+                                 "Desktop's published port, which the server sees as one computer)")
     return parser

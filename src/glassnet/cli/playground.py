@@ -59,7 +59,8 @@ def cmd_playground(args):
         except ValueError:  # not the main thread: only it may set a handler
             replace = False
     try:
-        serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+        serve(host=args.host, port=args.port, open_browser=not args.no_browser,
+              sessions_per_client=args.sessions_per_client)
     except _Interrupted:
         raise KeyboardInterrupt from None
     finally:

@@ -17,20 +17,22 @@ from .engine import DEFAULTS, FEATURES, Session, check_config, options
 __all__ = ["DEFAULTS", "FEATURES", "Session", "check_config", "options", "create_app", "serve", "start"]
 
 
-def create_app(local_only=True):
+def create_app(local_only=True, sessions_per_client=16):
     """The Starlette application (needs ``pip install "glassnet[playground]"``). ``local_only``:
-    answer only this machine's pages (refuse other Host names and other sites' Origins)."""
+    answer only this machine's pages (refuse other Host names and other sites' Origins);
+    ``sessions_per_client``: serving the network, the sessions kept per client address (0: no cap)."""
     from .app import create_app as _create
 
-    return _create(local_only=local_only)
+    return _create(local_only=local_only, sessions_per_client=sessions_per_client)
 
 
-def serve(host="127.0.0.1", port=8765, open_browser=True):
+def serve(host="127.0.0.1", port=8765, open_browser=True, sessions_per_client=16):
     """Serve the playground until interrupted (needs ``pip install "glassnet[playground]"``); in a notebook
-    (a running event loop) a RuntimeError that points to :func:`start`."""
+    (a running event loop) a RuntimeError that points to :func:`start`. ``sessions_per_client``: as
+    :func:`create_app`'s."""
     from .app import serve as _serve
 
-    return _serve(host=host, port=port, open_browser=open_browser)
+    return _serve(host=host, port=port, open_browser=open_browser, sessions_per_client=sessions_per_client)
 
 
 def start(port=8765):

@@ -264,9 +264,14 @@ def _integer(text):
     return int(text)
 
 
-def create_app(local_only=True):
+def create_app(local_only=True, sessions_per_client=MAX_CLIENT_SESSIONS):
     """The Starlette application. ``local_only`` (the default, for a server on a loopback
-    address): refuse requests from other machines' names and other sites' pages (see above)."""
+    address): refuse requests from other machines' names and other sites' pages (see above).
+    ``sessions_per_client``: serving the network, the sessions kept per client address (0: no cap of
+    its own, for a class that reaches the server through one address: a NAT, Docker Desktop's port)."""
+    if isinstance(sessions_per_client, bool) or not isinstance(sessions_per_client, int) or sessions_per_client < 0:
+        raise ValueError(f"sessions_per_client must be a non-negative integer (0: no cap). Received: "
+                         f"sessions_per_client={sessions_per_client!r:.100}")
     _require()
     import anyio.to_thread
     from anyio.lowlevel import RunVar
@@ -409,9 +414,9 @@ def create_app(local_only=True):
             expire(now)
             sessions[session_id] = [session, threading.Lock(), now, client]
             own = [key for key, entry in sessions.items() if entry[3] == client]
-            if not local_only and _one_computer(client) and len(own) > MAX_CLIENT_SESSIONS:
-                drop(own[0], f"the server keeps the {MAX_CLIENT_SESSIONS} sessions each computer used most "
-                             f"recently, and this one used {MAX_CLIENT_SESSIONS} others since")
+            if not local_only and sessions_per_client and _one_computer(client) and len(own) > sessions_per_client:
+                drop(own[0], f"the server keeps the {sessions_per_client} sessions each computer used most "
+                             f"recently, and this one used {sessions_per_client} others since")
             while len(sessions) > capacity:
                 drop(next(iter(sessions)), f"the server keeps the {capacity} sessions used most recently, and "
                                            f"{capacity} others were used since")
@@ -545,9 +550,10 @@ class _QuietStop(logging.Filter):
         return record.levelno >= logging.WARNING and not cancelled
 
 
-def serve(host="127.0.0.1", port=8765, open_browser=True):
+def serve(host="127.0.0.1", port=8765, open_browser=True, sessions_per_client=MAX_CLIENT_SESSIONS):
     """Run the playground with uvicorn until Ctrl+C; opens the page in a browser. On a
-    loopback ``host`` it answers this machine's pages only (see the module's notes)."""
+    loopback ``host`` it answers this machine's pages only (see the module's notes);
+    ``sessions_per_client``: :func:`create_app`'s."""
     problem = host_problem(host)
     if problem:
         raise ValueError(problem)
@@ -579,7 +585,7 @@ def serve(host="127.0.0.1", port=8765, open_browser=True):
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
     # Each session's DivergenceWarning (several lines, as often as students press Play at learning
     # rate 10) is the page's to show: the step logs one line instead (create_app). Shown again after.
-    application = create_app(local_only=local)
+    application = create_app(local_only=local, sessions_per_client=sessions_per_client)
     quiet = _QuietStop(application.state.in_flight)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
