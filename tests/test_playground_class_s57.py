@@ -3,6 +3,7 @@ event loop, a quiet Ctrl+C, no console browser, sessions per client and the Orig
 
 import asyncio
 import json
+import inspect
 import logging
 import os
 import signal
@@ -302,6 +303,7 @@ def test_sessions_per_client_0_lets_a_class_behind_one_address_keep_its_sessions
     from starlette.testclient import TestClient
 
     from glassnet.cli import main
+    from glassnet.playground import app as app_module
     from glassnet.playground import create_app
 
     natted = TestClient(create_app(local_only=False, sessions_per_client=0), client=("172.17.0.1", 50001))
@@ -313,11 +315,21 @@ def test_sessions_per_client_0_lets_a_class_behind_one_address_keep_its_sessions
     for bad in (-1, 1.5, True, "16"):
         with pytest.raises(ValueError, match="sessions_per_client must be a non-negative integer"):
             create_app(local_only=False, sessions_per_client=bad)
+    opened = []
+    monkeypatch.setattr(app_module, "_browser", lambda: opened.append(1))
+    with pytest.raises(ValueError, match="sessions_per_client"):  # before the address is printed or a browser opened
+        app_module.serve(sessions_per_client=-1)
+    assert capsys.readouterr().out == "" and opened == []
+    # the defaults of the public wrappers and of the command are the module's one figure
+    from glassnet import playground
+    from glassnet.cli._parser import build_parser
+
+    for function in (playground.create_app, playground.serve, app_module.serve):
+        assert inspect.signature(function).parameters["sessions_per_client"].default == app_module.MAX_CLIENT_SESSIONS
+    assert build_parser().parse_args(["playground"]).sessions_per_client == app_module.MAX_CLIENT_SESSIONS
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda application, **kwargs: seen.update(app=application))
     made = []
-    from glassnet.playground import app as app_module
-
     original = app_module.create_app
     monkeypatch.setattr(app_module, "create_app", lambda **kwargs: made.append(kwargs) or original(**kwargs))
     assert main(["playground", "--host", "127.0.0.1", "--port", "8790", "--no-browser", "--sessions-per-client",

@@ -566,6 +566,8 @@ def serve(host="127.0.0.1", port=8765, open_browser=True, sessions_per_client=MA
                            "background, or run `glassnet playground` in a terminal.")
     address = numeric_host(host)  # "0" is 0.0.0.0 and "127.1" is 127.0.0.1 to the socket too
     local = is_loopback(address)
+    # (made before the address is printed and the browser opened: a bad sessions_per_client ends here)
+    application = create_app(local_only=local, sessions_per_client=sessions_per_client)
     everywhere = address in ("0.0.0.0", "::")
     # this machine's page: the loopback address of the family served ('::' may serve IPv6 only)
     url = url_of({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address), port)
@@ -585,7 +587,6 @@ def serve(host="127.0.0.1", port=8765, open_browser=True, sessions_per_client=MA
               "anyone there can start training here. Leave --host out to serve this machine only.", file=sys.stderr)
     # Each session's DivergenceWarning (several lines, as often as students press Play at learning
     # rate 10) is the page's to show: the step logs one line instead (create_app). Shown again after.
-    application = create_app(local_only=local, sessions_per_client=sessions_per_client)
     quiet = _QuietStop(application.state.in_flight)
     logging.getLogger("uvicorn.error").addFilter(quiet)
     try:
