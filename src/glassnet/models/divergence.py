@@ -174,13 +174,15 @@ def _lower_rate(model):
             else "Try lower learning rates (currently " + ", ".join(f"{n}: {lr:g}" for n, lr in rates) + ").")
 
 
+#: the losses fit's checks tell apart (training.py's mistake hints and :class:`_RiseWatch`)
+CLASSIFICATION_LOSSES = (losses.CategoricalCrossentropy, losses.BinaryCrossentropy)  # (sparse and focal: subclasses)
+REGRESSION_LOSSES = (losses.MeanSquaredError, losses.MeanAbsoluteError, losses.Huber, losses.LogCosh,
+                     losses.MeanSquaredLogarithmicError, losses.MeanAbsolutePercentageError)
 #: losses >= 0 (0 for a perfect fit) whose outputs are probabilities: a model that learned nothing predicts
 #: the mean target (the classes' frequencies); predicting 0 is no baseline (clipped to 1e-7: 16.1 nats)
-_PROBABILITY_LOSSES = (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.KLDivergence)
+_PROBABILITY_LOSSES = (*CLASSIFICATION_LOSSES, losses.KLDivergence)
 #: the other losses >= 0: a model that learned nothing predicts the mean target or, freshly built, about 0
-_VALUE_LOSSES = (losses.MeanSquaredError, losses.SquaredError, losses.MeanAbsoluteError, losses.Huber, losses.LogCosh,
-                 losses.MeanSquaredLogarithmicError, losses.MeanAbsolutePercentageError, losses.Hinge,
-                 losses.SquaredHinge, losses.CategoricalHinge)
+_VALUE_LOSSES = (*REGRESSION_LOSSES, losses.SquaredError, losses.Hinge, losses.SquaredHinge, losses.CategoricalHinge)
 
 RISE_START_ROWS = 32
 """The loss at fit's start is the mean over its first this many rows (all of them where the data

@@ -36,8 +36,8 @@ from ..layers._building import draw_rng
 from ..optimizers.base import zero_epsilon_note
 from . import callbacks as callbacks_module, streams
 from .divergence import (
-    DivergenceWarning, _all_finite, _input_scale_note, _refuse_non_finite_penalty, _restore, _RiseWatch, _snapshot,
-    _stop_diverged, user_stacklevel,
+    CLASSIFICATION_LOSSES, REGRESSION_LOSSES, DivergenceWarning, _all_finite, _input_scale_note,
+    _refuse_non_finite_penalty, _restore, _RiseWatch, _snapshot, _stop_diverged, user_stacklevel,
 )
 from .data_checks import softmax_on_one_unit
 from .epochs import _ArrayEpochs, _class_weights, _split_validation, _stream_source
@@ -319,9 +319,6 @@ def _train_epoch(model, source, epoch, batch_begin, batch_end, snapshots, start_
 
 _TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
 BINARY_LOSSES = (losses.BinaryCrossentropy,)  # (binary focal too: a subclass)
-CLASSIFICATION_LOSSES = (losses.CategoricalCrossentropy, losses.BinaryCrossentropy)  # (sparse and focal: subclasses)
-REGRESSION_LOSSES = (losses.MeanSquaredError, losses.MeanAbsoluteError, losses.Huber, losses.LogCosh,
-                     losses.MeanSquaredLogarithmicError, losses.MeanAbsolutePercentageError)
 
 
 def _warn_if_outputs_are_not_probabilities(model):
