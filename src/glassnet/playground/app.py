@@ -115,7 +115,9 @@ SHELL = """<!doctype html>
   <p>{lead}</p>
   <nav>{nav}</nav>
 </header>
+<noscript><p class="noscript">This page computes and draws with JavaScript: please enable it.</p></noscript>
 {body}
+<p id="announce" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>
 <script src="/static/common.js"></script>
 <script src="/static/{script}"></script>
 </body>
@@ -126,7 +128,7 @@ SHELL = """<!doctype html>
 def render_page(path):
     """One page: the shared head, header and navigation around ``static/pages/<name>.html``."""
     name, title, lead, script, _ = PAGES[path]
-    here = ' class="here"'
+    here = ' class="here" aria-current="page"'
     nav = "".join(f'<a href="{p}"{here if p == path else ""}>{entry[4]}</a>' for p, entry in PAGES.items())
     body = (STATIC / "pages" / f"{name}.html").read_text(encoding="utf-8")
     return SHELL.format(title=title, name=name, lead=lead, nav=nav, body=body.rstrip(), script=script)

@@ -14,6 +14,19 @@ function show(text, kind) {
   $("message").classList.toggle("busy", kind === "busy");
 }
 
+// A result for screen readers only (#announce, a polite live region in every page): what a Step, a
+// Pause or a finished run shows, in one sentence. Not called for each frame of Play, which would
+// bury the reader in numbers.
+function announce(text) { $("announce").textContent = text; }
+
+// A button's text after a glyph that screen readers skip ("▶ Play" is read "Play").
+function label(button, glyph, text) {
+  const mark = document.createElement("span");
+  mark.setAttribute("aria-hidden", "true");
+  mark.textContent = glyph;
+  button.replaceChildren(mark, ` ${text}`);
+}
+
 // A canvas's context for drawing in the canvas's own units (its width and height as the page
 // writes them: 0..400 × 0..400 for a 400 × 400 canvas) at the screen's full resolution: the backing
 // store is sized to the canvas's size on screen × devicePixelRatio (a HiDPI screen, browser zoom,

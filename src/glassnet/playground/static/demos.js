@@ -59,10 +59,11 @@ function table(element, header, rows) {
 }
 
 // Steps through recorded frames 0 .. count() − 1: the Play button animates, next() advances one.
-// show(k) draws frame k.
-function player(count, show, delay) {
+// show(k) draws frame k; summary(k) says it in a sentence to screen readers after a step, a pause or
+// the last frame (not every frame of Play).
+function player(count, show, delay, summary) {
   const p = { k: 0, playing: false }, button = $("play");
-  const stop = () => { p.playing = false; button.textContent = "▶ Play"; };
+  const stop = () => { p.playing = false; label(button, "▶", "Play"); if (count()) announce(summary(p.k)); };
   async function loop() {
     while (p.playing && p.k < count() - 1) { p.k += 1; show(p.k); await new Promise((res) => setTimeout(res, delay)); }
     stop();
@@ -71,9 +72,9 @@ function player(count, show, delay) {
     if (count() === 0) return;
     if (p.playing) { stop(); return; }
     if (p.k >= count() - 1) p.k = 0;
-    p.playing = true; button.textContent = "❚❚ Pause"; loop();
+    p.playing = true; label(button, "❚❚", "Pause"); loop();
   });
-  p.next = () => { if (p.k < count() - 1) { p.k += 1; show(p.k); } };
+  p.next = () => { if (p.k < count() - 1) { p.k += 1; show(p.k); announce(summary(p.k)); } };
   p.restart = () => { p.k = 0; show(0); };
   return p;
 }
@@ -91,6 +92,7 @@ function descentPage() {
       const r = await call("POST", "/api/descend", read);
       say(""); fresh();
       $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
+      announce(`Path: ${$("verdict").textContent}`);
       // another optimizer's step is not η·f'(x): the server names the columns
       table($("table"), ["step", ...r.columns], r.rows.map((row, k) => [String(k + 1), ...row]));
       plot(shown = r);
@@ -136,14 +138,17 @@ function descentPage() {
 function backpropPage() {
   const call = latest();  // the latest settings' answer wins
   let step = 1, last = null;  // the step shown, and the server's answer for it
+  let pending = false;  // an answer is on its way: "Apply the update" waits for it
   const read = (w) => ({
     x: pair("x"), y: number("y"),
     learning_rate: number("learning_rate"), activation: $("activation").value, ...(w ? { weights: w } : {}),
   });
   // Shows step `n` from weights `w` (null: the lecture's). `last` and `step` change only when the
-  // server answers, and "Apply the update" waits for the answer (a double click is one step).
+  // server answers, and "Apply the update" waits for the answer (a double click is one step). It is
+  // marked aria-disabled, not disabled, meanwhile: a disabled button loses the keyboard's focus.
   async function run(w, n) {
-    $("next").disabled = true;
+    pending = true;
+    $("next").setAttribute("aria-disabled", "true");
     try {
       const answer = await call("POST", "/api/backprop", () => read(w));
       last = answer; step = n;
@@ -156,12 +161,14 @@ function backpropPage() {
       $("stepno").textContent = step;
       $("loss").textContent = num(t.loss, 9);
       $("loss_after").textContent = num(last.loss_after, 9);
+      announce(`Step ${step}: J = ${$("loss").textContent}, after the update ${$("loss_after").textContent}`);
       draw(t);
       tables(t);
     } catch (e) {
       failed(e, "loss", "loss_after");
     } finally {
-      $("next").disabled = false;
+      pending = false;
+      $("next").setAttribute("aria-disabled", "false");
     }
   }
   function tables(t) {
@@ -214,7 +221,7 @@ function backpropPage() {
     ctx.fillStyle = "#000";
     ctx.fillText(`t = ${num(t.y[0][0], 4)},  J = ${num(t.loss, 6)}`, 470, 250);
   }
-  $("next").addEventListener("click", () => { if (last) run(last.next_weights, step + 1); });
+  $("next").addEventListener("click", () => { if (last && !pending) run(last.next_weights, step + 1); });
   const restart = () => run(null, 1);
   $("restart").addEventListener("click", restart);
   for (const id of ["x", "y", "learning_rate", "activation"]) $(id).addEventListener("change", restart);
@@ -226,7 +233,8 @@ function backpropPage() {
 function perceptronPage() {
   const call = latest();  // the latest settings' answer wins
   let r = null;
-  const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120);
+  const play = player(() => (r ? r.steps.length : 0), (k) => draw(k), 120,
+    (k) => `Step ${k} of ${r.steps.length - 1}, epoch ${$("epochno").textContent}: ${$("update").textContent}`);
   // a logic gate is its four points: the number of points is off (and not sent), and the hint says why
   const gate = () => $("dataset").value !== "plane";
   const read = () => ({
@@ -276,8 +284,11 @@ function perceptronPage() {
       ctx.stroke();
     }
     const current = k < r.samples.length ? r.samples[k] : -1;
+    // +1 a dot, −1 a square: the class shows without its colour too (a grey projector, a printout)
     r.points.forEach(([a, b, t], i) => {
-      ctx.beginPath(); ctx.arc(X(a), Y(b), i === current ? 8 : 5, 0, 2 * Math.PI);
+      const size = i === current ? 8 : 5;
+      ctx.beginPath();
+      if (t > 0) ctx.arc(X(a), Y(b), size, 0, 2 * Math.PI); else ctx.rect(X(a) - size, Y(b) - size, 2 * size, 2 * size);
       ctx.fillStyle = t > 0 ? BLUE : ORANGE; ctx.fill();
       ctx.lineWidth = i === current ? 3 : 1; ctx.strokeStyle = i === current ? "#000" : "#fff"; ctx.stroke();
     });
@@ -317,7 +328,8 @@ function drawBitmap(canvas, bits, shape) {
 function hopfieldPage() {
   const call = latest();  // the latest settings' answer wins
   let r = null;
-  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 60);
+  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 60,
+    (k) => `Frame ${k} of ${r.frames.length - 1}. ${$("outcome").textContent}`.trim());
   const read = () => ({ store: $("store").value, recall: $("recall").value, noise: Number($("noise").value) / 100,
     mode: $("mode").value, seed: number("seed") });
   async function run() {
@@ -374,7 +386,8 @@ function hopfieldPage() {
 function somPage() {
   const call = latest();  // the latest settings' answer wins
   let r = null;
-  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 150);
+  const play = player(() => (r ? r.frames.length : 0), (k) => show(k), 150,
+    (k) => `Epoch ${k}: quantization error ${$("qe").textContent}; topographic error (end) ${$("te").textContent}`);
   const read = () => ({ dataset: $("dataset").value, rows: number("rows"), cols: number("cols"),
     topology: $("topology").value, epochs: number("epochs"), mode: $("mode").value, init: $("init").value,
     seed: number("seed") });

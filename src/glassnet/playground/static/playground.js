@@ -116,8 +116,9 @@ function fmt(v) {
 
 // --- the network diagram: feature column, hidden layers, output -----------------------------
 // A square that can be clicked is a <button>, so the keyboard and screen readers reach it too.
+// `map()`: the square's values now (the square stays, the state changes every epoch).
 // `scale`: unitScale's; "max" but for the output, which is drawn on the surface's scale.
-function node(kind, mapValues, label, onClick, scale = "max") {
+function node(kind, map, label, onClick, scale = "max") {
   const div = document.createElement(onClick ? "button" : "div");
   div.className = `node ${kind}`;
   if (onClick) div.type = "button";
@@ -130,18 +131,30 @@ function node(kind, mapValues, label, onClick, scale = "max") {
     span.textContent = label;
     div.insertBefore(span, canvas);
   }
-  // drawn once in the page (drawNetwork), at its size on screen
-  if (mapValues) canvas.paint = () => drawMap(canvas, mapValues, session.neuron_grid, scale, false);
+  // drawn in the page (drawNetwork), at its size on screen
+  if (map) canvas.paint = () => drawMap(canvas, map(), session.neuron_grid, scale, false);
   if (onClick) div.addEventListener("click", onClick);
   return div;
 }
 
+let columns = [], built = null;  // the diagram's squares, column by column, and the network they show
+
+// The squares and buttons are built for each new network (session); an epoch only repaints them and
+// moves the weight lines. Built anew every epoch, the focused button was replaced ~20 times a second
+// during Play, and a screen reader said "feature x1, toggle button, pressed" each time.
 function drawNetwork() {
+  const network = `${session.id} ${state.neurons.map((m) => m.length)}`;
+  if (network !== built) { buildNetwork(); built = network; }
+  $("network").querySelectorAll("canvas").forEach((c) => c.paint?.());
+  requestAnimationFrame(drawWeights);
+}
+
+function buildNetwork() {
   const root = $("network");
-  // The diagram is redrawn every epoch: keep the keyboard focus on the button that had it.
+  // keep the keyboard focus on the button that had it (a feature switched, a neuron added)
   const focused = root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   root.innerHTML = "";
-  const columns = [];
+  columns = [];
   // Features: every one is shown; the unused ones are dimmed. Click toggles.
   const features = document.createElement("div");
   features.className = "column";
@@ -150,7 +163,7 @@ function drawNetwork() {
   const featureNodes = {};
   opts.features.forEach((f) => {
     const on = active.includes(f);
-    const el = node(`feature ${on ? "" : "off"}`, session.feature_maps[f], f, () => toggleFeature(f));
+    const el = node(`feature ${on ? "" : "off"}`, () => session.feature_maps[f], f, () => toggleFeature(f));
     el.dataset.feature = f;
     el.dataset.key = `feature ${f}`;
     el.setAttribute("aria-pressed", String(on));
@@ -186,8 +199,9 @@ function drawNetwork() {
     // the output is drawn on the surface's scale, not stretched to its largest value: a classifier's
     // probability (0.5 white), a regression's value (clamped to [-1, 1]), so the square is the surface
     const scale = !isOutput ? "max" : settings.problem === "classification" ? "probability" : "value";
-    const nodes = maps.map((m, j) => {
-      const n = node(isOutput ? "output" : "neuron", m, null, null, scale), canvas = n.querySelector("canvas");
+    const nodes = maps.map((_, j) => {
+      const n = node(isOutput ? "output" : "neuron", () => state.neurons[l + 1][j], null, null, scale);
+      const canvas = n.querySelector("canvas");
       canvas.setAttribute("role", "img");  // a screen reader names each square
       canvas.setAttribute("aria-label", isOutput ? "the output over the plane" : `neuron ${j + 1} of layer ${l + 1} over the plane`);
       return n;
@@ -199,47 +213,69 @@ function drawNetwork() {
   $("layer-count").textContent = hidden.length;
   $("add-layer").setAttribute("aria-disabled", String(hidden.length >= opts.max_layers));
   $("remove-layer").setAttribute("aria-disabled", String(hidden.length === 0));
-  root.querySelectorAll("canvas").forEach((c) => c.paint?.());
   if (focused) [...root.querySelectorAll("button")].find((b) => b.dataset.key === focused)?.focus();
-  requestAnimationFrame(() => drawWeights(columns));
 }
 
-function drawWeights(columns) {
-  const root = $("network"), box = root.getBoundingClientRect();
-  const svgNS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(svgNS, "svg");
+// The weight lines, placed from where the squares are; the lines of the last epoch are moved and
+// recoloured, not replaced (a mouse's hover title stays up).
+function drawWeights() {
+  const root = $("network"), svgNS = "http://www.w3.org/2000/svg";
+  let svg = root.querySelector("svg");
+  if (!svg) {
+    svg = root.appendChild(document.createElementNS(svgNS, "svg"));
+    svg.setAttribute("role", "img");  // one picture to a screen reader: the table below has its numbers
+    svg.setAttribute("aria-label", "the weights as lines between the squares; the table below has their values");
+  }
+  svg.setAttribute("width", 0);  // the diagram's own size, not the size of the lines there were
+  svg.setAttribute("height", 0);
+  const box = root.getBoundingClientRect();
   svg.setAttribute("width", root.scrollWidth);
   svg.setAttribute("height", root.scrollHeight);
   const centre = (el, side) => {
     const r = el.querySelector("canvas").getBoundingClientRect();
     return [(side > 0 ? r.right : r.left) - box.left + root.scrollLeft, r.top + r.height / 2 - box.top];
   };
-  let wmax = 0;
+  let wmax = 0, k = 0;
   for (const W of state.weights) for (const row of W) for (const w of row) if (w !== null) wmax = Math.max(wmax, Math.abs(w));
   state.weights.forEach((W, l) => {
     W.forEach((row, i) => row.forEach((w, j) => {
       const [x1, y1] = centre(columns[l][i], 1), [x2, y2] = centre(columns[l + 1][j], -1);
-      const line = document.createElementNS(svgNS, "line");
+      let line = svg.children[k++];
+      if (!line) {
+        line = svg.appendChild(document.createElementNS(svgNS, "line"));
+        line.appendChild(document.createElementNS(svgNS, "title"));
+        line.setAttribute("opacity", 0.8);
+      }
       line.setAttribute("x1", x1); line.setAttribute("y1", y1);
       line.setAttribute("x2", x2); line.setAttribute("y2", y2);
       line.setAttribute("stroke", w >= 0 ? `rgb(${BLUE})` : `rgb(${ORANGE})`);
       line.setAttribute("stroke-width", wmax > 0 && w !== null ? 0.5 + 5 * Math.abs(w) / wmax : 0.5);
-      line.setAttribute("opacity", 0.8);
-      const title = document.createElementNS(svgNS, "title");
-      title.textContent = `w = ${w}`;
-      line.appendChild(title);
-      svg.appendChild(line);
+      setText(line.firstChild, `w = ${w}`);
     }));
   });
-  root.appendChild(svg);
+  while (svg.children.length > k) svg.lastChild.remove();
+}
+
+// An element's text, changed in place (its text node kept) and only when it differs.
+function setText(el, text) {
+  if (el.textContent === text) return;
+  if (el.firstChild?.nodeType === Node.TEXT_NODE) el.firstChild.data = text;
+  else el.textContent = text;
 }
 
 // The weights and biases as tables, one per layer (rows: from, columns: to), under the diagram:
-// what the lines' widths and hover titles show, for the keyboard and screen readers. Drawn while open.
+// what the lines' widths and hover titles show, for the keyboard and screen readers. Drawn while open,
+// built for each network (as the diagram) and filled in place each epoch, so it can be read during Play.
 function weightTables() {
   const box = $("weights-table");
-  box.innerHTML = "";
   const value = (v) => (v === null ? "–" : Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toFixed(4));
+  if (box.dataset.network === built) {
+    const cells = box.querySelectorAll("td"), values = state.weights.flatMap((W, l) => [...W, state.biases[l]].flat());
+    values.forEach((v, k) => setText(cells[k], value(v)));
+    return;
+  }
+  box.dataset.network = built;
+  box.innerHTML = "";
   const names = (l, n) => (l === 0 ? settings.features : Array.from({ length: n }, (_, i) => `neuron ${i + 1}`));
   state.weights.forEach((W, l) => {
     const output = l === state.weights.length - 1, to = output ? ["output"] : names(l + 1, W[0].length);
@@ -348,6 +384,7 @@ async function step(retry = true) {
       next.test_loss = state.test_loss.slice(0, next.since).concat(next.test_loss);
       state = next;
       render();
+      if (!playing && !state.diverged) announceEpoch();  // a Step, or the step a Pause waited for
     }
   } catch (e) {
     lost = e.status === 404 && retry ? e.reason || "the server may have restarted" : null;
@@ -369,8 +406,13 @@ async function step(retry = true) {
 
 function setPlaying(on) {
   playing = on;
-  $("play").textContent = on ? "❚❚ Pause" : "▶ Play";
+  label($("play"), on ? "❚❚" : "▶", on ? "Pause" : "Play");
   if (on) loop();
+}
+
+// Said to screen readers after a Step or a Pause: Play's epochs are not, 20 a second would drown them.
+function announceEpoch() {
+  announce(`Epoch ${state.epoch}: test loss ${$("test_loss").textContent}, training loss ${$("train_loss").textContent}`);
 }
 
 async function loop() {
@@ -434,7 +476,11 @@ async function main() {
   for (const id of ["train_fraction", "noise", "batch_size"]) $(id).addEventListener("input", readControls);
   $("problem").addEventListener("change", () => { settings.problem = $("problem").value; datasetButtons(); newSession(); });
   // a new try: the last failure's message ("not answering", "diverged") no longer applies
-  $("play").addEventListener("click", () => { say(""); setPlaying(!playing); });
+  $("play").addEventListener("click", () => {
+    say("");
+    setPlaying(!playing);
+    if (!playing && !busy && state) announceEpoch();  // paused between steps (else the step says it)
+  });
   $("step").addEventListener("click", () => { say(""); setPlaying(false); step(); });
   $("reset").addEventListener("click", () => { settings.weights_seed = (settings.weights_seed + 1) % 4294967296; newSession(); });
   $("regenerate").addEventListener("click", () => { settings.seed = (settings.seed + 1) % 4294967296; newSession(); });
