@@ -75,15 +75,20 @@ def dense_rows(X, start, stop, out=None, dtype=None, keep_sparse=False):
 
 
 def is_compact(X, dtype):
-    """A NumPy array of integers or booleans for a model of floats in ``dtype``: fit, evaluate and
-    predict keep it as given and convert each batch, as Keras does (uint8 images take a quarter of
-    the memory of their float32 copy). Not where some value is beyond ``dtype``'s range (uint16 in
-    float16): converted up front, such an array is refused with the values named, not turned into inf."""
-    if not (isinstance(X, np.ndarray) and X.dtype.kind in "biu" and np.dtype(dtype).kind == "f"):
+    """A NumPy array of integers or booleans, or of floats in another dtype, for a model of floats in
+    ``dtype``: fit, evaluate and predict keep it as given and convert each batch, as Keras does for
+    integers (uint8 images take a quarter of the memory of their float32 copy; a float64 file, memory-
+    mapped, is not copied whole), with the numbers of the whole array's ``astype``. Not where some value
+    is NaN, inf or beyond ``dtype``'s range (uint16 in float16): converted up front, such an array is
+    refused with the values named, not turned into inf."""
+    if not (isinstance(X, np.ndarray) and X.dtype.kind in "biuf" and np.dtype(dtype).kind == "f"
+            and X.dtype != dtype):
         return False
-    if X.dtype.kind == "b" or X.size == 0 or np.iinfo(X.dtype).max <= float(np.finfo(dtype).max):
-        return True
-    with np.errstate(over="ignore"):
+    if X.dtype.kind == "b" or X.size == 0:
+        return X.dtype.kind != "f"  # (an empty float array is converted, as before: it costs nothing)
+    if float((np.finfo if X.dtype.kind == "f" else np.iinfo)(X.dtype).max) <= float(np.finfo(dtype).max):
+        return X.dtype.kind != "f" or _all_finite(X)  # (float16 or float32 data in a wider model)
+    with np.errstate(over="ignore"):  # (the min or max of an array holding NaN is NaN)
         return bool(np.isfinite(np.array([X.min(), X.max()]).astype(dtype)).all())
 
 

@@ -95,6 +95,8 @@ class FlatVectors:
             return
         self._namespace = namespace
         size = sum(l.trainable_size for l in self._layers)
+        # (zeros, never written here: the gradient vector's pages stay uncommitted until a backward pass
+        # fills them, and a model that only predicts holds its weights once, as in Keras or PyTorch)
         with sized_by(f"The model's {size:,} parameters (twice: weights and gradients)"):
             self._flat_buffers = (xp.zeros(size + spare, dtype=self.dtype), xp.zeros(size + spare, dtype=self.dtype))
         self._slices, self._views, self._layout = [], [], (namespace, str(self.dtype), [])
@@ -116,7 +118,6 @@ class FlatVectors:
             count = math.prod(value.shape)
             part = slice(offset, offset + count)
             params[part] = xp.reshape(xp.asarray(value), (-1,))
-            grads[part] = 0  # (room a popped layer used)
             layer.params[key] = xp.reshape(params[part], value.shape)
             layer.grads[key] = xp.reshape(grads[part], value.shape)
             self._slices.append(part)
@@ -159,11 +160,13 @@ class FlatVectors:
 
     def _unbind_last(self, layer):
         """Leave the room of ``layer``, just popped, to the next ``add``; its arrays, the model's views,
-        become its own copies (the next add would otherwise write over the weights of a layer handed back)."""
+        become its own copies (the next add would otherwise write over the weights of a layer handed back).
+        The room's gradients are zeroed, as the next layer bound there expects (fresh buffers are zeros)."""
         entries = self._layout[2]
         k = 0
         while k < len(entries) and entries[-1 - k][0] == id(layer):
             k += 1
+        stop = self._slices[-1].stop if self._slices else 0
         if k:
             del entries[-k:], self._slices[-k:], self._views[-k:]
         self._end_flat_vectors(self._slices[-1].stop if self._slices else 0)
@@ -172,6 +175,7 @@ class FlatVectors:
             for arrays in (layer.params, layer.grads):
                 for key, value in arrays.items():
                     arrays[key] = backend.copy(value)
+        self._flat_buffers[1][self._flat_grads.shape[0]:stop] = 0
 
     def _take_back(self, start=0):
         """The layers from ``start``, taken back from a model sharing them (that bound them since) with their
