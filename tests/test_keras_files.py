@@ -223,13 +223,13 @@ def test_a_tf_keras_2_3_functional_chain_named_model_reads_too():
         glassnet.models.model_from_json(json.dumps(spec))
 
 @pytest.mark.parametrize("name, match", [
-    ("branching", r"its layer 'add' takes 2 inputs \(a merge of branches\)"),
-    ("shared", r"its layer 'dense\w*' is called 2 times \(a shared layer\)"),
-    ("two_outputs", r"its model has 1 inputs and 2 outputs"),
+    ("branching", r"its layer 'add' takes 2 inputs \(a merge of branches\).*Rebuild the model as keras.Sequential"),
+    ("shared", r"its layer 'dense\w*' is called 2 times \(a shared layer\).*Rebuild the model as keras.Sequential"),
+    ("two_outputs", r"its model has 1 input and 2 outputs; .*save one model per output, keras.Model\(inputs, output\)"),
 ])
 def test_a_keras_functional_model_that_is_not_a_chain_is_refused_by_what_it_has(name, match):
     with pytest.raises(ValueError, match="json_string describes a Keras Functional model that glassnet cannot read: "
-                                         f"{match}.*Rebuild the model as keras.Sequential"):
+                                         f"{match}"):
         glassnet.models.model_from_json(keras_json(name))
 
 

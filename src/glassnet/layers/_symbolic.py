@@ -66,8 +66,21 @@ class ChainTensor:
                         "(layers.Rescaling(2.0), layers.Activation(...), layers.Reshape(...)), or compute it outside "
                         "the model.")
 
+    def _index(self, key):
+        # model.output[0] of code written for Keras's Model(inputs, [outputs]), whose model.output is that list of
+        # one (model.input["x"] of Model({"x": inputs}, ...) the dict): glassnet's is the tensor itself
+        if isinstance(key, str) or isinstance(key, int) and key in (0, -1):
+            raise TypeError(f"{self!r} is one tensor, not a list or dict: a glassnet model's input and output are "
+                            "the tensors themselves, where Keras's model.input and model.output keep the list or dict "
+                            "of one given to Model (Model([inputs], [outputs])). Write model.output for "
+                            "model.output[0] and model.input for model.input[0] or model.input[name] (model.outputs "
+                            "and model.inputs are the lists); x[0] on a layer's output cannot be part of a glassnet "
+                            "model.")
+        ChainTensor._arithmetic(self, key)  # (self may be the InputLayer, which borrows it)
+
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _arithmetic
-    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = _arithmetic
+    __matmul__ = __rmatmul__ = __pow__ = __neg__ = _arithmetic
+    __getitem__ = _index
 
 
 #: set while a subclassed model's call is traced (models/subclassing.py): the ChainTensors each layer took

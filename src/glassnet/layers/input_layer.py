@@ -79,7 +79,8 @@ class InputLayer(Layer):
     # made an object array of it, where a layer's output says what to write instead
     __array__ = ChainTensor.__array__
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = ChainTensor._arithmetic
-    __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = ChainTensor._arithmetic
+    __matmul__ = __rmatmul__ = __pow__ = __neg__ = ChainTensor._arithmetic
+    __getitem__ = ChainTensor._index
 
 
 def _integer_dtype(dtype):

@@ -237,15 +237,16 @@ def _model_from_json(json_string):
     if kind == "Model" and isinstance(spec.get("config"), dict) and "input_layers" in spec["config"]:
         kind = "Functional"  # Keras 2 and tf.keras before 2.4 name a functional model "Model"
     if kind == "Functional":
-        from .keras_reading import functional_chain
+        from .keras_reading import SeveralEndpoints, functional_chain
 
         try:
             # functional, as Model.from_config reads the same config: variable paths without the model's scope
             # (h/kernel, as Keras's), and the summary's InputLayer row
             model = Sequential.from_config({**functional_chain(spec.get("config")), "functional": True})
         except ValueError as exc:
+            instead = "" if isinstance(exc, SeveralEndpoints) else " Rebuild the model as keras.Sequential([...])."
             raise ValueError(f"json_string describes a Keras Functional model that glassnet cannot read: "
-                             f"{exc} Rebuild the model as keras.Sequential([...]).") from None
+                             f"{exc}{instead}") from None
         return _compiled(model, spec)
     if kind == "Model":
         raise ValueError("json_string describes a subclassed Keras Model: glassnet reads Sequential models and "

@@ -42,7 +42,11 @@ class CompiledMetrics:
                 raise ValueError(f"{argument} given per output must name this model's one output, {which} "
                                  f"{output!r}: {{{output!r}: {value}}}, or be {plain}. Received: "
                                  f"{argument}={metrics!r:.200}")
-            return next(iter(metrics.values()))
+            given = next(iter(metrics.values()))
+            if given is None and argument in ("metrics", "weighted_metrics"):  # as [None] (Keras refuses both)
+                raise TypeError(f"{argument} must be names, Metric objects or functions fn(y_true, y_pred). "
+                                f"Received: {argument}={metrics!r:.200}")
+            return given
         return metrics
 
     def _one_loss(self, loss, argument="loss"):

@@ -74,6 +74,12 @@ class DataChecks:
             # the name given to the Input, which a copy keeps without the Input itself (from_config, load_model)
             given = self.__dict__.get("_input_name") or getattr(self.__dict__.get("_input_layer"), "name", None)
             x = self._named(x, name, given, "input")
+        several = self._input_shape is not None and _arrays_per_io(x, len(self._input_shape) + 1)
+        if several:  # Keras's list of one array per input: fit([x1, x2], y)
+            raise ValueError(f"{name} is a {type(x).__name__} of {several} arrays, one per input (Keras's per-input "
+                             "list), but glassnet models have one input and one output: concatenate the features into "
+                             f"one array, np.hstack([x1, x2]), for one Input of their total width. Received arrays of "
+                             f"shapes {[tuple(item.shape) for item in x]!s:.200}.")
         x = _one_batch(x, 2 if self._input_shape is None else len(self._input_shape) + 1)
         allow_nd = (self._input_shape is None or len(self._input_shape) > 1
                     or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))
@@ -139,6 +145,13 @@ class DataChecks:
         if isinstance(y, dict):
             output, last = self._output_names()
             y = self._named(y, name, output, "output", last)
+        several = _arrays_per_io(y, 1, rows)
+        if several:  # Keras's list of one array per output: fit(x, [y1, y2])
+            raise ValueError(f"{name} is a {type(y).__name__} of {several} arrays, one per output (Keras's per-output "
+                             "list), but glassnet models have one input and one output: make one model per output on "
+                             "the shared layers, Model(inputs, head1) and Model(inputs, head2), and fit each on its "
+                             "targets; or give one output all the targets side by side, np.column_stack([y1, y2]), "
+                             f"with one loss. Received arrays of shapes {[tuple(item.shape) for item in y]!s:.200}.")
         y = _one_batch(y, 1, rows)
         try:
             return check_array(on_host(y, name), name, ndim=None, finite=False, allow_empty=True)
@@ -351,6 +364,15 @@ class DataChecks:
             raise ValueError("x is a PyDataset without end (num_batches is None): give steps, the batches to read.")
         return stream
 
+
+
+def _arrays_per_io(data, rank, rows=None):
+    """The number of arrays in Keras's list of one per input or output, ``fit([x1, x2], y)``,
+    ``fit(x, [y1, y2])``: a list (or tuple) of two or more whole batches, arrays of at least ``rank`` axes
+    (not rows of numbers, nor one sample per array: given the ``rows`` of x, not that many); else 0."""
+    if not isinstance(data, (list, tuple)) or len(data) < 2 or len(data) == rows:
+        return 0
+    return len(data) if all(len(getattr(item, "shape", ())) >= rank for item in data) else 0
 
 
 def _one_batch(data, rank, rows=None):

@@ -98,13 +98,14 @@ class Model(metaclass=_ModelType):
         if isinstance(config, dict) and "input_layers" in config:  # Keras's Functional configuration
             import json
 
-            from .keras_reading import functional_chain
+            from .keras_reading import SeveralEndpoints, functional_chain
 
             try:  # read as its JSON text (to_json) is read: Keras's in-memory config holds tuples
                 config = {**functional_chain(json.loads(json.dumps(config))), "functional": True}
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"config describes a Keras Functional model that glassnet cannot read: {exc} "
-                                 "Rebuild the model as keras.Sequential([...]).") from None
+                instead = "" if isinstance(exc, SeveralEndpoints) else " Rebuild the model as keras.Sequential([...])."
+                raise ValueError(f"config describes a Keras Functional model that glassnet cannot read: {exc}"
+                                 f"{instead}") from None
         return Sequential.from_config(config)
 
 
@@ -125,6 +126,21 @@ def chain_items(outputs):
             items.append(outputs.layers[i])
             i += 1
     return items
+
+
+_SEVERAL_OUTPUTS = ("For several heads on shared layers, make one model per head, Model(inputs, head) for each: "
+                    "they share those layers and their weights; fit each on its own targets (in turn, not on Keras's "
+                    "one weighted sum of the heads' losses). For the features of several layers, make one model per "
+                    "layer: [Model(model.input, layer.output) for layer in model.layers].")
+
+
+def _several_inputs(inputs):
+    """The way forward for ``Model([a, b], ...)``: one Input of all the features side by side."""
+    widths = [tuple(getattr(item, "shape", None) or ())[1:] for item in inputs]
+    total = (f"Input(({sum(w[0] for w in widths)},))" if all(len(w) == 1 and isinstance(w[0], int) for w in widths)
+             else "one Input")
+    return (f"Give the model {total}, all the features side by side, in place of the Inputs and their "
+            "Concatenate, and pass it the arrays side by side, np.hstack([x1, x2]).")
 
 
 def _one(value, name):
@@ -153,8 +169,7 @@ def _one(value, name):
         value = list(value.values())
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            several = (" For the features of several layers, make one model per layer, which share the weights: "
-                       "[Model(model.input, layer.output) for layer in model.layers]." if name == "outputs" else "")
-            raise ValueError(f"glassnet's models have one input and one output; {name} has {len(value)}.{several}")
+            way = "" if not value else " " + (_SEVERAL_OUTPUTS if name == "outputs" else _several_inputs(value))
+            raise ValueError(f"glassnet's models have one input and one output; {name} has {len(value)}.{way}")
         value = value[0]
     return value

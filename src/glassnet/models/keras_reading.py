@@ -25,6 +25,7 @@ import numpy as np
 from .. import _custom_objects, initializers, losses, metrics as metrics_module, optimizers
 from .._io import unique_keys
 from ..backend import standardize_dtype
+from ..layers.input_layer import given_input_name
 from . import keras_optimizer
 from .compiled_metrics import _loss_weight
 from .divergence import user_stacklevel
@@ -58,7 +59,7 @@ def load_keras_file(zf, path, compile=True):
         try:
             spec = {**functional_chain(spec), "functional": True}  # paths without a model scope
         except ValueError as exc:
-            _fail(path, f"{exc} Rebuild it as keras.Sequential([...]).")
+            _fail(path, f"{exc}" + ("" if isinstance(exc, SeveralEndpoints) else " Rebuild it as keras.Sequential([...])."))
     elif kind != "Sequential" and isinstance(config, dict) and _custom_objects.find(config, "model") is not None:
         return _load_subclass(zf, path, config, compile)
     elif kind != "Sequential":
@@ -167,6 +168,24 @@ def _refuse_op(entry, name):
                      f"to a tensor, which glassnet does not read: in Keras, write it as {instead}.")
 
 
+class SeveralEndpoints(ValueError):
+    """functional_chain's refusal of a Keras model of several inputs or outputs, which says what to do
+    instead (not "rebuild it as keras.Sequential", which holds for the other refusals)."""
+
+    def __init__(self, inputs, outputs):
+        count = f"{inputs} input{'s' * (inputs != 1)} and {outputs} output{'s' * (outputs != 1)}"
+        ways = []
+        if inputs > 1:
+            ways.append("for several inputs, rebuild it in Keras with one Input of all their features side by side "
+                        "in place of their Concatenate, give it the old model's weights (new.set_weights("
+                        "old.get_weights())), save it, and pass it np.hstack([x1, x2])")
+        if outputs > 1:
+            ways.append("for several outputs, save one model per output, keras.Model(inputs, output), and load each "
+                        "(each then has its own copy of the shared layers)")
+        super().__init__(f"its model has {count}; glassnet reads functional models with one input and one output "
+                         "whose layers form one chain" + "".join(f"; {way}" for way in ways) + ".")
+
+
 def functional_chain(spec):
     """The Sequential configuration of a Keras ``Functional`` model's configuration ``spec``
     whose layers form one chain: one input, one output, and each layer called once, on the
@@ -184,6 +203,9 @@ def functional_chain(spec):
             raise ValueError(f"its Functional configuration has a layer without a name of its own: {entry!r:.200}")
         _refuse_op(entry, name)
         entries[name] = entry
+    inputs, outputs = (_endpoints(spec.get(key), key) for key in ("input_layers", "output_layers"))
+    if len(inputs) != 1 or len(outputs) != 1:  # (before the merge of several inputs is named: the count says more)
+        raise SeveralEndpoints(len(inputs), len(outputs))
     source = {}  # each layer's input: the layer whose output it is called on
     pins = {}  # Dropout(0.5)(x, training=True): the mode a call given no training runs the layer in
     for name, entry in entries.items():
@@ -210,10 +232,6 @@ def functional_chain(spec):
             raise ValueError(f"its layer {name!r} takes {len(tensors)} inputs (a merge of branches); glassnet reads "
                              "functional models whose layers form one chain.")
         source[name] = tensors[0]
-    inputs, outputs = (_endpoints(spec.get(key), key) for key in ("input_layers", "output_layers"))
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ValueError(f"its model has {len(inputs)} inputs and {len(outputs)} outputs; glassnet reads functional "
-                         "models with one input and one output whose layers form one chain.")
     first, last = inputs[0], outputs[0]
     if entries.get(first, {}).get("class_name") != "InputLayer" or first in source:
         raise ValueError(f"its input {first!r} is not an InputLayer of the model.")
@@ -269,9 +287,16 @@ def _endpoints(value, key):
     if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
         value = [value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):  # keras.Model({"x": inputs}, ...)
+        if len(value) > 1:  # several inputs or outputs: refused by their count (functional_chain)
+            return _endpoints(list(value.values()), key)
+        node = next(iter(value.values()), None)
+        if (key == "input_layers" and isinstance(node, list) and node and list(value) == [node[0]]
+                and given_input_name(node[0])):  # keyed by the name given to its Input, as Model() takes it
+            return [node[0]]
         what = "inputs" if key == "input_layers" else "outputs"
         raise ValueError(f"its model takes its {what} as a dict (keys {sorted(value)}); glassnet reads functional "
-                         "models whose one input and one output are tensors, not dicts.")
+                         "models whose one input and one output are tensors, not dicts (but for one input keyed by "
+                         "the name given to it, keras.Input(..., name='features')).")
     if not isinstance(value, list) or not all(isinstance(v, list) and v and isinstance(v[0], str) for v in value):
         raise ValueError(f"its Functional configuration has a malformed {key}: {value!r:.200}")
     return [v[0] for v in value]
