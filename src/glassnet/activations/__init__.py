@@ -50,6 +50,7 @@ ACTIVATIONS = {
     "sgn": Sign,
     "sigmoid": Sigmoid,
     "logistic": Sigmoid,
+    "unipolar_sigmoid": Sigmoid,  # (seed 000: the logistic, "unipolar" beside the bipolar sigmoid)
     "bipolar_sigmoid": BipolarSigmoid,
     "tanh": Tanh,
     "relu": ReLU,

@@ -283,13 +283,14 @@ def build_parser():
     # -- perceptron
     perceptron = _command(
         sub, "perceptron", cmd_perceptron, "train Rosenblatt's perceptron, epoch by epoch",
-        f"DATA is a logic gate ({', '.join(GATES)}) or a CSV file (--target picks the label column).\n"
+        f"DATA is a logic gate ({', '.join(GATES)}; default and) or a CSV file (--target picks the label column).\n"
         "Prints the weights w = (w0 = bias, w1, ...) and the mistakes after every epoch; XOR is\n"
         "reported as not linearly separable when the weights start to cycle.",
         ["glassnet perceptron and", "glassnet perceptron xor --bipolar", "glassnet perceptron points.csv --target class"],
     )
-    perceptron.add_argument("data", metavar="DATA", help="and, or, xor, nand, nor, xnor, or a CSV file ('-': read "
-                                                          "the CSV from standard input)")
+    perceptron.add_argument("data", nargs="?", default="and", metavar="DATA",
+                            help="and, or, xor, nand, nor, xnor, or a CSV file ('-': read the CSV from standard "
+                                 "input); default and")
     perceptron.add_argument("--lr", type=_positive_float, default=1.0, metavar="RATE", help="learning rate η (default 1)")
     perceptron.add_argument("--max-epochs", type=_positive_int_up_to(10**5), default=20, metavar="N",
                             help="at most N epochs (default 20; N up to 100,000)")
@@ -324,13 +325,15 @@ def build_parser():
     # -- som
     som = _command(
         sub, "som", cmd_som, "train a self-organizing map and draw its U-matrix",
-        f"{DATA_HELP} Features of CSV files and toy sets are standardized first. Prints the quantization\n"
+        f"{DATA_HELP.replace('DATA is', 'DATA (default digits) is', 1)} Features of CSV files and toy sets\n"
+        "are standardized first. Prints the quantization "
         "and topographic errors, the U-matrix as text and, for labelled data, each neuron's majority class.",
         ["glassnet som digits --grid 8x8 --out umatrix.png", "glassnet som data.csv --target label --epochs 20",
          "glassnet som gaussians --grid 6x6 --topology hexagonal"],
     )
-    som.add_argument("data", metavar="DATA", help="a data set name or a CSV file ('-': read the CSV from standard "
-                                                "input)")
+    som.add_argument("data", nargs="?", default="digits", metavar="DATA",
+                     help="a data set name or a CSV file ('-': read the CSV from standard input); default digits "
+                          "(the embedded 8×8 images)")
     som.add_argument("--grid", type=_grid, default=(10, 10), metavar="ROWSxCOLS", help="map size (default 10x10)")
     som.add_argument("--topology", choices=("rectangular", "hexagonal"), default="rectangular",
                      help="the grid: 4 neighbours a neuron, or 6 (default rectangular)")

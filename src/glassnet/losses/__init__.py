@@ -60,6 +60,7 @@ LOSSES = {
     "sum_squared_error": SquaredError,
     "mean_absolute_error": MeanAbsoluteError,
     "mae": MeanAbsoluteError,
+    "absolute_error": MeanAbsoluteError,  # (seed 001's "absolute error loss" 1/n Σ|y − ŷ|)
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,
     "mape": MeanAbsolutePercentageError,
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,

@@ -14,6 +14,9 @@ one-panel plots (decision boundary, confusion matrix, descent) also draw into
 Axes of yours, given as ``ax=``, and return their Figure: pyplot's, which the
 inline backend shows again at the cell's end, so end such a last line with
 ``;`` (``plot_decision_boundary(m, X, y, ax=ax);``) to see it once.
+From a script, :func:`show` (``glassnet.plots.show(fig)``) opens the figure in a
+window, as ``plt.show()`` does pyplot's own figures; ``fig.show()`` works as
+matplotlib's, and ``plt.show()`` then keeps its window open.
 
 matplotlib is an optional extra (``pip install "glassnet[plots]"``), imported
 only when a plot is made.
@@ -31,7 +34,7 @@ helpers and limits included (``glassnet.plots.MAX_RECALL_ROWS``, ``glassnet.plot
 from ._classes import _class_values, _indices, _labels  # noqa: F401
 from ._figure import (_FORMATS, _NO_MATPLOTLIB, _check_title, _figure_and_axes, _finish,  # noqa: F401
                       _image_shape, _names, _new_figure, _plain, _remove_colorbars, _require_matplotlib,
-                      save_figure)
+                      _to_pyplot, save_figure, show)
 from .confusion import _COUNT, MAX_ANNOTATED_CLASSES, plot_confusion_matrix  # noqa: F401
 from .model import MAX_BOXES, plot_model  # noqa: F401
 from .decision import MAX_RESOLUTION, _is_regressor, _per_point, _point_classes, _scores, plot_decision_boundary  # noqa: F401
@@ -58,4 +61,5 @@ __all__ = [
     "plot_hopfield_recall",
     "plot_som",
     "save_figure",
+    "show",
 ]

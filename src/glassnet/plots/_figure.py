@@ -1,5 +1,5 @@
 """What every plot shares: matplotlib imported on demand, a Figure of its own (or the user's Axes),
-the atomic save, and the text and image shapes the plots check alike."""
+the atomic save, showing a figure in a window, and the text and image shapes the plots check alike."""
 
 import io
 import math
@@ -60,9 +60,49 @@ def __getattr__(name):
                 self.savefig(buffer, format="png", bbox_inches="tight")
                 return buffer.getvalue()
 
+            def show(self, warn=True):
+                """matplotlib's ``Figure.show``, which works on a figure that pyplot did not make: the figure
+                joins pyplot's figures first (a window under a GUI backend, which ``plt.show()`` then keeps
+                open; from a script, :func:`glassnet.plots.show` does both)."""
+                _to_pyplot(self)
+                super().show(warn=warn)
+
         Figure.__qualname__ = "Figure"
         globals()["Figure"] = Figure  # (then found without this hook, as any name of the module)
     return globals()["Figure"]
+
+
+def _to_pyplot(fig):
+    """Hand ``fig`` to pyplot, as one of its figures (a figure manager of the current backend: a window under a
+    GUI one), unless pyplot holds it: what ``plt.figure(fig)`` does on matplotlib 3.11, which 3.8 to 3.10
+    refused ("The passed figure is not managed by pyplot"). A figure whose window was closed joins again."""
+    import matplotlib.pyplot as plt
+    from matplotlib._pylab_helpers import Gcf
+
+    if fig.canvas.manager not in Gcf.get_all_fig_managers():
+        number = max(plt.get_fignums(), default=0) + 1
+        Gcf._set_new_active_manager(plt._get_backend_mod().new_figure_manager_given_figure(number, fig))
+
+
+def show(*figures, block=None):
+    """Show ``figures`` (glassnet plots or any matplotlib Figure) in windows, from a script as from a shell:
+    each joins pyplot's figures, then ``plt.show(block=block)`` shows them all, as it shows pyplot's own.
+
+    A plain ``plt.show()`` shows only pyplot's figures, and a glassnet plot is not one until it is shown
+    (the plots never open a pyplot figure, so that a loop that saves them leaves none open). Under a backend
+    without windows (``Agg``), matplotlib warns as ``plt.show()`` does; in Jupyter's inline backend each figure
+    is shown once as an image.
+    """
+    _require_matplotlib()
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    for fig in figures:
+        if not isinstance(fig, Figure):
+            raise TypeError(f"show takes matplotlib Figures, such as a glassnet plot returns. Received: {fig!r:.100}")
+    for fig in figures:
+        _to_pyplot(fig)
+    plt.show(block=block)
 
 
 def _figure_and_axes(ax, figsize):

@@ -9,10 +9,22 @@ from .._validation import check_array
 from ._figure import _finish, _image_shape, _names, _new_figure
 
 
-def _images(patterns, shape, name):
+def _images(patterns, shape, name, n=None):
+    """``patterns`` as images (p, height, width). A 2-D array holds p flat patterns (p, N), or one image: when
+    ``shape`` is its shape, or when it holds the ``n`` values of one state of the recall's trace (both what
+    ``Hopfield.recall`` returns for one 10×10 image)."""
     P = check_array(patterns, name, ndim=None)
     if P.ndim == 1:
         P = P[None, :]
+    elif P.ndim == 2 and len(P) > 1:
+        one_image = shape is None and P.size == n and P.shape[1] != n
+        if one_image or (isinstance(shape, (tuple, list)) and tuple(shape) == P.shape):
+            P = P[None]
+        elif shape is None and math.isqrt(P.shape[1]) ** 2 != P.shape[1]:
+            h, w = P.shape
+            raise ValueError(f"Cannot infer a square image shape: {name} of shape {P.shape} reads as {h} patterns of "
+                             f"N={w} values. For one {h}×{w} image, pass shape=({h}, {w}) (or {name}[None], of shape "
+                             f"(1, {h}, {w})); for {h} patterns, shape=(height, width) of their {w} values.")
     if P.ndim == 3:
         if shape is not None and (not isinstance(shape, (tuple, list)) or tuple(shape) != P.shape[1:]):
             raise ValueError(f"shape={shape!r:.100} does not match {name}'s images of shape {P.shape[1:]}.")
@@ -35,7 +47,9 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
     Parameters
     ----------
     stored, noisy, recalled : array-like, shape (p, N) or (p, height, width)
-        Bipolar patterns, row ``i`` of each belonging together; at most
+        Bipolar patterns, row ``i`` of each belonging together (one pattern:
+        shape (N,), or one image (height, width) given its ``shape=`` or
+        ``trace=``, as ``Hopfield.recall`` returns it); at most
         :data:`MAX_RECALL_ROWS` (50) rows: pass a slice of a larger set.
         Many rows are laid out in blocks side by side (about √(p/2)
         blocks: 18 patterns in 3 blocks of 6 rows), 16 inches wide at most.
@@ -47,7 +61,8 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
         ``recall(..., return_trace=True)``'s trace: adds the energy
         E(s) = −½ sᵀWs of every state, which never rises in async mode.
     """
-    S, N_, R = (_images(a, shape, n) for a, n in ((stored, "stored"), (noisy, "noisy"), (recalled, "recalled")))
+    n = np.shape(trace.states)[-1] if hasattr(trace, "states") else None  # the neurons of the trace's states
+    S, N_, R = (_images(a, shape, name, n) for a, name in ((stored, "stored"), (noisy, "noisy"), (recalled, "recalled")))
     if not (len(S) == len(N_) == len(R)) or not (S.shape[1:] == N_.shape[1:] == R.shape[1:]):
         raise ValueError(f"stored, noisy and recalled must hold the same number of equal-shaped patterns. "
                          f"Received shapes {S.shape}, {N_.shape}, {R.shape}.")
