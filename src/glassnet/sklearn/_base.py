@@ -11,6 +11,8 @@ copies into the network.
 import difflib
 import functools
 import inspect
+import io
+import pickle
 from contextlib import contextmanager
 
 import numpy as np
@@ -30,7 +32,7 @@ from ._objective import _batch_l2, _data_weights, _refuse_zero_sum, _scikit_loss
 from ._params import _check_hyperparameters, _check_sample_weight, _hidden_activations, _is_logistic
 from ._solvers import _fit_lbfgs, _fit_stochastic, _keeps_optimizer, _new_optimizer, _split_validation
 
-#: sparse X is taken as CSR rows, made dense a batch at a time (lbfgs: the whole set at once)
+#: sparse X is taken as CSR rows, which the first Dense multiplies (every solver; lbfgs: the whole set at once)
 _SPARSE = ("csr", "csc", "coo")
 
 #: scikit-learn's output activation names -> glassnet's
@@ -81,6 +83,27 @@ class _LayerArrays(list):
 
     append = extend = insert = pop = remove = clear = sort = reverse = _refuse_resizing
     __delitem__ = __iadd__ = __imul__ = _refuse_resizing
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles an estimator's state without the arrays of ``model`` that loading rebuilds: the flat
+    weight vector (the layers' weights are pickled, and ``__setstate__`` binds them into a new one),
+    the gradients and the optimizer's scratch arrays, each written as ``np.zeros`` of its shape. The
+    weights and the optimizer's state (Adam's moments, SGD's momentum) are kept: ``partial_fit`` and
+    ``warm_start`` go on after loading as without pickling."""
+
+    def __init__(self, file, model):
+        super().__init__(file, protocol=5)
+        optimizer = getattr(model, "optimizer", None)
+        scratch = [getattr(optimizer, name, None) for name in ("_tmp", "_tmp2", "_step")]
+        grads = [g for layer in model.layers for g in layer.grads.values()]
+        rebuilt = [model._flat_params, model._flat_grads, *grads, *scratch]
+        self._rebuilt = {id(a): a for a in rebuilt if isinstance(a, np.ndarray)}
+
+    def reducer_override(self, obj):
+        if self._rebuilt.get(id(obj)) is obj:
+            return np.zeros, (obj.shape, obj.dtype)
+        return NotImplemented
 
 
 def _weights_property(key, name):
@@ -548,11 +571,20 @@ class _BaseMLP(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_layer_lists", None)  # views of this network's arrays: the unpickled one makes its own
-        if "model_" in state:
-            state["model_"].release_caches(buffers=True)
-        return state
+        if "model_" not in state:
+            return state
+        state["model_"].release_caches(buffers=True)
+        # Pickled as it is, the state held the weights 7 times with 'adam' (scikit-learn's: 4): see _Pickler
+        file = io.BytesIO()
+        try:
+            _Pickler(file, state["model_"]).dump(state)
+        except (pickle.PicklingError, TypeError, AttributeError):  # (an attribute set to a lambda: cloudpickle,
+            return state                                             # as Dask's and loky's, takes the plain state)
+        return {"_packed_state": file.getvalue()}
 
     def __setstate__(self, state):
+        if "_packed_state" in state:
+            state = pickle.loads(state["_packed_state"])
         super().__setstate__(state)
         if "model_" in vars(self):
             # Unpickled layer arrays are copies: put them back into one flat vector.

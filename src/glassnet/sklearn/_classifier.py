@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from .._estimator import ClassifierMixin
-from .._validation import refuse_stream
+from .._validation import is_sparse, refuse_stream
 from ..models.divergence import user_stacklevel
 from ._base import _SPARSE, _BaseMLP, _as_it_was_on_error
 from ._files import _classes_from_json, _classes_to_json, _load_error
@@ -24,6 +24,18 @@ def _warn_if_one_hot(y):
         warnings.warn("y looks one-hot: MLPClassifier reads a 2-D y as several labels per sample (multilabel), "
                       "and a predicted row may get no class at all. Pass y.argmax(axis=1) for one class per "
                       "sample.", UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))  # (fit or partial_fit)
+
+
+def _check_indicator(y):
+    """A 2-D ``y``, read as multilabel: 0/1 (or bool) values, one column per label. scikit-learn reads
+    any nonzero as a label (-1 too); here the loss refused other values, naming neither the reading
+    nor the fix ("y must lie in [0, 1] for loss 'binary_crossentropy'")."""
+    values = np.unique(y.data if is_sparse(y) else y)
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(
+            "y is 2-D, which MLPClassifier reads as a multilabel indicator matrix of 0s and 1s (one column per "
+            f"label, 1 where the sample has it); this y holds the values {values.tolist()[:6]}. Pass "
+            "(y > 0).astype(int) for -1/1 or 0/2 columns, or a 1-D y of classes for one class per sample.")
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -50,7 +62,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``min(200, n_samples)`` when 'auto'; ignored by 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Schedule for 'sgd': ``η₀ / (t+1)^power_t`` (t = samples seen) or ``η / 5``
-        whenever the loss stalls for ``n_iter_no_change`` epochs.
+        whenever the loss stalls for more than ``n_iter_no_change`` epochs; 'adam' ignores it.
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
     warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
     beta_1, beta_2, epsilon, n_iter_no_change, max_fun
@@ -123,6 +135,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError(
                     f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            _check_indicator(y)
         if reset and not subset and self._label_binarizer.y_type_ == "multilabel-indicator":
             _warn_if_one_hot(y)
         Y = self._label_binarizer.transform(y).astype(X.dtype)

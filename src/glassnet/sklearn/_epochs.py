@@ -103,7 +103,7 @@ class _EpochEnd(Callback):
             est.model_.optimizer.learning_rate = float(eta0) / (est.t_ + 1) ** power_t
 
     def _trigger_stopping(self, msg):
-        """Stop, or with 'adaptive' divide the learning rate by 5 (stop below 1e-6)."""
+        """Stop, or with 'adaptive' divide the learning rate by 5 (stop once it is <= 1e-6)."""
         est = self.estimator
         opt = est.model_.optimizer
         schedule = self._schedule()

@@ -18,6 +18,7 @@ from .. import backend, optimizers
 from .._validation import is_sparse
 from ..layers import BatchNormalization, Dropout
 from ..models.divergence import DivergenceWarning, NonFinitePenaltyError
+from ..models.inference import takes_sparse
 from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _refuse_zero_sum, _scikit_loss
 
@@ -204,8 +205,8 @@ def _fit_lbfgs(est, X, Y, w):
             "kept by warm_start) has Dropout layers. Fit with warm_start=False to build it without them."
         )
     n = X.shape[0]
-    if is_sparse(X):  # L-BFGS's full-batch passes need the rows dense, all at once
-        X = X.toarray()
+    if is_sparse(X):  # CSR rows, which the first layer (a Dense) multiplies in time of their nonzeros
+        X = X.tocsr() if takes_sparse(model, X) else X.toarray()
     v, mean_w = _data_weights(est, w, n)
     reg = _batch_l2(est, n, mean_w)
     flat = model._flat_params
