@@ -79,7 +79,9 @@ class ModelCheckpoint(Callback):
     ``initial_value_threshold`` is the value ``monitor`` must beat first; ``mode``: ``"min"``,
     ``"max"`` or ``"auto"`` (as :class:`EarlyStopping`'s); ``verbose=1`` prints each save.
     ``save_weights_only=True`` saves with :meth:`~glassnet.models.Sequential.save_weights`: Keras's
-    HDF5 weights file for a name ending in ``.weights.h5``, glassnet's own file for any other."""
+    HDF5 weights file for a name ending in ``.weights.h5``, which holds the optimizer's state too (as Keras's),
+    glassnet's own file for any other, which holds the weights and compile settings but no optimizer state
+    (``save_weights_only=False`` keeps it, and the shuffling and dropout generators, for ``load_model``)."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
@@ -202,7 +204,9 @@ class BackupAndRestore(Callback):
     ``steps_per_epoch`` shorter than a pass, the resumed run starts a new pass (as Keras's),
     where the uninterrupted one would have gone on through its pass. ``save_freq=n`` backs up every n batches instead
     (counted across epochs), and a restart then repeats the interrupted epoch from its first batch with the weights of
-    the last backup, as Keras. ``double_checkpoint=True`` keeps the backup before as
+    the last backup, as Keras. A backup due at an epoch's last batch is written at that epoch's end, as a
+    ``save_freq="epoch"`` one, with the epoch done, so a restart goes on with the next epoch (Keras 3.15 repeats the
+    finished epoch). ``double_checkpoint=True`` keeps the backup before as
     ``previous.gn`` and restores it when ``latest.gn`` cannot be read. When ``fit`` ends
     (not when it is interrupted), ``delete_checkpoint=True`` deletes the files this callback
     wrote, and the folder if that leaves it empty.
@@ -226,6 +230,7 @@ class BackupAndRestore(Callback):
         self._latest = os.path.join(self.backup_dir, "latest.gn")
         self._previous = os.path.join(self.backup_dir, "previous.gn")
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
+        self._due_at_epoch_end = False
 
     def on_train_begin(self, logs=None):
         from .saving import _architecture, restore_backup
@@ -235,7 +240,7 @@ class BackupAndRestore(Callback):
         except ValueError as exc:  # (its advice, save_weights, is no backup: the checkpoint below is one)
             raise ValueError(f"BackupAndRestore cannot back up the model in backup_dir={self.backup_dir!r}: {exc} "
                              f"To keep the weights as training goes: {_WEIGHTS_CHECKPOINT}.") from None
-        self._last_batch, self._since_saving = -1, 0
+        self._last_batch, self._since_saving, self._due_at_epoch_end = -1, 0, False
         _make_folder(self.backup_dir, f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r}: "
                                       "give the path of a folder (it is created if missing)")
         candidates = [p for p in (self._latest, self._previous if self.double_checkpoint else None)
@@ -256,14 +261,18 @@ class BackupAndRestore(Callback):
             raise first_error
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+        self._epoch, self._due_at_epoch_end = epoch, False
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch":
+        if self.save_freq == "epoch" or self._due_at_epoch_end:
             self._save(epoch + 1)
 
     def _batch_end(self, batch, logs=None):
-        if _save_due(self, batch):
+        if not _save_due(self, batch):
+            return
+        if batch + 1 == self.params.get("steps"):  # the epoch's last batch: saved at its end, as done
+            self._due_at_epoch_end = True
+        else:
             self._save(self._epoch, batch)  # epoch not done: a restart repeats it
 
     def _save(self, epochs_done, batch=None):

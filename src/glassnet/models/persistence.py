@@ -149,13 +149,15 @@ class Persistence:
         (the second Dense with the file's second Dense). A file refused for what it is (corrupt,
         unsafe, values beyond the model's dtype) still changes nothing.
 
-        The optimizer's state of a ``.weights.h5`` or Keras ``.keras`` file (``optimizer/vars``) is read as
-        Keras's ``load_weights`` reads it: into a compiled model whose optimizer is built (it has trained, or
+        The optimizer's state of a ``.weights.h5`` or Keras ``.keras`` file (``optimizer/vars``), or of
+        glassnet's own file of :meth:`save` (the state, step count and learning rate), is read as Keras's
+        ``load_weights`` reads it: into a compiled model whose optimizer is built (it has trained, or
         ``model.optimizer.build(model.trainable_variables)``); an optimizer that has taken no step, or
         one whose variables the file's do not fit, keeps its own state, with an ``OptimizerStateWarning``.
-        glassnet's own model files give their weights alone (``load_model`` resumes their training)."""
+        A glassnet file without state (:meth:`save_weights` under any name but ``*.weights.h5``) changes no
+        optimizer. The shuffling and dropout generators come back with ``load_model`` only."""
         from .keras_weights import load_weights_h5, read_keras_file_state, warn_skipped, weights_from_model
-        from .saving import HDF5_SIGNATURE, _starts_with, load_model
+        from .saving import HDF5_SIGNATURE, _starts_with, load_model, read_model_file_state
 
         if "by_name" in kwargs:  # (Keras's message for any but a Keras 2 .h5 file, which glassnet does not read)
             raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files (Keras 2's), which "
@@ -176,6 +178,7 @@ class Persistence:
                 self.build(source.input_shape)
             weights, skipped = weights_from_model(self, source, os.fspath(filepath), skip_mismatch)
             read_keras_file_state(self, path, skip_mismatch)  # (before the weights: a refused state changes none)
+            read_model_file_state(self, source, path)  # (glassnet's: model.save's optimizer state)
         self.set_weights(weights)
         warn_skipped(path, skipped)
 

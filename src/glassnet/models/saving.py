@@ -856,6 +856,83 @@ def _set_scalars(optimizer, spec, path):
         _fail(path, f"its optimizer state is not {type(optimizer).__name__}'s ({exc}).")
 
 
+def read_model_file_state(model, source, path):
+    """``load_weights`` of a glassnet model file ``path`` (``source``: its model, read by ``load_model(path,
+    compile=False)``): the optimizer's state that ``model.save`` wrote there, read as that of a ``.weights.h5``
+    file (:func:`keras_optimizer.read_weights_file_state`, Keras's rules): nothing for an uncompiled model or a
+    file without state; into an optimizer not yet built only a state without vectors (plain SGD's steps); where
+    the state does not fit the optimizer (other vectors, another model's weights), the optimizer keeps its own,
+    with an ``OptimizerStateWarning``. Checked whole before the optimizer changes."""
+    from .keras_optimizer import OptimizerStateWarning
+    from .keras_weights import _check_range
+    from .updates import adopt_loop_state, build_optimizer
+
+    with zipfile.ZipFile(path) as zf:  # (load_model has read it whole already: the same checks hold)
+        if CONFIG_NAME not in zf.namelist():  # a Keras archive: keras_weights.read_keras_file_state reads it
+            return
+        config = json.loads(_read_member(zf, CONFIG_NAME, MAX_CONFIG_BYTES, path).decode("utf-8-sig"))
+        spec = config.get("optimizer_state")
+        if not model.compiled or not isinstance(spec, dict) or not spec:
+            return
+        opt = model.optimizer
+        names = spec.get("names")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            _fail(path, f"its optimizer state {spec!r:.200} is not a list of names with an iteration count.")
+
+        def skip(why):
+            warnings.warn(f"The optimizer's state in the model file {path!r} is not read: {why}; the optimizer keeps "
+                          "its own state, as Keras's load_weights.", OptimizerStateWarning, stacklevel=user_stacklevel())
+
+        if not opt.built and names:
+            return skip(f"this model's {type(opt).__name__} has not been built yet (it has taken no step). Call "
+                        "model.optimizer.build(model.trainable_variables) before load_weights to load it, or "
+                        "load_model(path), which resumes the training")
+        if not opt.built:  # a state without vectors (plain SGD's steps), which Keras's unbuilt optimizer takes
+            build_optimizer(model)
+        adopt_loop_state(model)  # (built by a custom loop's apply_gradients, or build(trainable_variables))
+        if opt._size != model._flat_params.shape[0] or _params_layout(source) != _params_layout(model):
+            return skip(f"it is the state of other weights ({_params_layout(source)}) than this model's "
+                        f"{type(opt).__name__} steps ({opt._size} weights: {_params_layout(model)})")
+        if sorted(names) != sorted(opt.slot_names):
+            return skip(f"it holds {sorted(names)}, and this model's {type(opt).__name__} keeps "
+                        f"{sorted(opt.slot_names)}")
+        # read in the file's dtype, as the weights are (a float64 model's file into a float32 model): a float16
+        # model's state is float32
+        held = np.dtype(np.float32) if numpy_dtype(source._flat_params) == np.float16 else numpy_dtype(source._flat_params)
+        state = {}
+        for name in names:
+            dtype = numpy_dtype(opt.state[name])
+            value = _read_state(zf, name, np.broadcast_to(np.zeros((), held), opt.state[name].shape), source, path)
+            _check_range(value, dtype, f"its optimizer's {name}", path, "the file")
+            state[name] = value.astype(dtype, copy=False)
+    warn_non_finite(path, "optimizer state", state.items())
+    iterations = spec.get("iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
+        _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+    # the rate the file's optimizer had (ReduceLROnPlateau's), as a .weights.h5 file's: a schedule follows the steps
+    settings = _mapping(_mapping(_mapping(config.get("compile")).get("optimizer")).get("config"))
+    inner_settings = _mapping(_mapping(settings.get("inner_optimizer")).get("config"))  # (a LossScaleOptimizer's)
+    rate = (inner_settings or settings).get("learning_rate")
+    inner = getattr(opt, "inner_optimizer", opt)
+    settable = (isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= sys.float_info.max
+                and not isinstance(inner, optimizers.MultiOptimizer) and not callable(inner._learning_rate))
+    _set_scalars(opt, spec, path)  # (checked whole before it changes the optimizer)
+    opt.set_state(iterations, state)
+    if settable:
+        inner.learning_rate = rate
+
+
+def _mapping(value):
+    """``value`` where it is a dict, else an empty one (a hand-written file's section of another kind)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _params_layout(model):
+    """The layers of ``model`` with parameters, each as its class and their shapes: the optimizer state's layout."""
+    return [(type(layer).__name__, [tuple(v.shape) for v in layer.params.values()]) for layer in model.layers
+            if layer.params]
+
+
 # -- backups (BackupAndRestore) ------------------------------------------------------
 def restore_backup(model, filepath):
     """Put the training state that ``save_model(..., backup=...)`` wrote into ``model``, a

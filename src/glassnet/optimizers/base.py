@@ -260,6 +260,8 @@ class Optimizer(Configurable):
     use_ema : bool
         Keep a moving average of the weights, ``average ← μ·average + (1 − μ)·w`` after each update;
         ``fit`` ends with the average as the weights (a loop of your own: :meth:`finalize_variable_values`).
+        The next ``fit`` trains on from the average, so ``fit(epochs=3)`` twice is not ``fit(epochs=6)`` (as
+        Keras); a ``ModelCheckpoint`` or ``BackupAndRestore`` file written during ``fit`` resumes it exactly.
     ema_momentum : float in [0, 1]
         μ, 0.99 by default.
     ema_overwrite_frequency : int > 0 or None
