@@ -37,7 +37,7 @@ def best(read, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=30000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

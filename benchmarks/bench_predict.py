@@ -30,7 +30,7 @@ def best_time(fn, repeats, calls=10):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     from sklearn.datasets import load_digits

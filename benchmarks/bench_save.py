@@ -18,7 +18,7 @@ import numpy as np
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--units", type=int, default=4096, help="width of the two hidden layers (default 4096)")
     args = parser.parse_args()

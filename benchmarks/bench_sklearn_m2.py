@@ -44,7 +44,7 @@ SETTINGS = dict(
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", default=None,
                         help="folder with the MNIST IDX files (default: ../shared/data/mnist when it holds "
                              "them, else where glassnet.datasets.load_mnist looks: $GLASSNET_DATA, the cache)")

@@ -113,7 +113,7 @@ def keras_run(epochs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--no-keras", action="store_true", help="glassnet only")
     args = parser.parse_args()

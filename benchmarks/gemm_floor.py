@@ -22,7 +22,7 @@ STEPS_PER_EPOCH = math.ceil(60000 / 128)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads (default 2, as the benchmark)")
     parser.add_argument("--steps", type=int, default=1000, help="timed steps (default 1000)")
     parser.add_argument("--json", action="store_true",

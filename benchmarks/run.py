@@ -74,7 +74,7 @@ PROBE_SPREAD_WARNING = 1.2
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--configs", default="M1,M2,M0", help="comma-separated subset of M1,M2,M0 (default all)")
     parser.add_argument("--libs", default=",".join(LIBRARIES),
                         help=f"comma-separated subset of {','.join(LIBRARIES)} (default all)")

@@ -9,7 +9,7 @@ import sys
 from glassnet.classic import compress_image
 from glassnet.datasets import MNISTNotFoundError, load_mnist
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
 parser.add_argument("folder", nargs="?", default=None,
                     help="folder with the MNIST IDX files, only read (default: where load_mnist looks: "
                          "$GLASSNET_DATA, the cache, ../shared/data/mnist; downloaded into the cache when absent)")

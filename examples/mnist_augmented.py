@@ -82,6 +82,6 @@ def main(epochs=3):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("epochs", nargs="?", type=int, default=3, help="epochs (default: 3)")
     main(parser.parse_args().epochs)

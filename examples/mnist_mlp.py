@@ -10,7 +10,7 @@ from glassnet.datasets import MNISTNotFoundError, load_mnist
 from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
 parser.add_argument("epochs", nargs="?", type=int, default=5, help="epochs at most (default: 5)")
 epochs = parser.parse_args().epochs
 try:

@@ -3831,11 +3831,12 @@ def test_a_command_option_given_before_the_command_says_where_it_goes(tmp_path, 
         assert f"as in 'glassnet train {given} ...'" in result.stderr
 
 
-def test_an_output_that_cannot_encode_the_tables_symbols_gets_question_marks(tmp_path):
+def test_an_output_that_cannot_encode_the_tables_symbols_gets_them_spelled_in_ascii(tmp_path):
     # a Windows code page or PYTHONIOENCODING=ascii ended the command: "'ascii' codec can't encode character 'η'"
+    # (then wrote '?' for each: ", ? = 1: w ? w + ??y?x"; session 58: spelled in ASCII)
     result = run("perceptron", "and", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0, result.stderr
-    assert "Rosenblatt perceptron on AND gate" in result.stdout and ", ? = 1: w ? w + ?" in result.stdout
+    assert "Rosenblatt perceptron on AND gate" in result.stdout and ", eta = 1: w <- w + eta*y*x" in result.stdout
     assert "Converged after" in result.stdout
 
 

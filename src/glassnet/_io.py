@@ -12,13 +12,17 @@ pipe (``/dev/null``) is written into as it is, never replaced by a file.
 ``overwrite=False`` never replaces a file: the temporary file is hard-linked to the
 target's name (``os.link`` fails where a file has that name, even one made during the
 write), then removed.
+
+:func:`writable` gives text an output can write (``η`` as ``eta`` where the encoding is ASCII).
 """
 
+import codecs
 import errno
 import io
 import os
 import secrets
 import stat
+import unicodedata
 import zipfile
 
 import numpy as np
@@ -216,3 +220,57 @@ def unique_keys(pairs):
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))
         raise ValueError(f"the key {twice!r:.80} appears twice in one object")
     return obj
+
+
+#: How the characters of glassnet's tables, bars and help read in ASCII, for an output whose encoding
+#: cannot write them (LC_ALL=C, PYTHONIOENCODING=ascii, a Windows code page when redirected to a file).
+ASCII_SPELLINGS = {"─": "-", "━": "=", "═": "=", "│": "|", "█": "#", "←": "<-", "→": "->", "⇒": "=>", "−": "-",
+                   "–": "-", "—": "--", "·": "*", "⋅": "*", "×": "x", "⊙": "*", "÷": "/", "≤": "<=", "≥": ">=",
+                   "≠": "!=", "≈": "~", "±": "+/-", "√": "sqrt", "∂": "d", "∇": "grad", "Σ": "sum", "ŷ": "y_hat",
+                   "\u0302": "_hat", "ᵀ": "^T", "²": "^2", "³": "^3", "⟨": "<", "⟩": ">", "…": "...", "‖": "||",
+                   "✓": "ok", "✗": "x", "µ": "u", "“": '"', "”": '"', "‘": "'", "’": "'"}
+
+
+def ascii_spelling(char):
+    """``char`` in ASCII: :data:`ASCII_SPELLINGS`, a Greek letter by its name (η: eta, Δ: Delta), a
+    letter without its accent (é: e), else '?'."""
+    if char in ASCII_SPELLINGS:
+        return ASCII_SPELLINGS[char]
+    words = unicodedata.name(char, "").split()
+    if words[:1] == ["GREEK"] and words[2:3] == ["LETTER"] and len(words) > 3:
+        return words[3].capitalize() if words[1] == "CAPITAL" else words[3].lower()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return plain if plain.isascii() else "?"
+
+
+def _spell_in_ascii(error):
+    """The codec error handler :data:`SPELL_IN_ASCII`: what an encoding cannot write, spelled in ASCII."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    words = [ascii_spelling(char) for char in error.object[error.start:error.end]]
+    spelled = ""
+    for word, after in zip(words, [*words[1:], error.object[error.end:error.end + 1]]):
+        apart = len(word) > 1 and word[-1].isalpha() and after[:1].isalpha()
+        spelled += word + " " * apart  # (Δθ, αv, η∇f: Delta theta, alpha v, eta grad f; but ∂θ: dtheta)
+    return spelled, error.end
+
+
+#: ``errors=`` of a stream or ``str.encode`` that spells in ASCII what the encoding cannot write
+SPELL_IN_ASCII = "glassnet-ascii"
+codecs.register_error(SPELL_IN_ASCII, _spell_in_ascii)
+
+
+def writable(text, stream):
+    """``text`` as ``stream`` can write it: what its encoding cannot write spelled in ASCII (the
+    summary's ``─``/``═`` as ``-``/``=``, a bar's ``━`` as ``=``), where writing it raised
+    UnicodeEncodeError; Keras's summary and progress bar fall back to ASCII the same way."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):  # (io.StringIO: any text)
+        return text
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, SPELL_IN_ASCII).decode(encoding)
+    except LookupError:  # (an encoding Python does not know: the stream itself then fails)
+        pass
+    return text

@@ -17,6 +17,7 @@ run on one too (see :class:`limited` for overlapping fits).
 
 import math
 import numbers
+import os
 import threading
 
 from . import backend
@@ -34,6 +35,17 @@ _state = {"policy": "auto"}
 _lock = threading.Lock()
 _held = {"open": 0, "limiter": None}  # the limited blocks open (all threads) and the limit they hold
 _controller = []  # threadpoolctl's view of the loaded BLAS libraries, made once
+
+
+def process_cpu_count():
+    """The CPU cores this process may run on (None where unknown): a container's or ``taskset``'s
+    share on Linux, not the machine's count that ``os.cpu_count`` gives (Python 3.13's
+    ``os.process_cpu_count``). A CPU quota without an affinity (``docker --cpus 2``) is not seen."""
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count()
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
 
 
 def training_threads():

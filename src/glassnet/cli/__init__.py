@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import SPELL_IN_ASCII
 from ._common import PROG, CommandError
 from ._data import load_dataset, read_csv
 from ._parser import build_parser
@@ -229,14 +230,14 @@ def _discard_stdout():
 
 
 def _tolerate_narrow_output():
-    """Print what an output cannot encode as '?': the tables' η, ←, θ on a console or a file
-    whose encoding is not UTF-8 (a Windows code page, PYTHONIOENCODING=ascii) ended
-    the command with "'charmap' codec can't encode character"."""
+    """Spell what an output cannot encode in ASCII (η as eta, ← as <-, ─ as -; else '?'): the tables'
+    η, ←, θ on a console or a file whose encoding is not UTF-8 (a Windows code page,
+    PYTHONIOENCODING=ascii) ended the command with "'charmap' codec can't encode character"."""
     for stream in (sys.stdout, sys.stderr):
         if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") not in ("utf8", "utf8sig") \
                 and hasattr(stream, "reconfigure"):
             with contextlib.suppress(Exception):
-                stream.reconfigure(errors="replace")
+                stream.reconfigure(errors=SPELL_IN_ASCII)
 
 
 def main(argv=None):

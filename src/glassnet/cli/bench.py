@@ -8,7 +8,6 @@ compares the same networks with PyTorch, Keras and scikit-learn, each library
 in its own process.
 """
 
-import os
 import platform
 import statistics
 import sys
@@ -70,9 +69,7 @@ def blas_description():
 
 def _cores():
     """The CPU cores this process may run on (None where unknown)."""
-    if hasattr(os, "sched_getaffinity"):  # (Linux: a container's or taskset's share)
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count()
+    return threads.process_cpu_count()
 
 
 def _note_threads(asked):

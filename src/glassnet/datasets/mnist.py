@@ -443,7 +443,7 @@ def load_digits(*, flatten=True, as_uint8=False, test=None, seed=None):
             f"the set in its file order. Received: seed={seed!r:.100} without test."
         )
     flatten, as_uint8 = check_bool(flatten, "flatten"), check_bool(as_uint8, "as_uint8")
-    table = np.loadtxt(_DIGITS_FILE, delimiter=",", dtype=np.uint8)
+    table = np.loadtxt(_DIGITS_FILE, delimiter=",", dtype=np.uint8, encoding="ascii")
     x, y = table[:, :-1], table[:, -1].astype(np.int64)
     if not flatten:
         x = x.reshape(-1, 8, 8)

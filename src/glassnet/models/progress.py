@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .._io import writable
 from .._validation import check_choice
 from .hooks import Callback
 
@@ -88,7 +89,7 @@ def _say(text):
         _print(text)
         return
     with tqdm.tqdm.external_write_mode(file=sys.stdout):
-        print(text)
+        print(writable(text, sys.stdout))
 
 
 def _print(text, stream=None):
@@ -98,7 +99,8 @@ def _print(text, stream=None):
     if stream is None and not _interactive_logging:
         logger.info(text)
     else:
-        print(text, file=stream, flush=True)
+        stream = sys.stdout if stream is None else stream
+        print(writable(text, stream), file=stream, flush=True)
 
 
 # A warning raised while a bar is drawn (fit's DivergenceWarning at a batch) was written after the bar's
@@ -364,7 +366,7 @@ class Progbar:
         elif not _interactive_logging:
             _print(text)
             return
-        sys.stdout.write(text + ("\n" if finalize or not self._dynamic else ""))
+        sys.stdout.write(writable(text, sys.stdout) + ("\n" if finalize or not self._dynamic else ""))
         sys.stdout.flush()
 
     def _shown_values(self):

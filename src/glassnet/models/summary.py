@@ -7,9 +7,11 @@ shapes and parameter counts, and the totals in parameters and bytes.
 
 import math
 import re
+import sys
 
 import numpy as np
 
+from .._io import writable
 from ..layers.input_layer import input_layer_name
 from .nesting import nested_items
 
@@ -66,7 +68,7 @@ class Summary:
         if optimizer:
             lines.append(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
         if print_fn is None:
-            print("\n".join(lines))
+            print(writable("\n".join(lines), sys.stdout))  # (─ as - where stdout is ASCII: LC_ALL=C)
         else:  # one call with the whole text, as Keras's print_summary (print_fn(console.end_capture()))
             print_fn("\n".join(lines) + "\n")
 

@@ -50,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..models import DivergenceWarning
+from ..threads import process_cpu_count
 from . import demos
 from .engine import Session, complete_settings, options
 
@@ -68,7 +69,7 @@ MAX_CLIENT_SESSIONS = 16
 #: then never holds up the playground's steps of 10 ms). Pools of their own, not Starlette's 40 threads,
 #: which also read the static files: 40 training requests in flight held a newcomer's scripts for 37-49 s.
 #: The GIL makes more threads than cores no faster, and each holds a request's memory.
-WORKER_THREADS = min(16, max(4, os.cpu_count() or 1))
+WORKER_THREADS = min(16, max(4, process_cpu_count() or 1))  # (a container's share, not the host's)
 #: A session without a request for this long (a closed tab) is dropped, checked at each request.
 IDLE_SECONDS = 3600
 #: The dropped sessions whose ids are remembered, so that their pages are told why.
