@@ -128,7 +128,12 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     else:
         arr = _as_array(X, name)
     if arr.dtype == object:
-        arr = _object_numbers(arr, name) if objects == "numbers" else _object_as_sklearn(arr, name, finite)
+        try:
+            arr = _object_numbers(arr, name) if objects == "numbers" else _object_as_sklearn(arr, name, finite)
+        except (TypeError, ValueError):
+            if hasattr(X, "columns") and hasattr(X, "dtypes"):  # a DataFrame: the column to blame, by name
+                _refuse_object_column(X, name, missing=finite or objects == "numbers", text=objects == "numbers")
+            raise
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "c":
             raise _complex_error(name, f"dtype {arr.dtype}")
@@ -232,6 +237,13 @@ def _refuse_text_columns(frame, name):
     for j, dtype in enumerate(frame.dtypes):
         if getattr(dtype, "kind", "O") in "biufc":
             continue
+        if getattr(dtype, "kind", "O") in "Mm":  # dates and durations (as floats they are nanoseconds)
+            label, df = frame.columns[j], _variable(name)
+            raise ValueError(
+                f"{name}'s column {label!r} ({dtype}) holds {'dates' if dtype.kind == 'M' else 'durations'}, not "
+                f"numbers. Turn it into features, e.g. {df}[{label!r}]" + (
+                    ".dt.dayofyear or days since a start, " if dtype.kind == "M" else ".dt.total_seconds(), ") +
+                f"or drop it, {df}.drop(columns=[{label!r}]).")
         column = frame.iloc[:, j]
         try:
             np.asarray(column, dtype=np.float64)
@@ -241,6 +253,28 @@ def _refuse_text_columns(frame, name):
                 f"{name}'s column {label!r} ({dtype}) is not numeric: it holds {_first_text(column)!r:.40}. One-hot encode "
                 f"it, {df} = pd.get_dummies({df}, columns=[{label!r}]), or drop it, "
                 f"{df}.drop(columns=[{label!r}]).") from None
+
+
+def _refuse_object_column(frame, name, missing, text):
+    """The column of ``frame`` that made its array one of objects that are no numbers, refused by name:
+    missing values of a nullable column (pd.NA, None; where ``missing``), numbers stored as text (where
+    ``text``: the Keras-style path, not scikit-learn's conversion, which takes them)."""
+    for label, column in frame.items():
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufc":
+            continue
+        gaps = np.flatnonzero(column.isna().to_numpy()) if missing else ()
+        if len(gaps):
+            gap = column.iloc[gaps[0]]
+            gap = "pd.NA" if type(gap).__name__ == "NAType" else repr(gap)
+            raise ValueError(
+                f"{name} contains missing values ({gap}); remove or impute them first: column "
+                f"{label!r} ({column.dtype}), {gaps.size} row{'s' * (gaps.size > 1)} (first: row {gaps[0]}), "
+                f"e.g. {_variable(name)}.dropna() or {_variable(name)}.fillna(...).") from None
+        given = next((v for v in column if isinstance(v, (str, bytes))), None) if text else None
+        if given is not None:
+            df = _variable(name)
+            raise TypeError(f"{name}'s column {label!r} ({column.dtype}) holds numbers stored as text ({given!r:.20}); "
+                            f"convert it: {df}[{label!r}] = pd.to_numeric({df}[{label!r}]).") from None
 
 
 def _first_text(column):

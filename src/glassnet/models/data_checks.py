@@ -70,6 +70,8 @@ class DataChecks:
         # first, or after layers that keep the sample's shape, such as Rescaling or Normalization), whose
         # declared input has several axes, or that declares none and is built on x, as Keras builds Dense on
         # the last axis (a forgotten Flatten is then named when the targets' shape says so: _position_targets)
+        if hasattr(x, "columns") and hasattr(x, "dtypes") and self.__dict__.get("_input_columns"):
+            self._check_columns(x, name)
         if isinstance(x, dict):
             # the name given to the Input, which a copy keeps without the Input itself (from_config, load_model)
             given = self.__dict__.get("_input_name") or getattr(self.__dict__.get("_input_layer"), "name", None)
@@ -111,6 +113,23 @@ class DataChecks:
             raise ValueError(f"{name}: the model expected {want}{unit}, got {got}{unit}"
                              f"{_shapes_hint(name, X.shape, tuple(self._input_shape))}")
         return X
+
+    def _check_columns(self, frame, name):
+        """A DataFrame's column names against those of the DataFrame fit first took (the model reads columns
+        by position): the same in another order refused, as scikit-learn does; other names warned of (a
+        renamed column may be meant: Keras checks nothing)."""
+        expected, given = self._input_columns, list(frame.columns)
+        if given == expected or not all(isinstance(label, str) for label in given):
+            return
+        df = name if name.isidentifier() else "x"
+        if sorted(given) == sorted(expected):
+            raise ValueError(f"{name}'s columns are those the model was fitted on, in another order; the model reads "
+                             f"them by position. Reorder them as at fit, {df} = {df}[{expected!r:.300}].")
+        unseen, missing = [c for c in given if c not in expected], [c for c in expected if c not in given]
+        warnings.warn(f"{name}'s columns are not those the model was fitted on (unseen at fit: {unseen!r:.150}; "
+                      f"missing: {missing!r:.150}); the model reads them by position. Align them as at fit, e.g. "
+                      f"{df} = {df}.reindex(columns=x_train.columns, fill_value=0) after pd.get_dummies.",
+                      UserWarning, stacklevel=user_stacklevel())
 
     @staticmethod
     def _named(data, name, expected, what, alias=None):
@@ -282,8 +301,8 @@ class DataChecks:
             raise ValueError(f"{name} has {len(sample_weight)} arrays, one per output (Keras's per-output list), but "
                              "glassnet models have one output: pass its weights, the array itself.")
         w = on_host(sample_weight, name)
-        if not hasattr(w, "ndim"):  # a list, as x and y may be: its shape says what it weighs, as an array's
-            w = check_array(w, name=name, ndim=None, dtype=self.dtype)
+        if not hasattr(w, "ndim") or hasattr(w, "columns"):  # a list (its shape says what it weighs, as an array's),
+            w = check_array(w, name=name, ndim=None, dtype=self.dtype)  # a DataFrame (a column of weights, as Keras)
         if w.ndim == 2 and w.shape[1] == 1:
             w = w[:, 0]  # a column of weights, as Keras accepts
         positions = tuple(self._layers[-1].output_shape)[:-1] if self.built else ()
@@ -333,6 +352,9 @@ class DataChecks:
         self._check_namespace()
         self._ensure_built()  # so that x is checked against the declared input size
         X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
+        if what == "fit" and "_input_columns" not in self.__dict__ and hasattr(x, "columns") and hasattr(x, "dtypes"):
+            columns = list(x.columns)  # (kept in memory, for predict's DataFrames: _check_columns; not saved)
+            self._input_columns = columns if all(isinstance(label, str) for label in columns) else None
         if not self.built:
             self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):

@@ -189,7 +189,10 @@ def _class_weights(model, Y, class_weight):
     the class of a row is its argmax (its rounded value for one output, any
     integer); classes the dict leaves out weigh 1."""
     if not isinstance(class_weight, dict):
-        raise TypeError(f"class_weight must be a dict {{class index: weight}}. Received: {class_weight!r}")
+        hint = (" ('balanced' is scikit-learn's option; its weights as a dict: class_weight = dict(enumerate("
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=np.unique(y), y=y))))"
+                if isinstance(class_weight, str) and class_weight == "balanced" else "")
+        raise TypeError(f"class_weight must be a dict {{class index: weight}}{hint}. Received: {class_weight!r}")
     if Y.ndim > 2:  # as Keras ("class_weight not supported for 3+ dimensional targets")
         raise ValueError(f"class_weight takes targets of one axis per sample; these have shape {Y.shape} "
                          "(per-position outputs). Weigh each position instead: sample_weight of shape "
@@ -199,11 +202,12 @@ def _class_weights(model, Y, class_weight):
         # the class −1, which no key named: the weights were ignored)
         Y = model._metric_targets(Y)[0]
     one_output = Y.shape[1] == 1
-    # whole-number float keys (dict(zip(np.unique(y), w)) on float labels) are the integers, as Keras
-    class_weight = {int(k) if isinstance(k, (float, np.floating)) and float(k).is_integer() else k: v
-                    for k, v in class_weight.items()}
+    # whole-number float keys (dict(zip(np.unique(y), w)) on float labels) are the integers, as Keras; bool keys
+    # (the same on a bool target) are 0 and 1, as Keras
+    class_weight = {int(k) if isinstance(k, (bool, np.bool_)) or isinstance(k, (float, np.floating))
+                    and float(k).is_integer() else k: v for k, v in class_weight.items()}
     for key, value in class_weight.items():
-        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not (
+        if not isinstance(key, (int, np.integer)) or not (
                 one_output or 0 <= key < Y.shape[1]):
             valid = "integers (the rounded target values)" if one_output else f"class indices 0..{Y.shape[1] - 1}"
             raise ValueError(f"class_weight keys must be {valid}. Received key {key!r}.")
