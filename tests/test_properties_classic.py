@@ -933,7 +933,7 @@ BAD_PERCEPTRON = [
     ["and", "--max-epochs", "0"], ["and", "--max-epochs", "100001"], ["and", "--max-epochs", "2.5"],
     ["and", "--seed", "3"], ["and", "--shuffle", "--seed", "-1"], ["and", "--target", "x"], ["and", "--no-header"],
     ["nosuch"], ["points.csv", "--bipolar"], ["points.csv", "--target", "nosuch"], ["empty.csv"], ["one.csv"],
-    ["and", "--sep", ";"], ["and", "--bogus"], [], ["and", "or"],
+    ["and", "--sep", ";"], ["and", "--bogus"], ["and", "or"],
 ]
 
 
@@ -1009,7 +1009,7 @@ BAD_SOM = [
     ["gaussians", "--grid", "0x3"], ["gaussians", "--grid", "3"], ["gaussians", "--grid", "axb"],
     ["gaussians", "--topology", "square"], ["gaussians", "--epochs", "0"], ["gaussians", "--mode", "both"],
     ["gaussians", "--seed", "-2"], ["nosuch"], ["x.csv", "--samples", "5"], ["nan.csv"], ["text.csv"], ["empty.csv"],
-    ["gaussians", "--out", "u.txt"], ["gaussians", "--samples", "0"], [],
+    ["gaussians", "--out", "u.txt"], ["gaussians", "--samples", "0"],
 ]
 
 
