@@ -6,7 +6,7 @@ import random
 import numpy as np
 
 from ._validation import check_array, check_bool, check_int
-from .backend import set_global_seed
+from .backend import set_global_seed as _set_global_seed  # private: set_random_seed seeds everything
 from .models.progress import (  # keras.utils.Progbar; the switch is keras.config's, and keras.utils's too
     Progbar, disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled)
 from .models.streams import PyDataset, Sequence  # keras.utils.PyDataset, Keras 2's Sequence
@@ -25,7 +25,7 @@ def set_random_seed(seed):
         raise ValueError(f"seed must be a non-negative integer. Received: seed={seed!r}")
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
-    set_global_seed(int(seed))
+    _set_global_seed(int(seed))
 
 
 def normalize(x, axis=-1, order=2):

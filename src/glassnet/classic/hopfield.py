@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._estimator import NotFittedError
+from .._estimator import BaseEstimator, NotFittedError
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
 from ..models.divergence import user_stacklevel
@@ -115,7 +115,7 @@ class HopfieldTrace:
     kinds: list
 
 
-class Hopfield:
+class Hopfield(BaseEstimator):
     """A Hopfield network of N bipolar neurons.
 
     Parameters

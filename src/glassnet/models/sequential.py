@@ -729,12 +729,13 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
         return trace(self, x, y, apply=apply, sample_weight=sample_weight)
 
-    def diagnose(self, x, y, **kwargs):
+    def diagnose(self, x, y, losses=None, warn=True, max_samples=1024):
         """Dead ReLUs, saturated units, vanishing/exploding gradients, with advice;
         see :func:`glassnet.diagnostics.diagnose`."""
         from ..diagnostics.probe import _diagnose
 
-        return _diagnose(self, x, y, **kwargs, stacklevel=user_stacklevel() + 2)  # at the caller's line (below: _diagnose, _emit)
+        # the warnings at the caller's line (below: _diagnose, _emit)
+        return _diagnose(self, x, y, losses, warn, max_samples, stacklevel=user_stacklevel() + 2)
 
     def get_weights(self):
         """Copies of every weight array, layer by layer, in Keras's order

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from .._estimator import NotFittedError
 from .._validation import _all_finite, check_array, check_bool, check_number
 from ..backend import floatx
 from .moments import _column_moments, _column_unit, _merge_batches, _nan_column_moments
@@ -90,7 +91,7 @@ class _Scaler:
         """The names of the features ``transform`` returns, as scikit-learn's: those of the input
         (``feature_names_in_``, else ``x0``, ``x1``, ...), since a scaler keeps its columns."""
         if not hasattr(self, "scale_"):
-            raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
         fitted = getattr(self, "feature_names_in_", None)
         if input_features is None:
             return fitted.copy() if fitted is not None else np.array([f"x{i}" for i in range(self.n_features_in_)],
@@ -180,7 +181,7 @@ class _Scaler:
 
     def _check_fitted(self, X):
         if not hasattr(self, "scale_"):
-            raise ValueError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit(X_train) first.")
         names, fitted = _column_names(X), getattr(self, "feature_names_in_", None)
         if names is not None and fitted is not None and not np.array_equal(names, fitted):
             # the same number of columns in another order was scaled with the other columns' statistics
