@@ -225,3 +225,12 @@ def test_a_metric_of_none_is_refused_in_the_list_and_in_the_dict_as_keras_refuse
         model.compile("sgd", "mse", weighted_metrics={"out": None})
     model.compile("sgd", "mse", metrics={"out": []})  # no metrics, as Keras's
     assert model.fit(X, Y, verbose=0).history.keys() == {"loss"}
+
+
+def test_a_short_list_of_one_hot_rows_is_a_sample_count_mismatch_not_one_array_per_output():
+    # (review) 2 one-hot rows for 5 samples were called "a list of 2 arrays, one per output"
+    inputs = layers.Input((4,))
+    model = Model(inputs, layers.Dense(3, activation="softmax")(inputs))
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError, match="Inconsistent numbers of samples: x has 5, y has 2"):
+        model.fit(np.zeros((5, 4)), [np.array([1.0, 0, 0]), np.array([0.0, 1, 0])], verbose=0)

@@ -116,3 +116,11 @@ def test_float64_x_with_bad_values_is_refused_as_before(value, message, call):
     args = (x,) if call == "predict" else (x, y)
     with pytest.raises(ValueError, match=message):
         getattr(_small_model(), call)(*args, verbose=0)
+
+
+def test_a_masked_float64_value_beyond_float32_is_refused_as_before():
+    # (review) is_compact took the masked array's min and max, which skip masked values: a masked 1e39 became inf
+    x = np.ma.masked_greater(np.array([[0.5, 1.0], [1e39, 2.0]]), 1e30)
+    model = Sequential([Input((2,)), Dense(1)])
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        model.predict(x, verbose=0)

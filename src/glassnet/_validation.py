@@ -88,6 +88,7 @@ def is_compact(X, dtype):
         return X.dtype.kind != "f"  # (an empty float array is converted, as before: it costs nothing)
     if float((np.finfo if X.dtype.kind == "f" else np.iinfo)(X.dtype).max) <= float(np.finfo(dtype).max):
         return X.dtype.kind != "f" or _all_finite(X)  # (float16 or float32 data in a wider model)
+    X = X.view(np.ndarray)  # (a masked array's min and max skip its masked values, which are converted too)
     with np.errstate(over="ignore"):  # (the min or max of an array holding NaN is NaN)
         return bool(np.isfinite(np.array([X.min(), X.max()]).astype(dtype)).all())
 

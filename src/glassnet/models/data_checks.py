@@ -394,7 +394,8 @@ def _arrays_per_io(data, rank, rows=None):
     (not rows of numbers, nor one sample per array: given the ``rows`` of x, not that many); else 0."""
     if not isinstance(data, (list, tuple)) or len(data) < 2 or len(data) == rows:
         return 0
-    return len(data) if all(len(getattr(item, "shape", ())) >= rank for item in data) else 0
+    shapes = [tuple(getattr(item, "shape", ())) for item in data]  # (given rows, each array has that many)
+    return len(data) if all(len(s) >= rank and (rows is None or s[0] == rows) for s in shapes) else 0
 
 
 def _one_batch(data, rank, rows=None):
