@@ -122,3 +122,15 @@ def test_other_column_names_warned_of_and_arrays_pass_quietly():
         m.predict(Xtr.to_numpy(), verbose=0)
         m(Xtr)
         m.predict(pd.DataFrame(Xtr.to_numpy()), verbose=0)  # a frame without names: as an array
+
+
+def test_duplicate_column_names_are_not_checked_by_name():
+    # (review) fit's frame had columns a, a, b: reordered, the advice x[['a', 'a', 'b']] selects 5 columns
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "a", "b"])
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(frame, np.zeros(4), verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(frame[["b", "a"]], verbose=0)

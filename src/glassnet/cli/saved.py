@@ -294,8 +294,9 @@ def _refuse_unwritable_cells(text, cells):
     """Refuse predictions (``text``, the CSV of the rows ``cells``) that standard output's encoding cannot
     write: a Windows code page when the output is redirected, or PYTHONIOENCODING=ascii. The main program
     spells what the encoding cannot write in ASCII to keep the tables' η and ← readable (``_io.SPELL_IN_ASCII``),
-    which would write each such label or id altered (é as e, else '?') with exit status 0; data is refused instead, as ``pandas.DataFrame.to_csv(sys.stdout)`` does
-    (UnicodeEncodeError), and not written as UTF-8 regardless: text on standard output is in its encoding."""
+    which would write each such label or id altered (é as e, else '?') with exit status 0; data is refused
+    instead, as ``pandas.DataFrame.to_csv(sys.stdout)`` does (UnicodeEncodeError), and not written as UTF-8
+    regardless: text on standard output is in its encoding."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)

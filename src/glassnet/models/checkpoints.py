@@ -204,7 +204,7 @@ class BackupAndRestore(Callback):
     ``steps_per_epoch`` shorter than a pass, the resumed run starts a new pass (as Keras's),
     where the uninterrupted one would have gone on through its pass. ``save_freq=n`` backs up every n batches instead
     (counted across epochs), and a restart then repeats the interrupted epoch from its first batch with the weights of
-    the last backup, as Keras. A backup due at an epoch's last batch is written at that epoch's end, as a
+    the last backup, as Keras. A backup at an epoch's last batch is written again at that epoch's end, as a
     ``save_freq="epoch"`` one, with the epoch done, so a restart goes on with the next epoch (Keras 3.15 repeats the
     finished epoch). ``double_checkpoint=True`` keeps the backup before as
     ``previous.gn`` and restores it when ``latest.gn`` cannot be read. When ``fit`` ends
@@ -230,7 +230,7 @@ class BackupAndRestore(Callback):
         self._latest = os.path.join(self.backup_dir, "latest.gn")
         self._previous = os.path.join(self.backup_dir, "previous.gn")
         self._epoch, self._last_batch, self._since_saving = 0, -1, 0
-        self._due_at_epoch_end = False
+        self._saved_batch = None  # the batch of this epoch last backed up
 
     def on_train_begin(self, logs=None):
         from .saving import _architecture, restore_backup
@@ -240,7 +240,7 @@ class BackupAndRestore(Callback):
         except ValueError as exc:  # (its advice, save_weights, is no backup: the checkpoint below is one)
             raise ValueError(f"BackupAndRestore cannot back up the model in backup_dir={self.backup_dir!r}: {exc} "
                              f"To keep the weights as training goes: {_WEIGHTS_CHECKPOINT}.") from None
-        self._last_batch, self._since_saving, self._due_at_epoch_end = -1, 0, False
+        self._last_batch, self._since_saving, self._saved_batch = -1, 0, None
         _make_folder(self.backup_dir, f"BackupAndRestore cannot make its backup folder backup_dir={self.backup_dir!r}: "
                                       "give the path of a folder (it is created if missing)")
         candidates = [p for p in (self._latest, self._previous if self.double_checkpoint else None)
@@ -261,19 +261,18 @@ class BackupAndRestore(Callback):
             raise first_error
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch, self._due_at_epoch_end = epoch, False
+        self._epoch, self._saved_batch = epoch, None
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch" or self._due_at_epoch_end:
+        # a backup at the epoch's last batch (its steps known or not) is written again, the epoch done: a crash
+        # during the validation still has the first
+        if self.save_freq == "epoch" or self._saved_batch == self._last_batch:
             self._save(epoch + 1)
 
     def _batch_end(self, batch, logs=None):
-        if not _save_due(self, batch):
-            return
-        if batch + 1 == self.params.get("steps"):  # the epoch's last batch: saved at its end, as done
-            self._due_at_epoch_end = True
-        else:
+        if _save_due(self, batch):
             self._save(self._epoch, batch)  # epoch not done: a restart repeats it
+            self._saved_batch = batch
 
     def _save(self, epochs_done, batch=None):
         from .saving import save_model

@@ -354,7 +354,9 @@ class DataChecks:
         X = self._check_x(x, names[0], sparse=what in ("fit", "evaluate"))
         if what == "fit" and "_input_columns" not in self.__dict__ and hasattr(x, "columns") and hasattr(x, "dtypes"):
             columns = list(x.columns)  # (kept in memory, for predict's DataFrames: _check_columns; not saved)
-            self._input_columns = columns if all(isinstance(label, str) for label in columns) else None
+            # (names that are all text and unique: duplicates cannot be reordered by name)
+            self._input_columns = (columns if all(isinstance(label, str) for label in columns)
+                                   and len(set(columns)) == len(columns) else None)
         if not self.built:
             self.build((None, *X.shape[1:]))
         if not self.metrics and (self._metric_ids or getattr(self, "_weighted_metric_ids", None)):

@@ -900,11 +900,14 @@ def read_model_file_state(model, source, path):
         # model's state is float32
         held = np.dtype(np.float32) if numpy_dtype(source._flat_params) == np.float16 else numpy_dtype(source._flat_params)
         state = {}
-        for name in names:
-            dtype = numpy_dtype(opt.state[name])
-            value = _read_state(zf, name, np.broadcast_to(np.zeros((), held), opt.state[name].shape), source, path)
-            _check_range(value, dtype, f"its optimizer's {name}", path, "the file")
-            state[name] = value.astype(dtype, copy=False)
+        try:  # (a MultiOptimizer's vectors of another split of the weights: the optimizer keeps its own, as .weights.h5)
+            for name in names:
+                dtype = numpy_dtype(opt.state[name])
+                value = _read_state(zf, name, np.broadcast_to(np.zeros((), held), opt.state[name].shape), source, path)
+                _check_range(value, dtype, f"its optimizer's {name}", path, "the file")
+                state[name] = value.astype(dtype, copy=False)
+        except ValueError as exc:
+            return skip(f"it does not fit this model's {type(opt).__name__} ({exc})")
     warn_non_finite(path, "optimizer state", state.items())
     iterations = spec.get("iterations")
     if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
@@ -916,7 +919,10 @@ def read_model_file_state(model, source, path):
     inner = getattr(opt, "inner_optimizer", opt)
     settable = (isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= sys.float_info.max
                 and not isinstance(inner, optimizers.MultiOptimizer) and not callable(inner._learning_rate))
-    _set_scalars(opt, spec, path)  # (checked whole before it changes the optimizer)
+    try:  # (a LossScaleOptimizer's scale into another optimizer, or none into one: as .weights.h5, kept with a warning)
+        _set_scalars(opt, spec, path)  # (checked whole before it changes the optimizer)
+    except ValueError as exc:
+        return skip(f"it does not fit this model's {type(opt).__name__} ({exc})")
     opt.set_state(iterations, state)
     if settable:
         inner.learning_rate = rate
