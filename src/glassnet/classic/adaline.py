@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
+from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X, _named_init
 from .._validation import check_bool, check_choice, check_number, check_positive_int
 from ..models.divergence import user_stacklevel
 from .perceptron import encode_bipolar_targets, net_input, too_large_error, train_neuron
@@ -51,6 +51,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         The weights before training and after each epoch.
     """
 
+    @_named_init
     def __init__(self, learning_rate="auto", max_epochs=50, mode="online", shuffle=False, random_state=None):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._estimator import BaseEstimator, NotFittedError
+from .._estimator import BaseEstimator, NotFittedError, _named_init
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
 from ..models.divergence import user_stacklevel
@@ -138,6 +138,7 @@ class Hopfield(BaseEstimator):
         0.138·N.
     """
 
+    @_named_init
     def __init__(self, max_iter=100, order="random", random_state=None):
         self.max_iter = max_iter
         self.order = order

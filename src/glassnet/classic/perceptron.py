@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import activations
-from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X
+from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X, _named_init
 from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
                            check_positive_int)
 from ..backend import random_state_rng
@@ -425,6 +425,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         Epochs run.
     """
 
+    @_named_init
     def __init__(self, learning_rate=1.0, max_epochs=100, shuffle=False, random_state=None):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X
+from .._estimator import BaseEstimator, TransformerMixin, check_is_fitted, check_X, _named_init
 from .._validation import check_array, check_bool, check_choice, check_number, check_positive_int, sized_by
 from ..backend import random_state_rng
 from ..models.divergence import user_stacklevel
@@ -263,6 +263,7 @@ class SOM(TransformerMixin, BaseEstimator):
         initialisation and after each epoch.
     """
 
+    @_named_init
     def __init__(
         self,
         grid=(10, 10),

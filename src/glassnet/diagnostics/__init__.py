@@ -54,6 +54,9 @@ Where a problem is found and the probe's inputs are unscaled (largest |x| above
 :data:`INPUT_SCALE`, such as pixels of 0..255), an ``unscaled_inputs`` problem comes first,
 naming that largest |x| and how to scale it away (seed 004: X -= mean, X /= std); the
 learning-rate advice names the optimizer's learning rate and a lower one to try.
+:func:`diagnose` also reports ``unscaled_targets`` where a regression (squared, absolute, Huber or log-cosh
+error) has targets whose standard deviation is above :data:`TARGET_SCALE` (100) and does no better than
+predicting their mean for every sample, with how to standardize them.
 
 :func:`diagnose` measures a model once; the :class:`Diagnostics` callback
 measures it after every epoch and stores the numbers in the History
@@ -75,7 +78,7 @@ from .problems import INPUT_SCALE_NOTE, input_scale_note  # noqa: F401
 from .report import DiagnosticWarning, Diagnosis, LayerDiagnosis
 from .thresholds import (  # noqa: F401  (the limits the docstring above names)
     ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, FITTED, INPUT_SCALE, LOSS_EXPLODED,
-    LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, UPDATE_RATIO, VANISHING_RATIO,
+    LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, TARGET_SCALE, UPDATE_RATIO, VANISHING_RATIO,
 )
 
 __all__ = ["diagnose", "Diagnosis", "Diagnostics", "DiagnosticWarning", "LayerDiagnosis"]

@@ -11,7 +11,7 @@ from ..layers.base import Layer
 from ..models.divergence import user_stacklevel
 from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
 from .report import Diagnosis, LayerDiagnosis
-from .thresholds import _DELTA_A_MINUS_Y, _DYING, _SATURATING, FITTED, SATURATION_MARGIN
+from .thresholds import _DELTA_A_MINUS_Y, _DYING, _REGRESSION_LOSSES, _SATURATING, FITTED, SATURATION_MARGIN, TARGET_SCALE
 
 
 def _probe(model, X, Y, w):
@@ -63,6 +63,25 @@ def _fits(model, Y, loss):
     with np.errstate(all="ignore"):
         constant = float(model._weighted_loss(*backend.to_namespace(Y, mean)))  # (times loss_weights, as the loss)
     return bool(loss < FITTED * constant)
+
+
+def _unscaled_targets(model, Y, loss):
+    """``(mean, std, loss, loss of predicting the mean)`` where a regression
+    (:data:`~.thresholds._REGRESSION_LOSSES`) has targets whose standard deviation is above :data:`TARGET_SCALE`
+    and the probe ``loss`` is no lower than that of predicting their mean for every sample; else None."""
+    Y = backend.numpy_copy(Y)
+    if (getattr(getattr(model, "loss", None), "name", None) not in _REGRESSION_LOSSES
+            or not (Y.shape[0] and Y.dtype.kind == "f" and math.isfinite(loss))):
+        return None
+    Y64 = Y.astype(np.float64)
+    if not Y64.std(axis=0).max() > TARGET_SCALE:  # (targets of a large mean alone: tests/test_diagnostics.py)
+        return None
+    mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
+    with np.errstate(all="ignore"):
+        constant = float(model._weighted_loss(*backend.to_namespace(Y, mean)))  # (as in _fits)
+    if not loss >= constant:
+        return None
+    return float(Y64.mean()), float(Y64.std()), float(loss), constant
 
 
 def _layer_stats(model, grads, lr=None):
@@ -163,7 +182,8 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     untrained = getattr(getattr(model, "optimizer", None), "iterations", None) == 0
     dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
-                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss))
+                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
+                         _unscaled_targets(model, Y, loss))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])

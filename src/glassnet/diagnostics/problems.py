@@ -14,7 +14,7 @@ from .thresholds import (ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_F
 
 
 def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None,
-              untrained_loss=None, dead_before=None, fits=False):
+              untrained_loss=None, dead_before=None, fits=False, targets=None):
     """``[(kind, layer name or None, message)]`` for the measurements and the loss curve (whose
     explosion is measured against ``untrained_loss``, :func:`_untrained_loss`); ``dead_before``
     maps a ReLU layer's name to its dead share before training, where known (:func:`_why_dead`);
@@ -22,8 +22,9 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     not reported, nor that of the hidden layers where the model ``fits`` the probe (:func:`_fits`).
     The messages name the learning rate ``lr``, where some problem is found inputs whose
     largest |x| ``x_max`` is above :data:`INPUT_SCALE`, and with exploding
-    gradients ``init``, the initializers to replace (:func:`_unscaled_initializers`)."""
-    found = []
+    gradients ``init``, the initializers to replace (:func:`_unscaled_initializers`); ``targets`` are unscaled
+    regression targets the model does no better than their mean on (see :func:`_unscaled_targets_problem`)."""
+    found = [] if targets is None else [_unscaled_targets_problem(*targets)]
     stalled = _loss_stalled(losses)
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
@@ -77,6 +78,18 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     if found and note:  # the cause first, once, with the problems it explains
         found.insert(0, ("unscaled_inputs", None, note))
     return found
+
+
+def _unscaled_targets_problem(mean, std, loss, constant):
+    """The ``unscaled_targets`` problem: targets of ``mean`` and ``std`` (above
+    :data:`TARGET_SCALE`), and a probe ``loss`` no lower than ``constant``, that of predicting their mean (an
+    output activation whose range the targets leave fit already refuses)."""
+    return ("unscaled_targets", None, (
+        f"The targets are not scaled (mean {mean:.3g}, standard deviation {std:.3g}), and "
+        f"the model does no better than predicting their mean for every sample (probe loss {loss:.3g}, the mean's "
+        f"{constant:.3g}): its output and weights must grow that large, which small steps take long to reach. "
+        f"{ADVICE['unscaled_targets']}"
+    ))
 
 
 def _loss_stalled(losses):

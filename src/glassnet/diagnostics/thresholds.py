@@ -64,6 +64,14 @@ INPUT_SCALE = 10.0
 """Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
 warnings then name the largest |x| seen as a cause, with how to scale it away."""
 
+TARGET_SCALE = 100.0
+"""Regression targets whose standard deviation is above this are unscaled: where the model then does no better
+than predicting their mean for every sample, :func:`diagnose` names them as the cause, with how to standardize them
+(scikit-learn's diabetes targets × 1000, std 7.7e4, Dense(32, relu), Adam, 30 epochs: a loss 4.9 times the mean's)."""
+#: the losses of a regression whose output must grow as large as the targets (the log and percentage errors are
+#: relative, the cross-entropies take labels or probabilities)
+_REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error", "huber_loss", "log_cosh")
+
 _SATURATING = ("sigmoid", "tanh", "bipolar_sigmoid", "hard_sigmoid", "hard_tanh", "sparse_sigmoid", "softsign")
 #: activations whose units can die as a ReLU's: output 0, and g'(z) = 0, below a point
 _DYING = ("relu", "relu6")
@@ -104,6 +112,10 @@ ADVICE = {
         "is a healthy update/weight ratio."
     ),
     "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
+    "unscaled_targets": (
+        "Standardize the targets: y_mean, y_std = y.mean(axis=0), y.std(axis=0); fit(x, (y - y_mean) / y_std), "
+        "then predict(x) * y_std + y_mean."
+    ),
 }
 """The lectures' advice per kind of problem; ``{lower}`` is how to lower the learning rate
 (:func:`_advice` fills it in: "from 0.5 to 0.05" where the rate is known, else "by a factor of 10")."""

@@ -81,7 +81,10 @@ class DataChecks:
             raise ValueError(f"{name} is a {type(x).__name__} of {several} arrays, one per input (Keras's per-input "
                              "list), but glassnet models have one input and one output: concatenate the features into "
                              f"one array, np.hstack([x1, x2]), for one Input of their total width. Received arrays of "
-                             f"shapes {[tuple(item.shape) for item in x]!s:.200}.")
+                             f"shapes {[tuple(item.shape) for item in x]!s:.200}."
+                             + (" If they are the data and the targets, pass them as two arguments: fit(x, y), not "
+                                f"fit({'(x, y)' if isinstance(x, tuple) else '[x, y]'})." if several == 2 and name == "x"
+                                else ""))
         x = _one_batch(x, 2 if self._input_shape is None else len(self._input_shape) + 1)
         allow_nd = (self._input_shape is None or len(self._input_shape) > 1
                     or any(type(layer).__name__ in _TAKES_AXES for layer in self._layers))

@@ -294,9 +294,10 @@ def _endpoints(value, key):
                 and given_input_name(node[0])):  # keyed by the name given to its Input, as Model() takes it
             return [node[0]]
         what = "inputs" if key == "input_layers" else "outputs"
+        but = ("but for one input keyed by the name given to it, keras.Input(..., name='features')" if what == "inputs"
+               else f"build it with the output itself, keras.Model(inputs, outputs[{next(iter(value))!r}])")
         raise ValueError(f"its model takes its {what} as a dict (keys {sorted(value)}); glassnet reads functional "
-                         "models whose one input and one output are tensors, not dicts (but for one input keyed by "
-                         "the name given to it, keras.Input(..., name='features')).")
+                         f"models whose one input and one output are tensors, not dicts ({but}).")
     if not isinstance(value, list) or not all(isinstance(v, list) and v and isinstance(v[0], str) for v in value):
         raise ValueError(f"its Functional configuration has a malformed {key}: {value!r:.200}")
     return [v[0] for v in value]

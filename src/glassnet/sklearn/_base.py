@@ -8,9 +8,6 @@ for 'logistic', from the same ``random_state`` stream) and hands it to a solver
 copies into the network.
 """
 
-import difflib
-import functools
-import inspect
 import io
 import pickle
 from contextlib import contextmanager
@@ -20,7 +17,7 @@ from sklearn import get_config
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._estimator import BaseEstimator
+from .._estimator import BaseEstimator, _named_init
 from .._validation import check_array, check_sparse, is_sparse, refuse_stream, sized_by
 from .. import activations, backend, losses
 from ..backend import standardize_dtype
@@ -166,33 +163,6 @@ def _loss_for(out_activation, dtype):
     if hasattr(loss, "epsilon"):
         loss.epsilon = float(np.finfo(dtype).eps)
     return loss
-
-
-def _named_init(init):
-    """``init`` (an estimator's ``__init__``) whose binding errors, Python's own ``TypeError``, name the public
-    class (``MLPClassifier.__init__()``, as scikit-learn's, not the private ``_BaseMLP.__init__()`` whose
-    signature MLPClassifier inherits) and suggest the parameter a mistyped keyword is closest to.
-    ``inspect.signature`` (scikit-learn's ``get_params``, ``clone``, ``help``) still reads ``init``'s own
-    through ``__wrapped__``."""
-    names = list(inspect.signature(init).parameters)[1:]  # (after self)
-    prefix = f"{init.__qualname__}()"
-
-    @functools.wraps(init)
-    def checked_init(self, *args, **kwargs):
-        try:
-            init(self, *args, **kwargs)  # (a scikit-learn __init__ only stores its arguments)
-        except TypeError as exc:
-            message = str(exc)
-            if not message.startswith(prefix):  # (Python's binding errors start with the function's name)
-                raise
-            # the class called: the most derived one whose __init__ this is (a subclass's own calls super's)
-            owner = next((c for c in type(self).__mro__ if c.__init__ is checked_init), type(self))
-            unknown = next((key for key in kwargs if key not in names), None)
-            close = difflib.get_close_matches(unknown, names, n=1) if unknown else []
-            hint = f". Did you mean {close[0]!r}?" if close and "unexpected keyword" in message else ""
-            raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{hint}") from None
-
-    return checked_init
 
 
 class _BaseMLP(BaseEstimator):
