@@ -10,7 +10,7 @@ MAX_STEPS = 100_000
 
 def cmd_descend(args):
     from ..descent import gradient_descent
-    from ..descent.verdict import _domain_exit
+    from ..descent.verdict import _domain_exit, _slow_note
     from ..expr import parse
 
     f = parse(args.expr)
@@ -59,6 +59,8 @@ def cmd_descend(args):
         print(f"verdict: diverges — at step {taken} (the table's last row) the numbers outgrew float64's range "
               f"(±1.8e308), so the table stops there: {advice['diverges'].split(': ')[1]} Try a smaller η (it was "
               f"--lr {args.lr:g}) or another start (--x0).")
+    elif result.verdict == "converges" and _slow_note(result.x):  # (the four words stay seed 000's)
+        print(f"verdict: converges slowly — {_slow_note(result.x)}")
     else:
         print(f"verdict: {result.verdict} — {advice.get(result.verdict, '')}")
     if args.plot:

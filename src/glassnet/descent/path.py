@@ -2,6 +2,7 @@
 
 import inspect
 import math
+import warnings
 
 import numpy as np
 
@@ -185,13 +186,16 @@ def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
         ``{label: (name, learning_rate, params_dict)}``; a list of names
         (e.g. ``["gd", "adam"]``) or None (all of plain descent, momentum,
         Nesterov, Adagrad, RMSprop and Adam) uses learning rates suited to
-        f(x) = x² from x0 = 2.
+        f(x) = x² from x0 = 2; where some of them diverge or oscillate with those
+        rates (a steeper f: the ravine x1² + 50·x2² from (10, 1)) a ``UserWarning``
+        names them and lower rates to pass.
 
     Returns
     -------
     dict
         ``{label: DescentTrace}``.
     """
+    defaults = optimizers is None or isinstance(optimizers, (list, tuple))
     if optimizers is None:
         optimizers = _COMPARED
     elif isinstance(optimizers, (list, tuple)):
@@ -212,7 +216,17 @@ def compare_optimizers(f, x0, steps=50, grad=None, optimizers=None):
             raise TypeError(
                 f"optimizers[{label!r}] must be a tuple (name, learning_rate, params_dict). Received: {spec!r:.100}"
             )
-    return {
+    runs = {
         label: gradient_descent(f, x0, lr, steps, grad, optimizer=name, **params)
         for label, (name, lr, params) in optimizers.items()
     }
+    failed = [label for label, trace in runs.items() if trace.verdict in ("diverges", "oscillates")]
+    if defaults and failed:  # (x1² + 50·x2² from (10, 1): gd, momentum and Nesterov reached f ≈ 1e190 unannounced)
+        lower = ", ".join(f"{label!r}: ({name!r}, {lr / 10:g}, {params})"
+                          for label, (name, lr, params) in optimizers.items() if label in failed)
+        warnings.warn(
+            f"compare_optimizers: with the default learning rates, which suit f(x) = x² from x0 = 2, "
+            f"{', '.join(failed)} {'diverges' if len(failed) == 1 else 'diverge'} or oscillate{'s' * (len(failed) == 1)} "
+            f"on this f: it is steeper (plain descent is stable for η < 2/f'' only). Pass lower rates, e.g. "
+            f"optimizers={{{lower}}}.", UserWarning, stacklevel=2)
+    return runs

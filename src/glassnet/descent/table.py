@@ -11,6 +11,7 @@ import numpy as np
 
 from .._validation import check_int, check_positive_int
 from ..expr import MAX_EXACT_BITS
+from .verdict import _slow_note
 
 COLUMNS = ("x", "f(x)", "f'(x)", "η·f'(x)", "x − η·f'(x)")
 
@@ -120,7 +121,8 @@ class DescentTrace:
         return "\n".join(lines)
 
     def __str__(self):
-        return f"{self.format_table()}\nverdict: {self.verdict}"
+        slow = _slow_note(self.x) if self.verdict == "converges" else None  # (x² with η = 0.001: 2.4% in 12 steps)
+        return f"{self.format_table()}\nverdict: {self.verdict}" + (f" (slowly: {slow})" if slow else "")
 
     def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
         p.text(str(self))

@@ -35,6 +35,11 @@ The lectures name the usual failures and their cures:
   (100×) from the first hidden Dense layer to the last (a start too large for
   the layers' widths: the loss and every gradient are huge, and their
   first-to-last ratio stays near 1);
+* symmetric units (seed 002: "Zero Initialization ... parameters corresponding to inputs going
+  into each of two hidden units are identical"): all the units of a hidden Dense layer have the
+  same incoming weights (all 0 included) and bias (:data:`SYMMETRY_TOLERANCE`), so they compute
+  the same output, get the same gradient and never differ: reported first, with random
+  initialisation as the cure; a ReLU layer of them with a kernel of 0 is dead from the start;
 * steps too large for the weights: after training, one SGD step
   ``η‖∂J/∂W‖/‖W‖`` (Karpathy's update/weight ratio, about 1e-3 when healthy)
   above :data:`UPDATE_RATIO` (1) in some layer;
@@ -78,7 +83,7 @@ from .problems import INPUT_SCALE_NOTE, input_scale_note  # noqa: F401
 from .report import DiagnosticWarning, Diagnosis, LayerDiagnosis
 from .thresholds import (  # noqa: F401  (the limits the docstring above names)
     ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, FITTED, INPUT_SCALE, LOSS_EXPLODED,
-    LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, TARGET_SCALE, UPDATE_RATIO, VANISHING_RATIO,
+    LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, SYMMETRY_TOLERANCE, TARGET_SCALE, UPDATE_RATIO, VANISHING_RATIO,
 )
 
 __all__ = ["diagnose", "Diagnosis", "Diagnostics", "DiagnosticWarning", "LayerDiagnosis"]

@@ -5,7 +5,7 @@ import math
 from .._validation import check_bool, check_positive_int
 from ..models.callbacks import Callback
 from ..models.divergence import user_stacklevel
-from .probe import _divergence, _fits, _learning_output, _prepare_probe, _probe, _untrained_loss
+from .probe import _divergence, _fits, _learning_output, _prepare_probe, _probe, _symmetric_units, _untrained_loss
 from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
 from .report import Diagnosis
 
@@ -81,7 +81,7 @@ class Diagnostics(Callback):
         found = _problems(layers, self._losses, None if math.isfinite(loss) else "the probe loss is not finite",
                           _learning_output(self.model), _learning_rate(self.model), self._x_max,
                           _unscaled_initializers(self.model), self._untrained_loss, self._dead_before,
-                          _fits(self.model, Y, loss))
+                          _fits(self.model, Y, loss), symmetric=_symmetric_units(self.model))
         self.last = Diagnosis(layers=layers, loss=loss, losses=list(self._losses),
                               problems=[(k, m) for k, _, m in found])
         self._report(epoch, found)

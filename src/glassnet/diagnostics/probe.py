@@ -8,10 +8,12 @@ import numpy as np
 from .. import backend, optimizers
 from .._validation import check_array, check_bool, check_positive_int
 from ..layers.base import Layer
+from ..layers.dense import Dense
 from ..models.divergence import user_stacklevel
 from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
 from .report import Diagnosis, LayerDiagnosis
-from .thresholds import _DELTA_A_MINUS_Y, _DYING, _REGRESSION_LOSSES, _SATURATING, FITTED, SATURATION_MARGIN, TARGET_SCALE
+from .thresholds import (_DELTA_A_MINUS_Y, _DYING, _REGRESSION_LOSSES, _SATURATING, FITTED, SATURATION_MARGIN,
+                         SYMMETRY_TOLERANCE, TARGET_SCALE)
 
 
 def _probe(model, X, Y, w):
@@ -82,6 +84,26 @@ def _unscaled_targets(model, Y, loss):
     if not loss >= constant:
         return None
     return float(Y64.mean()), float(Y64.std()), float(loss), constant
+
+
+def _symmetric_units(model):
+    """``{name: (units, whether the kernel is all 0)}`` of the hidden Dense layers (not the model's last layer with
+    weights, whose units the targets tell apart) of two or more units that are all identical: the same incoming
+    weights and bias (:data:`SYMMETRY_TOLERANCE`), so that they compute the same output and get the same gradient,
+    and no step makes them differ (seed 002: "Zero Initialization ... Symmetric Weights")."""
+    weighted = [layer for layer in model.layers if layer.params]
+    found = {}
+    for layer in weighted[:-1]:
+        if not isinstance(layer, Dense) or "W" not in layer.params:
+            continue
+        W = backend.numpy_copy(layer.params["W"]).astype(np.float64)
+        b = backend.numpy_copy(layer.params["b"]).astype(np.float64) if "b" in layer.params else np.zeros(1)
+        if W.ndim != 2 or W.shape[1] < 2 or not (np.isfinite(W).all() and np.isfinite(b).all()):
+            continue
+        same = lambda A, axis: np.ptp(A, axis=axis).max(initial=0) <= SYMMETRY_TOLERANCE * np.abs(A).max(initial=0)
+        if same(W, 1) and same(b, 0):
+            found[layer.name] = (W.shape[1], not W.any())
+    return found
 
 
 def _layer_stats(model, grads, lr=None):
@@ -183,7 +205,7 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
                          _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
-                         _unscaled_targets(model, Y, loss))
+                         _unscaled_targets(model, Y, loss), _symmetric_units(model))
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])

@@ -14,7 +14,7 @@ from .thresholds import (ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_F
 
 
 def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None,
-              untrained_loss=None, dead_before=None, fits=False, targets=None):
+              untrained_loss=None, dead_before=None, fits=False, targets=None, symmetric=None):
     """``[(kind, layer name or None, message)]`` for the measurements and the loss curve (whose
     explosion is measured against ``untrained_loss``, :func:`_untrained_loss`); ``dead_before``
     maps a ReLU layer's name to its dead share before training, where known (:func:`_why_dead`);
@@ -23,8 +23,13 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     The messages name the learning rate ``lr``, where some problem is found inputs whose
     largest |x| ``x_max`` is above :data:`INPUT_SCALE`, and with exploding
     gradients ``init``, the initializers to replace (:func:`_unscaled_initializers`); ``targets`` are unscaled
-    regression targets the model does no better than their mean on (see :func:`_unscaled_targets_problem`)."""
-    found = [] if targets is None else [_unscaled_targets_problem(*targets)]
+    regression targets the model does no better than their mean on (see :func:`_unscaled_targets_problem`);
+    ``symmetric`` the hidden layers whose units are all identical (:func:`~.probe._symmetric_units`), reported
+    first: a ReLU layer of them with a kernel of 0 is dead from the start, not from the learning rate (after a
+    divergence, ``stop_reason``, the learning rate comes first)."""
+    symmetric = {} if stop_reason else symmetric or {}
+    found = [_symmetric_problem(name, *v) for name, v in symmetric.items()]
+    found += [] if targets is None else [_unscaled_targets_problem(*targets)]
     stalled = _loss_stalled(losses)
     for l in layers:
         if l.dead_fraction is not None and l.dead_fraction >= DEAD_FRACTION:
@@ -32,7 +37,8 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
             why = _why_dead(l.dead_fraction, before, stalled)
             if why is None:  # off since initialisation, and the loss falls: no problem (DEAD_KILLED)
                 continue
-            at_start = before is not None and l.dead_fraction <= before  # training killed none of them
+            at_start = (before is not None and l.dead_fraction <= before  # training killed none of them
+                        or symmetric.get(l.name, (0, False))[1])  # W = 0: off for every input, whatever η
             found.append(("dead_relu", l.name, (
                 f"{100 * l.dead_fraction:.0f}% of the ReLU units of layer {l.name!r} are dead (output 0 for "
                 f"every probe sample, so they do not learn){why}. "
@@ -78,6 +84,17 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     if found and note:  # the cause first, once, with the problems it explains
         found.insert(0, ("unscaled_inputs", None, note))
     return found
+
+
+def _symmetric_problem(name, units, zero):
+    """The ``symmetric_units`` problem of layer ``name``, whose ``units`` are identical (their kernel all 0
+    where ``zero``)."""
+    weights = "all 0" if zero else "the same for every unit"
+    return ("symmetric_units", name, (
+        f"The {units} units of layer {name!r} are identical: their incoming weights ({weights}) and biases are "
+        f"equal, so they compute the same output and get the same gradient, and no step makes them differ: the "
+        f"layer works as one unit (seed 002: zero initialization, symmetric weights). {ADVICE['symmetric_units']}"
+    ))
 
 
 def _unscaled_targets_problem(mean, std, loss, constant):

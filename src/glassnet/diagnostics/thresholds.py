@@ -60,6 +60,11 @@ on) is then no explosion. Six orders of magnitude above it, for the squared erro
 a thousand times off, are weights thrown away by too large steps (SGD(1.0) on pixels of 0..255:
 1.3e4, then 1.3e25 every epoch, all finite)."""
 
+SYMMETRY_TOLERANCE = 1e-6
+"""A hidden Dense layer's units are identical (``symmetric_units``) where, for every input, their incoming weights
+differ by at most this share of the layer's largest |W|, and their biases by at most this share of the largest |b|
+(exact equality, 0 included, after a zero start: each unit is computed by the same operations)."""
+
 INPUT_SCALE = 10.0
 """Inputs whose largest |x| is above this are unscaled (seed 004: X -= mean, X /= std); the
 warnings then name the largest |x| seen as a cause, with how to scale it away."""
@@ -110,6 +115,10 @@ ADVICE = {
     "large_updates": (
         "Lower the learning rate, e.g. {lower}, or clip the gradients (optimizer clipnorm=1.0); about 1e-3 "
         "is a healthy update/weight ratio."
+    ),
+    "symmetric_units": (
+        "Break the symmetry: start the weights at random (seed 002: Θ in [-ε, ε]), with Dense's default "
+        "kernel_initializer='glorot_uniform' (tanh, sigmoid) or 'he_normal' (ReLU), not 'zeros' or a constant."
     ),
     "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
     "unscaled_targets": (
