@@ -119,12 +119,13 @@ def _outputs(weights, biases, F, activation, classification):
 
 
 def _loss(P, y, classification):
-    """The data loss (no penalty, as the page's curves): BCE with ŷ clipped to [1e-7, 1 − 1e-7], or MSE."""
+    """The data loss (no penalty, as the page's curves): BCE with ŷ clipped to [1e-7, 1 − 1e-7], or ½·MSE
+    (the TensorFlow Playground's mean of ½(ŷ − y)²)."""
     with np.errstate(all="ignore"):
         if classification:
             p = np.clip(P[:, 0], 1e-7, 1 - 1e-7)
             return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-        return float(np.mean((P[:, 0] - y) ** 2))
+        return float(0.5 * np.mean((P[:, 0] - y) ** 2))
 
 
 def _close(sent, exact, decimals):

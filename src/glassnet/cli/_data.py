@@ -409,7 +409,9 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
                "(--task classification makes them classes)")
     elif requested == "auto" and task == "classification" and y_raw.dtype.kind in "iuf" and len(classes) > MANY_CLASSES:
         # an age or a count (40 values of 17..68) trained a 40-class softmax without a word
-        why = (f"{len(classes)} distinct integer targets are read as {len(classes)} classes "
+        distinct = np.unique(y_raw)  # 34 counts of 0..58 are 59 classes (the labels keep their indices)
+        spread = "" if len(distinct) == len(classes) else f" (from {int(distinct[0])} to {int(distinct[-1])})"
+        why = (f"{len(distinct)} distinct integer targets{spread} are read as {len(classes)} classes "
                "(--task regression predicts them as numbers)")
     return Data(Path(name).name, f"{name}: {len(x)} train / {count(len(xt), 'test row')}, {count(X.shape[1], 'feature')} "
                                  f"({', '.join(map(shown, names[:6]))}{', ...' if len(names) > 6 else ''})"

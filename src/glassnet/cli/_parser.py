@@ -34,6 +34,17 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see '{self.prog} --help')", status=2, prog=self.prog)
 
 
+class _Once(argparse.Action):
+    """An option given at most once: a second ``--target t2`` silently replaced ``t1``, which became a feature."""
+
+    def __call__(self, parser, namespace, value, option=None):
+        first = getattr(namespace, self.dest)
+        if first is not None:
+            raise argparse.ArgumentError(self, f"given twice ({first!r}, {value!r}); the command line takes one "
+                                               "target column: leave the others out with --ignore")
+        setattr(namespace, self.dest, value)
+
+
 #: what MODEL may be, as load_model reads it (it said "a model file saved by glassnet (.gn)" alone)
 MODEL_HELP = ("a saved model: a glassnet file (.gn, also a glassnet.sklearn estimator's, clf.save) or a Keras 3 "
               ".keras file of a Sequential model (needs h5py)")
@@ -53,7 +64,7 @@ def _command(subparsers, name, func, summary, description, examples):
 
 def _add_data_options(parser, csv_training=False, standardize=True, target_default="the last column"):
     group = parser.add_argument_group("data options")
-    group.add_argument("--target", metavar="COLUMN",
+    group.add_argument("--target", metavar="COLUMN", action=_Once,
                        help=f"CSV target column, by header name or 0-based index (default: {target_default})")
     group.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                        help="CSV columns that are no features (an id), by header name or index, comma-separated")
@@ -298,7 +309,7 @@ def build_parser():
     perceptron.add_argument("--shuffle", action="store_true", help="visit the samples in a new random order each epoch")
     perceptron.add_argument("--seed", type=_non_negative_int,
                             help="seed for --shuffle (default: a random one, printed)")
-    perceptron.add_argument("--target", metavar="COLUMN", help="CSV label column (default: the last)")
+    perceptron.add_argument("--target", metavar="COLUMN", action=_Once, help="CSV label column (default: the last)")
     perceptron.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                             help="CSV columns that are no features (an id), by header name or index, comma-separated")
     _add_header_option(perceptron)

@@ -101,7 +101,10 @@ def cmd_evaluate(args):
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if Y.shape[1] != model.n_outputs:
             raise CommandError(f"the model has {count(model.n_outputs, 'output')} but the data has "
-                               f"{count(Y.shape[1], 'target column')}.")
+                               f"{count(Y.shape[1], 'target column')}" + (
+                                   ": evaluate takes one target column; evaluate a model of several outputs in "
+                                   "Python, model.evaluate(X, Y), or compare `glassnet predict`'s columns with them."
+                                   if model.n_outputs > 1 else "."))
         err = P - Y
         if model.compiled:
             name = model.loss.name

@@ -199,10 +199,16 @@ def _lr_advice(reason):
 
 
 def _fold_output_scaling(model, mean, scale):
-    """Make a linear output give raw targets: it was trained on (y − mean)/scale."""
+    """Make a linear output give raw targets: it was trained on (y − mean)/scale. A Huber loss of δ = 1 on
+    those is σ²·Huber₁(e/σ) = Huber_σ(e) on raw errors, so the saved model keeps δ = σ (σ = scale): the loss
+    it trained on, which evaluate prints. (log-cosh has no such parameter: it is saved taking raw errors.)"""
+    from .. import losses
+
     layer = model.layers[-1]
     W, b = layer.get_weights()
     layer.set_weights([W * scale, b * scale + mean])
+    if isinstance(model.loss, losses.Huber) and np.size(scale) == 1:
+        model.loss = losses.Huber(delta=float(model.loss.delta * np.reshape(scale, -1)[0]))
 
 
 def _check_features_fit_dtype(data, dtype):
@@ -503,8 +509,9 @@ def _train(args):
         in_sd = (f"their loss ({name}) in its square" if name in ("mean_squared_error", "squared_error") else
                  f"their loss ({name}) in them too" if name == "mean_absolute_error" else
                  f"their loss ({name}) takes the errors in them: "
-                 + ("its δ = 1 is one standard deviation" if name == "huber_loss" else
-                    "it turns from quadratic to linear near one standard deviation"))
+                 + (f"its δ = 1 is one standard deviation (saved as δ = {unit}, on the target's units)"
+                    if name == "huber_loss" else "it turns from quadratic to linear near one standard deviation; "
+                    "the saved model's log_cosh takes raw errors, bending near 1 unit"))
         _info(args, f"The target is standardized too, so the epochs' mae is in standard deviations (1 = {unit}) "
                     f"and {in_sd}; the test MSE and MAE are in the target's units, as the saved model gives them.")
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)

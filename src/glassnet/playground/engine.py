@@ -235,8 +235,10 @@ class Session:
 
         regularizer = None
         if c["regularization"] and c["regularization_rate"] > 0:
-            # the playground's L2 is r·½w² (its gradient r·w); glassnet's L2(l) is l·w²
-            rate = c["regularization_rate"]
+            # The TensorFlow Playground (nn.ts updateWeights) steps w -= lr/n·(Σ_batch ∂E/∂w + r·R'(w)):
+            # its penalty r·R(w) (L1 r·|w|, L2 r·½w²) counts once per batch of n, not once per point.
+            # glassnet adds the penalty to the batch's mean loss, so the rate is r/n (L2(l) is l·w²).
+            rate = c["regularization_rate"] / min(c["batch_size"], n_train)
             regularizer = regularizers.L1(rate) if c["regularization"] == "l1" else regularizers.L2(rate / 2)
         n_in = len(c["features"])
         layers = [Dense(units, activation=c["activation"], kernel_regularizer=regularizer,
@@ -247,8 +249,9 @@ class Session:
         # float64: a few hundred points train in microseconds either way, and the
         # page then shows the same numbers glassnet's float64 tests check.
         self.model = Sequential(layers, seed=c["weights_seed"], dtype="float64")
+        # regression: the TensorFlow Playground's error ½(ŷ − y)² (its curves show the mean of it, ½·MSE)
         self.model.compile(optimizer=SGD(c["learning_rate"]),
-                           loss="binary_crossentropy" if classification else "mean_squared_error")
+                           loss="binary_crossentropy" if classification else "squared_error")
         self.model.build()
         self.epoch = 0
         self.diverged = None  # the DivergenceWarning's message, once training blew up
