@@ -20,6 +20,7 @@ and predict), :mod:`~glassnet.models.compiled_metrics` (compile's metrics made i
 Metric objects) and :mod:`~glassnet.models.summary` (``summary``).
 """
 
+import functools
 import math
 import time
 
@@ -61,6 +62,30 @@ def auto_name(prefix):
     k = _MODEL_NAMES.get(prefix, 0)
     _MODEL_NAMES[prefix] = k + 1
     return f"{prefix}_{k}" if k else prefix
+
+
+#: fit's arguments in Keras 1 and 2 that Keras 3 removed (a bare "unexpected keyword argument"), and what instead
+_OLD_FIT_ARGUMENTS = {
+    "nb_epoch": "Keras 1's nb_epoch is called epochs",
+    "samples_per_epoch": "Keras 1's samples_per_epoch is steps_per_epoch, counted in batches",
+    "nb_val_samples": "Keras 1's nb_val_samples is validation_steps, counted in batches",
+}
+for _name in ("workers", "use_multiprocessing", "max_queue_size"):
+    _OLD_FIT_ARGUMENTS[_name] = (f"fit has no {_name} (Keras 2's; Keras 3 refuses it too): pass it to the data, "
+                                 f"glassnet.utils.PyDataset({_name}=...)")
+
+
+def _refuse_old_fit_arguments(fit):
+    """``fit`` refusing Keras 1 and 2's arguments (_OLD_FIT_ARGUMENTS) with what to write instead; its
+    signature stays Keras 3's (functools.wraps)."""
+    @functools.wraps(fit)
+    def checked(self, *args, **kwargs):
+        old = [name for name in kwargs if name in _OLD_FIT_ARGUMENTS]
+        if old:
+            raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) {', '.join(old)}: "
+                            + "; ".join(_OLD_FIT_ARGUMENTS[name] for name in old) + ".")
+        return fit(self, *args, **kwargs)
+    return checked
 
 
 def _named_dtype(layers):
@@ -178,9 +203,23 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
               "torch tensors",
     }
     _TORCH_NAMES["cuda"] = _TORCH_NAMES["cpu"] = _TORCH_NAMES["to"]
+    #: Keras 2's model methods that Keras 3 removed, and what to write instead (as _TORCH_NAMES)
+    _KERAS_2_NAMES = {
+        "fit_generator": "fit(generator, steps_per_epoch=...) takes the generator or a glassnet.utils.PyDataset",
+        "predict_classes": "np.argmax(model.predict(x), axis=-1), or (model.predict(x) > 0.5).astype('int32') "
+                           "for one sigmoid unit",
+        "predict_proba": "model.predict(x) returns the probabilities",
+        "to_yaml": "model.to_json() (YAML was removed for safety)",
+        "reset_states": "only recurrent layers have states, and glassnet has none: nothing to reset",
+    }
+    _KERAS_2_NAMES["evaluate_generator"] = "evaluate(generator, steps=...) takes the generator or a PyDataset"
+    _KERAS_2_NAMES["predict_generator"] = "predict(generator, steps=...) takes the generator or a PyDataset"
 
     def __getattr__(self, name):
         hint = Sequential._TORCH_NAMES.get(name)
+        if hint is None and name in Sequential._KERAS_2_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (Keras 2's, removed "
+                                 f"in Keras 3): {Sequential._KERAS_2_NAMES[name]}.", name=name, obj=self)
         if hint is None:  # Python's own error again, or a property's, which Python drops when it calls this
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} (PyTorch's "
@@ -373,6 +412,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self.compiled = True
 
     # -- Keras API -----------------------------------------------------------------
+    @_refuse_old_fit_arguments
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,

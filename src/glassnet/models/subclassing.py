@@ -114,7 +114,7 @@ class SubclassedModel(Sequential):
         if "_layers" not in self.__dict__ and not name.startswith("__"):
             raise _NoSuperInit(f"{type(self).__name__}.__init__ does not call super().__init__(): call it first, as "
                                "Keras asks.")
-        if name in Sequential._TORCH_NAMES:  # (PyTorch's model.eval(): what to write instead)
+        if name in Sequential._TORCH_NAMES or name in Sequential._KERAS_2_NAMES:  # (model.eval(): what instead)
             return super().__getattr__(name)
         # Python's own error again, or a property's (model.input's "has no defined input yet"), which
         # Python drops when it calls this

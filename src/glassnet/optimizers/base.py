@@ -391,6 +391,17 @@ class Optimizer(Configurable):
         self._learning_rate = _check_rate(value)
 
     @property
+    def lr(self):
+        """tf.keras 2's name of :attr:`learning_rate`, read and set as there (a Keras 2 callback's
+        ``self.model.optimizer.lr = new_rate`` was ignored, as in Keras 3). The constructor and
+        ``get_config`` keep ``learning_rate`` only."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.learning_rate = value
+
+    @property
     def variables(self):
         """Keras 3's ``optimizer.variables``: a list of the optimizer's variables in Keras's order and
         with its names and shapes, ``iteration``, ``learning_rate`` (none for a schedule or a callable),
