@@ -325,9 +325,11 @@ class Persistence:
         # they would be copies, and the layers' ids they were kept for are another process's (the nested
         # models go along: pickle keeps them sharing the same layer objects, so get_layer("base") still works);
         # nor the buffers with add's spare room: unpickled, a model binds its layers into new ones
-        # nor its thread lock (threads.model_lock makes a new one at the first use)
+        # nor its thread lock (threads.model_lock makes a new one at the first use); nor, once built, the flat
+        # weight and gradient vectors: __setstate__ binds the layers' weights into new ones (they doubled a pickle)
+        rebuilt = ("_flat_params", "_flat_grads") if self.built else ()
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_views", "_layout", "_flat_buffers", "_holders", "_thread_lock")}
+                if k not in ("_views", "_layout", "_flat_buffers", "_holders", "_thread_lock", *rebuilt)}
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat

@@ -16,7 +16,6 @@ forms), ``moments`` (the column statistics they and the Normalization layer shar
 """
 
 from .categorical import from_categorical, to_categorical
-from .scalers import MinMaxScaler, StandardScaler, min_max_scale, standardize, zero_center
 from .splits import Split, kfold, split
 
 __all__ = [
@@ -31,3 +30,21 @@ __all__ = [
     "to_categorical",
     "zero_center",
 ]
+
+#: Loaded on first use: the scalers raise scikit-learn's NotFittedError (glassnet._estimator), and
+#: importing scikit-learn (with SciPy and pandas) takes a second, while ``import glassnet`` reaches this
+#: package through the Normalization layer's ``moments`` and ``utils.to_categorical``.
+_SCALERS = ("MinMaxScaler", "StandardScaler", "min_max_scale", "standardize", "zero_center")
+
+
+def __getattr__(name):
+    if name in _SCALERS or name == "scalers":
+        import importlib
+
+        scalers = importlib.import_module(f"{__name__}.scalers")  # `from . import scalers` would recurse here
+        return scalers if name == "scalers" else getattr(scalers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SCALERS))
