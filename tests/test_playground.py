@@ -116,8 +116,8 @@ def test_regression_with_an_l2_penalty_fits_the_plane():
     for _ in range(4):
         state = s.step(10)
     assert state["epoch"] == 40 and state["train_loss"][-1] < 0.1 * start
-    # the playground's L2 rate r is r·½w² (gradient r·w) once per batch of 10; glassnet's L2(l) is l·w² on the mean
-    assert s.model.layers[0].kernel_regularizer.l2 == pytest.approx(0.001 / 2 / 10)
+    # the playground's L2 rate r is r·½w² (gradient r·w); glassnet's L2(l) is l·w²
+    assert s.model.layers[0].kernel_regularizer.l2 == 0.0005
 
 
 def test_divergence_is_reported_and_the_state_stays_valid_json():
@@ -2285,7 +2285,7 @@ def test_weights_whose_penalty_overflows_are_a_divergence_a_new_rate_trains_on_f
     # At learning rate 10 with L2, an epoch's last update left weights of 1e160..1e208: finite, but their
     # loss and L2 penalty inf. The page showed a loss of "–" without a word, then the next step answered
     # 400 "The kernel_regularizer L2(l2=0.0005) ... returned inf" at every rate, until Reset. (Seed 391 before the
-    # penalty was the TensorFlow Playground's, per batch: 159's overflowing epoch leaves an infinite penalty too.)
+    # loss was the TensorFlow Playground's ½(ŷ − y)²: 159's overflowing epoch leaves an infinite penalty too.)
     s = Session({"problem": "regression", "dataset": "plane", "features": ["x1"], "layers": [3], "learning_rate": 10,
                  "regularization": "l2", "regularization_rate": 0.001, "batch_size": 5, "seed": 159})
     with pytest.warns(UserWarning, match="diverged"):
@@ -2414,11 +2414,11 @@ def test_the_drawings_of_older_settings_are_dimmed_while_the_server_is_away(serv
 
 
 def test_a_divergence_back_to_blown_up_weights_says_to_reset_not_to_lower_the_rate():
-    # epoch 1 ended with finite weights of 1e9; the next epoch diverged and the session went
+    # epoch 1 ended with finite weights of 7e15; the next epoch diverged and the session went
     # back to them, saying "Try a lower learning rate", from where 0.01 and 0.001 diverge again
-    # (seed 641 and weights of 1e45 before the loss and penalty became the TensorFlow Playground's)
+    # (seed 641 and weights of 1e45 before the loss became the TensorFlow Playground's ½(ŷ − y)²)
     config = dict(problem="regression", dataset="plane", activation="linear", regularization="l2",
-                  regularization_rate=3.0, learning_rate=1.0, layers=[1], n_samples=200, seed=654, weights_seed=770)
+                  regularization_rate=3.0, learning_rate=1.0, layers=[1], n_samples=200, seed=832, weights_seed=770)
     s = Session(config)
     with pytest.warns(UserWarning, match="diverged"):
         s.step(10)
@@ -2427,7 +2427,7 @@ def test_a_divergence_back_to_blown_up_weights_says_to_reset_not_to_lower_the_ra
         with pytest.warns(UserWarning, match="diverged"):
             s.step(5, learning_rate=rate)
         assert s.epoch == 1 and "Try a lower" not in s.diverged
-        assert "already huge (the largest is 1.09e+09, against 1.41 at the start)" in s.diverged
+        assert "already huge (the largest is 7.2e+15, against 1.41 at the start)" in s.diverged
         assert f"press Reset for new weights, then train with a lower rate (currently {rate:g})" in s.diverged
     # what it says works: new weights (Reset), with a lower rate, train
     s = Session({**config, "learning_rate": 0.01, "weights_seed": 771})  # (0.1 diverges from these too)

@@ -13,12 +13,13 @@ def _tf_step(s, W, b, lr, r, der):
     F, y = s.features(s.X_train), s.y_train[:, None]
     err = F @ W + b - y
     n = len(y)
-    return W - lr / n * F.T @ err - lr / n * r * der(W), b - lr * err.mean(0)
+    return W - lr / n * F.T @ err - lr * r * der(W), b - lr * err.mean(0)
 
 
 @pytest.mark.parametrize("penalty, der", [(None, lambda W: 0 * W), ("l2", lambda W: W), ("l1", np.sign)])
 def test_one_playground_step_is_the_tensorflow_playgrounds_update(penalty, der):
-    # glassnet trained on the mean squared error (2× TF's data term) with a penalty n× TF's
+    # glassnet trained on the mean squared error (2× TF's data term); TF's nn.ts updateWeights: w -= lr·mean ∂E/∂w,
+    # then w -= lr·r·R'(w) once per batch
     lr, r = 0.05, 0.3
     config = {"problem": "regression", "dataset": "plane", "features": ["x1", "x2"], "layers": [],
               "activation": "linear", "regularization": penalty, "regularization_rate": r if penalty else 0.0,
@@ -33,22 +34,22 @@ def test_one_playground_step_is_the_tensorflow_playgrounds_update(penalty, der):
     np.testing.assert_allclose(b1, data_b, rtol=1e-12)  # the data term (the bias has no penalty)
     if penalty is None:
         np.testing.assert_allclose(W1, data_W, rtol=1e-12)
-    else:  # the penalty term by itself: −lr/n·r·R'(w)
-        np.testing.assert_allclose(W1 - data_W, -lr / 20 * r * der(W0), rtol=1e-10)
+    else:  # the penalty term by itself: −lr·r·R'(w)
+        np.testing.assert_allclose(W1 - data_W, -lr * r * der(W0), rtol=1e-10)
     np.testing.assert_allclose(W1, W_tf, rtol=1e-12)
 
 
-def test_the_playground_shows_half_the_mean_squared_error_and_divides_the_rate_by_the_batch():
+def test_the_playground_shows_half_the_mean_squared_error_and_keeps_tfs_rate():
     s = Session({"problem": "regression", "dataset": "gaussians", "layers": [3], "batch_size": 10,
                  "regularization": "l2", "regularization_rate": 0.03})
     state = s.step(2)
     P = s.model.predict(s.features(s.X_test))[:, 0]
     assert s.test_loss[-1] == pytest.approx(0.5 * np.mean((P - s.y_test) ** 2), rel=1e-12)
     assert state["test_loss"][-1] == round(0.5 * np.mean((P - s.y_test) ** 2), 6)
-    # TF's penalty r·½w² per batch of 10 points: glassnet's L2(r/20) on the batch's mean loss
-    assert [layer.kernel_regularizer.l2 for layer in s.model.layers] == pytest.approx([0.03 / 20] * 2)
+    # TF's penalty r·½w² beside the batch's mean error: glassnet's L2(r/2) on the batch's mean loss, whatever the batch
+    assert [layer.kernel_regularizer.l2 for layer in s.model.layers] == pytest.approx([0.03 / 2] * 2)
     c = Session({"regularization": "l1", "regularization_rate": 0.1, "batch_size": 25})  # classification too
-    assert c.model.layers[0].kernel_regularizer.l1 == pytest.approx(0.1 / 25)
+    assert c.model.layers[0].kernel_regularizer.l1 == pytest.approx(0.1)
 
 
 def _cli(tmp_path, monkeypatch, capsys, *args):

@@ -235,10 +235,10 @@ class Session:
 
         regularizer = None
         if c["regularization"] and c["regularization_rate"] > 0:
-            # The TensorFlow Playground (nn.ts updateWeights) steps w -= lr/n·(Σ_batch ∂E/∂w + r·R'(w)):
-            # its penalty r·R(w) (L1 r·|w|, L2 r·½w²) counts once per batch of n, not once per point.
-            # glassnet adds the penalty to the batch's mean loss, so the rate is r/n (L2(l) is l·w²).
-            rate = c["regularization_rate"] / min(c["batch_size"], n_train)
+            # The TensorFlow Playground (nn.ts updateWeights) steps w -= lr·(mean_batch ∂E/∂w) + lr·r·R'(w): its
+            # penalty r·R(w) (L1 r·|w|, L2 r·½w²) beside the batch's mean error, as glassnet's regularizers are added
+            # to the batch's mean loss; glassnet's L2(l) is l·w², so L2(r/2)
+            rate = c["regularization_rate"]
             regularizer = regularizers.L1(rate) if c["regularization"] == "l1" else regularizers.L2(rate / 2)
         n_in = len(c["features"])
         layers = [Dense(units, activation=c["activation"], kernel_regularizer=regularizer,
