@@ -114,3 +114,14 @@ def test_fit_keeps_keras_3_signature():
     names = list(inspect.signature(models.Sequential.fit).parameters)
     assert names[:5] == ["self", "x", "y", "batch_size", "epochs"] and "workers" not in names
     assert models.Sequential.fit.__doc__.startswith("Train for ``epochs``")
+
+
+def test_a_subclass_may_set_its_own_lr_before_the_base_init():
+    # (review) the alias made `self.lr = lr` before super().__init__() an AttributeError (_learning_rate)
+    class MySGD(optimizers.SGD):
+        def __init__(self, lr=0.1, **kwargs):
+            self.lr = lr
+            super().__init__(learning_rate=lr, **kwargs)
+
+    opt = MySGD(0.2)
+    assert opt.lr == opt.learning_rate == 0.2

@@ -52,8 +52,10 @@ def _verdict(X, F, G, rtol=1e-6):
     return next(v for v in ("diverges", "oscillates", "converges") if v in verdicts)
 
 
-#: a converging path that has covered less than this share of the distance to where its steps lead is slow
+#: a converging path that has covered less than this share of the distance to where its steps lead is slow,
+#: where each step is at least SLOW_RATIO of the one before (the step count alone does not make η small)
 SLOW_SHARE = 0.9
+SLOW_RATIO = 0.95
 
 
 def _slow_note(X):
@@ -67,7 +69,7 @@ def _slow_note(X):
         return None  # one step, or a path that turns (oscillates, spirals)
     s = np.linalg.norm(D, axis=1)
     r = s[-1] / s[-2]
-    if not 0 < r < 1:
+    if not SLOW_RATIO <= r < 1:  # (x² with η = 0.1: r = 0.8, 89% in 10 steps, is no small η)
         return None
     covered, left = float(np.linalg.norm(X[-1] - X[0])), float(s[-1] * r / (1 - r))
     share = covered / (covered + left)

@@ -81,6 +81,9 @@ def _unscaled_targets(model, Y, loss):
     mean = np.broadcast_to(Y.mean(axis=0), Y.shape).astype(Y.dtype)
     with np.errstate(all="ignore"):
         constant = float(model._weighted_loss(*backend.to_namespace(Y, mean)))  # (as in _fits)
+    if model._has_regularizers:  # (the probe's loss holds the weight penalties, the mean's none)
+        with np.errstate(all="ignore"):
+            loss = loss - float(model.regularization_penalty())
     if not loss >= constant:
         return None
     return float(Y64.mean()), float(Y64.std()), float(loss), constant
@@ -101,7 +104,9 @@ def _symmetric_units(model):
         if W.ndim != 2 or W.shape[1] < 2 or not (np.isfinite(W).all() and np.isfinite(b).all()):
             continue
         same = lambda A, axis: np.ptp(A, axis=axis).max(initial=0) <= SYMMETRY_TOLERANCE * np.abs(A).max(initial=0)
-        if same(W, 1) and same(b, 0):
+        after = weighted[weighted.index(layer) + 1]  # (their outgoing weights, started at random, tell them apart)
+        V = backend.numpy_copy(after.params["W"]).astype(np.float64) if isinstance(after, Dense) else None
+        if same(W, 1) and same(b, 0) and V is not None and V.shape[0] == W.shape[1] and same(V, 0):
             found[layer.name] = (W.shape[1], not W.any())
     return found
 

@@ -399,6 +399,9 @@ class Optimizer(Configurable):
 
     @lr.setter
     def lr(self, value):
+        if "_learning_rate" not in self.__dict__:  # (a subclass's own self.lr = lr before super().__init__())
+            self._learning_rate = value
+            return
         self.learning_rate = value
 
     @property
