@@ -69,10 +69,9 @@ _OLD_FIT_ARGUMENTS = {
     "nb_epoch": "Keras 1's nb_epoch is called epochs",
     "samples_per_epoch": "Keras 1's samples_per_epoch is steps_per_epoch, counted in batches",
     "nb_val_samples": "Keras 1's nb_val_samples is validation_steps, counted in batches",
+    **{name: f"fit has no {name} (Keras 2's; Keras 3 refuses it too): pass it to the data, "
+             f"glassnet.utils.PyDataset({name}=...)" for name in ("workers", "use_multiprocessing", "max_queue_size")},
 }
-for _name in ("workers", "use_multiprocessing", "max_queue_size"):
-    _OLD_FIT_ARGUMENTS[_name] = (f"fit has no {_name} (Keras 2's; Keras 3 refuses it too): pass it to the data, "
-                                 f"glassnet.utils.PyDataset({_name}=...)")
 
 
 def _refuse_old_fit_arguments(fit):
