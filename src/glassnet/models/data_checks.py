@@ -92,13 +92,15 @@ class DataChecks:
         # TensorFlow regression tutorial fits its horsepower model on train_features["Horsepower"])
         one_feature = self._input_shape is not None and tuple(self._input_shape) == (1,)
         # integer images stay as given where the caller converts each batch (sparse=True)
-        dtype = None if sparse and backend.is_numpy() and is_compact(x, self.dtype) else self.dtype
+        compact = sparse and backend.is_numpy() and is_compact(x, self.dtype)
+        dtype = None if compact else self.dtype
+        finite = not (compact and x.dtype.kind == "f")  # (is_compact has checked those values: one read, not two)
         if is_sparse(x):
             X = check_sparse(x, name=name, dtype=self.dtype)
             if not sparse or not backend.is_numpy():
                 X = X.toarray()
         elif one_feature:
-            X = check_array(x, name=name, ndim=1, dtype=dtype, allow_nd=True)
+            X = check_array(x, name=name, ndim=1, dtype=dtype, allow_nd=True, finite=finite)
             X = X.reshape(-1, 1) if X.ndim == 1 else X
         else:
             shape = getattr(x, "shape", None)
@@ -108,7 +110,7 @@ class DataChecks:
                                  f"model's {self._input_shape[0]} input features. Received an array of shape "
                                  f"{tuple(shape)}: flatten each sample, {name}.reshape(len({name}), -1), or begin the "
                                  f"model with layers.Flatten() after Input(shape={tuple(shape[1:])}).")
-            X = check_array(x, name=name, ndim=2, dtype=dtype, allow_nd=allow_nd)
+            X = check_array(x, name=name, ndim=2, dtype=dtype, allow_nd=allow_nd, finite=finite)
         if self.built and tuple(X.shape[1:]) != tuple(self._input_shape):
             want = self._input_shape[0] if len(self._input_shape) == 1 else self._input_shape
             got = X.shape[1] if X.ndim == 2 else X.shape[1:]
