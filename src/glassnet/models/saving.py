@@ -841,11 +841,17 @@ def _compile(model, config, zf, path):
             _fail(path, f"its optimizer state {names} does not match {type(opt).__name__}'s {list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in names}
         warn_non_finite(path, "optimizer state", state.items())
-        iterations = state_spec["iterations"]
-        if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
-            _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+        iterations = _iteration_count(state_spec, path)
         _set_scalars(opt, state_spec, path)
         opt.set_state(iterations, state)
+
+
+def _iteration_count(spec, path):
+    """The optimizer's step count of the file's ``optimizer_state`` ``spec``, checked."""
+    iterations = spec.get("iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
+        _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+    return iterations
 
 
 def _set_scalars(optimizer, spec, path):
@@ -909,9 +915,7 @@ def read_model_file_state(model, source, path):
         except ValueError as exc:
             return skip(f"it does not fit this model's {type(opt).__name__} ({exc})")
     warn_non_finite(path, "optimizer state", state.items())
-    iterations = spec.get("iterations")
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
-        _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+    iterations = _iteration_count(spec, path)
     # the rate the file's optimizer had (ReduceLROnPlateau's), as a .weights.h5 file's: a schedule follows the steps
     settings = _mapping(_mapping(_mapping(config.get("compile")).get("optimizer")).get("config"))
     inner_settings = _mapping(_mapping(settings.get("inner_optimizer")).get("config"))  # (a LossScaleOptimizer's)
@@ -975,9 +979,7 @@ def restore_backup(model, filepath):
                         f"{list(opt.slot_names)}.")
         state = {name: _read_state(zf, name, opt.state[name], model, path) for name in opt.slot_names}
         warn_non_finite(path, "optimizer state", state.items())
-        iterations = spec.get("iterations")
-        if not isinstance(iterations, int) or isinstance(iterations, bool) or not 0 <= iterations < 2**63:
-            _fail(path, f"its optimizer iteration count {iterations!r} is not a non-negative integer.")
+        iterations = _iteration_count(spec, path)
         # a MultiOptimizer's (also inside a LossScaleOptimizer): one rate per sub-optimizer; a LossScaleOptimizer
         # has the attribute optimizers too, None around any other optimizer, whose one rate the record holds
         subs = getattr(opt, "optimizers", None)

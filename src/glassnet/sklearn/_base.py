@@ -83,18 +83,18 @@ class _LayerArrays(list):
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles an estimator's state without the arrays of ``model`` that loading rebuilds: the flat
-    weight vector (the layers' weights are pickled, and ``__setstate__`` binds them into a new one),
-    the gradients and the optimizer's scratch arrays, each written as ``np.zeros`` of its shape. The
-    weights and the optimizer's state (Adam's moments, SGD's momentum) are kept: ``partial_fit`` and
-    ``warm_start`` go on after loading as without pickling."""
+    """Pickles an estimator's state without the arrays of ``model`` that loading rebuilds: the layers'
+    gradients and the optimizer's scratch arrays, each written as ``np.zeros`` of its shape (the model's
+    own ``__getstate__`` leaves out its flat vectors). The weights and the optimizer's state (Adam's
+    moments, SGD's momentum) are kept: ``partial_fit`` and ``warm_start`` go on after loading as without
+    pickling."""
 
     def __init__(self, file, model):
         super().__init__(file, protocol=5)
         optimizer = getattr(model, "optimizer", None)
         scratch = [getattr(optimizer, name, None) for name in ("_tmp", "_tmp2", "_step")]
         grads = [g for layer in model.layers for g in layer.grads.values()]
-        rebuilt = [model._flat_params, model._flat_grads, *grads, *scratch]
+        rebuilt = [*grads, *scratch]
         self._rebuilt = {id(a): a for a in rebuilt if isinstance(a, np.ndarray)}
 
     def reducer_override(self, obj):
