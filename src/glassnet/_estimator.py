@@ -7,13 +7,12 @@ and ``check_estimator``. Without it, minimal stand-ins keep the same contract
 ``fit_transform``), so the core never needs scikit-learn.
 """
 
-import difflib
-import functools
 import inspect
 import warnings
 
 import numpy as np
 
+from ._keywords import _closest_name, _keyword_hint, _named_init  # noqa: F401  (re-exported)
 from ._validation import _as_array, check_array
 from .models.divergence import user_stacklevel
 
@@ -121,60 +120,6 @@ except ImportError:  # pragma: no cover
 
         def fit_transform(self, X, y=None, **fit_params):
             return self.fit(X, y, **fit_params).transform(X)
-
-
-# Names other libraries give the same setting (scikit-learn, Keras, PyTorch, textbooks), each group in order of
-# preference: a keyword from a group suggests the estimator's own name in it, which difflib alone misses
-# (max_iter → max_epochs, eta0 → learning_rate, seed → random_state).
-_SYNONYMS = (
-    ("max_epochs", "max_iter", "epochs", "n_iter", "n_epochs", "num_epochs"),
-    ("learning_rate_init", "learning_rate", "eta0", "eta", "lr"),
-    ("random_state", "seed"),
-)
-
-
-def _closest_name(key, names):
-    """The parameter among ``names`` a mistyped keyword ``key`` most likely means, or None."""
-    for group in _SYNONYMS:
-        if key in group:
-            match = next((name for name in group if name in names), None)
-            if match is not None:
-                return match
-    close = difflib.get_close_matches(key, names, n=1)
-    return close[0] if close else None
-
-
-def _named_init(init):
-    """``init`` (an estimator's ``__init__``) whose binding errors, Python's own ``TypeError``, name the public
-    class (``MLPClassifier.__init__()``, as scikit-learn's, not the private ``_BaseMLP.__init__()`` whose
-    signature MLPClassifier inherits) and suggest the parameter a mistyped keyword means (a synonym or the
-    closest spelling; a short signature is listed when neither is found).
-    ``inspect.signature`` (scikit-learn's ``get_params``, ``clone``, ``help``) still reads ``init``'s own
-    through ``__wrapped__``."""
-    names = list(inspect.signature(init).parameters)[1:]  # (after self)
-    prefix = f"{init.__qualname__}()"
-
-    @functools.wraps(init)
-    def checked_init(self, *args, **kwargs):
-        try:
-            init(self, *args, **kwargs)  # (a scikit-learn __init__ only stores its arguments)
-        except TypeError as exc:
-            message = str(exc)
-            if not message.startswith(prefix):  # (Python's binding errors start with the function's name)
-                raise
-            # the class called: the most derived one whose __init__ this is (a subclass's own calls super's)
-            owner = next((c for c in type(self).__mro__ if c.__init__ is checked_init), type(self))
-            unknown = next((key for key in kwargs if key not in names), None)
-            hint = ""
-            if unknown is not None and "unexpected keyword" in message:
-                close = _closest_name(unknown, names)
-                if close is not None:
-                    hint = f". Did you mean {close!r}?"
-                elif len(names) <= 15:  # (MLPClassifier's 23 would drown the message)
-                    hint = f". Valid parameters are: {', '.join(names)}."
-            raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{hint}") from None
-
-    return checked_init
 
 
 def check_is_fitted(estimator, attribute):

@@ -161,7 +161,8 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
         if arr is not given and (given.dtype.kind in "iub" or _all_finite(given)):
             raise _beyond_range(name, arr.dtype)
         kind = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(f"{name} contains {kind} values; remove or impute them first.")
+        where = _where_not_finite(X, arr, name, kind) if hasattr(X, "columns") and arr.ndim == 2 else ""
+        raise ValueError(f"{name} contains {kind} values; remove or impute them first{where}.")
     return arr
 
 
@@ -254,6 +255,28 @@ def _refuse_text_columns(frame, name):
                 f"{name}'s column {label!r} ({dtype}) is not numeric: it holds {_first_text(column)!r:.40}. One-hot encode "
                 f"it, {df} = pd.get_dummies({df}, columns=[{label!r}]), or drop it, "
                 f"{df}.drop(columns=[{label!r}]).") from None
+
+
+def _where_not_finite(frame, arr, name, kind):
+    """Where a DataFrame's NaN (or inf) values are, for its error only (one more pass over ``arr``): the
+    columns by name (the first five) and how many, and the rows, as the message for pd.NA says."""
+    if arr.shape[1] != len(frame.columns):
+        return ""
+    def shown(label):  # 3, not np.int64(3)
+        return repr(label.item() if isinstance(label, np.generic) else label)
+
+    bad = np.isnan(arr) if kind == "NaN" else np.isinf(arr)
+    columns = [shown(frame.columns[j]) for j in np.flatnonzero(bad.any(axis=0))]
+    rows = np.flatnonzero(bad.any(axis=1))
+    if len(columns) == 1:
+        where = f": column {columns[0]}"
+    else:
+        where = f": columns {', '.join(columns[:5])}{', ...' * (len(columns) > 5)} ({len(columns)} of {arr.shape[1]})"
+    label = frame.index[rows[0]]  # (row 2 of a frame whose rows were dropped may be df.loc[3])
+    label = "" if isinstance(label, numbers.Integral) and label == rows[0] else f", index {shown(label)}"
+    where += f", {rows.size} row{'s' * (rows.size > 1)} (first: row {rows[0]}{label})"
+    df = _variable(name)
+    return where + (f", e.g. {df}.dropna() or {df}.fillna(...)" if kind == "NaN" else "")
 
 
 def _refuse_object_column(frame, name, missing, text):

@@ -25,7 +25,8 @@ from ..models.divergence import user_stacklevel
 __all__ = ["Hopfield", "HopfieldTrace", "CapacityWarning", "UnstablePatternWarning", "RecallCycleWarning", "flip_bits"]
 
 CAPACITY_RATIO = 0.138
-"""Patterns per neuron a Hopfield network stores reliably (Amit, Gutfreund, Sompolinsky)."""
+"""Patterns per neuron at which recall of random patterns breaks down (Amit, Gutfreund, Sompolinsky 1985);
+below it recall ends near a pattern, not always on it: some random patterns are no fixed points (docs/classic.md)."""
 
 
 class CapacityWarning(UserWarning):
@@ -34,7 +35,8 @@ class CapacityWarning(UserWarning):
 
 
 class UnstablePatternWarning(UserWarning):
-    """Some stored patterns are not fixed points although p ≤ 0.138·N (correlated patterns)."""
+    """Some stored patterns are not fixed points although p ≤ 0.138·N: similar patterns, or random ones by
+    chance (about 1 in 10 at p = 0.1·N, N = 200)."""
 
 
 class RecallCycleWarning(UserWarning):
@@ -135,7 +137,8 @@ class Hopfield(BaseEstimator):
     patterns_ : ndarray of int, shape (p, N)
         The stored patterns (±1).
     capacity_ : float
-        0.138·N.
+        0.138·N, the load at which recall of random patterns breaks down (fewer
+        patterns are not all sure to be fixed points).
     """
 
     @_named_init
@@ -196,12 +199,13 @@ class Hopfield(BaseEstimator):
                 stacklevel=user_stacklevel(),
             )
         elif k:
-            # 0.138·N holds for random patterns; similar ones (the digits) interfere far sooner
+            # below 0.138·N random patterns miss being fixed points only now and then; similar ones (the digits) often
             overlap = np.abs(X @ X.T)[~np.eye(p, dtype=bool)].max() / N
             warnings.warn(
                 f"{k} of the {p} stored patterns (indices {unstable[:10].tolist()}{', ...' if k > 10 else ''}) "
                 f"{are_not}: sgn(W ξ) ≠ ξ, so recall cannot end exactly on {'it' if k == 1 else 'them'}, although "
-                f"p={p} is within the capacity ≈ 0.138·N = {self.capacity_:.1f} (a bound for random patterns). "
+                f"p={p} is within the capacity ≈ 0.138·N = {self.capacity_:.1f} (where recall of random patterns breaks "
+                "down; below it, random patterns too can miss being fixed points by a few bits). "
                 f"The patterns' crosstalk (overlaps up to |ξ^a·ξ^b|/N = {overlap:.2f}) is too large; store fewer "
                 "or less similar patterns.",
                 UnstablePatternWarning,

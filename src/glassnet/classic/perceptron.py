@@ -13,13 +13,15 @@ Both rules run online (one update per sample) or in batch (the sum over all
 samples per epoch), with any activation of :mod:`glassnet.activations`.
 """
 
+import inspect
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import activations
-from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X, _named_init
+from .._estimator import (BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X, _keyword_hint,
+                          _named_init)
 from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
                            check_positive_int)
 from ..backend import random_state_rng
@@ -280,13 +282,26 @@ def train_neuron(
     )
 
 
+def _check_rule_keywords(rule_function, kwargs):
+    """Refuse a keyword that neither ``rule_function`` nor train_neuron takes as Python would, naming
+    ``rule_function`` (not train_neuron) and the meant parameter (max_iter → epochs), as the estimators do."""
+    own = [name for name in inspect.signature(rule_function).parameters if name != "kwargs"]
+    names = own + [name for name in inspect.signature(train_neuron).parameters if name not in own + ["rule"]]
+    unknown = next((key for key in kwargs if key not in names), None)
+    if unknown is not None:
+        raise TypeError(f"{rule_function.__name__}() got an unexpected keyword argument {unknown!r}"
+                        f"{_keyword_hint(unknown, names)}")
+
+
 def perceptron_rule(X, t, activation="step", learning_rate=0.1, epochs=10, mode="online", **kwargs):
     """Perceptron rule Δw = η [t − f(net)] x (seed 000). See :func:`train_neuron`."""
+    _check_rule_keywords(perceptron_rule, kwargs)
     return train_neuron(X, t, "perceptron", activation, learning_rate, epochs, mode, **kwargs)
 
 
 def delta_rule(X, t, activation="sigmoid", learning_rate=0.1, epochs=10, mode="online", **kwargs):
     """Delta rule Δw = η [t − f(net)] f'(net) x (seed 000). See :func:`train_neuron`."""
+    _check_rule_keywords(delta_rule, kwargs)
     return train_neuron(X, t, "delta", activation, learning_rate, epochs, mode, **kwargs)
 
 

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._keywords import _named_init
 from .._validation import check_number, check_positive_int
 from .base import Metric, _align, _output_weights, _rows_of, _safe_divide
 
@@ -92,6 +93,7 @@ class Precision(Metric):
 
     name = "precision"
 
+    @_named_init  # (Recall's mistyped keyword names Recall; TruePositives(threshold=) suggests thresholds)
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None, *, threshold=None):
         if thresholds is not None and threshold is not None:  # `threshold`: glassnet's older name
             raise ValueError("Give thresholds or threshold (its older name), not both. Received: "
@@ -187,6 +189,7 @@ class _ConfusionCount(Metric):
     #: which cell: (predicted positive, actual positive)
     cell = (True, True)
 
+    @_named_init
     def __init__(self, thresholds=None, name=None, dtype=None):
         self.thresholds = _check_thresholds(0.5 if thresholds is None else thresholds)
         self._clip = isinstance(self.thresholds, list) and _evenly_spaced(self.thresholds)
