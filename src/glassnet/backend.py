@@ -419,8 +419,44 @@ def _missing(module, name):
         f": glassnet's {fixed}() is fixed at Keras's default ({fixed}() returns it)" if fixed else ""))
 
 
+#: Keras 2's ``from keras import backend as K`` functions with no glassnet.backend counterpart, and what to
+#: write instead (K's math, ``K.mean``, ``K.sqrt``, ..., is NumPy's: see :func:`_keras_2_hint`)
+_KERAS_2_FUNCTIONS = {
+    "cast": "x.astype(dtype)",
+    "int_shape": "x.shape (a layer's: layer.output.shape, batch axis first)",
+    "function": "glassnet.Model(model.inputs, layer.output).predict(x) for a layer's outputs",
+    "get_value": "float(optimizer.learning_rate), or layer.get_weights()",
+    "set_value": "optimizer.learning_rate = value, or layer.set_weights(arrays)",
+    "count_params": "model.count_params() or layer.count_params()",
+    "variable": "np.asarray(value)",
+    "constant": "np.asarray(value)",
+    "eval": "np.asarray(x) (glassnet computes eagerly on NumPy arrays)",
+    **dict.fromkeys(("placeholder", "get_session", "set_session", "learning_phase", "set_learning_phase"),
+                    "NumPy arrays directly: glassnet computes eagerly, with no graph or session "
+                    "(a layer's call takes training=)"),
+}
+_KERAS_2_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "relu", "elu", "selu", "softmax", "softplus", "softsign", "tanh")
+_KERAS_2_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
+
+
+def _keras_2_hint(name):
+    """What to write for Keras 2's ``K.<name>``, or None for a name Keras 2's backend did not have."""
+    if name in _KERAS_2_FUNCTIONS:
+        return _KERAS_2_FUNCTIONS[name]
+    if name in _KERAS_2_ACTIVATIONS:
+        return f"glassnet.activations.{name}"
+    if name in _KERAS_2_LOSSES:
+        return f"glassnet.losses.{name}"
+    if not name.startswith("_") and hasattr(np, name):  # K.mean, K.sqrt, K.square, K.clip, K.maximum, ...
+        return f"np.{name} (glassnet's losses and metrics take NumPy arrays)"
+    return None
+
+
 def __getattr__(name):
-    raise _missing(__name__, name)
+    hint = _keras_2_hint(name)
+    if hint is None:
+        raise _missing(__name__, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}: for Keras 2's K.{name}, use {hint}")
 
 
 def floatx():

@@ -110,6 +110,26 @@ for _hook in _HOOKS:
     setattr(CallbackList, _hook, _dispatch(_hook))
 
 
+#: history keys of older Keras (Keras 2.2's "acc", tf.keras 2's "lr") and their Keras 3 names, which glassnet logs
+_RENAMED_KEYS = {"acc": "accuracy", "lr": "learning_rate"}
+
+
+class _Logs(dict):
+    """``History.history``: a plain dict to json, pandas and pickle, whose missing key (Keras 2.2's
+    ``history["acc"]``) names the keys it holds and the new name, where a dict said only ``KeyError: 'acc'``."""
+
+    def __missing__(self, key):
+        prefix, base = ("val_", key[4:]) if isinstance(key, str) and key.startswith("val_") else ("", key)
+        renamed = {**_RENAMED_KEYS, **{new: old for old, new in _RENAMED_KEYS.items()}}.get(base)
+        hint = ""
+        if renamed is not None and prefix + renamed in self:
+            hint = (f"; it is logged as {prefix + renamed!r} (Keras 3's name; older Keras logged {key!r})"
+                    if base in _RENAMED_KEYS else
+                    f"; did you mean {prefix + renamed!r}? (the name given to compile's metrics or by a callback)")
+        held = f"holds {list(self)}" if self else "is empty (no epoch was recorded)"
+        raise KeyError(f"{key!r}: history.history {held}{hint}")
+
+
 class History(Callback):
     """Records every log value per epoch: ``history.history["loss"]`` etc.
 
@@ -118,7 +138,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = _Logs()
         self.epoch = []
         self.stopped_reason = None
         # the epoch of each value: val_* keys miss the epochs that fit did not validate (validation_freq)

@@ -36,6 +36,7 @@ single module it was: ``glassnet.optimizers.Adam`` is the class that pickles mad
 """
 
 import sys as _sys
+import types as _types
 
 from .. import _custom_objects, schedules  # noqa: F401 (schedules: also public, as keras.optimizers.schedules)
 from .._registry import from_config, lookup, to_config
@@ -53,6 +54,34 @@ from .sgd import SGD, GradientDescent
 # ``from glassnet.optimizers.schedules import ExponentialDecay``, as Keras's import works (the attribute alone
 # left that a ModuleNotFoundError): the one module, under both names
 _sys.modules.setdefault(__name__ + ".schedules", schedules)
+
+#: Keras 2's lowercase aliases of its classes (``optimizers.adam(lr=0.01)``), removed in Keras 3
+_KERAS_2_ALIASES = {"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adadelta": "Adadelta", "adam": "Adam",
+                    "adamax": "Adamax", "nadam": "Nadam"}
+
+
+def _keras_2_alias(name):
+    return (f"Keras 2's lowercase alias optimizers.{name}(...) was removed in Keras 3; "
+            f"write glassnet.optimizers.{_KERAS_2_ALIASES[name]}(learning_rate=...)")
+
+
+class _ModuleOfAClass(_types.ModuleType):
+    """``optimizers.adam`` and ``optimizers.sgd`` are modules here (Adam's, SGD's): called as Keras 2's
+    aliases, they say which class to call, where Python said only "'module' object is not callable"."""
+
+    def __call__(self, *args, **kwargs):
+        name = self.__name__.rpartition(".")[2]
+        raise TypeError(f"glassnet.optimizers.{name} is a module, not a class: {_keras_2_alias(name)}")
+
+
+for _name in ("adam", "sgd"):
+    _sys.modules[f"{__name__}.{_name}"].__class__ = _ModuleOfAClass
+
+
+def __getattr__(name):
+    if name in _KERAS_2_ALIASES:  # (rmsprop, adagrad, ...: adam and sgd are the modules above)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: {_keras_2_alias(name)}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 OPTIMIZERS = {
     "sgd": SGD,
