@@ -223,7 +223,8 @@ def build_parser():
     predict.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     predict.add_argument("csv", metavar="CSV", help="numeric features, one row per sample (optional header); '-' "
                                                     "reads them from standard input")
-    predict.add_argument("--target", metavar="COLUMN", help="a column to ignore (e.g. the labels), by name or index")
+    predict.add_argument("--target", metavar="COLUMN", action=_Once,
+                         help="a column to ignore (e.g. the labels), by name or index")
     predict.add_argument("--ignore", type=_columns, action="extend", metavar="COLUMNS",
                          help="other columns to leave out, by name or index, comma-separated (the model's own "
                               "columns are taken by name when the file and the model have a header)")

@@ -198,6 +198,52 @@ def _lr_advice(reason):
     return _LR_ADVICE.sub(r"Try a lower --lr (it was \1), e.g. --lr \2.", reason)
 
 
+#: a test score within this share of the way from guessing to perfect is "about chance" (xor: accuracy 0.55)
+CHANCE_MARGIN = 0.1
+
+
+def _guessing(data, P, model):
+    """What guessing gets on the test rows, as words, where the model's predictions ``P`` do no better
+    (within :data:`CHANCE_MARGIN`); else None. Guessing is the most common test class for a classifier (at
+    least 1/k of k classes), the training targets' mean for a regression."""
+    y = data.y_test
+    if data.task == "classification":
+        counts = np.bincount(y.astype(np.int64).reshape(-1), minlength=data.n_classes)
+        accuracy, chance = float(np.mean(predicted_classes(P, decision_threshold(model)) == y)), counts.max() / len(y)
+        if chance == 1 or accuracy > chance + CHANCE_MARGIN * (1 - chance):
+            return None
+        return (f"the test accuracy {accuracy:.4f} is no better than chance: always predicting the most common class, "
+                f"{shown(data.classes[counts.argmax()])}, gets {chance:.4f}")
+    y = y.reshape(len(y), -1)
+    mse, mean_mse = float(np.mean((P - y) ** 2)), float(np.mean((data.y_train.reshape(-1, y.shape[1]).mean(0) - y) ** 2))
+    if not mse >= (1 - CHANCE_MARGIN) * mean_mse:  # (NaN predictions: a divergence, said already)
+        return None
+    return (f"the test MSE {mse:.6g} is no better than that of predicting the training targets' mean for every row "
+            f"({mean_mse:.6g})")
+
+
+def _failure_note(model, data, P, targets, history, lr, default_lr, which=""):
+    """"Note: ..." where training failed: the test rows show no better than guessing (:func:`_guessing`). It says
+    what the lectures' diagnostics (:func:`glassnet.diagnostics.diagnose`) saw in the units, and, where the given
+    --lr ``lr`` (None: left out) was above ``default_lr`` (``which``: whose default, where not the command's), to
+    lower it; else None. ``targets``: the training rows' as the saved model gives them."""
+    guess = _guessing(data, P, model)
+    if guess is None:
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        found = model.diagnose(data.x_train, targets, losses=history.get("loss", []), warn=False).problems
+    seen = [message.split(" (")[0] for kind, message in found if kind in ("dead_relu", "saturated")]
+    seen = f" ({'; '.join(seen)})" if seen else ""
+    if lr is not None and lr > default_lr:
+        times = f"{lr / default_lr:,.0f}" if lr >= 10 * default_lr else f"{lr / default_lr:.2g}"
+        return (f"Note: {guess}: training failed{seen}. --lr {lr:g} is {times} times the default "
+                f"{default_lr:g}{which}: steps that large throw the weights past what they learned. Try a lower "
+                f"--lr, e.g. --lr {default_lr:g}.")
+    return (f"Note: {guess}: the model learned nothing that carries over to the test rows{seen}. Train longer "
+            "(--epochs), or check that the features predict the target.")
+
+
 def _fold_output_scaling(model, mean, scale):
     """Make a linear output give raw targets: it was trained on (y − mean)/scale. A Huber loss of δ = 1 on
     those is σ²·Huber₁(e/σ) = Huber_σ(e) on raw errors, so the saved model keeps δ = σ (σ = scale): the loss
@@ -546,6 +592,14 @@ def _train(args):
         else:
             err = P - data.y_test.reshape(len(xt), -1)
             print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({count(len(xt), 'row')})")
+        # the default rate: the data set's for its optimizer, else the optimizer's own (SGD's 0.01)
+        own = type(optimizer) is not type(optimizers.get(d["optimizer"]))
+        default_lr = optimizers.get(args.optimizer).learning_rate if own else d["lr"]  # (a fresh one: its default)
+        note = None if diverged else _failure_note(model, data, P, targets if classification else data.y_train,
+                                                      history.history, args.lr, default_lr,
+                                                      f" for {type(optimizer).__name__}" if own else "")
+        if note:
+            print(note)
     if diverged:  # a model file from an earlier, good run must not be replaced by this one
         raise CommandError(f"training diverged, so the model was not saved to {args.out}: lower --lr "
                            f"(it was {optimizer.learning_rate:g}).")

@@ -104,11 +104,13 @@ def _evaluations(steps):
 def descend(config=None):
     """Seed 000's table and the path of descent on a typed-in f(x).
 
-    Returns ``{"function", "columns", "rows", "verdict", "curve": {"x", "y"}, "path": {"x", "y"}}``;
+    Returns ``{"function", "columns", "rows", "verdict", "slow", "curve": {"x", "y"}, "path": {"x", "y"}}``;
     ``rows`` are (x, f(x), f'(x), η·f'(x), x − η·f'(x)) as in the lecture, and with another
-    optimizer than "gd" (x, f(x), f'(x), step Δ, x − Δ): ``columns`` names them.
+    optimizer than "gd" (x, f(x), f'(x), step Δ, x − Δ): ``columns`` names them. ``slow`` is None, or for a
+    path that converges slowly the sentence ``glassnet descend`` prints ("... about 1,200 more steps cover 99%").
     """
     from ..descent import gradient_descent
+    from ..descent.verdict import _slow_note
     from ..expr import parse
 
     c = complete_settings(config, DESCENT_DEFAULTS, "gradient-descent")
@@ -153,6 +155,7 @@ def descend(config=None):
         "columns": list(result.columns),
         "rows": _significant(result.table(), 13),
         "verdict": result.verdict,
+        "slow": _slow_note(result.x) if result.verdict == "converges" else None,  # (as glassnet descend's verdict)
         "curve": {"x": _rounded(grid, 6), "y": _rounded(curve, 6)},
         "path": {"x": _rounded(result.x, 10), "y": _rounded(result.fx, 10)},
     }

@@ -91,12 +91,14 @@ function descentPage() {
     try {
       const r = await call("POST", "/api/descend", read);
       say(""); fresh();
-      $("verdict").textContent = `${r.verdict} (η = ${r.learning_rate})`;
-      announce(`Path: ${$("verdict").textContent}`);
+      // a slow path says how far it got and how many more steps it needs, as glassnet descend's verdict
+      $("verdict").textContent = `${r.verdict}${r.slow ? " slowly" : ""} (η = ${r.learning_rate})`;
+      $("slow").textContent = r.slow ? r.slow[0].toUpperCase() + r.slow.slice(1) : "";
+      announce(`Path: ${$("verdict").textContent}. ${$("slow").textContent}`.trim());
       // another optimizer's step is not η·f'(x): the server names the columns
       table($("table"), ["step", ...r.columns], r.rows.map((row, k) => [String(k + 1), ...row]));
       plot(shown = r);
-    } catch (e) { failed(e, "verdict"); }
+    } catch (e) { failed(e, "verdict", "slow"); }
   }
   function plot(r) {
     const { ctx, w, h } = sharp($("plot"));
