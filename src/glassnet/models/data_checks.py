@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend, losses
+from .. import backend, losses, metrics
 from ..activations import Softmax
 from .._validation import (check_array, check_consistent_length, check_positive_int, check_sparse, is_compact,
                            is_sparse, on_host)
@@ -374,7 +374,22 @@ class DataChecks:
         y = self._given_targets(y, names[1], X.shape[0])
         check_consistent_length(**{names[0]: X, names[1]: y})
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
+        if names[1] == "y" and what in ("fit", "evaluate", "train_on_batch"):  # (not validation data)
+            self._warn_if_accuracy_misses_signed_labels(y)
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
+
+    def _warn_if_accuracy_misses_signed_labels(self, y):
+        """-1/+1 labels (Keras's Hinge docs ask for them) under a hinge-type loss, with a binary accuracy: the
+        metric compares 0/1 predictions with the labels as given, so a -1 never counts (a perfect classifier
+        scores 0.5, in Keras too). 0/1 labels train the same (the loss reads them as -1/+1) and count right."""
+        if not isinstance(self.loss, losses._SignedLabelLoss) or getattr(self, "_target_encoding", None) is not None:
+            return  # (0/1 labels: "binary", the metrics get them back)
+        names = [metric.name for metric in self.metrics if isinstance(metric, metrics.BinaryAccuracy)]
+        if names and (y == -1).any():
+            warnings.warn(f"Metric {names[0]!r} compares 0/1 predictions with the targets as given, and y holds -1 "
+                          "labels, which it never counts as right (a perfect classifier scores 0.5 on balanced "
+                          f"classes). Pass 0/1 labels: loss {self.loss.name!r} reads them as -1/+1 and trains the "
+                          "same.", UserWarning, stacklevel=user_stacklevel())
 
     def _stream(self, x, y, sample_weight, batch_size, steps):
         """``x`` of evaluate/predict as a :class:`~glassnet.models.streams.Stream`, the arguments

@@ -135,7 +135,9 @@ def _unknown_arguments(name, kwargs):
     if "decay" in kwargs:
         hints.append("decay (tf.keras 2's lr / (1 + decay·iterations)) was removed in Keras 3, which ignores it "
                      f"with a warning; for that schedule pass learning_rate=glassnet.optimizers.schedules."
-                     f"InverseTimeDecay(lr, decay_steps=1, decay_rate={kwargs['decay']!r:.30})")
+                     f"InverseTimeDecay(lr, decay_steps=1, decay_rate={kwargs['decay']!r:.30})"
+                     + (" (nnfs's and PyTorch's Adam add ε outside √v̂, unlike Keras's: docs/pytorch.md's TorchAdam "
+                        "steps as theirs)" if name in ("Adam", "AdamW") else ""))
     return TypeError(f"{name} got unexpected argument(s) {', '.join(sorted(kwargs))}"
                      + (": " + "; ".join(hints) + "." if hints else "."))
 
