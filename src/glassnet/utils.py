@@ -129,6 +129,94 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     return padded
 
 
+def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1, sampling_rate=1, batch_size=128,
+                                  shuffle=False, seed=None, start_index=None, end_index=None):
+    """``keras.utils.timeseries_dataset_from_array``: sliding windows over a series whose axis 0 is time.
+
+    Window ``i`` holds ``data[s, s + r, ..., s + (L - 1)·r]`` (``L = sequence_length``, ``r = sampling_rate``)
+    and its target is ``targets[s]``, for the starts ``s = start_index + i·sequence_stride`` up to the last
+    window that ends before ``end_index`` (and, with ``targets``, ``i·sequence_stride < len(targets)``), as
+    Keras's. To predict the step after a window of 10: ``timeseries_dataset_from_array(data[:-10], data[10:], 10)``.
+
+    Returns a :class:`PyDataset` for ``fit``/``evaluate``/``predict`` that gathers each batch when asked
+    for it (the windows are never all in memory): batches ``(x, y)`` of shapes ``(batch_size, L, *data's
+    rest)`` and ``(batch_size, *targets' rest)``, ``x`` alone without targets, single windows with
+    ``batch_size=None``; ``x`` keeps ``data``'s dtype. ``shuffle`` orders the windows with
+    ``np.random.RandomState(seed)``, as Keras's first shuffle, and again after each epoch of ``fit``
+    (Keras's own order also passes through tf.data's shuffle buffer, so it differs; the set is the same).
+    Unlike Keras's empty dataset, a series too short for one window is a ValueError.
+    """
+    data = data if isinstance(data, np.ndarray) else check_array(data, "data", ndim=None, finite=False)
+    if data.ndim == 0:
+        raise ValueError("data must be an array whose axis 0 is time. Received a scalar.")
+    n = len(data)
+    sequence_length = check_int(sequence_length, "sequence_length", low=1)
+    sequence_stride = check_int(sequence_stride, "sequence_stride", low=1, high=max(n - 1, 1))
+    sampling_rate = check_int(sampling_rate, "sampling_rate", low=1, high=max(n - 1, 1))
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
+    shuffle = check_bool(shuffle, "shuffle")
+    if seed is not None:
+        seed = check_int(seed, "seed", low=0, high=2**32 - 1)
+    start = 0 if start_index is None else check_int(start_index, "start_index", low=0, high=n - 1)
+    end = n if end_index is None else check_int(end_index, "end_index", low=1, high=n - 1)  # (Keras's bounds)
+    if end <= start:
+        raise ValueError(f"end_index must be higher than start_index. Received: start_index={start}, "
+                         f"end_index={end}")
+    num_windows = end - start - (sequence_length - 1) * sampling_rate
+    if num_windows <= 0:
+        raise ValueError(f"No window fits: sequence_length={sequence_length} at sampling_rate={sampling_rate} spans "
+                         f"{(sequence_length - 1) * sampling_rate + 1} steps, and the data has {end - start} from "
+                         f"start_index={start} to end_index={end}.")
+    if targets is not None:
+        targets = targets if isinstance(targets, np.ndarray) else check_array(targets, "targets", ndim=None,
+                                                                              finite=False)
+        if targets.ndim == 0:
+            raise ValueError("targets must be an array whose axis 0 is time (targets[i]: the window starting at "
+                             "data[i]), or None. Received a scalar.")
+        if not len(targets):
+            raise ValueError("targets is empty: give one target per window start (targets[i] for the window "
+                             "starting at data[i]), or None.")
+        num_windows = min(num_windows, len(targets))
+    positions = np.arange(0, num_windows, sequence_stride)
+    last = start + positions[-1]
+    if targets is not None and last >= len(targets):  # (Keras: an IndexError from tf.gather)
+        raise ValueError(f"targets has {len(targets)} rows, too few for start_index={start}: the window starting "
+                         f"at data[{last}] needs targets[{last}]. Give targets as long as data, or cut data "
+                         "and targets yourself instead of start_index.")
+    rng = None
+    if shuffle:  # the positions, as Keras's
+        rng = np.random.RandomState(np.random.randint(10**6) if seed is None else seed)
+        rng.shuffle(positions)
+    return _Windows(data, targets, start + positions, np.arange(sequence_length) * sampling_rate, batch_size, rng)
+
+
+class _Windows(PyDataset):
+    """The windows of :func:`timeseries_dataset_from_array`, gathered one batch at a time."""
+
+    def __init__(self, data, targets, starts, offsets, batch_size, rng):
+        super().__init__()
+        self.data, self.targets, self.starts, self.offsets = data, targets, starts, offsets
+        self.batch_size, self.rng = batch_size, rng
+
+    def __len__(self):
+        size = self.batch_size or 1
+        return -(-len(self.starts) // size)
+
+    def __getitem__(self, index):
+        index = check_int(index, "index")
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range: the dataset has {len(self)} batches.")
+        size = self.batch_size
+        starts = self.starts[index] if size is None else self.starts[index * size:(index + 1) * size]
+        x = self.data[starts[..., None] + self.offsets]  # (one window, as Keras's unbatched dataset, if size is None)
+        return x if self.targets is None else (x, self.targets[starts])
+
+    def on_epoch_end(self):
+        if self.rng is not None:
+            self.rng.shuffle(self.starts)
+
+
 def _check_integer_fill(value, dtype):
     """The padding ``value`` of an integer ``dtype``: a whole number in its range, or the ValueError. NumPy
     casts NaN to -2147483648 and 0.5 to 0 (Keras's pad_sequences pads so, silently)."""
@@ -150,7 +238,7 @@ def _check_integer_fill(value, dtype):
 __all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "clear_session", "custom_object_scope",
            "disable_interactive_logging", "enable_interactive_logging", "get_custom_objects", "get_registered_name",
            "get_registered_object", "is_interactive_logging_enabled", "normalize", "pad_sequences", "plot_model",
-           "register_keras_serializable", "set_random_seed", "to_categorical"]
+           "register_keras_serializable", "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
 
 #: keras.utils names that Keras's examples call and glassnet lacks, with what to do instead
 _KERAS_ONLY = {

@@ -264,14 +264,17 @@ def _find_mnist(download):
 
 #: the data options, each with its default and the data sets it applies to
 _DATA_OPTIONS = {"samples": (500, "toy"), "noise": (0.0, "toy"), "data_seed": (0, "toy"),
-                 "test_split": (0.2, "csv"), "target": (None, "csv"), "task": ("auto", "csv"), "ignore": ((), "csv"),
-                 "header": (None, "csv"), "sep": (None, "csv"), "decimal": (None, "csv")}
+                 "test_split": (0.2, "csv"), "test_last": (False, "csv"), "target": (None, "csv"), "task": ("auto", "csv"),
+                 "ignore": ((), "csv"), "header": (None, "csv"), "sep": (None, "csv"), "decimal": (None, "csv")}
 _WHY_NOT = {  # why an option does not apply to a kind of data set
     "samples": "only a toy set is generated", "noise": "only a toy set is generated",
     "data_seed": "only a toy set is generated",
     "test_split": {"fixed": "its test part is fixed (MNIST's own 10 000 test images, 20 % of the digits) so that "
                             "evaluate agrees with train",
                    "toy": "a toy set's test part is a fixed 20 % (--samples sets its size)"},
+    "test_last": {"fixed": "its test part is fixed (MNIST's own 10 000 test images, 20 % of the digits) so that "
+                           "evaluate agrees with train",
+                  "toy": "a toy set's test part is a fixed 20 % drawn at random"},
     "target": "only a CSV file has columns to choose", "task": "only a CSV file's target needs telling apart",
     "ignore": "only a CSV file has columns to leave out",
     "header": "only a CSV file has a header row",
@@ -396,7 +399,9 @@ def load_dataset(name, args, purpose="train", task=None, target=None, header=Non
     if _no_training_rows(len(X), test):
         raise CommandError(f"{name} has {len(X)} row(s): --test-split {test:g} holds them all out for testing and "
                            "leaves none to train on; give more rows, or --test-split 0.")
-    if test > 0:
+    if test > 0 and args.test_last:  # a time series: the test rows are the latest, none between training rows
+        (x, y_tr), _, (xt, yt) = split(X, y, test=test, shuffle=False)
+    elif test > 0:
         stratify = task == "classification" and _stratified(y, test, classes, Path(name).name)
         (x, y_tr), _, (xt, yt) = split(X, y, test=test, seed=0, stratify=stratify)
     else:

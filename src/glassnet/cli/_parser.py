@@ -81,6 +81,9 @@ def _add_data_options(parser, csv_training=False, standardize=True, target_defau
     if csv_training:
         group.add_argument("--test-split", type=_fraction, metavar="FRACTION",
                            help="CSV: fraction held out as the test set (default 0.2)")
+        group.add_argument("--test-last", action="store_true", default=None,
+                           help="CSV: hold out the file's last rows as the test set, in order (a time series: train "
+                                "on the past, test on the future); default: rows drawn at random (seed 0)")
     if standardize:  # evaluate needs none: a trained model takes raw features (the scaling is in its weights)
         group.add_argument("--no-standardize", action="store_true",
                            help="do not standardize CSV/toy features" + (

@@ -100,7 +100,10 @@ _KERAS_ONLY = {
                      "concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "dot"),
                     "glassnet has no merge layers: its models, functional ones too, are chains of layers."),
     "Lambda": "For an elementwise function use Activation(f) (training needs f.derivative(z, a)), or write a "
-              "Layer subclass with forward and backward.",
+              "Layer subclass with forward and backward; for a slice such as x[:, -1:, :] (a window's last step), "
+              "slice the arrays before fit.",
+    "Cropping1D": "Slice the windows before fit instead: Cropping1D((a, b)) is X[:, a:X.shape[1] - b, :] "
+                  "(the last step only: X[:, -1:, :]), for the arrays given to fit, evaluate and predict.",
     **dict.fromkeys(("MultiHeadAttention", "Attention"),
                     "glassnet has no attention layers: its models are chains of Dense and elementwise layers."),
     "Masking": "glassnet has no sequence layers (an MLP library has none): drop or fill the masked steps with "
