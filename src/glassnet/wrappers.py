@@ -8,9 +8,13 @@ at each ``fit``: the clone is compiled as the model is, with fresh weights) or a
 columns for the classifier). ``fit(X, y, **kwargs)`` passes ``fit_kwargs`` and then ``kwargs`` to the model's
 ``fit``; ``model_`` is the trained model, ``history_`` its History. With ``warm_start=True``, as Keras's
 docstring promises, the model given is trained itself, not a clone, and each later ``fit`` trains ``model_`` on
-from the weights of the previous one. The classifier one-hot encodes the labels
-(any two or more classes; ``classes_``) and predicts the class of the largest output; the regressor and the
-transformer take a 1-D ``y`` or a 2-D one (several outputs; ``fit(X, X)`` trains an autoencoder, where Keras 3.15
+from the weights of the previous one. ``fit``'s ``sample_weight`` is named, so that scikit-learn's metadata routing
+passes it (``set_fit_request(sample_weight=True)``). The classifier one-hot encodes the labels
+(any two or more classes; ``classes_``; for two, a model of one output unit trains on ``classes_[1]``'s column)
+and predicts the class of the largest output. Unlike Keras 3.15's, as scikit-learn's classifiers, its
+``decision_function`` is 1-D for two classes (``classes_[1]``'s score, positive where ``predict`` gives it), and it
+has a ``predict_proba`` where the model's outputs are probabilities (a softmax, or one sigmoid unit). The regressor
+and the transformer take a 1-D ``y`` or a 2-D one (several outputs; ``fit(X, X)`` trains an autoencoder, where Keras 3.15
 refuses a 2-D ``y``): the regressor predicts the outputs, 1-D for a 1-D ``y`` and 2-D for a 2-D one; the
 transformer's ``transform`` is the model's ``predict``.
 
@@ -29,8 +33,12 @@ from ._validation import _as_array
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
+    from sklearn.utils.metaestimators import available_if
 except ImportError:  # the classes exist, and say what is missing when one is made
     sklearn = None
+
+    def available_if(check):
+        return lambda method: method
 
     class BaseEstimator:
         pass
@@ -75,8 +83,11 @@ class SKLBase(BaseEstimator):
         # each start from the weights another one trained.
         warm_model = self.warm_start and _is_model(self.model)
         model = self.model if callable(self.model) and not warm_model else copy.deepcopy(self.model)
-        return type(self)(model=model, warm_start=self.warm_start, model_kwargs=copy.deepcopy(self.model_kwargs),
-                          fit_kwargs=copy.deepcopy(self.fit_kwargs))
+        clone = type(self)(model=model, warm_start=self.warm_start, model_kwargs=copy.deepcopy(self.model_kwargs),
+                           fit_kwargs=copy.deepcopy(self.fit_kwargs))
+        if hasattr(self, "_metadata_request"):  # as scikit-learn's clone: set_fit_request's requests, by which
+            clone._metadata_request = copy.deepcopy(self._metadata_request)  # a Pipeline's clone routes
+        return clone
 
     @property
     def epoch_(self):
@@ -112,9 +123,10 @@ class SKLBase(BaseEstimator):
                             f"{type(self.model).__name__}")
         return self.model(X=X, y=y, **(self.model_kwargs or {}))
 
-    def fit(self, X, y, **kwargs):
-        """Make (or clone) the model and train it on ``(X, y)``; ``kwargs`` go to the model's ``fit``
-        (after ``fit_kwargs``, which they override)."""
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Make (or clone) the model and train it on ``(X, y)``; ``sample_weight`` (one weight per sample, or
+        None) and ``kwargs`` go to the model's ``fit`` (after ``fit_kwargs``, which they override).
+        ``sample_weight`` is named so that scikit-learn's metadata routing can pass it (``set_fit_request``)."""
         from sklearn.utils.validation import validate_data
 
         # ragged lists named (scikit-learn's check_array gives NumPy's "setting an array element with a sequence")
@@ -126,6 +138,9 @@ class SKLBase(BaseEstimator):
             raise RuntimeError(f"The model {'made by model(X=X, y=y, ...)' if not _is_model(self.model) else 'given'} "
                                "must be a compiled glassnet model, with a loss and an optimizer. Received: "
                                f"{type(model).__name__}{'' if not _is_model(model) else ' (not compiled)'}")
+        y = self._model_target(model, X, y)
+        if sample_weight is not None:
+            kwargs = {**kwargs, "sample_weight": sample_weight}
         self.history_ = model.fit(X, y, **{**(self.fit_kwargs or {}), **kwargs})
         self.model_ = model
         return self
@@ -137,6 +152,9 @@ class SKLBase(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return self._reverse_process_target(self.model_.predict(X, verbose=0))
+
+    def _model_target(self, model, X, y):
+        return y  # (the classifier's: the columns its model trains on)
 
     def _process_target(self, y, reset=False):
         from sklearn.utils.multiclass import type_of_target
@@ -156,21 +174,96 @@ def _is_model(obj):
     return isinstance(obj, Sequential)
 
 
+def _gives_probabilities(model):
+    """Whether the model's outputs are the classes' probabilities: a softmax over its units, or one sigmoid unit."""
+    from .models._decision import PROBABILITY_UNITS
+
+    activation = type(getattr(model.layers[-1], "activation", None)).__name__
+    units = model.output_shape[-1]
+    return activation == "Softmax" and units > 1 or activation in PROBABILITY_UNITS and units == 1
+
+
+def _probabilities(outputs):
+    """A probability model's outputs as float64 rows that sum to 1 (one sigmoid unit's ``p``: ``1 − p, p``)."""
+    P = outputs.astype(np.float64)
+    if P.shape[1] == 1:
+        P = np.hstack([1 - P, P])
+    return P / P.sum(axis=1, keepdims=True)
+
+
 class SKLearnClassifier(ClassifierMixin, SKLBase):
     """Keras's ``keras.wrappers.SKLearnClassifier``: labels of two or more classes, one-hot encoded for the
-    model (whose outputs are one per class), predicted as the class of the largest output; ``classes_``."""
+    model (whose outputs are one per class; for two classes also one unit, trained on ``classes_[1]``'s column),
+    predicted as the class of the largest output (one unit: past its cut, 0.5 for a sigmoid's probability, 0 for
+    a logit); ``classes_``. Unlike Keras
+    3.15's, and as scikit-learn's classifiers, ``decision_function`` gives one score per sample for two classes,
+    and ``predict_proba`` exists where the outputs are probabilities (ROC and log-loss scoring, calibration and
+    threshold tuning read them)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.poor_score = True
         return tags
 
-    def decision_function(self, X):
-        """The model's outputs for ``X``, one column per class."""
+    def _outputs(self, X):
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
         return self.model_.predict(validate_data(self, X, reset=False), verbose=0)
+
+    def decision_function(self, X):
+        """The model's outputs for ``X``, one column per class. For two classes one score per sample, as
+        scikit-learn's classifiers (Keras 3.15's wrapper gives both columns): positive where ``predict`` gives
+        ``classes_[1]``, larger the likelier ``classes_[1]`` is. For a model of probabilities (softmax, or one
+        sigmoid unit) it is ``predict_proba(X)[:, 1] − 0.5``, which ranks the samples as that probability does;
+        for two other outputs, ``classes_[1]``'s minus ``classes_[0]``'s (for logits the log-odds, as
+        ``LogisticRegression``'s); for one other unit, its output minus predict's cut (0 for logits)."""
+        from .models._decision import decision_threshold
+
+        outputs = self._outputs(X)
+        if len(self.classes_) != 2:
+            return outputs
+        if _gives_probabilities(self.model_):
+            return _probabilities(outputs)[:, 1] - 0.5
+        if outputs.shape[1] == 1:
+            return outputs[:, 0] - decision_threshold(self.model_)
+        return outputs[:, 1] - outputs[:, 0]
+
+    def _check_probabilities(self):  # predict_proba's available_if: unknown (True) before fit
+        if hasattr(self, "model_") and not _gives_probabilities(self.model_):
+            activation = getattr(self.model_.layers[-1], "activation", None)
+            raise AttributeError(
+                f"predict_proba needs a model whose outputs are the classes' probabilities: a last layer with "
+                f"activation='softmax' (one unit per class) or, for two classes, one unit with activation='sigmoid'. "
+                f"This model's output activation is {getattr(activation, 'name', activation)!r} with "
+                f"{self.model_.output_shape[-1]} unit(s); decision_function gives its scores.")
+        return True
+
+    @available_if(_check_probabilities)
+    def predict_proba(self, X):
+        """The classes' probabilities for ``X``: the outputs of a model that ends in a softmax, or for two
+        classes ``1 − p, p`` of one sigmoid unit; one column per class of ``classes_``, float64 rows summing
+        to 1. Only for such models (otherwise an AttributeError saying why, as scikit-learn's
+        ``available_if``)."""
+        return _probabilities(self._outputs(X))
+
+    def _model_target(self, model, X, y):
+        loss = model.loss
+        if getattr(loss, "_takes_labels", False):
+            raise ValueError(f"The model's loss {getattr(loss, 'name', loss)!r} takes integer class labels, but "
+                             "SKLearnClassifier trains the model on the labels one-hot, one column per class (as "
+                             "Keras's): compile it with loss='categorical_crossentropy', the same loss on one-hot rows.")
+        if not model.built:  # (a Sequential without an Input: its output units)
+            model.build((None, *X.shape[1:]))
+        shape = model.output_shape
+        units = shape[-1] if isinstance(shape, tuple) else None
+        if units == 1 and len(self.classes_) == 2:
+            return y[:, 1:]  # classes_[1]'s 0/1 column: a sigmoid's probability, or a logit
+        if units is not None and units != len(self.classes_):
+            raise ValueError(f"The model has {units} output unit(s), but y has {len(self.classes_)} classes: give its "
+                             "last layer one unit per class (y.shape[1] in a model-building function), or for two "
+                             "classes one unit (classes_[1]'s).")
+        return y
 
     def _process_target(self, y, reset=False):
         from sklearn.preprocessing import OneHotEncoder
@@ -192,7 +285,11 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return self._encoder.transform(np.reshape(y, (-1, 1)))
 
     def _reverse_process_target(self, y):
-        return self._encoder.inverse_transform(y)[:, 0]
+        # the largest output's class, or one unit's past its cut (the encoder's inverse_transform refused a row
+        # whose outputs sum to 0, logits -1.5 and 1.5 say)
+        from .models._decision import decision_threshold, predicted_classes
+
+        return self.classes_[predicted_classes(y, decision_threshold(self.model_))]
 
 
 class SKLearnRegressor(RegressorMixin, SKLBase):
