@@ -28,6 +28,7 @@ import inspect
 import sys
 import warnings
 
+from .. import backend
 from .._custom_objects import from_config_takes_custom_objects
 from ..layers import InputLayer, Layer
 from ..layers.base import _TRACING, TRACED_TRAINING, ChainTensor, check_batch_shape
@@ -51,6 +52,8 @@ class SubclassedModel(Sequential):
 
     #: whether ``call`` takes ``training`` (given TRACED_TRAINING when traced), set per subclass
     _call_takes_training = False
+    #: {layer: mode} of the layers ``call`` gives a literal training=True/False, set by the trace (see forward)
+    _fixed = {}
 
     def __init_subclass__(cls, **kwargs):
         refuse_keras_hooks(cls, traced_call=True)  # train_step, compute_loss...: what to write instead
@@ -214,6 +217,25 @@ class SubclassedModel(Sequential):
             self.__dict__.update(state)
             raise
         self._pins = dict(outputs.pins)  # layers called with training=True/False (as Model(inputs, outputs))
+        self._fixed = _literal_modes(outputs.pins, items)
+
+    def forward(self, X, training=False, pins=None):
+        """As :meth:`Sequential.forward`, but the layers that ``call`` gives a literal ``training=True`` or
+        ``False`` run in that mode in every pass, fit's, predict's and ``model(x, training=False)``'s too: Keras runs
+        ``call`` each time, so the literal always holds (a functional model's ``training=`` is a pin that an
+        explicit mode overrides). Always-on dropout stays on in predict; ``self.bn(x, training=False)`` keeps the
+        batch norm in inference mode in fit, its moving statistics unchanged."""
+        if self._fixed:
+            pins = {**(pins or {}), **self._fixed}
+        return super().forward(X, training=training, pins=pins)
+
+    def __call__(self, inputs, training=None, mask=None):
+        if not any(self._fixed.values()) or isinstance(inputs, (InputLayer, ChainTensor)):
+            return super().__call__(inputs, training=training, mask=mask)
+        # a layer fixed in training mode draws its noise and writes its reused buffers whatever the mode: one such
+        # pass at a time, its output a copy (each Monte-Carlo sample its own), as a training-mode call's
+        with model_lock(self).exclusive:
+            return backend.copy(super().__call__(inputs, training=training, mask=mask))
 
     def get_config(self):
         """Keras's base config of a subclass, ``name``, ``trainable`` and ``dtype``, and glassnet's ``seed`` where
@@ -245,6 +267,26 @@ class SubclassedModel(Sequential):
 _CHAIN_KEYS = {"layers", "input_shape", "nested", "pins", "functional"}
 #: (a seed is one: get_config holds it where __init__ takes it, and a clone drew other weights without it)
 _SEQUENTIAL_KEYS = _CHAIN_KEYS | {"name", "dtype", "trainable", "seed"}
+
+
+def _literal_modes(pins, items):
+    """``{layer: mode}`` of the layers that a traced call gave a literal ``training=True``/``False`` (``pins``: the
+    traced chain's, ``items``: its layers and nested models). A layer is pinned by a literal only; a nested model by
+    a literal (all its layers in one mode, which are not just its own pins) or by its own pins (a functional
+    model's ``Dropout(...)(x, training=True)``, which a mode given to the model overrides, as Keras's). A nested
+    subclass's own literals hold inside it whatever mode it is given, as its ``call`` gives them in Keras."""
+    fixed = {}
+    for item in items:
+        if not isinstance(item, Sequential):
+            if item in pins:
+                fixed[item] = pins[item]
+            continue
+        modes = {pins.get(layer) for layer in item._layers}
+        own = {layer: mode for layer, mode in item._pins.items() if layer in item._layers}
+        if len(modes) == 1 and None not in modes and {layer: pins[layer] for layer in item._layers} != own:
+            fixed.update(dict.fromkeys(item._layers, modes.pop()))
+        fixed.update(getattr(item, "_fixed", {}))
+    return fixed
 
 
 def _traced_after(build):
