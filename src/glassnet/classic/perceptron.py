@@ -7,7 +7,7 @@ x = (1, x1, ..., xd), net = ⟨w, x⟩.
   w ← w + η y_i x_i; repeat epochs until no mistakes (:class:`Perceptron`).
 * Perceptron rule (seed 000): Δw = η [t − f(net)] x (:func:`perceptron_rule`).
 * Delta rule (seed 000): Δw = η [t − f(net)] f'(net) x, the gradient step
-  on E = ½ Σ (t − y)² (:func:`delta_rule`; with f = identity it is Adaline).
+  on E = ½ Σ (t − f(net))² (:func:`delta_rule`; with f = identity it is Adaline).
 
 Both rules run online (one update per sample) or in batch (the sum over all
 samples per epoch), with any activation of :mod:`glassnet.activations`.

@@ -5,7 +5,7 @@ w_j in input space. For each input x the winner (best-matching unit) is
 c = argmin_j ‖x − w_j‖, and every neuron moves towards x by
 
     w_j ← w_j + α(t) · h_cj(t) · (x − w_j),
-    h_cj(t) = exp(−d(c, j)² / 2σ(t)²)   (Gaussian)  or  [d(c, j) ≤ σ(t)]  (bubble),
+    h_cj(t) = exp(−d(c, j)² / (2σ(t)²))   (Gaussian)  or  [d(c, j) ≤ σ(t)]  (bubble),
 
 with d the distance on the grid and α, σ decaying over training. Batch
 training replaces the sequence of updates by, per epoch,
@@ -341,7 +341,7 @@ class SOM(TransformerMixin, BaseEstimator):
 
     # ---- training ------------------------------------------------------------
     def _neighborhood(self, d2, sigma):
-        """h = exp(−d²/2σ²) (Gaussian) or 1 where d ≤ σ (bubble)."""
+        """h = exp(−d²/(2σ²)) (Gaussian) or 1 where d ≤ σ (bubble)."""
         if self.neighborhood == "gaussian":
             # (2σ² at least the smallest float: a σ of 1e-200 squares to 0, and 0/0 at the winner
             # would make h NaN; this way it is 1 at the winner and 0 elsewhere, as σ → 0 does.

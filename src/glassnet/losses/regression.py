@@ -60,7 +60,8 @@ class MeanSquaredError(Loss):
 
 
 class SquaredError(Loss):
-    """The lectures' ``E = ½ Σ_k (t_k - y_k)²``; ``∂E/∂y = y - t``."""
+    """The lectures' ``E = ½ Σ_k (t_k - y_k)²``, ``t`` the target and ``y`` the output (the other losses' ``y``
+    and ``ŷ``: ``½ Σ_k (ŷ_k - y_k)²``); ``∂E/∂y = y - t``."""
 
     name = "squared_error"
     targets_in_output_range = True
