@@ -8,14 +8,25 @@ from .._validation import check_number
 from .base import Layer, config_entry, sample_shape
 
 
+class ResolvedActivation:
+    """A layer's ``activation`` attribute: ``layer.activation = value`` takes what the constructor takes (a
+    name, an Activation, a function), as Keras's "replace the softmax by a linear output" idiom
+    (``layer.activation = "linear"``) assumes. A descriptor without ``__get__``: reads, at every batch,
+    stay the plain attribute of the instance (and a pickle restores it as it is)."""
+
+    def __set__(self, layer, value):
+        layer.__dict__["activation"] = activations.check_in_layer(activations.get(value), type(layer).__name__)
+
+
 class Activation(Layer):
     """Applies ``g`` elementwise (softmax along its axis); backward ``dZ = dA ⊙ g'(Z)``."""
 
     takes_vectors = True  # elementwise, or along the last axis (softmax): a vector is one row
+    activation = ResolvedActivation()
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.check_in_layer(activations.get(activation), "Activation")
+        self.activation = activation
 
     def build(self, input_shape):
         activations.check_layer_axis(self.activation, sample_shape(input_shape), type(self).__name__)

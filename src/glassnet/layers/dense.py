@@ -4,6 +4,7 @@ from .. import activations, backend, constraints, initializers, kernels, regular
 from .._validation import check_bool, check_positive_int
 from ..backend import get_namespace
 from ._weights import NotBuiltError, refuse_weight_assignment
+from .activation import ResolvedActivation
 from .base import Layer, config_entry, initializer_entries, sample_shape, training_entries
 
 
@@ -50,6 +51,7 @@ class Dense(Layer):
     weight_names = ("W", "b")
     keras_param_names = {"W": "kernel", "b": "bias"}
     keras_unused = ("lora_rank", "lora_alpha", "quantization_config")
+    activation = ResolvedActivation()  # (layer.activation = "linear" after construction too)
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class Dense(Layer):
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_positive_int(units, "units")
-        self.activation = activations.check_in_layer(activations.get(activation), "Dense")
+        self.activation = activation
         self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")

@@ -197,6 +197,51 @@ class Backprop:
                             "integer inputs, which have no gradient.")
         return backend.numpy_copy(dX)
 
+    def output_gradients(self, x, dy, training=False):
+        """``∂(Σ dy ⊙ f(x))/∂x``, the gradient of the outputs ``f(x) = model(x)`` weighted by ``dy`` with
+        respect to the inputs (a vector–Jacobian product, the shape of ``x``): PyTorch's
+        ``torch.autograd.grad(model(x), x, grad_outputs=dy)``, TensorFlow's ``tape.gradient(model(x), x,
+        output_gradients=dy)``. Row ``i`` is ``Σ_k dy[i, k] ∂f_k(x_i)/∂x_i``: no mean over the rows, no loss.
+
+        ``dy`` has the outputs' shape ``(n, *output_shape)``, or ``output_shape`` alone for the same weights
+        on every row. Saliency map of class ``k``: ``dy = np.eye(n_classes)[k]`` (of its probability after a
+        softmax); of a hidden layer's unit: ``Model(model.inputs, layer.output).output_gradients(x, dy)``.
+        The model need not be compiled; activity penalties are not part of ``f``. ``training`` and the side
+        effects as :meth:`input_gradients`: it changes nothing.
+        """
+        from .._validation import check_array
+        from ..trace import _restore_side_effects, _save_side_effects
+
+        training = check_bool(training, "training")
+        self._check_namespace()
+        self._ensure_built()
+        X = self._check_x(x)
+        if not self.built:
+            self.build((None, *X.shape[1:]))
+        shape = (len(X), *self._layers[-1].output_shape)
+        dY = check_array(dy, "dy", ndim=None, dtype=self.dtype)
+        if dY.shape not in (shape, shape[1:]):
+            raise ValueError(f"dy must have the outputs' shape {shape}, or {shape[1:]} for every row alike. "
+                             f"Received an array of shape {dY.shape}.")
+        with model_lock(self).exclusive:
+            saved, needs = _save_side_effects(self), [layer.needs_input_gradient for layer in self._layers]
+            try:
+                for layer in self._layers:
+                    layer.needs_input_gradient = True
+                self.forward(X, training=training)
+                (d,) = backend.to_namespace(np.array(np.broadcast_to(dY, shape)))  # (a copy: backward may reuse it)
+                for layer in reversed(self._layers):
+                    d = layer.backward(d)
+            finally:
+                _restore_side_effects(saved)
+                for layer, need in zip(self._layers, needs):
+                    layer.needs_input_gradient = need
+        if d is None:  # (an Embedding's ids, a CategoryEncoding's categories)
+            first = self._layers[0]
+            raise TypeError(f"output_gradients: the first layer, {first.name!r} ({type(first).__name__}), takes "
+                            "integer inputs, which have no gradient.")
+        return backend.numpy_copy(d)
+
     def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
                   return_outputs=False):
         """``∂J/∂w`` for every array of :meth:`get_weights`, in the same order

@@ -19,10 +19,11 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
 
     Parameters
     ----------
-    weights : Sequential, estimator or array of shape (n_inputs, units)
+    weights : Sequential, estimator, layer or array of shape (n_inputs, units)
         A model (its first layer with weights ``W``; a glassnet.sklearn
         estimator's ``model_``, a scikit-learn MLP's ``coefs_[0]``, a linear
-        model's ``coef_``) or ``W`` itself.
+        model's ``coef_``), a layer with weights ``W`` (a Dense layer, its
+        kernel) or ``W`` itself.
     shape : tuple (height, width), optional
         Image shape of one column of ``W`` (default: square, √n_inputs).
     max_units : int
@@ -52,6 +53,13 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
         if layer is None:
             raise ValueError("The model has no layer with weights W (is it built?).")
         W = layer.params["W"]
+    elif hasattr(weights, "weight_names"):  # a layer: its kernel W (a Dense layer's, model.layers[0])
+        if "W" not in weights.params:
+            name = f" {weights.name!r}" if weights.name else ""
+            raise ValueError(f"plot_weights takes a model, an estimator, a weight array W or a layer with weights W; "
+                             f"the {type(weights).__name__} layer{name} has none"
+                             + (" yet: build or fit its model first." if "W" in weights.weight_names else "."))
+        W = weights.params["W"]
     W = check_array(W, "weights", ndim=2)
     n_in, units = W.shape
     shape = _image_shape(shape, n_in, "the weights have {n} inputs")
