@@ -83,7 +83,7 @@ def test_augmenting_mnist_with_a_pydataset_makes_the_mlp_robust_to_shifts(tmp_pa
 
 
 def test_the_autoencoder_beats_pca_and_its_encoder_classifies_from_1000_labels(tmp_path, mnist_dir):
-    # about 20 s on 2 idle cores
+    # about 12 s on 2 idle cores
     env = dict(os.environ, GLASSNET_DATA=str(MNIST_DIR))
     result = subprocess.run([sys.executable, str(EXAMPLES / "mnist_autoencoder.py")], cwd=tmp_path,
                             capture_output=True, text=True, timeout=600, env=env)
@@ -91,11 +91,17 @@ def test_the_autoencoder_beats_pca_and_its_encoder_classifies_from_1000_labels(t
     lines = result.stdout.splitlines()
     assert lines[0] == "Training the autoencoder (the images are their own targets):"
     values = {line.rsplit(maxsplit=1)[0].strip(): float(line.split()[-1]) for line in lines if line.startswith("  ")}
-    # measured: 0.0089 against PCA's 0.0168, and accuracies 0.861, 0.889, 0.830, 0.879
+    # measured (one BLAS thread): 0.0100 against PCA's 0.0168, and accuracies 0.861, 0.889, 0.849, 0.877
     assert values["autoencoder"] < 0.7 * values["PCA"]
-    assert values["softmax on the frozen encoder"] > 0.78
-    assert values["the encoder fine-tuned"] > values["softmax on the frozen encoder"] + 0.02
-    assert values["softmax on the raw pixels"] > 0.84 and values["the same network from scratch"] > 0.86
+    raw, scratch = values["softmax on the raw pixels"], values["the same network from scratch"]
+    frozen, tuned = values["softmax on the frozen encoder"], values["the encoder fine-tuned"]
+    assert raw > 0.84 and scratch > 0.86
+    # what it prints: the 32 codes nearly as good as the pixels (with a Normalization in front of the softmax;
+    # 0.836 without, its softmax unconverged), fine-tuning a few points better, and no better than from scratch
+    assert "this small autoencoder does not show the gain of" in result.stdout
+    assert frozen > raw - 0.02
+    assert tuned > frozen + 0.015
+    assert tuned < scratch + 0.005
 
 # Rows of seed 000's gradient-descent tables for f(x) = x², x0 = 2, as the slides print them
 # (decimal commas made points): the last two of η = 0.4 and of η = 1.05.
