@@ -216,6 +216,12 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
     try:
         k = int(target)
     except ValueError:
+        parts = [part.strip() for part in target.split(",")]
+        if option == "--target" and has_header and len(parts) > 1 and all(name_key(p) in keys for p in parts):
+            others = ",".join(parts[1:])  # (several labels per row: none of them may stay a feature)
+            raise CommandError(f"--target {target!r}: the command line takes one target column. For several 0/1 "
+                               "labels per row train in Python, glassnet.sklearn.MLPClassifier().fit(X, Y) with Y "
+                               f"those columns; or one model per label, --target {parts[0]} --ignore {others}.") from None
         # a name with a line break is shown as its repr, with the index that selects it without quoting
         columns = listed(name if name.isprintable() else f"{name!r} (index {k})" for k, name in enumerate(names))
         valid = f" Columns: {columns}." if has_header else " The file has no header: give a column index."

@@ -420,7 +420,7 @@ def probability_columns(classes, n_outputs):
 
 def _is_predictions_file(path, id_column=None):
     """A file ``glassnet predict`` wrote: its first line is ``class,p0,…`` (``class,p(cat),…``)
-    or ``y`` / ``y0,…``, and its first rows hold what predict writes there: probabilities
+    or ``y`` / ``y0,…`` (or ``label0,…,p0,…``, 0/1 rows), and its first rows hold what predict writes there: probabilities
     (summing to 1 over several columns) or numbers. A data file with a header of that look
     (``class,p(O2),p(CO2)``) is not one. Written with another separator (``class;p0;…``, whose
     numbers then have the decimal mark of the file read, maybe ',') as well. With ``id_column``
@@ -433,7 +433,7 @@ def _is_predictions_file(path, id_column=None):
             rest = first[len(id_column) + 1:] if lead else first
             # a lone column "y" has no separator: its cells are whole (1,5 is a number)
             sep = first[len(id_column)] if lead else ";" if rest.rstrip("\r\n") == "y" else next(
-                (rest[len(w)] for w in ("class", "y0") if rest.startswith(w) and rest[len(w):len(w) + 1] not in "\r\n"),
+                (rest[len(w)] for w in ("class", "y0", "label0") if rest.startswith(w) and rest[len(w):len(w) + 1] not in "\r\n"),
                 ",")
             fh.seek(0)
             rows = [row[1:] if lead else row for row in itertools.islice(csv.reader(fh, delimiter=sep), 6)]
@@ -446,6 +446,10 @@ def _is_predictions_file(path, id_column=None):
     head, body = rows[0], rows[1:]
     classes = head[:1] == ["class"] and len(head) > 1 and \
         all(re.fullmatch(r"p(\d+|\(.*\))", cell, flags=re.S) for cell in head[1:])
+    k = len(head) // 2  # a multi-label model's label0,…,p0,…: 0/1 columns, then probabilities
+    labels = k > 1 and head == [*(f"label{i}" for i in range(k)), *(f"p{i}" for i in range(k))]
+    if labels:
+        return all(len(row) == len(head) and set(row[:k]) <= {"0", "1"} for row in body)
     if not classes and re.fullmatch(r"y|y\d+(,y\d+)*", ",".join(head)) is None:
         return False
     for row in body:

@@ -34,6 +34,20 @@ def _check_within_dtype(X, model, model_path, data_name, columns):
                            "them, or train the model again with --dtype float64.")
 
 
+#: the losses of independent 0/1 labels: several sigmoid units under one of them, without class labels, are
+#: a multi-label classifier (a model of ``glassnet train`` saves its classes, and is read by its argmax)
+MULTILABEL_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy")
+
+
+def _multilabel(model):
+    """Whether ``model`` gives several 0/1 labels per row: several output units under binary cross-entropy and
+    no saved class labels, as a multilabel ``glassnet.sklearn.MLPClassifier`` (one logistic unit per label) or
+    a Keras-style model of k sigmoid units are."""
+    return model_classes(model) is None and model.n_outputs > 1 and \
+        getattr(model.loss, "name", None) in MULTILABEL_LOSSES and \
+        type(_output_activation(model)).__name__ != "Softmax"  # (a softmax gives one class, whatever the loss)
+
+
 def cmd_evaluate(args):
     if args.no_standardize:
         print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
@@ -44,6 +58,13 @@ def cmd_evaluate(args):
         args.data = read_stdin()
     if is_csv(args.data):  # settled once, with its note: the header is looked at before the file is read
         args.sep, args.decimal = csv_format(head_lines(args.data), args.sep, args.decimal, args.data)
+    if _multilabel(model):  # its accuracy of one column read as class indices was meaningless
+        score = (f"glassnet.sklearn.MLPClassifier.load({args.model!r}).score(X, Y) (subset accuracy, as "
+                 "scikit-learn's)" if is_estimator_file(args.model) else
+                 "model.evaluate(X, Y) compiled with metrics=['binary_accuracy'] (per-label accuracy)")
+        raise CommandError(f"{args.model} is a multi-label classifier ({model.n_outputs} output units under "
+                           f"{model.loss.name}, a 0/1 label each), and evaluate takes one target column: score it "
+                           f"in Python, {score}, or compare the label columns of `glassnet predict` with yours.")
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")
@@ -267,13 +288,23 @@ def cmd_predict(args):
                   "(log p, at most 0; the highest wins), exp of which are the probabilities.", file=sys.stderr)
         elif activation is not None and type(activation).__name__ not in PROBABILITY_OUTPUTS:
             # "p(no),p(yes)" headed -0.74 and 1.2 (--output-activation tanh --loss hinge) without a word
-            rule = "the highest wins" if P.shape[1] > 1 else f"above {threshold:g}: the second class"
+            rule = f"above {threshold:g}: the label is on" if _multilabel(model) else \
+                "the highest wins" if P.shape[1] > 1 else f"above {threshold:g}: the second class"
             print(f"note: the model's output activation is {getattr(activation, 'name', type(activation).__name__)}, "
                   f"not softmax or sigmoid: the p columns hold its raw outputs (scores; {rule}), not "
                   "probabilities.", file=sys.stderr)
         heads = ["class", *probability_columns(classes, P.shape[1])]
-        rows = [[written(str(classes[c] if classes is not None and c < len(classes) else int(c))),
-                 *(written(f"{v:.6g}") for v in row)] for c, row in zip(predicted_classes(P, threshold), P)]
+        if _multilabel(model):  # one 0/1 column per label, as MLPClassifier.predict and the ONNX 'label' output
+            if not is_estimator_file(args.model):  # (k sigmoid units may also be a one-hot model's: say how it is read)
+                print(f"note: {args.model} has {P.shape[1]} output units under {model.loss.name} and no class labels: "
+                      f"read as multi-label, label0…label{P.shape[1] - 1} 1 where the unit is above {threshold:g}; "
+                      "for a model trained on one-hot rows, the class is the column of the largest p.", file=sys.stderr)
+            heads = [*(f"label{k}" for k in range(P.shape[1])), *heads[1:]]
+            rows = [[*map(str, labels), *(written(f"{v:.6g}") for v in row)]
+                    for labels, row in zip((P > threshold).astype(np.int64), P)]
+        else:
+            rows = [[written(str(classes[c] if classes is not None and c < len(classes) else int(c))),
+                     *(written(f"{v:.6g}") for v in row)] for c, row in zip(predicted_classes(P, threshold), P)]
     else:
         heads = ["y"] if P.shape[1] == 1 else [f"y{k}" for k in range(P.shape[1])]
         rows = [[written(str(v)) for v in row] for row in P]  # NumPy's shortest text that reads back exactly

@@ -175,9 +175,12 @@ class CategoricalCrossentropy(_Crossentropy):
             sums = Y.sum(axis=1)
             bad = np.flatnonzero(np.abs(sums - 1) > 1e-3)
             if bad.size:
+                soft = "" if np.isin(Y[bad[0]], (0, 1)).all() else (  # (0/1 rows: several labels, no rounding)
+                    " For soft labels rounded off 1 (probabilities written with few decimals) rescale the rows, "
+                    f"{name} / {name}.sum(axis=1, keepdims=True).")
                 raise ValueError(
                     f"{name} must hold one probability distribution per row for loss {self.name!r} (one-hot "
-                    f"rows, or soft labels summing to 1). Row {bad[0]} sums to {sums[bad[0]]:g}. For several "
+                    f"rows, or soft labels summing to 1). Row {bad[0]} sums to {sums[bad[0]]:g}.{soft} For several "
                     "labels per sample use loss='binary_crossentropy' with sigmoid outputs; to leave a sample "
                     "out, give it sample_weight 0."
                 )

@@ -376,7 +376,23 @@ class DataChecks:
         Y = self._check_y(y, X.shape[0], names[1], scoring=what == "evaluate")
         if names[1] == "y" and what in ("fit", "evaluate", "train_on_batch"):  # (not validation data)
             self._warn_if_accuracy_misses_signed_labels(y)
+        if names[1] == "y" and what in ("fit", "evaluate"):
+            self._warn_if_accuracy_reads_multilabel_rows(Y)
         return X, Y, self._check_sample_weight(sample_weight, X.shape[0])
+
+    def _warn_if_accuracy_reads_multilabel_rows(self, Y):
+        """``metrics=["accuracy"]`` on several units under binary cross-entropy is categorical accuracy (as Keras
+        resolves it): multi-label targets (a row with no 1 or several) are read by their argmax, their first 1,
+        which is no class, and nothing says so. Warned of, the values kept as Keras's."""
+        if getattr(self.loss, "name", None) not in ("binary_crossentropy", "binary_focal_crossentropy"):
+            return
+        names = [m.name for m in self.metrics if isinstance(m, metrics.CategoricalAccuracy)
+                 and m.name.lower() in ("accuracy", "acc")]
+        if names and Y.ndim == 2 and Y.shape[1] > 1 and (Y.sum(axis=1) != 1).any():
+            warnings.warn(f"Metric {names[0]!r} of {Y.shape[1]} output units is categorical accuracy (as Keras's: "
+                          "the argmax of each row of y against that of the outputs), but rows of y hold no 1 or "
+                          "several (multi-label targets), whose argmax is no class: for the share of labels right, "
+                          "compile with metrics=['binary_accuracy'].", UserWarning, stacklevel=user_stacklevel())
 
     def _warn_if_accuracy_misses_signed_labels(self, y):
         """-1/+1 labels (Keras's Hinge docs ask for them) under a hinge-type loss, with a binary accuracy: the
