@@ -657,6 +657,8 @@ SIGNATURE_DIFFERENCES = {
     ("*Sequential.evaluate", "verbose"): "quiet by default (docs/api.md, Differences from Keras)",
     ("*Sequential.predict", "verbose"): "quiet by default (docs/api.md, Differences from Keras)",
     ("*Sequential.compile", "jit_compile"): "numba's loops only when asked (docs/api.md, Differences from Keras)",
+    ("utils.timeseries_dataset_from_array", "format"): "no tf.data/grain format: the dataset is glassnet's own PyDataset "
+                                                       "(docs/api.md, Utilities)",
     ("*Sequential.export", "format"): "glassnet exports ONNX; it has no TensorFlow SavedModel",
     ("*Sequential.train_on_batch", "y"): "a batch of arrays needs its targets (glassnet takes no dataset there)",
     ("*Sequential.test_on_batch", "y"): "a batch of arrays needs its targets (glassnet takes no dataset there)",
