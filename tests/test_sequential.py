@@ -2782,8 +2782,8 @@ def test_sequential_keeps_every_name_it_defined_and_its_mixins_define_the_moved_
     for mixin in (layer_stack.LayerStack, backprop.Backprop):
         moved = [name for name in vars(mixin) if not name.startswith("__")]
         # (LayerStack: _pop_layer since; Backprop: compile's _loss_weight and _weighted_loss, session 55,
-        # input_gradients, session 57)
-        assert len(moved) == {"LayerStack": 12, "Backprop": 15}[mixin.__name__]
+        # input_gradients, session 57; output_gradients, _check_grads_in_place and _refuse_returned, session 59)
+        assert len(moved) == {"LayerStack": 12, "Backprop": 18}[mixin.__name__]
         for name in moved:
             assert getattr(Sequential, name) is vars(mixin)[name], name  # (no earlier base defines it)
             assert name not in vars(Sequential), name

@@ -157,12 +157,21 @@ def serialize(obj, kind):
         check_json(config, f"custom {kind} {cls.__name__}")
     if "from_config" not in _own_attributes(cls):  # (a from_config of its own may rebuild arguments itself)
         params = inspect.signature(cls.__init__).parameters.values()
-        missing = [p.name for p in list(params)[1:] if p.default is p.empty
-                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in config]
+        named = [p for p in list(params)[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                 and p.name not in config]
+        missing = [p.name for p in named if p.default is p.empty]
         if missing:
             raise ValueError(f"Cannot {verb} the custom {kind} {cls.__name__}: its __init__ requires "
                              f"{', '.join(missing)}, which get_config() does not return. Override get_config() "
                              f"to return them: {{**super().get_config(), {missing[0]!r}: self.{missing[0]}}}.")
+        # (an argument with a default came back as that default, silently: Keras records the arguments)
+        changed = [p for p in named if p.default is not p.empty and _differs(obj, p.name, p.default)]
+        if changed:
+            name, default = changed[0].name, changed[0].default
+            raise ValueError(f"Cannot {verb} the custom {kind} {cls.__name__}: get_config() does not return "
+                             f"{', '.join(p.name for p in changed)}, so the {verb}d {kind} would get __init__'s "
+                             f"default ({name}={default!r}, not {getattr(obj, name)!r}). "
+                             f"Override get_config() to return it: {{**super().get_config(), {name!r}: self.{name}}}.")
     return {"module": cls.__module__, "class_name": cls.__name__, "config": config,
             "registered_name": get_registered_name(cls)}
 
@@ -239,6 +248,22 @@ def find_function(config, builtins=None):
 def _own_attributes(cls):
     """The names ``cls`` and its bases outside glassnet define."""
     return {name for klass in cls.__mro__ if klass.__module__.split(".")[0] != "glassnet" for name in vars(klass)}
+
+
+def _differs(obj, name, default):
+    """Whether ``obj.name`` is a plain value (a number, a string, None or a list of those) other than
+    ``default``; an attribute that is absent or holds an object made from the argument is not judged, nor
+    one whose default is None (``name=None``: "work it out", as a layer's name from its class)."""
+    plain = (str, int, float, np.number, np.bool_, type(None))
+    value = getattr(obj, name, default)
+    if default is None:
+        return False
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        value, default = list(value), list(default)
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, plain) for v in values) or not isinstance(default, (*plain, list)):
+        return False
+    return bool(value != default) and not (value != value and default != default)  # (nan == nan here)
 
 
 def _plain(value):

@@ -88,7 +88,7 @@ class Activation:
 
     def forward(self, Z, out=None):
         """``A = g(Z)``, of ``Z``'s shape (row by row for softmax); ``out``: an array to write ``A`` into."""
-        raise NotImplementedError
+        raise NotImplementedError(self._undefined("forward"))
 
     #: the derivative is 0 on whole intervals, where Keras's gradient is JAX's select (ReLU6, hard tanh, the
     #: shrinks...): a float16 ``dA`` (a loss-scaled one may overflow) is dropped there, as Keras drops it, not
@@ -98,7 +98,16 @@ class Activation:
     def derivative(self, Z, A):
         """``g'(Z)`` elementwise, written from the output ``A = g(Z)`` where the lectures do (the
         logistic's ``λ A (1 − A)``)."""
-        raise NotImplementedError
+        raise NotImplementedError(self._undefined("derivative"))
+
+    def _undefined(self, method):
+        """Why this (a user's subclass) cannot run: it does not define ``method``."""
+        cls = type(self)
+        own_call = any("__call__" in vars(k) for k in cls.__mro__ if k.__module__.split(".")[0] != "glassnet")
+        hint = " (layers run forward, not __call__: rename it)" if method == "forward" and own_call else ""
+        return (f"{cls.__name__} defines no {method}{hint}. An Activation subclass defines forward(self, Z, "
+                "out=None) -> A = g(Z) and derivative(self, Z, A) -> g'(Z), elementwise (from the output A where "
+                "it is simpler: 1 - A**2 for tanh).")
 
     def backward(self, Z, A, dA, out=None):
         """``dZ = dA ⊙ g'(Z)`` from ``dA = ∂J/∂A`` (the chain rule; softmax and the other row-wise

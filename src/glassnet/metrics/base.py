@@ -242,6 +242,13 @@ class _ResetAfterInit(type):
         return init.replace(parameters=list(init.parameters.values())[1:])
 
 
+def _own_update_state(cls):
+    """Whether ``cls`` is a user's subclass of Metric itself whose ``update_state`` is its own (not one of
+    glassnet's metrics, whose result goes with their update_state)."""
+    ours = [k for k in cls.__mro__ if k.__module__.split(".")[0] == "glassnet"]
+    return ours[0] is Metric and cls.update_state is not Metric.update_state
+
+
 class Metric(Configurable, metaclass=_ResetAfterInit):
     """The base of every metric (see the module docstring). ``name`` and ``dtype`` as
     Keras's ``Metric`` (``dtype``: a float dtype, the default of :meth:`add_variable`;
@@ -349,7 +356,10 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
 
     def values(self, Y, A):
         """Per-sample values, shape ``(n,)``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines neither update_state(self, y_true, y_pred, "
+                                  "sample_weight=None) nor values(self, Y, A): a Metric subclass defines "
+                                  "update_state and result (as Keras's), or values, per-sample values (n,) that "
+                                  "the base averages.")
 
     #: per-output values ``(rows, k)`` whose mean over the outputs is :meth:`values`, for the metrics whose
     #: Keras function gives one value per element (binary_accuracy, accuracy, RMSE's squared error): those
@@ -409,6 +419,10 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
     def result(self):
         """The metric's value over the batches added since the last reset (here the mean
         ``total / count``, 0.0 before any; each metric computes its own)."""
+        if not self.count and not self.total and _own_update_state(type(self)):
+            # (a user's update_state without result logged this base's 0.0 every epoch; Keras raises)
+            raise NotImplementedError(f"{type(self).__name__} defines update_state but not result(): define "
+                                      "result(self), which returns the value of the batches added so far.")
         return self.total / self.count if self.count else 0.0
 
     def get_config(self):

@@ -88,10 +88,46 @@ class Backprop:
         stop = 0 if to_inputs else self._first_trainable if down_to is None else max(down_to, self._first_trainable)
         for i in range(len(self._layers) - 2, stop - 1, -1):
             layer = self._layers[i]
-            if layer.activity_regularizer is not None:
-                d = layer.add_activity_gradient(d)
-            d = layer.backward(d)
+            try:
+                if layer.activity_regularizer is not None:
+                    d = layer.add_activity_gradient(d)
+                d = layer.backward(d)
+            except (AttributeError, IndexError, TypeError, ValueError) as exc:
+                self._refuse_returned(i, d, exc)
+                raise
+        self._check_grads_in_place()
         return d
+
+    def _check_grads_in_place(self):
+        """Refuse a layer whose backward rebound ``self.grads[key] = ...``: fit steps with the flat gradient
+        vector, whose views the layer was given, so it trained nothing, silently. Checked once for each
+        binding of the flat vectors (a few ``is`` tests)."""
+        views = getattr(self, "_views", None)
+        if views is None or self.__dict__.get("_grads_checked") == (id(views), len(views)):
+            return
+        layers = {id(layer): layer for layer in self._layers}
+        for (owner, key, _), (_, grad) in zip(self._layout[2], views):
+            layer = layers.get(owner)
+            if layer is not None and layer._owner() is self and layer.grads.get(key) is not grad:
+                raise TypeError(f"The backward of {layer._label()} replaced self.grads[{key!r}] with a new array, so "
+                                f"training would not see its gradient. Write into the array it was given: "
+                                f"self.grads[{key!r}][...] = ...")
+        self._grads_checked = (id(views), len(views))
+
+    def _refuse_returned(self, i, dX, exc):
+        """Name the layer ``i + 1`` when the ∂J/∂X its backward returned, ``dX``, made the backward of the layer
+        ``i`` fail (None, or not of shape ``(n, *output_shape)``): the error came from the layer it was passed to."""
+        layer, below = self._layers[i + 1], self._layers[i]
+        expected = getattr(below, "output_shape", None)
+        shape = getattr(dX, "shape", None)
+        if expected is None or (shape is not None and len(shape) == len(expected) + 1 and all(
+                e is None or e == s for e, s in zip(expected, shape[1:]))):
+            return
+        got = (f"an array of shape {tuple(shape)}" if shape is not None
+               else "None" if dX is None else f"{type(dX).__name__} {dX!r:.40}")
+        raise ValueError(f"The backward of {layer._label()} returned {got}, where dX, the gradient of its inputs, of "
+                         f"shape (n, {', '.join(map(str, expected))}) was expected (return it: dY @ W.T for a dense map), "
+                         f"so the backward of {below._label()} failed: {exc}") from exc
 
     def release_caches(self, buffers=False):
         """Forget the activations kept for a backward pass (after inference on

@@ -4,9 +4,11 @@ gradient accumulation, the state vectors over the flat parameter vector and thei
 Keras's list form ``apply(grads, trainable_variables)``, and the checks of the arguments they share."""
 
 import copy
+import functools
 import inspect
 import math
 import re
+import warnings
 import weakref
 
 import numpy as np
@@ -238,6 +240,31 @@ def _check_variable(v, where):
                          f"shape {v.shape} with flags.writeable False (np.array(...) makes a writable copy)")
 
 
+_OWN_RULE = ("an Optimizer subclass lists its per-parameter state vectors in state_names (e.g. ('m',)) and "
+             "defines update(self, w, g, lr, state, tmp), which changes the flat weights w in place (w -= lr * g, "
+             "not w = w - lr * g) from the gradient g, the rate lr and the blocks state['m'] (see docs/api.md).")
+
+
+def _first_update_checked(update):
+    """A user's ``update``, whose first step with a gradient warns if it left the weights as they were: a rule
+    that rebinds ``w = w - lr * g`` changes nothing (fit trained nothing, silently). Later steps run as written."""
+    @functools.wraps(update)
+    def first_update_checked(self, w, g, lr, state, tmp):
+        if self.__dict__.get("_update_checked") or not float(lr) > 0 or not np.any(numpy_copy(g)):
+            return update(self, w, g, lr, state, tmp)
+        self._update_checked = True
+        before = numpy_copy(w)
+        result = update(self, w, g, lr, state, tmp)
+        if np.array_equal(before, numpy_copy(w)):
+            warnings.warn(f"{type(self).__name__}.update left the weights unchanged at its first step, with a "
+                          f"gradient and a rate of {float(lr):g}: it must change w in place (w -= lr * g, "
+                          "w[...] = ...); an assignment w = ... makes a new array that training never sees.",
+                          UserWarning, stacklevel=2)
+        return result
+
+    return first_update_checked
+
+
 class Optimizer(Configurable):
     """Base class: learning rate (a float or a schedule), clipping, weight decay.
 
@@ -424,6 +451,15 @@ class Optimizer(Configurable):
         return loss if self._loss_scale is None else loss * self._loss_scale
 
     # -- state -------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update_step" in vars(cls) and cls.update is Optimizer.update:
+            # (Keras's rule met "build() takes 2 positional arguments but 6 were given", or a bare NotImplementedError)
+            raise TypeError(f"{cls.__name__} defines Keras's update_step, which glassnet's optimizers never run: "
+                            f"{_OWN_RULE}")
+        if "update" in vars(cls) and cls.__module__.split(".")[0] != "glassnet":
+            cls.update = _first_update_checked(vars(cls)["update"])
+
     def build(self, size, dtype=None, slices=None, shapes=None, paths=None):
         """Allocate the state vectors for ``size`` parameters: variables at ``slices`` of the flat
         vector (default: one), of ``shapes`` (default: each a vector), called ``paths`` (Keras's
@@ -967,7 +1003,7 @@ class Optimizer(Configurable):
     def update(self, w, g, lr, state, tmp):
         """The rule on one block: parameters ``w``, gradient ``g``, the matching
         blocks of the state vectors (dict) and a scratch array ``tmp``, all in place."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines no update rule: {_OWN_RULE}")
 
     # -- config ------------------------------------------------------------
     def get_config(self):
