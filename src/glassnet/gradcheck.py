@@ -73,11 +73,24 @@ class GradientCheckResult:
         """Whether every tensor's relative error is below ``tolerance`` (a positive number)."""
         return self.max_error < check_number(tolerance, "tolerance", low=0, low_open=True)
 
+    def difference(self):
+        """Ng's gradient-checking figure (Deep Learning Specialization, course 2): ``‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)``
+        of all the analytic and numeric gradients at once, the noise included (``errors`` is per tensor and 0
+        within the noise). A right gradient gives about 1e-9 at ``epsilon=1e-7`` (his threshold: 2e-7); one
+        tensor's gradient doubled gives up to 1/3, by its share of the norm. CS231n's ``rel_error`` is entry by
+        entry, the worst of a tensor: ``np.max(np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n)))``
+        for ``a, n`` in ``zip(r.analytic.values(), r.numeric.values())``."""
+        g, n = (np.concatenate([np.ravel(v) for v in d.values()] or [np.zeros(0)])
+                for d in (self.analytic, self.numeric))
+        norms = np.linalg.norm(g) + np.linalg.norm(n)
+        return float(np.linalg.norm(g - n) / norms) if norms else 0.0
+
     def __str__(self):
         lines = [f"{'tensor':30s} relative error"]
         lines += [f"{name:30s} {err:.3e}" for name, err in self.errors.items()]
         if self.within_noise:
-            lines.append("(0: the two gradients differ by less than the finite differences' rounding noise)")
+            lines.append("(0: the two gradients differ by less than the finite differences' rounding noise; "
+                         "difference() gives Ng's ‖g − ĝ‖/(‖g‖ + ‖ĝ‖) of all of them, noise included)")
         if self.at_kinks:
             lines.append(f"({sum(self.at_kinks.values())} entries at a kink, such as a ReLU's z = 0, where the slopes "
                          "left and right of w differ: any value between them is a subgradient, and was accepted)")

@@ -33,6 +33,7 @@ _KERAS_1_NAMES = {
     "output_dim": ("units",),  # (Embedding's output_dim is its own: the hint is for layers with no such argument)
     "p": ("rate",),
     "sigma": ("stddev",),
+    "keep_prob": ("rate",),  # (not Keras 1's: Ng's course and TF 1's tf.nn.dropout, the probability to keep)
 }
 
 
@@ -66,7 +67,10 @@ def _check_extra_kwargs(cls, kwargs):
         accepted = _accepted(cls)
         renamed = [name for name in _KERAS_1_NAMES.get(key, ()) if name in accepted]
         close = difflib.get_close_matches(key, sorted(accepted), n=1)
-        if renamed:
+        if renamed and key == "keep_prob":  # the opposite probability: Dropout(0.8) would drop 80 %
+            rate = f"{1 - value:.6g}" if isinstance(value, (int, float, np.number)) else "1 - keep_prob"
+            hint = f" Its rate is the probability to drop an input, rate = 1 − keep_prob: {cls.__name__}(rate={rate})."
+        elif renamed:
             hint = f" {key} is Keras 1's name for {renamed[0]!r} (renamed in Keras 2)."
         else:
             hint = f" Did you mean {close[0]!r}?" if close else ""
