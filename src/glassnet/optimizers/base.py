@@ -287,8 +287,9 @@ class Optimizer(Configurable):
         Scale the whole gradient down so that its L2 norm over all variables is at most this. At most one
         of the three clipping arguments may be set (a ValueError otherwise).
     use_ema : bool
-        Keep a moving average of the weights, ``average ← μ·average + (1 − μ)·w`` after each update;
-        ``fit`` ends with the average as the weights (a loop of your own: :meth:`finalize_variable_values`).
+        Keep a moving average of the weights, ``average ← μ·average + (1 − μ)·w`` after each update (the
+        first sets ``average = w``, as Keras's, not a start from 0); ``fit`` ends with the average as the
+        weights (a loop of your own: :meth:`finalize_variable_values`).
         The next ``fit`` trains on from the average, so ``fit(epochs=3)`` twice is not ``fit(epochs=6)`` (as
         Keras); a ``ModelCheckpoint`` or ``BackupAndRestore`` file written during ``fit`` resumes it exactly.
     ema_momentum : float in [0, 1]
