@@ -23,14 +23,13 @@ def test_a_call_override_on_a_built_in_layer_is_refused_at_its_definition():
             def call(self, inputs):
                 return super().call(inputs) * 2
 
-    class Base(layers.Layer):  # a user's own forward, inherited: its call would be ignored as well
+    class Base(layers.Layer):  # a user's own forward, inherited: not refused (it may run self.call, below)
         def forward(self, X, training=False):
             return X
 
-    with pytest.raises(TypeError, match=r"Sub overrides call, .*Base's forward unchanged"):
-        class Sub(Base):
-            def call(self, inputs):
-                return inputs * 3
+    class Sub(Base):
+        def call(self, inputs):
+            return inputs * 3
 
     class Both(layers.Dropout):  # forward defined too: that is what runs, its call is the class's own business
         def forward(self, X, training=False):
@@ -46,6 +45,30 @@ def test_a_call_override_on_a_built_in_layer_is_refused_at_its_definition():
     assert (Both(0.5, seed=1)(np.ones((50, 4))) == 0).any()
     with pytest.raises(NotImplementedError, match=r"KerasOnly defines no forward\(X, training=False\)"):
         KerasOnly()(np.ones((2, 3)))
+
+
+def test_a_call_override_under_a_users_template_forward_is_accepted_and_runs():
+    # a user's base whose forward runs self.call (a template method): the subclass's call is what runs, so
+    # refusing it ("Child would run Base's forward unchanged") was wrong; only a built-in layer's forward is
+    class Base(layers.Dense):
+        def forward(self, X, training=False):
+            return self.call(super().forward(X, training))
+
+        def call(self, Y):
+            return Y
+
+    class Child(Base):
+        def call(self, Y):
+            return 2 * Y
+
+    # by hand: ones weights, zero bias, three inputs of 1 give 3 per unit; Child's call doubles it
+    out = Child(2, kernel_initializer="ones")(np.ones((1, 3)))
+    np.testing.assert_array_equal(out, [[6.0, 6.0]])
+    np.testing.assert_array_equal(Base(2, kernel_initializer="ones")(np.ones((1, 3))), [[3.0, 3.0]])
+    with pytest.raises(TypeError, match=r"Grandchild overrides call, .*Dense's forward unchanged"):
+        class Grandchild(layers.Dense):  # (a built-in's forward: still refused)
+            def call(self, Y):
+                return Y
 
 
 def test_the_forward_override_samples_in_predict_and_survives_save_and_load(rng, tmp_path):

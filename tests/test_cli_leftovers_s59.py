@@ -80,6 +80,35 @@ def test_train_regression_no_better_than_the_mean_says_so(tmp_path, monkeypatch,
     assert "learned nothing that carries over to the test rows" in r.stdout and "--lr" not in r.stdout
 
 
+def test_train_a_weak_but_real_signal_gets_no_learned_nothing_note(tmp_path, monkeypatch, capsys):
+    # y = 0.25·a + N(0, 1): R² about 0.06 is the best any model gets; the note said "learned nothing" below R² 0.1
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 2))
+    y = 0.25 * X[:, 0] + rng.normal(size=1000)
+    np.savetxt(tmp_path / "weak.csv", np.column_stack([X, y]), delimiter=",", header="a,b,y", comments="")
+    r = call("train", "weak.csv", "--test-last", "--epochs", 10, "--seed", 0, "--quiet", "--out", "w.gn",
+             cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    mse = float(r.stdout.split("Test MSE: ")[1].split()[0])
+    # by hand, on the last 200 rows (--test-last): the training mean's MSE, and least squares' (scikit-learn)
+    from sklearn.linear_model import LinearRegression
+
+    mean_mse = np.mean((y[:800].mean() - y[800:]) ** 2)
+    ols_mse = np.mean((LinearRegression().fit(X[:800], y[:800]).predict(X[800:]) - y[800:]) ** 2)
+    assert ols_mse < mean_mse and 1 - ols_mse / mean_mse < 0.1  # a weak signal, even for the best linear fit
+    assert mse < mean_mse and 1 - mse / mean_mse < 0.1 and abs(mse - ols_mse) < 0.02 * ols_mse, (mse, ols_mse)
+    assert "Note:" not in r.stdout, r.stdout
+
+
+def test_train_a_test_part_of_a_few_rows_gets_no_guessing_note(tmp_path, monkeypatch, capsys):
+    # noise for a target, 3 test rows: the score against guessing is itself noise, so no note (20 rows and more: one)
+    _regression_csv(tmp_path / "noise.csv", noise_only=True)
+    for split, note in ((0.01, False), (0.2, True)):
+        r = call("train", "noise.csv", "--test-split", split, "--epochs", 30, "--seed", 0, "--quiet", "--out", "n.gn",
+                 cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert ("Test MSE" in r.stdout and "(3 rows)" in r.stdout) if not note else "(60 rows)" in r.stdout, r.stdout
+        assert ("is no better than that of predicting the training targets' mean" in r.stdout) is note, r.stdout
+
+
 # --- 2. the playground's descent says "slowly" as glassnet descend does -------------------------------------
 
 def test_playground_descend_gives_the_cli_verdicts_slow_sentence(tmp_path, monkeypatch, capsys):

@@ -154,3 +154,53 @@ def test_adadelta_at_keras_2_2_s_rate_steps_as_keras_2_2_did():
         update = g * np.sqrt(delta + eps) / np.sqrt(accumulated + eps)
         expected, delta = expected - update, rho * delta + (1 - rho) * update ** 2
     np.testing.assert_allclose(w, expected, rtol=1e-12)
+
+
+_X = np.array([[1.0, 3.0, 2.0], [4.0, 0.0, 5.0]])
+
+
+@pytest.mark.parametrize("name, code, values, keras_2", [
+    # Keras 2's K.<name> on these values, worked by hand from its definitions (tf_keras 2.15's backend.py)
+    ("argmax", "np.argmax(x, axis=-1)", {}, [1, 2]),  # K.argmax(x, axis=-1): np.argmax(x) flattened, gave 5
+    ("argmin", "np.argmin(x, axis=-1)", {}, [0, 1]),
+    ("cumsum", "np.cumsum(x, axis=0)", {}, [[1, 3, 2], [5, 3, 7]]),
+    ("cumprod", "np.cumprod(x, axis=0)", {}, [[1, 3, 2], [4, 0, 10]]),
+    ("concatenate", "np.concatenate(tensors, axis=-1)", {"tensors": [_X, _X[:, :1]]}, [[1, 3, 2, 1], [4, 0, 5, 4]]),
+    ("expand_dims", "np.expand_dims(x, axis=-1)", {}, [[[1], [3], [2]], [[4], [0], [5]]]),
+    ("repeat", "np.repeat(x[:, None], n, axis=1)", {"n": 2},  # RepeatVector: (2, 3) → (2, 2, 3)
+     [[[1, 3, 2], [1, 3, 2]], [[4, 0, 5], [4, 0, 5]]]),
+    ("repeat_elements", "np.repeat(x, rep, axis=axis)", {"rep": 2, "axis": 1}, [[1, 1, 3, 3, 2, 2], [4, 4, 0, 0, 5, 5]]),
+    ("pow", "x ** a", {"a": 2}, [[1, 9, 4], [16, 0, 25]]),
+    ("gather", "np.take(x, indices, axis=0)", {"indices": [1]}, [[4, 0, 5]]),
+    ("one_hot", "glassnet.utils.to_categorical(indices, num_classes)", {"indices": [2, 0], "num_classes": 3},
+     [[0, 0, 1], [1, 0, 0]]),
+    ("permute_dimensions", "np.transpose(x, pattern)", {"pattern": (1, 0)}, [[1, 4], [3, 0], [2, 5]]),
+    ("reverse", "np.flip(x, axes)", {"axes": 1}, [[2, 3, 1], [5, 0, 4]]),
+    ("switch", "np.where(condition, then_expression, else_expression)",
+     {"condition": _X > 2, "then_expression": _X, "else_expression": 0}, [[0, 3, 0], [4, 0, 5]]),
+    ("batch_flatten", "x.reshape(len(x), -1)", {}, [[1, 3, 2], [4, 0, 5]]),
+    ("l2_normalize", "x / np.sqrt(np.maximum(np.sum(x ** 2, axis=axis, keepdims=True), 1e-12))", {"axis": 1},
+     _X / [[14 ** 0.5], [41 ** 0.5]]),
+    # elementwise: [[-ln 0.9, -ln 0.8]] (glassnet.losses.binary_crossentropy: their mean, [0.164])
+    ("binary_crossentropy", "-(t * np.log(p) + (1 - t) * np.log(1 - p))", {"t": np.array([[1.0, 0.0]]),
+     "p": np.array([[0.9, 0.2]])}, [[0.10536051565782628, 0.2231435513142097]]),
+    # Keras 2's 0.2·x + 0.5 clipped (Keras 3's, glassnet's hard_sigmoid(1) = 1/6 + 0.5 = 0.667)
+    ("hard_sigmoid", "np.clip(0.2 * x + 0.5, 0, 1)", {"x": np.array([-3.0, 1.0, 3.0])}, [0.0, 0.7, 1.0]),
+])
+def test_keras_2_backend_hints_compute_what_keras_2_did(name, code, values, keras_2):
+    with pytest.raises(AttributeError, match=f"for Keras 2's K.{name}, use") as info:
+        getattr(K, name)
+    assert code in str(info.value), str(info.value)
+    got = eval(code, {"np": np, "glassnet": glassnet, "x": _X, **values})  # the hint's code, as a user types it
+    np.testing.assert_allclose(got, keras_2, rtol=1e-12)
+
+
+def test_keras_2_backend_hints_only_for_names_keras_2_had():
+    # NumPy's modules, classes and constants were never K's: the plain message, not "for Keras 2's K.random"
+    for name in ("random", "linalg", "ndarray", "float32", "newaxis", "pi", "einsum"):
+        with pytest.raises(AttributeError, match=f"has no attribute '{name}'$"):
+            getattr(K, name)
+    # the same-named NumPy functions named for the rest are functions, not classes or modules
+    for name in K._KERAS_2_NUMPY:
+        assert callable(getattr(np, name)) and not isinstance(getattr(np, name), type), name
+    assert not set(K._KERAS_2_FUNCTIONS) & set(vars(K))  # (an entry for a name glassnet.backend has is never read)

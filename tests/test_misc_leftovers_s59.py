@@ -106,6 +106,45 @@ def test_dataframe_nan_in_many_columns_names_the_first_five():
         _sequential(8).fit(df, np.zeros(10, dtype=int), verbose=0)
 
 
+def test_dataframe_nan_under_a_multiindex_shows_plain_labels():
+    # pandas gives a MultiIndex's labels as tuples of NumPy scalars: ('x', np.int64(1)) was printed
+    cols = pd.MultiIndex.from_tuples([("x", 1), ("y", 2), ("z", 3)])
+    rows = pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1), ("b", 2)])
+    df = pd.DataFrame(np.ones((4, 3)), columns=cols, index=rows)
+    df.iloc[2, 0] = df.iloc[3, 2] = np.nan
+    assert repr(df.columns[0]) == "('x', np.int64(1))"  # (what pandas hands over)
+    with pytest.raises(ValueError, match=re.escape("columns ('x', 1), ('z', 3) (2 of 3), 2 rows (first: row 2, index "
+                                                   "('b', 1)), e.g. x.dropna()")):
+        _sequential(3).fit(df, np.zeros(4, dtype=int), verbose=0)
+
+
+class _PolarsLike:
+    """What check_array sees of a polars DataFrame (polars 2.2: columns, dtypes and to_numpy, no pandas iloc)."""
+    __module__ = "polars.dataframe.frame"
+
+    def __init__(self, values):
+        self.values, self.columns = np.asarray(values), [f"c{j}" for j in range(np.shape(values)[1])]
+        self.dtypes = ["Float64"] * len(self.columns)  # (polars's dtypes have no NumPy kind)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values
+
+    def to_numpy(self):
+        return self.values
+
+
+def test_a_polars_frame_is_refused_naming_to_numpy():
+    # it failed with "AttributeError: 'DataFrame' object has no attribute 'iloc'" (as here with real polars 2.2)
+    x, y = np.arange(8.0).reshape(4, 2), np.zeros(4, dtype=int)
+    model = _sequential(2)
+    for call in (lambda: model.fit(_PolarsLike(x), y, verbose=0), lambda: model.predict(_PolarsLike(x), verbose=0)):
+        with pytest.raises(TypeError, match=r"^x is a polars _PolarsLike, which glassnet does not read: pass "
+                                            r"x\.to_numpy\(\), or x\.to_pandas\(\) to keep its column names\.$"):
+            call()
+    model.fit(_PolarsLike(x).to_numpy(), y, verbose=0)  # what it says works
+    model.fit(pd.DataFrame(x), y, verbose=0)  # (pandas's frames as before)
+
+
 # Keras 3.15's names of the threshold arguments (inspect.signature of keras.metrics.<name>.__init__)
 KERAS_THRESHOLD_ARGUMENTS = {
     "BinaryAccuracy": ["threshold"], "BinaryIoU": ["threshold"], "FBetaScore": ["threshold"], "F1Score": ["threshold"],

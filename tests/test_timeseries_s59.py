@@ -199,3 +199,12 @@ def test_cropping1d_and_lambda_say_to_slice_the_windows():
         gn.layers.Cropping1D
     with pytest.raises(AttributeError, match=r"x\[:, -1:, :\] .* slice the arrays before fit"):
         gn.layers.Lambda
+
+
+def test_end_index_0_is_refused_where_keras_yields_no_windows():
+    # Keras 3.15 reads end_index=0 with `if end_index:` (no checks) and then as the end 0, not as "to the end"
+    # (`if end_index is None`): no window. glassnet refuses it, as it refuses a series too short for one window
+    assert reference_windows(DATA, None, 4, end_index=0) == []
+    assert len(reference_windows(DATA, None, 4, end_index=None)[0]) == 57  # (None: to the end)
+    with pytest.raises(ValueError, match="end_index must be between 1 and 59. Received: end_index=0"):
+        timeseries_dataset_from_array(DATA, None, 4, end_index=0)

@@ -126,6 +126,10 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     """
     if type(X) is np.ndarray:  # the common case, without the checks for other kinds (a batch at a time)
         arr = X
+    elif hasattr(X, "columns") and hasattr(X, "dtypes") and not hasattr(X, "iloc"):  # polars: no pandas API
+        df = _variable(name)  # (its columns were read with pandas's iloc: an AttributeError about 'iloc')
+        raise TypeError(f"{name} is a {type(X).__module__.split('.')[0]} {type(X).__name__}, which glassnet does not "
+                        f"read: pass {df}.to_numpy(), or {df}.to_pandas() to keep its column names.")
     else:
         arr = _as_array(X, name)
     if arr.dtype == object:
@@ -262,8 +266,11 @@ def _where_not_finite(frame, arr, name, kind):
     columns by name (the first five) and how many, and the rows, as the message for pd.NA says."""
     if arr.shape[1] != len(frame.columns):
         return ""
-    def shown(label):  # 3, not np.int64(3)
-        return repr(label.item() if isinstance(label, np.generic) else label)
+    def plain(label):
+        return label.item() if isinstance(label, np.generic) else label
+
+    def shown(label):  # 3, not np.int64(3); a MultiIndex's ('x', 1), not ('x', np.int64(1))
+        return repr(tuple(map(plain, label)) if isinstance(label, tuple) else plain(label))
 
     bad = np.isnan(arr) if kind == "NaN" else np.isinf(arr)
     columns = [shown(frame.columns[j]) for j in np.flatnonzero(bad.any(axis=0))]

@@ -429,25 +429,57 @@ _KERAS_2_FUNCTIONS = {
     "set_value": "optimizer.learning_rate = value, or layer.set_weights(arrays)",
     "count_params": "model.count_params() or layer.count_params()",
     "variable": "np.asarray(value)",
-    "constant": "np.asarray(value)",
     "eval": "np.asarray(x) (glassnet computes eagerly on NumPy arrays)",
     **dict.fromkeys(("placeholder", "get_session", "set_session", "learning_phase", "set_learning_phase"),
                     "NumPy arrays directly: glassnet computes eagerly, with no graph or session "
                     "(a layer's call takes training=)"),
+    # K's math where NumPy's function of that name has other defaults (K's axis=-1), another meaning, or none
+    **{name: f"np.{name}(x, axis=-1) (K's axis defaults to -1; np.{name} flattens the array)"
+       for name in ("argmax", "argmin")},
+    **{name: f"np.{name}(x, axis=0) (K's axis defaults to 0; np.{name} flattens the array)"
+       for name in ("cumsum", "cumprod")},
+    "concatenate": "np.concatenate(tensors, axis=-1) (K's axis defaults to -1, NumPy's to 0)",
+    "expand_dims": "np.expand_dims(x, axis=-1) (K's axis defaults to -1)",
+    "repeat": "np.repeat(x[:, None], n, axis=1) (K.repeat is RepeatVector's (batch, dim) → (batch, n, dim); "
+              "np.repeat repeats elements)",
+    "repeat_elements": "np.repeat(x, rep, axis=axis)",
+    "pow": "x ** a",
+    "gather": "np.take(x, indices, axis=0), or x[indices] (np.take flattens the array without axis=)",
+    "one_hot": "glassnet.utils.to_categorical(indices, num_classes)",
+    "permute_dimensions": "np.transpose(x, pattern)",
+    "reverse": "np.flip(x, axes)",
+    "switch": "np.where(condition, then_expression, else_expression)",
+    "flatten": "x.reshape(-1)",
+    "batch_flatten": "x.reshape(len(x), -1)",
+    "dtype": "x.dtype.name",
+    "l2_normalize": "x / np.sqrt(np.maximum(np.sum(x ** 2, axis=axis, keepdims=True), 1e-12))",
+    "random_normal": "np.random.default_rng(seed).normal(mean, stddev, size=shape)",
+    "random_uniform": "np.random.default_rng(seed).uniform(minval, maxval, size=shape)",
+    "binary_crossentropy": "-(t * np.log(p) + (1 - t) * np.log(1 - p)), p clipped to [1e-7, 1 - 1e-7]: K's is "
+                           "elementwise (glassnet.losses.binary_crossentropy averages over the last axis)",
+    "hard_sigmoid": "np.clip(0.2 * x + 0.5, 0, 1) (Keras 2's; glassnet.activations.hard_sigmoid is Keras 3's "
+                    "x / 6 + 0.5)",
+    "relu": "glassnet.activations.relu (K.relu's alpha= is its negative_slope=)",
 }
-_KERAS_2_ACTIVATIONS = ("sigmoid", "hard_sigmoid", "relu", "elu", "selu", "softmax", "softplus", "softsign", "tanh")
-_KERAS_2_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
+#: Keras 2's ``K.<name>`` that are NumPy's function of the same name and defaults
+_KERAS_2_NUMPY = ("abs", "all", "any", "arange", "clip", "cos", "dot", "equal", "exp", "eye", "greater",
+                  "greater_equal", "less", "less_equal", "log", "max", "maximum", "mean", "min", "minimum", "ndim",
+                  "not_equal", "ones", "ones_like", "prod", "reshape", "round", "shape", "sign", "sin", "sqrt",
+                  "square", "squeeze", "stack", "std", "sum", "tile", "transpose", "var", "zeros", "zeros_like")
+_KERAS_2_ACTIVATIONS = ("sigmoid", "elu", "selu", "softmax", "softplus", "softsign", "tanh")
+_KERAS_2_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 
 
 def _keras_2_hint(name):
-    """What to write for Keras 2's ``K.<name>``, or None for a name Keras 2's backend did not have."""
+    """What to write for Keras 2's ``K.<name>``, or None for a name Keras 2's backend did not have (``K.random``,
+    ``K.linalg``: NumPy's, not Keras 2's) or one with no short NumPy counterpart (``K.conv2d``, ``K.rnn``)."""
     if name in _KERAS_2_FUNCTIONS:
         return _KERAS_2_FUNCTIONS[name]
     if name in _KERAS_2_ACTIVATIONS:
         return f"glassnet.activations.{name}"
     if name in _KERAS_2_LOSSES:
         return f"glassnet.losses.{name}"
-    if not name.startswith("_") and hasattr(np, name):  # K.mean, K.sqrt, K.square, K.clip, K.maximum, ...
+    if name in _KERAS_2_NUMPY:  # K.mean, K.sqrt, K.square, K.clip, K.maximum, ...
         return f"np.{name} (glassnet's losses and metrics take NumPy arrays)"
     return None
 

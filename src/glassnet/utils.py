@@ -141,7 +141,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     Returns a :class:`PyDataset` for ``fit``/``evaluate``/``predict`` that gathers each batch when asked
     for it (the windows are never all in memory): batches ``(x, y)`` of shapes ``(batch_size, L, *data's
     rest)`` and ``(batch_size, *targets' rest)``, ``x`` alone without targets, single windows with
-    ``batch_size=None``; ``x`` keeps ``data``'s dtype. ``shuffle`` orders the windows with
+    ``batch_size=None`` (to iterate over: ``fit`` and ``predict`` take batches, as Keras's); ``x`` keeps
+    ``data``'s dtype. ``shuffle`` orders the windows with
     ``np.random.RandomState(seed)``, as Keras's first shuffle, and again after each epoch of ``fit``
     (Keras's own order also passes through tf.data's shuffle buffer, so it differs; the set is the same).
     Unlike Keras's empty dataset, a series too short for one window is a ValueError.

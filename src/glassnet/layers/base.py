@@ -155,14 +155,15 @@ class Layer(PolicyAttributes):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "call" in cls.__dict__ and "forward" not in cls.__dict__ and cls.forward is not Layer.forward:
-            # Keras's call over an inherited forward (Géron's MCDropout): glassnet runs forward, so the call was
-            # silently never run. (A class that defines forward as well runs its forward: its call is its own.)
-            base = next(k.__name__ for k in cls.__mro__ if "forward" in vars(k))
+        base = next(k for k in cls.__mro__ if "forward" in vars(k))
+        if "call" in cls.__dict__ and base is not cls and base is not Layer and base.__module__.startswith("glassnet."):
+            # Keras's call over a built-in layer's forward (Géron's MCDropout): glassnet runs forward, so the call
+            # was silently never run. (A class that defines forward runs it, and a user's own base's forward may run
+            # self.call: a template method.)
             raise TypeError(
                 f"{cls.__name__} overrides call, which glassnet's layers never run: they compute forward(X, training) "
-                f"and backward(dY), so {cls.__name__} would run {base}'s forward unchanged. Override forward instead, "
-                "e.g. for Monte-Carlo dropout: def forward(self, X, training=False): return super().forward(X, "
+                f"and backward(dY), so {cls.__name__} would run {base.__name__}'s forward unchanged. Override forward "
+                "instead, e.g. for Monte-Carlo dropout: def forward(self, X, training=False): return super().forward(X, "
                 "training=True)")
         if "build" in cls.__dict__:  # every layer class's build, a user's own too (as Keras wraps it)
             cls.build = build_in_its_dtype(cls.__dict__["build"])
