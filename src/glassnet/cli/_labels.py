@@ -15,8 +15,12 @@ _LEADING_ZERO = re.compile(r"[+-]?0\d")
 
 def label_text(cell):
     """The class a label cell names, the same in train, evaluate and predict: a number by its
-    value (1, 1.0 and 1e0 are class "1"; 0.50 is "0.5"), anything else as written ("007", "cat")."""
+    value (1, 1.0 and 1e0 are class "1"; 0.50 is "0.5"), True and False in any case as "True" and "False" (as
+    pandas and the feature columns read them: True, true and TRUE made three classes), anything else as written
+    ("007", "cat")."""
     cell = str(cell).strip()
+    if cell.lower() in ("true", "false"):
+        return cell.title()
     if _LEADING_ZERO.match(cell) or not _is_number(cell):  # (int() takes 1_0 and ١ too: text, as pandas reads them)
         return cell
     try:

@@ -46,6 +46,8 @@ REGRESSION_OUTPUTS = {"poisson": "exponential"}
 
 #: |mean/std| of a feature above which float32 weights that take raw features lose precision
 FOLD_RATIO_LIMIT = 1e4
+#: the largest |W| of a first layer the folding of σ (W/σ) must still hold within the dtype's range
+FOLD_WEIGHT_LIMIT = 100
 
 
 #: the regression losses a target may be standardized for, ``(y − μ)/σ``, the output then folded back to ``ŷσ + μ``:
@@ -86,7 +88,9 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
 
     A feature far from 0 compared with its spread (a timestamp: mean 1.6e9, std 300) gives
     terms x·w/σ about |μ/σ| times larger than their differences; float32 keeps ~7 digits.
-    A target so far from 0 is given back as ``out·σ + μ`` in float32: its last digits are lost.
+    A target so far from 0 is given back as ``out·σ + μ`` in float32: its last digits are lost; one whose σ is
+    below the smallest normal float32 (1.2e-38) has output weights W·σ of a few digits (features that small are
+    refused by :func:`_check_scaling_fits_dtype`).
     """
     mu, sigma = scaler
     ratios = np.abs(np.asarray(mu) / np.asarray(sigma)).reshape(-1)
@@ -98,6 +102,11 @@ def _warn_folding_precision(scaler, dtype, what="feature", names=None):
         which = f" ({', '.join(far[:5])}{', …' if len(far) > 5 else ''})" if far else ""
         print(f"{PROG} train: warning: a {what}'s mean is {ratio:.2g} times its standard deviation{which}; the saved float32 "
               f"model {effect}: use --dtype float64 (or centre that {what}).", file=sys.stderr)
+    smallest = float(np.min(sigma))
+    if what == "target" and smallest < np.finfo(dtype).tiny:
+        print(f"{PROG} train: warning: the target's standard deviation {smallest:.2g} is below {dtype}'s smallest normal "
+              f"number ({np.finfo(dtype).tiny:.2g}); the saved model gives raw targets with a few digits only: use "
+              "--dtype float64 (or rescale the target).", file=sys.stderr)
 
 
 def _positive(out_act):
@@ -271,6 +280,21 @@ def _check_features_fit_dtype(data, dtype):
                            f"{', …' if beyond.size > 5 else ''} hold{'s' * (beyond.size == 1)} values beyond the range "
                            f"of {dtype} (largest {np.finfo(dtype).max:.3g}), which the saved model takes raw: give "
                            "--dtype float64, or rescale them.")
+
+
+def _check_scaling_fits_dtype(data, scaler, dtype):
+    """Refuse, before training, features that vary so little that the first layer folded for raw features, W/σ,
+    goes beyond ``dtype``'s range (σ below ~3e-37 in float32): training ran to its end, then the fold failed
+    naming weight 'W' of layer 'dense' and no column, and saved nothing."""
+    sigma = np.asarray(scaler[1]).reshape(-1)
+    small = np.flatnonzero(sigma * np.finfo(dtype).max < FOLD_WEIGHT_LIMIT)
+    if small.size:
+        names = [shown(data.columns[k]) if data.columns is not None else str(k) for k in small[:5]]
+        raise CommandError(f"{data.name}: feature{'s' * (small.size > 1)} {', '.join(names)}"
+                           f"{', …' if small.size > 5 else ''} var{'ies' if small.size == 1 else 'y'} by so little "
+                           f"(standard deviation {sigma[small[0]]:.3g}) that the saved model, which takes raw features, "
+                           f"would need weights beyond the range of {dtype} (W/σ): give --dtype float64, or rescale "
+                           f"{'it' if small.size == 1 else 'them'}.")
 
 
 def _check_model_fits_in_memory(sizes, dtype):
@@ -531,6 +555,8 @@ def _train(args):
             y = (y - y_scale[0]) / y_scale[1]
             _warn_folding_precision(y_scale, args.dtype, "target")
     _check_features_fit_dtype(data, args.dtype)
+    if scaler is not None:
+        _check_scaling_fits_dtype(data, scaler, args.dtype)
     _check_model_fits_in_memory((x.shape[1], *hidden, n_out), args.dtype)
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])

@@ -120,6 +120,9 @@ def _split_validation(model, X, Y, w, validation_split, validation_data, validat
     cut = validation_cut(X.shape[0], validation_split)
     _warn_if_classes_unseen(model, Y, cut, validation_split)
     Xv, Yv, wv = X[cut:], Y[cut:], None if w is None else w[cut:]
+    # as validation_data's weights (Keras reports val_loss 0.0: a "best" epoch for EarlyStopping from the first)
+    refuse_all_zero(wv, f"sample_weight[{cut}:]", "the validation loss would be 0 whatever the model (these are "
+                    f"validation_split's rows, the last {X.shape[0] - cut})")
     return (X[:cut], Y[:cut], None if w is None else w[:cut],
             _array_validation(model, Xv, Yv, wv, validation_steps, batch_size, "the validation_split rows"))
 
@@ -357,6 +360,7 @@ class _StreamEpochs:
         self.step_rows = step_rows  # the first batch's rows, from which glassnet.threads counts a step's products
         self.fresh = True  # the open pass has not been read (fit peeked at its first batch)
         self.short_epoch_warned = False
+        self.zero_weights_warned = False
 
     def epoch(self, epoch):
         stream, limit = self.stream, self.steps_per_epoch
@@ -367,7 +371,7 @@ class _StreamEpochs:
         if not self.begun:
             stream.call("on_epoch_begin")
         self.begun = False
-        step, restarted = 0, limit is None
+        step, restarted, weighted = 0, limit is None, False
         while limit is None or step < limit:
             raw = stream.next()
             if raw is None:
@@ -380,8 +384,15 @@ class _StreamEpochs:
                 break
             batch = streams.checked_xy(self.model, raw, f"batch {step + 1} of epoch {epoch + 1} of x",
                                        class_weight=self.class_weight)
+            weighted = weighted or batch[2] is None or bool((batch[2] != 0).any())  # (one look, once one is seen)
             yield backend.to_namespace(*batch) if portable else batch  # to the model's namespace
             step += 1
+        if step and not weighted and not self.zero_weights_warned:  # arrays' weights are refused before fit
+            self.zero_weights_warned = True
+            what = "class_weight" if self.class_weight is not None else "the sample weights"
+            warnings.warn(f"{what} gave every sample of epoch {epoch + 1}'s {step} batches the weight 0: its loss is 0 "
+                          "whatever the model, and it trained on nothing. Give some sample a nonzero weight.",
+                          UserWarning, stacklevel=user_stacklevel())
         if step == 0:
             need = (f"a pass for each of its epochs={self.epochs}" if limit is None else
                     f"steps_per_epoch × epochs = {limit} × {self.epochs} = {limit * self.epochs} batches")
