@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import threading
+import warnings
 
 import numpy as np
 
@@ -165,7 +166,10 @@ def serialize(obj, kind):
                              f"{', '.join(missing)}, which get_config() does not return. Override get_config() "
                              f"to return them: {{**super().get_config(), {missing[0]!r}: self.{missing[0]}}}.")
         # (an argument with a default came back as that default, silently: Keras records the arguments)
-        changed = [p for p in named if p.default is not p.empty and _differs(obj, p.name, p.default)]
+        changed = [p for p in named if p.default is not p.empty and _differs(obj, p.name, p.default)
+                   and not _set_by_glassnet(cls, kind, p.name)]
+        if changed:
+            changed = _restored_otherwise(cls, config, obj, changed)
         if changed:
             name, default = changed[0].name, changed[0].default
             raise ValueError(f"Cannot {verb} the custom {kind} {cls.__name__}: get_config() does not return "
@@ -248,6 +252,29 @@ def find_function(config, builtins=None):
 def _own_attributes(cls):
     """The names ``cls`` and its bases outside glassnet define."""
     return {name for klass in cls.__mro__ if klass.__module__.split(".")[0] != "glassnet" for name in vars(klass)}
+
+
+def _set_by_glassnet(cls, kind, name):
+    """Whether glassnet's base of ``cls`` sets the attribute ``name`` itself, whatever the user's argument of
+    that name does: its state (``built``, ``jit_compile``: defined or set by the base, no argument of its
+    __init__), or a layer's ``dtype`` (the model's or the policy's, which the model's config restores)."""
+    ours = next((k for k in cls.__mro__ if k.__module__.split(".")[0] == "glassnet"), object)
+    sets = hasattr(ours, name) or name in getattr(getattr(ours.__init__, "__code__", None), "co_names", ())
+    return (sets and name not in inspect.signature(ours.__init__).parameters) or \
+        (name == "dtype" and kind in ("layer", "model"))
+
+
+def _restored_otherwise(cls, config, obj, params):
+    """Those of ``params`` whose attribute ``cls.from_config(config)`` would not give back as ``obj`` holds it
+    (an argument that __init__ normalises, ``axis=-1`` kept as 1, comes back so); all of them where that
+    object cannot be made."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rebuilt = cls.from_config(config)
+    except Exception:
+        return params
+    return [p for p in params if _differs(obj, p.name, getattr(rebuilt, p.name, p.default))]
 
 
 def _differs(obj, name, default):

@@ -58,13 +58,16 @@ def cmd_evaluate(args):
         args.data = read_stdin()
     if is_csv(args.data):  # settled once, with its note: the header is looked at before the file is read
         args.sep, args.decimal = csv_format(head_lines(args.data), args.sep, args.decimal, args.data)
-    if _multilabel(model):  # its accuracy of one column read as class indices was meaningless
-        score = (f"glassnet.sklearn.MLPClassifier.load({args.model!r}).score(X, Y) (subset accuracy, as "
-                 "scikit-learn's)" if is_estimator_file(args.model) else
-                 "model.evaluate(X, Y) compiled with metrics=['binary_accuracy'] (per-label accuracy)")
+    if _multilabel(model) and is_estimator_file(args.model):  # one column read as class indices meant nothing
         raise CommandError(f"{args.model} is a multi-label classifier ({model.n_outputs} output units under "
                            f"{model.loss.name}, a 0/1 label each), and evaluate takes one target column: score it "
-                           f"in Python, {score}, or compare the label columns of `glassnet predict` with yours.")
+                           f"in Python, glassnet.sklearn.MLPClassifier.load({args.model!r}).score(X, Y) (subset "
+                           "accuracy, as scikit-learn's), or compare the label columns of `glassnet predict` with yours.")
+    if _multilabel(model):  # (k sigmoid units may be a one-hot model's, as older Keras tutorials train them)
+        print(f"note: {args.model} has {model.n_outputs} output units under {model.loss.name} and no class labels: "
+              "scored as a model trained on one-hot rows, the class the column of the largest p; a multi-label "
+              "classifier is scored in Python, model.evaluate(X, Y) compiled with metrics=['binary_accuracy'].",
+              file=sys.stderr)
     task = model_task(model)
     if args.task not in ("auto", task):  # a regression's targets read as classes would give a wrong MSE
         raise CommandError(f"--task {args.task}: {args.model} is a {task} model; leave --task out.")

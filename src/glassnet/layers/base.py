@@ -407,13 +407,14 @@ class Layer(PolicyAttributes):
         ``weight_names`` (the order of :meth:`get_weights`), then calls ``super().build(input_shape)``, which
         sets ``input_shape``, ``output_shape`` and ``built``. ``input_shape`` is one sample's shape, ``(784,)``
         (or Keras's ``(None, 784)`` when called by hand): ``input_shape[-1]`` is the features either way."""
-        # (an array a user's build left out of weight_names was trained but neither counted, saved nor loaded,
-        # silently; glassnet's Normalization keeps given statistics out of them on purpose, as Keras's)
-        unlisted = [key for key in (*self.params, *self.state) if key not in self.weight_names]
+        # (a trainable array a user's build left out of weight_names was trained but neither counted, saved nor
+        # loaded, silently; self.state may hold a constant buffer that build remakes, and glassnet's
+        # Normalization keeps given statistics out of the weights on purpose, as Keras's)
+        unlisted = [key for key in self.params if key not in self.weight_names]
         if unlisted and any("build" in vars(klass) for klass in type(self).__mro__
                             if klass.__module__.split(".")[0] != "glassnet"):
             raise ValueError(f"{self._label()} holds {', '.join(map(repr, unlisted))} in "
-                             f"self.params or self.state, but its weight_names {tuple(self.weight_names)} does "
+                             f"self.params, but its weight_names {tuple(self.weight_names)} does "
                              f"not list them, so they would not be counted, saved or loaded. List every key: "
                              f"weight_names = {(*self.weight_names, *unlisted)}.")
         self.input_shape = sample_shape(input_shape)

@@ -242,11 +242,19 @@ class _ResetAfterInit(type):
         return init.replace(parameters=list(init.parameters.values())[1:])
 
 
-def _own_update_state(cls):
-    """Whether ``cls`` is a user's subclass of Metric itself whose ``update_state`` is its own (not one of
-    glassnet's metrics, whose result goes with their update_state)."""
+def _cannot_feed_the_mean(cls):
+    """Whether ``cls`` is a user's subclass of Metric itself with its own ``update_state`` that the base's
+    ``result`` (total / count) cannot read: no code of the user's classes names ``total``, ``count``,
+    ``_accumulate`` or ``update_state`` (super's), and none defines ``result`` or ``values`` (Keras's
+    metric with ``add_variable`` state and no result). glassnet's metrics' results go with their state."""
     ours = [k for k in cls.__mro__ if k.__module__.split(".")[0] == "glassnet"]
-    return ours[0] is Metric and cls.update_state is not Metric.update_state
+    mine = [k for k in cls.__mro__ if k.__module__.split(".")[0] not in ("glassnet", "builtins")]
+    if ours[0] is not Metric or cls.update_state is Metric.update_state:
+        return False
+    if any("result" in vars(k) or "values" in vars(k) for k in mine):
+        return False
+    names = {n for k in mine for f in vars(k).values() for n in getattr(getattr(f, "__code__", None), "co_names", ())}
+    return not names & {"total", "count", "_accumulate", "update_state"}
 
 
 class Metric(Configurable, metaclass=_ResetAfterInit):
@@ -419,7 +427,7 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
     def result(self):
         """The metric's value over the batches added since the last reset (here the mean
         ``total / count``, 0.0 before any; each metric computes its own)."""
-        if not self.count and not self.total and _own_update_state(type(self)):
+        if not self.count and not self.total and _cannot_feed_the_mean(type(self)):
             # (a user's update_state without result logged this base's 0.0 every epoch; Keras raises)
             raise NotImplementedError(f"{type(self).__name__} defines update_state but not result(): define "
                                       "result(self), which returns the value of the batches added so far.")

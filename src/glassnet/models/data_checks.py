@@ -388,7 +388,7 @@ class DataChecks:
             return
         names = [m.name for m in self.metrics if isinstance(m, metrics.CategoricalAccuracy)
                  and m.name.lower() in ("accuracy", "acc")]
-        if names and Y.ndim == 2 and Y.shape[1] > 1 and (Y.sum(axis=1) != 1).any():
+        if names and Y.ndim == 2 and Y.shape[1] > 1 and (np.abs(Y.sum(axis=1) - 1) > 1e-3).any():
             warnings.warn(f"Metric {names[0]!r} of {Y.shape[1]} output units is categorical accuracy (as Keras's: "
                           "the argmax of each row of y against that of the outputs), but rows of y hold no 1 or "
                           "several (multi-label targets), whose argmax is no class: for the share of labels right, "

@@ -256,10 +256,13 @@ def _first_update_checked(update):
         before = numpy_copy(w)
         result = update(self, w, g, lr, state, tmp)
         if np.array_equal(before, numpy_copy(w)):
+            from ..models.divergence import user_stacklevel  # (models import the optimizers)
+
             warnings.warn(f"{type(self).__name__}.update left the weights unchanged at its first step, with a "
                           f"gradient and a rate of {float(lr):g}: it must change w in place (w -= lr * g, "
-                          "w[...] = ...); an assignment w = ... makes a new array that training never sees.",
-                          UserWarning, stacklevel=2)
+                          "w[...] = ...); an assignment w = ... makes a new array that training never sees. "
+                          "(A rule that skips its first step on purpose may ignore this.)",
+                          UserWarning, stacklevel=user_stacklevel())
         return result
 
     return first_update_checked
@@ -454,8 +457,10 @@ class Optimizer(Configurable):
     # -- state -------------------------------------------------------------
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "update_step" in vars(cls) and cls.update is Optimizer.update:
-            # (Keras's rule met "build() takes 2 positional arguments but 6 were given", or a bare NotImplementedError)
+        if "update_step" in vars(cls) and not any("update" in vars(k) for k in cls.__mro__
+                                                   if k.__module__.split(".")[0] != "glassnet"):
+            # (Keras's rule met "build() takes 2 positional arguments but 6 were given", or a bare NotImplementedError;
+            # on a subclass of SGD or Adam it was passed over, and the model trained by SGD's or Adam's rule)
             raise TypeError(f"{cls.__name__} defines Keras's update_step, which glassnet's optimizers never run: "
                             f"{_OWN_RULE}")
         if "update" in vars(cls) and cls.__module__.split(".")[0] != "glassnet":
