@@ -47,9 +47,13 @@ def _compile_like(clone, model):
     uncompiled, with a warning."""
     if not getattr(model, "compiled", False):
         return clone
+    from .._custom_objects import serialize
     from .compiled_metrics import _copy
 
     try:
+        if is_custom(model.optimizer, "optimizer"):  # its config checked as save checks it: no default silently
+            with in_memory_configs():
+                serialize(model.optimizer, "optimizer")
         optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
     except Exception as exc:  # noqa: BLE001 -- whatever a config cannot rebuild: said, and left to the user
         warnings.warn(f"The clone is not compiled: its optimizer cannot be made again from "

@@ -212,9 +212,13 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
     if keep:
         return _evaluate_batches(model, iter(keep), callbacks)
     names = ("x", "validation y") if validation else ("x", "y")
+    weighted, read = False, 0
 
     def check(raw, where):
+        nonlocal weighted, read
+        read += 1
         batch = streams.checked_xy(model, raw, where, names=names)
+        weighted = weighted or batch[2] is None or bool((batch[2] != 0).any())  # (one look, once one is seen)
         if keep is not None:  # (copies: a generator may yield the same buffer refilled)
             batch = tuple(None if a is None else backend.copy(a) for a in batch)
             keep.append(batch)
@@ -228,6 +232,11 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
         logs = _evaluate_batches(model, itertools.chain([first], batches), callbacks)
     finally:  # as in predict_stream
         batches.close()
+    if not weighted and not stream.zero_weights_warned:  # (once a fit: its validations share the stream)
+        stream.zero_weights_warned = True
+        warnings.warn(f"The sample weights gave every sample of {stream.name}'s {read} batches "
+                      "the weight 0: its loss is 0 whatever the model. Give some sample a nonzero weight.",
+                      UserWarning, stacklevel=user_stacklevel())
     # (the user's call: evaluate's caller, or fit's, through fit's validation function)
     streams.warn_if_short(stream, steps, "validation_steps" if validation else "steps",
                           stacklevel=user_stacklevel())

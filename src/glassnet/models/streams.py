@@ -158,6 +158,7 @@ class Stream:
         self._peeked = collections.deque()
         self.started = False  # whether any pass began (an iterator has just the one)
         self.read = 0  # batches read, all passes
+        self.zero_weights_warned = False  # evaluate_stream's warning, given once
 
     def new_pass(self):
         """Start a pass; an iterator read before has no second one (its pass is empty)."""
@@ -247,14 +248,29 @@ def unpack(batch, where, need_y):
     return x, y, w
 
 
-def _in_batch(where, function, *args, **kwargs):
-    """``function(*args)``, its ValueError or TypeError naming the batch."""
+def _in_batch(where, function, *args, sample=None, **kwargs):
+    """``function(*args)``, its ValueError or TypeError naming the batch; ``sample``: ``(model, x, y)``
+    of the batch, whose error says so where the batch looks like a single sample."""
     try:
         return function(*args, **kwargs)
     except (ValueError, TypeError) as exc:
         if type(exc) not in (ValueError, TypeError):
             raise
-        raise type(exc)(f"{where}: {exc}") from None
+        raise type(exc)(f"{where}: {_single_sample(exc, *sample) if sample else exc}") from None
+
+
+def _single_sample(exc, model, x, y):
+    """``exc``'s message, or advice for a dataset that yields single samples where fit, evaluate and
+    predict take batches (timeseries_dataset_from_array(..., batch_size=None) yields single windows)."""
+    advice = ("the dataset yields single samples, not batches (as timeseries_dataset_from_array(..., "
+              "batch_size=None) does): give it a batch_size, e.g. batch_size=32, or batch the samples yourself")
+    shape, given = getattr(model, "_input_shape", None), tuple(getattr(x, "shape", ()))  # (arrays: no list read)
+    if shape is not None and tuple(shape) != (1,) and given == tuple(shape):
+        return f"x has shape {given}, one sample of the model's input (n, {', '.join(map(str, shape))}): {advice}."
+    scalar_y = isinstance(y, (int, float, np.generic)) or getattr(y, "ndim", None) == 0
+    if scalar_y and given:  # (a model without Input: built on this x)
+        return f"{exc} If {advice}."
+    return str(exc)
 
 
 def checked_xy(model, batch, where, names=("x", "y"), class_weight=None):
@@ -265,7 +281,7 @@ def checked_xy(model, batch, where, names=("x", "y"), class_weight=None):
     x, y, w = unpack(batch, where, need_y=True)
     if class_weight is not None and w is not None:
         raise ValueError(f"{where} has sample weights and fit() was given class_weight: use one or the other.")
-    X, Y, w = _in_batch(where, model._prepare_xy, x, y, w, names=names, what="fit")
+    X, Y, w = _in_batch(where, model._prepare_xy, x, y, w, names=names, what="fit", sample=(model, x, y))
     if class_weight is not None:
         w = _in_batch(where, _class_weights, model, Y, class_weight)
     return dense_rows(X, 0, X.shape[0], dtype=model.dtype), Y, w
@@ -274,7 +290,7 @@ def checked_xy(model, batch, where, names=("x", "y"), class_weight=None):
 def checked_x(model, batch, where):
     """One prediction batch's inputs, dense, in the model's dtype."""
     x, _, _ = unpack(batch, where, need_y=False)
-    X = _in_batch(where, model._check_x, x, sparse=True)
+    X = _in_batch(where, model._check_x, x, sparse=True, sample=(model, x, None))
     if not model.built:
         model.build((None, *X.shape[1:]))
     return dense_rows(X, 0, X.shape[0], dtype=model.dtype)
