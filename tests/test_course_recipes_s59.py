@@ -216,6 +216,8 @@ def test_keep_prob_is_refused_with_rate_one_minus_keep_prob():
             make()
     with pytest.raises(TypeError, match=r"GaussianDropout\(rate=1 - keep_prob\)\.$"):
         glassnet.layers.GaussianDropout(keep_prob="most")
+    with pytest.raises(TypeError, match=r"Dropout\(rate=1 - keep_prob\)\.$"):  # (not 1 - True: "rate=0")
+        Dropout(keep_prob=True)
 
 
 def test_he_initialization_of_the_table_is_ngs_untruncated_randn():

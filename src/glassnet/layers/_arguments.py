@@ -68,7 +68,8 @@ def _check_extra_kwargs(cls, kwargs):
         renamed = [name for name in _KERAS_1_NAMES.get(key, ()) if name in accepted]
         close = difflib.get_close_matches(key, sorted(accepted), n=1)
         if renamed and key == "keep_prob":  # the opposite probability: Dropout(0.8) would drop 80 %
-            rate = f"{1 - value:.6g}" if isinstance(value, (int, float, np.number)) else "1 - keep_prob"
+            rate = f"{1 - value:.6g}" if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
+                else "1 - keep_prob"
             hint = f" Its rate is the probability to drop an input, rate = 1 − keep_prob: {cls.__name__}(rate={rate})."
         elif renamed:
             hint = f" {key} is Keras 1's name for {renamed[0]!r} (renamed in Keras 2)."
