@@ -271,3 +271,16 @@ def keras_x64(monkeypatch):
     jax.config.update("jax_enable_x64", True)
     yield keras, jax
     jax.config.update("jax_enable_x64", previous)
+
+
+def doc_block(page, marker):
+    """The ```python block of docs/``page`` that contains ``marker``, run: the names it defines (the recipes of
+    docs/lectures.md and docs/pytorch.md that tests check against the books' and courses' formulas)."""
+    import re
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    blocks = [code for code in re.findall(r"```python\n(.*?)```", (docs / page).read_text(), re.S) if marker in code]
+    assert len(blocks) == 1, f"docs/{page} has {len(blocks)} blocks with {marker!r}"
+    names = {}
+    exec(compile(blocks[0], f"docs/{page}", "exec"), names)
+    return names

@@ -2,27 +2,15 @@
 TorchAdam subclass of docs/pytorch.md (PyTorch's and nnfs's Adam), and the warning for accuracy on −1/+1
 labels under a hinge-type loss."""
 
-import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import doc_block
+
 import glassnet
 from glassnet.layers import Dense
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-def doc_block(page, marker):
-    """The ```python block of docs/``page`` that contains ``marker``, run: its names."""
-    blocks = [code for code in re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(), re.S) if marker in code]
-    assert len(blocks) == 1, f"docs/{page} has {len(blocks)} blocks with {marker!r}"
-    names = {}
-    exec(compile(blocks[0], f"docs/{page}", "exec"), names)
-    return names
-
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))

@@ -2,11 +2,10 @@
 against NumPy code of the course's formula (Ng's Deep Learning Specialization, courses 1-2; CS231n
 assignment 1), GradientCheckResult.difference() (Ng's gradient-checking figure) and the keep_prob hint."""
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from conftest import doc_block
 
 import glassnet
 from glassnet.callbacks import LearningRateScheduler
@@ -15,18 +14,6 @@ from glassnet.layers import Dense, Dropout
 from glassnet.optimizers import SGD
 from glassnet.optimizers.schedules import InverseTimeDecay
 from glassnet.regularizers import L2
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-def doc_block(page, marker):
-    """The ```python block of docs/``page`` that contains ``marker``, run: its names."""
-    blocks = [code for code in re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(), re.S) if marker in code]
-    assert len(blocks) == 1, f"docs/{page} has {len(blocks)} blocks with {marker!r}"
-    names = {}
-    exec(compile(blocks[0], f"docs/{page}", "exec"), names)
-    return names
-
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))

@@ -11,6 +11,7 @@ from .. import backend, losses
 from .._validation import check_bool
 from ..optimizers.base import note_gradients
 from ..threads import model_lock
+from ._input_pass import _down_to_the_inputs, _input_gradient
 
 
 #: the arrays a layer keeps from its last pass for the backward one
@@ -211,27 +212,13 @@ class Backprop:
         ``training=True`` a training step's pass. It changes nothing: batch-norm moving statistics and
         dropout generators are put back after.
         """
-        from ..trace import _restore_side_effects, _save_side_effects
-
         training = check_bool(training, "training")
         X, Y, w = self._prepare_xy(x, y, sample_weight, what="input_gradients")
-        with model_lock(self).exclusive:
-            saved, needs = _save_side_effects(self), [layer.needs_input_gradient for layer in self._layers]
-            try:
-                for layer in self._layers:
-                    layer.needs_input_gradient = True
-                A = self.forward(X, training=training)
-                Y, w = backend.to_namespace(Y, w)
-                dX = self._backward(Y, A, w, None, to_inputs=True)
-            finally:
-                _restore_side_effects(saved)
-                for layer, need in zip(self._layers, needs):
-                    layer.needs_input_gradient = need
-        if dX is None:  # (an Embedding's ids, a CategoryEncoding's categories)
-            first = self._layers[0]
-            raise TypeError(f"input_gradients: the first layer, {first.name!r} ({type(first).__name__}), takes "
-                            "integer inputs, which have no gradient.")
-        return backend.numpy_copy(dX)
+        with _down_to_the_inputs(self):
+            A = self.forward(X, training=training)
+            Y, w = backend.to_namespace(Y, w)
+            dX = self._backward(Y, A, w, None, to_inputs=True)
+        return _input_gradient(self, dX, "input_gradients")
 
     def output_gradients(self, x, dy, training=False):
         """``∂(Σ dy ⊙ f(x))/∂x``, the gradient of the outputs ``f(x) = model(x)`` weighted by ``dy`` with
@@ -246,7 +233,6 @@ class Backprop:
         effects as :meth:`input_gradients`: it changes nothing.
         """
         from .._validation import check_array
-        from ..trace import _restore_side_effects, _save_side_effects
 
         training = check_bool(training, "training")
         self._check_namespace()
@@ -259,24 +245,12 @@ class Backprop:
         if dY.shape not in (shape, shape[1:]):
             raise ValueError(f"dy must have the outputs' shape {shape}, or {shape[1:]} for every row alike. "
                              f"Received an array of shape {dY.shape}.")
-        with model_lock(self).exclusive:
-            saved, needs = _save_side_effects(self), [layer.needs_input_gradient for layer in self._layers]
-            try:
-                for layer in self._layers:
-                    layer.needs_input_gradient = True
-                self.forward(X, training=training)
-                (d,) = backend.to_namespace(np.array(np.broadcast_to(dY, shape)))  # (a copy: backward may reuse it)
-                for layer in reversed(self._layers):
-                    d = layer.backward(d)
-            finally:
-                _restore_side_effects(saved)
-                for layer, need in zip(self._layers, needs):
-                    layer.needs_input_gradient = need
-        if d is None:  # (an Embedding's ids, a CategoryEncoding's categories)
-            first = self._layers[0]
-            raise TypeError(f"output_gradients: the first layer, {first.name!r} ({type(first).__name__}), takes "
-                            "integer inputs, which have no gradient.")
-        return backend.numpy_copy(d)
+        with _down_to_the_inputs(self):
+            self.forward(X, training=training)
+            (d,) = backend.to_namespace(np.array(np.broadcast_to(dY, shape)))  # (a copy: backward may reuse it)
+            for layer in reversed(self._layers):
+                d = layer.backward(d)
+        return _input_gradient(self, d, "output_gradients")
 
     def gradients(self, x, y, sample_weight=None, training=True, trainable_only=False, update_state=False,
                   return_outputs=False):
@@ -332,3 +306,4 @@ class Backprop:
         if not trainable_only:
             note_gradients(self, out, owners)
         return (out, outputs) if return_outputs else out
+
