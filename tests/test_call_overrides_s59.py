@@ -180,3 +180,19 @@ def test_a_nested_model_given_a_literal_is_fixed_its_own_pins_are_not(rng):
     assert not np.array_equal(model(X), model(X))  # ... and holding in a call given no mode
     traced = _always_dropped(glassnet, None)  # (training=None written: as training=training)
     np.testing.assert_array_equal(traced.predict(X, verbose=0), traced.predict(X, verbose=0))
+
+
+def test_onnx_export_refuses_a_layer_fixed_in_training_mode(tmp_path):
+    # the ONNX graph is the inference pass: an always-on dropout was dropped from it silently (outputs 0.59 apart
+    # from predict's); a literal training=False (inference in every pass) is what the graph computes
+    pytest.importorskip("onnx")
+    from glassnet.onnx import export
+
+    on = _always_dropped(glassnet, True)
+    on.predict(np.ones((2, 4)), verbose=0)
+    with pytest.raises(ValueError, match=r"runs 'dropout.*' with training=True in every pass .* leaves the mode to"):
+        export(on, tmp_path / "on.onnx")
+    off = _always_dropped(glassnet, False)
+    off.predict(np.ones((2, 4)), verbose=0)
+    export(off, tmp_path / "off.onnx")
+    assert (tmp_path / "off.onnx").stat().st_size > 0

@@ -64,7 +64,7 @@ def _batches(rng, weights):
 def test_a_stream_whose_weights_are_all_zero_warns_at_the_epoch_end(rng):
     model, stream = _batches(rng, [0.0, 0.0])
     before = [w.copy() for w in model.get_weights()]
-    with pytest.warns(UserWarning, match=r"the sample weights gave every sample of epoch 1's 2 batches the weight "
+    with pytest.warns(UserWarning, match=r"The sample weights gave every sample of epoch 1's 2 batches the weight "
                                          r"0: its loss is 0 whatever the model, and it trained on nothing"):
         history = model.fit(stream, steps_per_epoch=2, epochs=1, verbose=0).history
     assert history["loss"] == [0.0]

@@ -101,6 +101,9 @@ def test_history_missing_key_names_the_keys_and_keras_3_name():
         history.history["accuracy"]
     with pytest.raises(KeyError, match="'loss'.*is empty"):
         callbacks.History().history["loss"]
+    # without a callback that logs the rate there is no 'learning_rate' to point to: its name and who logs it
+    with pytest.raises(KeyError, match=r"'lr'.*logged as 'learning_rate' \(Keras 3's name\) by LearningRateScheduler"):
+        history.history["lr"]
 
 
 def test_history_history_stays_a_plain_dict():
@@ -204,3 +207,15 @@ def test_keras_2_backend_hints_only_for_names_keras_2_had():
     for name in K._KERAS_2_NUMPY:
         assert callable(getattr(np, name)) and not isinstance(getattr(np, name), type), name
     assert not set(K._KERAS_2_FUNCTIONS) & set(vars(K))  # (an entry for a name glassnet.backend has is never read)
+
+
+def test_a_history_pickled_with_a_plain_dict_unpickles_with_the_hint():
+    # glassnet before session 59 pickled History.history as a plain dict: its bare KeyError again after loading
+    import pickle
+
+    old = callbacks.History()
+    old.__dict__["history"] = {"loss": [0.5], "accuracy": [0.75]}
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.history == {"loss": [0.5], "accuracy": [0.75]}
+    with pytest.raises(KeyError, match=r"'acc'.*logged as 'accuracy'"):
+        loaded.history["acc"]

@@ -413,9 +413,10 @@ class Layer(PolicyAttributes):
         unlisted = [key for key in self.params if key not in self.weight_names]
         if unlisted and any("build" in vars(klass) for klass in type(self).__mro__
                             if klass.__module__.split(".")[0] != "glassnet"):
+            them = "it, so it" if len(unlisted) == 1 else "them, so they"
             raise ValueError(f"{self._label()} holds {', '.join(map(repr, unlisted))} in "
                              f"self.params, but its weight_names {tuple(self.weight_names)} does "
-                             f"not list them, so they would not be counted, saved or loaded. List every key: "
+                             f"not list {them} would not be counted, saved or loaded. List every key: "
                              f"weight_names = {(*self.weight_names, *unlisted)}.")
         self.input_shape = sample_shape(input_shape)
         self.output_shape = self.sample_output_shape(self.input_shape)

@@ -230,7 +230,8 @@ class Backprop:
         on every row. Saliency map of class ``k``: ``dy = np.eye(n_classes)[k]`` (of its probability after a
         softmax); of a hidden layer's unit: ``Model(model.inputs, layer.output).output_gradients(x, dy)``.
         The model need not be compiled; activity penalties are not part of ``f``. ``training`` and the side
-        effects as :meth:`input_gradients`: it changes nothing.
+        effects as :meth:`input_gradients`: it changes nothing, so a dropout that a subclass's call fixes in
+        training mode draws the same mask at each call (the generators are put back).
         """
         from .._validation import check_array
 

@@ -126,6 +126,9 @@ class _Logs(dict):
             hint = (f"; it is logged as {prefix + renamed!r} (Keras 3's name; older Keras logged {key!r})"
                     if base in _RENAMED_KEYS else
                     f"; did you mean {prefix + renamed!r}? (the name given to compile's metrics or by a callback)")
+        if not hint and base == "lr":  # (the rate is logged only by a callback that sets it, as in Keras 3)
+            hint = (f"; the learning rate is logged as {prefix + 'learning_rate'!r} (Keras 3's name) by "
+                    "LearningRateScheduler or ReduceLROnPlateau")
         held = f"holds {list(self)}" if self else "is empty (no epoch was recorded)"
         raise KeyError(f"{key!r}: history.history {held}{hint}")
 
@@ -143,6 +146,12 @@ class History(Callback):
         self.stopped_reason = None
         # the epoch of each value: val_* keys miss the epochs that fit did not validate (validation_freq)
         self._epochs_of = {}
+
+    def __setstate__(self, state):
+        # (a History pickled before session 59 holds a plain dict: its missing key gets the hint too)
+        self.__dict__.update(state)
+        if type(self.__dict__.get("history")) is dict:
+            self.history = _Logs(self.history)
 
     def __repr__(self):
         # (Keras's is object's default, <...History object at 0x...>, which says nothing of what fit recorded)

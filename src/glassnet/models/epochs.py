@@ -389,7 +389,7 @@ class _StreamEpochs:
             step += 1
         if step and not weighted and not self.zero_weights_warned:  # arrays' weights are refused before fit
             self.zero_weights_warned = True
-            what = "class_weight" if self.class_weight is not None else "the sample weights"
+            what = "class_weight" if self.class_weight is not None else "The sample weights"
             warnings.warn(f"{what} gave every sample of epoch {epoch + 1}'s {step} batches the weight 0: its loss is 0 "
                           "whatever the model, and it trained on nothing. Give some sample a nonzero weight.",
                           UserWarning, stacklevel=user_stacklevel())

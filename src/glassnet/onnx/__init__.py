@@ -164,6 +164,14 @@ def to_onnx(model):
                 f"only {', '.join(cls.__name__ for cls in _ONNX_LAYERS)} are supported "
                 "(a SpectralNormalization of a Dense or an Embedding)."
             )
+    # a subclass's call that gives a layer a literal training=True runs it so in predict too (always-on dropout):
+    # an ONNX graph is the inference pass, which would silently differ from predict
+    fixed = [layer.name for layer, mode in getattr(model, "_fixed", {}).items() if mode]
+    if fixed:
+        raise ValueError(f"Cannot export to ONNX: the model's call runs {', '.join(map(repr, fixed))} with "
+                         "training=True in every pass (predict draws its noise or batch statistics), and an ONNX graph "
+                         "is the inference pass, whose outputs would differ. Export a model whose call leaves the "
+                         "mode to its caller (training=training).")
     size = model.count_params() * np.dtype(model.dtype).itemsize  # (get_weights would copy them)
     if size >= _PROTOBUF_LIMIT:
         raise ValueError(f"The model's weights take {size / 2**30:.2f} GiB; an ONNX file holds at most 2 GiB "
