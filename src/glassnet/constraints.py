@@ -12,6 +12,7 @@ dropout by Srivastava et al., 2014);
 ``NonNeg()``: ``w ← max(w, 0)``.
 """
 
+import inspect
 import math
 import numbers
 import weakref
@@ -286,14 +287,24 @@ def _same_shape(value, W, constraint):
 def serialize(constraint):
     """``{"class_name", "config"}`` of a built-in constraint object (``MaxNorm(1.5)`` gives
     ``{"class_name": "MaxNorm", "config": {"max_value": 1.5, "axis": 0}}``), or of a subclass of the user's
-    as Keras writes it (with its ``registered_name``); a ValueError for any other object (a function)."""
+    as Keras writes it (with its ``registered_name``), or of a registered function by its registered name; a
+    ValueError for any other object (an unregistered function)."""
+    config = _custom_objects.serialize_function(constraint)
+    if config is not None:
+        return config
+    if inspect.isfunction(constraint):
+        raise ValueError(f"Cannot save {_custom_objects.unregistered_function(constraint, 'constraint')}.")
     return to_config(constraint, CLASSES, "constraint")
 
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
     """The constraint of a :func:`serialize` or Keras config, or of a name (``"max_norm"``, as :func:`get`);
-    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
+    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created,
+    and a registered function is found by its name."""
+    function = _custom_objects.find_function(config)
+    if function is not None:
+        return function
     return from_config(config, CLASSES, "constraint", get, CONSTRAINTS)
 
 

@@ -13,6 +13,7 @@ every layer it is passed to, gives the same values).
 
 import contextlib
 import contextvars
+import inspect
 import math
 import numbers
 import warnings
@@ -483,14 +484,27 @@ def _array_initializer(array, name=None):
 def serialize(initializer):
     """``{"class_name", "config"}`` of a built-in initializer object (``HeNormal(seed=2)`` gives
     ``{"class_name": "HeNormal", "config": {"seed": 2}}``), or of a subclass of the user's as Keras writes
-    it (with its ``registered_name``); a ValueError for any other object (a function), which a file cannot hold."""
+    it (with its ``registered_name``), or of a registered function by its registered name, as Keras writes it;
+    a ValueError for any other object (an unregistered function), which a file cannot hold."""
+    config = _custom_objects.serialize_function(initializer)
+    if config is not None:
+        return config
+    if inspect.isfunction(initializer):
+        if initializer.__qualname__ == _array_initializer.__name__ + ".<locals>.from_array":
+            raise ValueError("Cannot save an array given as the initializer: a model file holds the weights it "
+                             "gave, not the array.")
+        raise ValueError(f"Cannot save {_custom_objects.unregistered_function(initializer, 'initializer')}.")
     return to_config(initializer, CLASSES, "initializer")
 
 
 @_custom_objects.takes_custom_objects
 def deserialize(config):
     """The initializer of a :func:`serialize` or Keras config, or of a name (``"he_normal"``, as :func:`get`);
-    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created."""
+    only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created,
+    and a registered function is found by its name."""
+    function = _custom_objects.find_function(config)
+    if function is not None:
+        return function
     return from_config(config, CLASSES, "initializer", get, INITIALIZERS)
 
 

@@ -4,6 +4,7 @@ default layer names."""
 
 import contextlib
 import contextvars
+import inspect
 import json
 import re
 import warnings
@@ -28,47 +29,44 @@ def in_memory_configs():
         _IN_MEMORY.reset(token)
 
 
-def config_entry(obj, serialize, optional=False):
+def config_entry(obj, serialize):
     """``obj`` as a layer config holds it: None, the object itself inside
-    :func:`in_memory_configs`, else ``serialize(obj)``. ``optional``: an object that
-    cannot be stored as JSON (a custom initializer, whose drawn weights are saved
-    anyway) gives None instead of an error."""
+    :func:`in_memory_configs`, else ``serialize(obj)``."""
     if obj is None or _IN_MEMORY.get():
         return obj
-    if not optional:
-        return serialize(obj)
-    try:
-        config = serialize(obj)
-        json.dumps(config, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-    return config
+    return serialize(obj)
 
 
 def initializer_entries(layer, keys):
     """The initializers ``keys`` of ``layer`` as its config holds them (see :func:`config_entry`); a
-    custom one by its registered name, as Keras's, or, when its config is not JSON, left out of a file
-    (the weights it drew are saved)."""
-    entries = {key: config_entry(getattr(layer, key), initializers.serialize, optional=True) for key in keys}
-    return {key: entry for key, entry in entries.items() if entry is not None}
+    custom one (a class, or a registered function) by its registered name, as Keras's; one a file cannot
+    hold (an unregistered function) is left out of it with a warning (the weights it drew are saved)."""
+    return training_entries(layer, keys, initializers, after="Its weights are saved; the loaded layer has its default.")
 
 
-def training_entries(layer, keys, module, keep_unset=False):
+def training_entries(layer, keys, module, keep_unset=False, after=None):
     """The regularizers or constraints ``keys`` of ``layer`` (their registry ``module``) as its
     config holds them (see :func:`config_entry`); a custom one by its registered name, as Keras's.
-    They shape further training only, so one whose config is not JSON is left out of a file with a
-    warning (the weights are saved, and a ModelCheckpoint keeps working): a model loaded from it
-    trains without it. ``keep_unset``:
+    They shape further training only, so one a file cannot hold is left out of it with a warning
+    that says why (the serialize error: an unregistered function, a get_config that misses an argument)
+    and then ``after`` (by default, to set it again after load_model): the weights are saved, and a
+    ModelCheckpoint keeps working. ``keep_unset``:
     unset and left-out ones appear as None (Dense's regularizers, as Keras lists them), else
     they are left out."""
     entries = {}
     for key in keys:
         obj = getattr(layer, key)
-        entry = config_entry(obj, module.serialize, optional=True)
-        if entry is None and obj is not None:
+        try:
+            entry = config_entry(obj, module.serialize)
+            if not _IN_MEMORY.get():
+                json.dumps(entry, allow_nan=False)  # (a file holds JSON only)
+        except (TypeError, ValueError) as exc:
             from ..models.divergence import user_stacklevel  # (the models import this module)
-            warnings.warn(f"The {key} {obj!r:.80} of layer {layer.name!r} is not saved: a model file holds no "
-                          f"code. After load_model, set layer.{key} again to keep it.", UserWarning, stacklevel=user_stacklevel())
+            code = "a model file holds no code. " if inspect.isfunction(getattr(obj, "function", obj)) else ""
+            then = after or f"After load_model, set layer.{key} again to keep it."
+            warnings.warn(f"The {key} {obj!r:.80} of layer {layer.name!r} is not saved: {code}{exc} {then}",
+                          UserWarning, stacklevel=user_stacklevel())
+            entry = None
         if entry is not None or keep_unset:
             entries[key] = entry
     return entries

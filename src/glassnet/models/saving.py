@@ -182,7 +182,9 @@ def _architecture(model):
 
     for layer in model.layers:
         try:
-            serialize(layer)
+            with warnings.catch_warnings():  # (a left-out regularizer warns once, from get_config below)
+                warnings.simplefilter("ignore")
+                serialize(layer)
         except ValueError as exc:
             activation = getattr(layer, "activation", None)
             function = (f", whose activation is the function {activation.name!r}"
