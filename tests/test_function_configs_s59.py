@@ -116,3 +116,20 @@ def test_function_constraints_serialize_as_initializers_do():
     assert constraints.deserialize(constraints.serialize(clip_tenth)) is clip_tenth
     with pytest.raises(ValueError, match="constraint lambda: it has no name"):
         constraints.serialize(lambda w: w)
+
+
+def test_a_registered_function_initializer_goes_into_a_keras_file_and_back(tmp_path, keras64):
+    # export(format="keras") refused it ("which Keras 3 cannot represent") though Keras writes it by its name
+    model = _model(kernel_initializer=twentieth)
+    model.export(tmp_path / "m.keras", format="keras")
+    assert load_model(tmp_path / "m.keras").layers[0].kernel_initializer is twentieth
+    keras = keras64
+
+    @keras.saving.register_keras_serializable(package="s59init", name="twentieth")  # the name glassnet wrote
+    def twentieth_in_keras(shape, dtype=None):
+        return keras.ops.full(shape, 0.05, dtype=dtype)
+
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    assert theirs.layers[0].kernel_initializer is twentieth_in_keras
+    x = np.ones((2, 4))
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), model.predict(x), rtol=1e-6)

@@ -322,6 +322,9 @@ def _builtin(obj, registry, where, what):
     if obj is None:
         return None
     kind = registry.__name__.rsplit(".", 1)[1][:-1]  # ("regularizers" -> "regularizer")
+    function = _custom_objects.serialize_function(obj)
+    if function is not None:  # a registered function (an initializer of the user's), as Keras writes it
+        return function
     if _custom_objects.is_custom(obj, kind):
         return _custom(obj, kind)
     name = type(obj).__name__
