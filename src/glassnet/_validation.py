@@ -126,10 +126,6 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
     """
     if type(X) is np.ndarray:  # the common case, without the checks for other kinds (a batch at a time)
         arr = X
-    elif hasattr(X, "columns") and hasattr(X, "dtypes") and not hasattr(X, "iloc"):  # polars: no pandas API
-        df = _variable(name)  # (its columns were read with pandas's iloc: an AttributeError about 'iloc')
-        raise TypeError(f"{name} is a {type(X).__module__.split('.')[0]} {type(X).__name__}, which glassnet does not "
-                        f"read: pass {df}.to_numpy(), or {df}.to_pandas() to keep its column names.")
     else:
         arr = _as_array(X, name)
     if arr.dtype == object:
@@ -221,6 +217,10 @@ def _as_array(X, name):
     what cannot be one is refused, naming ``name``."""
     if X is None:
         raise TypeError(f"{name} must be an array-like of numbers. Received: {name}=None")
+    if hasattr(X, "columns") and hasattr(X, "dtypes") and not hasattr(X, "iloc"):  # polars: no pandas API
+        df = _variable(name)  # (its columns were read with pandas's iloc: an AttributeError about 'iloc')
+        raise TypeError(f"{name} is a {type(X).__module__.split('.')[0]} {type(X).__name__}, which glassnet does not "
+                        f"read: pass {df}.to_numpy(), or {df}.to_pandas() to keep its column names.")
     if is_sparse(X):  # before the dict check: a dok_matrix is a dict
         raise TypeError(f"Sparse data was passed for {name}, but dense data is required. Use {name}.toarray() "
                         "to convert to a dense NumPy array.")

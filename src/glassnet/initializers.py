@@ -460,8 +460,26 @@ def get(identifier, name=None):
     if isinstance(identifier, (np.ndarray, np.generic)) or (hasattr(identifier, "__dlpack__")
                                                             and not isinstance(identifier, type)):
         return _array_initializer(identifier, name)
+    function = _registered_function(identifier, name)
+    if function is not None:
+        return function
     return lookup(identifier, INITIALIZERS, "initializer", instance_of=Initializer, allow_callable=True,
                   instantiate=True, argument=name, resolve=get)  # (name: a layer's kernel_ or bias_ initializer)
+
+
+def _registered_function(identifier, name=None):
+    """A registered function, found by its registered name (``"my>fn"``) as Keras's ``get`` finds it: given as that
+    name, as ``{"class_name": "my>fn", ...}``, or in Keras's config of a function, ``{"class_name": "function",
+    "config": "my>fn"}`` (there a name no function is registered under is refused); None for anything else."""
+    try:
+        function = _custom_objects.find_function(identifier)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}" if name else str(exc)) from None
+    if function is None:
+        named = identifier.get("class_name") if isinstance(identifier, dict) else identifier
+        found = _custom_objects.get_registered_object(named) if isinstance(named, str) else None
+        function = found if inspect.isfunction(found) else None
+    return function
 
 
 def _array_initializer(array, name=None):
@@ -502,7 +520,7 @@ def deserialize(config):
     """The initializer of a :func:`serialize` or Keras config, or of a name (``"he_normal"``, as :func:`get`);
     only the built-in classes and the user's own (registered, or passed in ``custom_objects``) are created,
     and a registered function is found by its name."""
-    function = _custom_objects.find_function(config)
+    function = _registered_function(config)
     if function is not None:
         return function
     return from_config(config, CLASSES, "initializer", get, INITIALIZERS)

@@ -153,6 +153,74 @@ def _layer_stats(model, grads, lr=None):
     return out
 
 
+def _custom_parts(model):
+    """``{layer name: [what of it is the user's]}``: a layer of a class defined outside glassnet (a wrapper's
+    layer too), an activation of the user's (a function with a ``derivative``, an ``Activation`` subclass)."""
+    found = {}
+    for layer in model.layers:
+        for part in (layer, getattr(layer, "layer", None)):
+            if isinstance(part, Layer) and type(part).__module__.split(".")[0] != "glassnet":
+                found.setdefault(layer.name, []).append(f"custom layer {part.name!r} ({type(part).__name__})")
+            activation = getattr(part, "activation", None)
+            code = getattr(activation, "function", activation)  # (a function's FunctionActivation: its function)
+            if activation is not None and getattr(code, "__module__", "glassnet").split(".")[0] != "glassnet":
+                found.setdefault(layer.name, []).append(f"custom activation {activation.name!r} of layer {part.name!r}")
+    return found
+
+
+def _wrong_gradients(model, X, Y, rows=16, directions=3, tolerance=1e-3):
+    """``(message)`` where the model holds a custom layer or activation (:func:`_custom_parts`) and
+    backpropagation disagrees with central differences of the loss on a float64 copy (``rows`` probe rows,
+    inference mode as the probe): for each layer with weights, ``∂J/∂θ · v`` against ``(J(θ + hv) − J(θ − hv))/2h``
+    along ``directions`` random unit vectors ``v`` (the median relative error above ``tolerance``: a wrong derivative
+    gives 0.1 to 1, a right one 1e-9; 2 forward passes each, where check_gradients takes 2 per weight); else None."""
+    custom = _custom_parts(model)
+    if not custom:
+        return None
+    from ..gradcheck import _float64_copy  # (it imports the models)
+
+    net = _float64_copy(model)
+    X, Y = backend.to_namespace(backend.numpy_copy(X)[:rows].astype(np.float64), backend.numpy_copy(Y)[:rows])
+    loss = lambda: float(net.compute_loss(y=Y, y_pred=net.forward(X, training=False)))
+    with backend.quiet_floats(), np.errstate(all="ignore"):
+        A = net.forward(X, training=False)
+        net._flat_grads[...] = 0
+        net.backward(Y, A, None)
+        grads, J = backend.numpy_copy(net._flat_grads), loss()
+        params, rng, wrong, k = net._flat_params, np.random.default_rng(0), {}, 0
+        for layer in net.layers:
+            parts = net._slices[k:k + len(layer.params)]
+            k += len(parts)
+            if not parts or not math.isfinite(J):
+                continue
+            index = slice(parts[0].start, parts[-1].stop)  # (a layer's weights lie side by side in the buffer)
+            theta = backend.numpy_copy(params[index])
+            h = 1e-6 * (1 + float(np.linalg.norm(theta)))
+            errors = []
+            for _ in range(directions):
+                v = rng.standard_normal(theta.size)
+                v /= np.linalg.norm(v)
+                values = []
+                for step in (h, -h):
+                    params[index] = backend.to_namespace(theta + step * v)[0]
+                    values.append(loss())
+                params[index] = backend.to_namespace(theta)[0]
+                numeric, analytic = (values[0] - values[1]) / (2 * h), float(grads[index] @ v)
+                noise = 1e4 * np.finfo(np.float64).eps * abs(J) / h  # (each J's rounding, over 2h)
+                gap = abs(numeric - analytic)
+                errors.append(gap / (abs(numeric) + abs(analytic)) if gap > noise else 0.0)
+            if np.median(errors) > tolerance:
+                wrong[layer.name] = float(np.median(errors))
+    if not wrong:
+        return None
+    suspects = "; ".join(what for parts in custom.values() for what in parts)
+    layers = ", ".join(f"{name!r} (relative error {e:.2g})" for name, e in wrong.items())
+    return (f"Backpropagation disagrees with finite differences of the loss in layer(s) {layers}, along random "
+            f"directions on {min(rows, len(X))} probe rows: the model's {suspects} is the likely cause (a layer's "
+            "backward, ∂J/∂X and its ∂J/∂θ, or an activation's derivative(z, a), is wrong; the layers below it get a "
+            "wrong ∂J/∂a). glassnet.check_gradients(model, x[:8], y[:8]) shows each weight's error.")
+
+
 def _learning_output(model):
     """The name of the output layer when its loss cancels the activation's g'(z) (sigmoid with
     binary cross-entropy: δ = a − y), so that its saturation is no problem; else None."""
@@ -211,6 +279,8 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
                          _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
                          _unscaled_targets(model, Y, loss), _symmetric_units(model))
+    wrong = _wrong_gradients(model, X, Y)
+    problems += [] if wrong is None else [("wrong_gradient", None, wrong)]
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)
     return Diagnosis(layers=layers, loss=loss, losses=list(losses), problems=[(k, m) for k, _, m in problems])

@@ -16,6 +16,7 @@ imported here still: ``_config`` (config entries), ``_arguments`` (Keras's keywo
 (``ChainTensor``, ``check_training``, the functional chain) and ``input_layer`` (``Input``).
 """
 
+import functools
 import inspect
 import math
 import numbers
@@ -167,6 +168,16 @@ class Layer(PolicyAttributes):
                 "training=True)")
         if "build" in cls.__dict__:  # every layer class's build, a user's own too (as Keras wraps it)
             cls.build = build_in_its_dtype(cls.__dict__["build"])
+            if cls.__module__.split(".")[0] != "glassnet":  # a user's: its arrays checked once it returns too
+                build = cls.build  # (one that made them after super().build() escaped the check there)
+
+                @functools.wraps(build)  # (build_in_its_dtype's mark kept)
+                def build_and_check(self, *args, **kwargs):
+                    result = build(self, *args, **kwargs)
+                    self._check_listed_params()
+                    return result
+
+                cls.build = build_and_check
 
     def __init__(self, name=None, input_shape=None, input_dim=None, dtype=None, trainable=True,
                  activity_regularizer=None, autocast=True, **kwargs):
@@ -410,6 +421,14 @@ class Layer(PolicyAttributes):
         # (a trainable array a user's build left out of weight_names was trained but neither counted, saved nor
         # loaded, silently; self.state may hold a constant buffer that build remakes, and glassnet's
         # Normalization keeps given statistics out of the weights on purpose, as Keras's)
+        self._check_listed_params()
+        self.input_shape = sample_shape(input_shape)
+        self.output_shape = self.sample_output_shape(self.input_shape)
+        self.built = True
+
+    def _check_listed_params(self):
+        """Refuse an array of ``self.params`` that ``weight_names`` leaves out, where a build of the user's runs
+        (here, and again after it returns: one that creates arrays after ``super().build()`` escaped the first)."""
         unlisted = [key for key in self.params if key not in self.weight_names]
         if unlisted and any("build" in vars(klass) for klass in type(self).__mro__
                             if klass.__module__.split(".")[0] != "glassnet"):
@@ -418,9 +437,6 @@ class Layer(PolicyAttributes):
                              f"self.params, but its weight_names {tuple(self.weight_names)} does "
                              f"not list {them} would not be counted, saved or loaded. List every key: "
                              f"weight_names = {(*self.weight_names, *unlisted)}.")
-        self.input_shape = sample_shape(input_shape)
-        self.output_shape = self.sample_output_shape(self.input_shape)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         """The output shape for inputs of shape ``input_shape``, as Keras's: both with the batch axis first,
