@@ -54,8 +54,8 @@ def test_epoch_logs_are_written_under_keras_tags(tmp_path):
     np.testing.assert_allclose([float(v) for _, v in train["epoch_learning_rate"]], [1e-3] * 3)
     # histograms of every weight at epochs 0 and 2: (left edge, right edge, count) per bucket
     tags = sorted(tag for tag in train if tag.endswith("/histogram"))
-    assert tags == sorted(f"{layer.name}/{key}/histogram" for layer in model.layers for key in layer.weight_names)
-    kernel = [(step, h) for step, h in train[f"{model.layers[0].name}/W/histogram"]]
+    assert tags == sorted(f"{w.path}/histogram" for layer in model.layers for w in layer.weights)  # Keras's tags
+    kernel = [(step, h) for step, h in train[f"sequential/{model.layers[0].name}/kernel/histogram"]]
     assert [step for step, _ in kernel] == [0, 2]
     counts = kernel[-1][1]
     assert counts[:, 2].sum() == 4 * 6

@@ -14,6 +14,7 @@ import numpy as np
 from .._io import writable
 from ..layers.input_layer import input_layer_name
 from .nesting import nested_items
+from .progress import is_interactive_logging_enabled, logger
 
 
 class Summary:
@@ -33,7 +34,8 @@ class Summary:
         includes too. A ``print_fn`` given is called once with the whole table, its lines joined by
         new lines and one at its end, as Keras's (``print_fn=f.write`` writes the table to a file;
         ``print_fn=lines.append`` appends one text: ``text.splitlines()`` gives its lines); without
-        one, the lines are printed."""
+        one, the lines are printed, or, after ``glassnet.config.disable_interactive_logging()``, logged
+        as one INFO record of the ``"glassnet"`` logger, as fit's lines and Keras's summary."""
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be a function such as print. Received: print_fn={print_fn!r}")
         if line_length is not None and callable(line_length) and print_fn is None:
@@ -67,7 +69,9 @@ class Summary:
         lines.append(f" Non-trainable params: {total - trainable:,} ({_human_bytes((total - trainable) * itemsize)})")
         if optimizer:
             lines.append(f" Optimizer params: {optimizer[0]:,} ({_human_bytes(optimizer[1])})")
-        if print_fn is None:
+        if print_fn is None and not is_interactive_logging_enabled():  # to the "glassnet" logger, as fit's lines
+            logger.info("\n".join(lines))  # (Keras's print_summary: io_utils.print_msg, to absl's logger)
+        elif print_fn is None:
             print(writable("\n".join(lines), sys.stdout))  # (─ as - where stdout is ASCII: LC_ALL=C)
         else:  # one call with the whole text, as Keras's print_summary (print_fn(console.end_capture()))
             print_fn("\n".join(lines) + "\n")

@@ -5,7 +5,8 @@ It writes what ``keras.callbacks.TensorBoard`` writes, under the same tags, so t
 
     log_dir/train        epoch_loss, epoch_<metric>, epoch_learning_rate (step: the epoch),
                          batch_loss, batch_<metric> with update_freq (step: the batch over the fit),
-                         <layer>/<weight>/histogram with histogram_freq, epoch_steps_per_second
+                         <weight path>/histogram with histogram_freq (sequential/dense/kernel/histogram),
+                         epoch_steps_per_second, and the model's JSON as tag keras (step 0) with write_graph
     log_dir/validation   epoch_loss, epoch_<metric> of the validation data (step: the epoch),
                          evaluation_<name>_vs_iterations (step: the optimizer's step count)
 
@@ -16,6 +17,7 @@ The files are written by the ``tensorboard`` package's own writer and summary fu
 import errno
 import os
 import time
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,10 +34,11 @@ def _require_tensorboard():
         from tensorboard.plugins.histogram import summary_v2 as histogram
         from tensorboard.plugins.scalar import summary_v2 as scalar
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        from tensorboard.util import tensor_util
     except ImportError:
         raise ImportError(f"{_NO_TENSORBOARD} (or pip install tensorboard).") from None
     return SimpleNamespace(event_pb2=event_pb2, summary_pb2=summary_pb2, scalar=scalar, histogram=histogram,
-                           EventFileWriter=EventFileWriter)
+                           EventFileWriter=EventFileWriter, tensor_util=tensor_util)
 
 
 class TensorBoard(Callback):
@@ -46,8 +49,8 @@ class TensorBoard(Callback):
     also writes the running batch loss and metrics every n batches. ``histogram_freq=n``
     writes a histogram of every weight array every n epochs (0: never).
     ``write_steps_per_second`` adds the training speed (per epoch, and per batch at the batches
-    that ``update_freq`` writes). ``write_graph`` is accepted and
-    writes nothing (a Sequential model has no graph to show; ``model.summary()`` does).
+    that ``update_freq`` writes). ``write_graph`` (default) writes ``model.to_json()`` at the start
+    of each fit, as Keras's: TensorBoard's Graphs tab draws it as the "conceptual graph" of the layers.
     Keras's profiler, weight images and embeddings are not provided: ``profile_batch``,
     ``embeddings_freq`` must stay 0, ``write_images`` False. A metric that is an array per
     class (``F1Score(average=None)``) is written as one scalar per class, ``<name>/<i>``."""
@@ -110,8 +113,9 @@ class TensorBoard(Callback):
     def _histograms(self, epoch):
         values = []
         for layer in self.model.layers:
-            for key, weight in zip(layer.weight_names, layer.get_weights()):
-                values.extend(self._tb.histogram.histogram_pb(f"{layer.name}/{key}/histogram", np.asarray(weight)).value)
+            for weight in layer.weights:  # tagged by the weight's path, as Keras's: sequential/dense/kernel/histogram
+                tag = f"{weight.path.replace(':', '_')}/histogram"
+                values.extend(self._tb.histogram.histogram_pb(tag, weight.numpy()).value)
         self._write("train", values, epoch)
 
     def _write(self, writer, values, step):
@@ -139,6 +143,22 @@ class TensorBoard(Callback):
                                            f"({error.strerror})") from None
         if not os.access(path, os.W_OK):
             raise PermissionError(errno.EACCES, f"log_dir: the folder {path!r} is not writable")
+        if self.write_graph:
+            self._write_model_json()
+
+    def _write_model_json(self):
+        """``model.to_json()`` as Keras's ``keras_model_summary("keras", model, step=0)`` writes it: a string
+        tensor of the graph plugin's ``graph_keras_model`` kind, which the Graphs tab draws."""
+        try:
+            text = self.model.to_json()
+        except Exception as error:  # as Keras: a model that cannot be written as JSON does not stop the fit
+            warnings.warn(f"Model failed to serialize as JSON. Ignoring... {error}", stacklevel=2)
+            return
+        pb2 = self._tb.summary_pb2
+        metadata = pb2.SummaryMetadata(plugin_data=pb2.SummaryMetadata.PluginData(plugin_name="graph_keras_model",
+                                                                                  content=b"1"))
+        value = pb2.Summary.Value(tag="keras", metadata=metadata, tensor=self._tb.tensor_util.make_tensor_proto(text))
+        self._write("train", [value], 0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start, self._epoch_batches = time.perf_counter(), 0
