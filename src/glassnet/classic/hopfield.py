@@ -60,6 +60,29 @@ def _check_bipolar(P, name):
         )
 
 
+def _check_order(order, n=None):
+    """``order`` as given ("random" or "sequential") or as an int array: a permutation of range(n),
+    the neurons in the order of an asynchronous sweep (``n`` None: before fit, any length)."""
+    if isinstance(order, str):
+        try:
+            return check_choice(order, "order", ("random", "sequential"))
+        except ValueError as exc:
+            raise ValueError(f"{exc}. An array-like permutation of range(N) (0-based) sets the order too.") from None
+    a = np.asarray(order)
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise ValueError(f"order must be 'random', 'sequential' or a 1-D array-like of integer neuron indices, a "
+                         f"permutation of range(N) (0-based). Received: order={order!r:.100}")
+    if n is not None and len(a) != n:
+        raise ValueError(f"order must list each of the N={n} neurons once (0-based). "
+                         f"Received {len(a)} indices: order={order!r:.100}")
+    if not np.array_equal(np.sort(a), np.arange(len(a))):
+        one_based = np.array_equal(np.sort(a), np.arange(1, len(a) + 1))
+        hint = "; it looks 1-based: subtract 1, order=np.asarray(order) - 1" if one_based else ""
+        raise ValueError(f"order must be a permutation of range(N), each neuron 0..N-1 once{hint}. "
+                         f"Received: order={order!r:.100}")
+    return a
+
+
 def flip_bits(pattern, fraction, random_state=None):
     """Return a copy of bipolar ``pattern`` with ⌊fraction·N + ½⌋ bits flipped.
 
@@ -124,9 +147,11 @@ class Hopfield(BaseEstimator):
     ----------
     max_iter : int
         Most sweeps over all neurons (async) or synchronous steps in a recall.
-    order : {"random", "sequential"}
+    order : {"random", "sequential"} or array-like of int
         Order of the neurons in an asynchronous sweep: a fresh random
-        permutation per sweep, or 0, 1, ..., N−1.
+        permutation per sweep, 0, 1, ..., N−1, or the given permutation of
+        range(N), 0-based: an exam's "update neurons 3, 1, 2, 4" is
+        ``order=np.array([3, 1, 2, 4]) - 1``.
     random_state : int, np.random.RandomState, np.random.Generator or None
         Seed for the random update order.
 
@@ -171,10 +196,10 @@ class Hopfield(BaseEstimator):
             )
         _check_bipolar(P, "patterns")
         check_positive_int(self.max_iter, "max_iter")
-        check_choice(self.order, "order", ("random", "sequential"))
         self.pattern_shape_ = P.shape[1:]
         X = P.reshape(len(P), -1).astype(np.float64)
         p, N = X.shape
+        _check_order(self.order, N)
         self.n_features_in_ = N
         # (int, not int8: an overlap ξ·s or Σ ξξᵀ of N ≥ 128 neurons wraps around in int8)
         self.patterns_ = X.astype(int)
@@ -264,7 +289,7 @@ class Hopfield(BaseEstimator):
         for start in range(0, len(S), self._ENERGY_BLOCK):
             block = np.asarray(S[start : start + self._ENERGY_BLOCK], dtype=np.float64)
             E[start : start + len(block)] = -0.5 * np.einsum("ni,ni->n", block @ self.W_, block)
-        return E
+        return E + 0.0  # + 0.0: an energy of 0 is 0, not -0 (−½ · 0)
 
     def is_stable(self, state):
         """True where every neuron agrees with its field: sgn(W s) = s, a field of 0 keeping
@@ -364,10 +389,12 @@ class Hopfield(BaseEstimator):
         check_choice(mode, "mode", ("async", "sync"))
         return_trace = check_bool(return_trace, "return_trace")
         max_iter = check_positive_int(self.max_iter if max_iter is None else max_iter, "max_iter")
-        if mode == "async":  # (an order set after fit, "backwards", recalled in sequential order)
-            check_choice(self.order, "order", ("random", "sequential"))
-        run = self._recall_async if mode == "async" else self._recall_sync
-        S, history, converged, cycle, sweeps = run(S.copy(), max_iter, return_trace)
+        # (an order set after fit, "backwards", recalled in sequential order)
+        order = _check_order(self.order, self.n_features_in_) if mode == "async" else None
+        if mode == "async":
+            S, history, converged, cycle, sweeps = self._recall_async(S.copy(), max_iter, return_trace, order)
+        else:
+            S, history, converged, cycle, sweeps = self._recall_sync(S.copy(), max_iter, return_trace)
         if mode == "sync" and cycle.any():
             warnings.warn(
                 f"Synchronous recall of {int(cycle.sum())} state(s) fell into a 2-cycle "
@@ -413,8 +440,10 @@ class Hopfield(BaseEstimator):
                 changed = True
         return changed
 
-    def _recall_async(self, S, max_iter, record):
+    def _recall_async(self, S, max_iter, record, order):
         N = self.n_features_in_
+        shuffle = isinstance(order, str) and order == "random"
+        fixed = range(N) if isinstance(order, str) else order.tolist()  # a given permutation, as Python ints
         converged = np.zeros(len(S), dtype=bool)
         history = [S.astype(np.int8)] if record else None  # ±1: int8 takes 1/8 of the memory
         sweeps = 0
@@ -422,14 +451,14 @@ class Hopfield(BaseEstimator):
         # with a stride of N numbers at each update (1.6x the time of N = 1024)
         incoming = np.ascontiguousarray(self._field_matrix().T)
         for sweeps in range(1, max_iter + 1):
-            order = self._rng.permutation(N) if self.order == "random" else range(N)
+            sweep = self._rng.permutation(N) if shuffle else fixed
             changed = np.zeros(len(S), dtype=bool)
             # Asynchronous dynamics are sequential over neurons by definition;
             # each update is vectorised over the n states.
             if len(S) == 1 and not record:
-                changed[0] = self._sweep_one(S[0], incoming, order)
+                changed[0] = self._sweep_one(S[0], incoming, sweep)
             else:
-                for i in order:
+                for i in sweep:
                     h = S @ incoming[i]
                     new = self._sgn_keep(h, S[:, i])
                     changed |= new != S[:, i]

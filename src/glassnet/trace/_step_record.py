@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_positive_int
 from ._format import _Terms, _fmt, _inline, _layer_label, _plain, format_table
 
 
@@ -170,10 +171,10 @@ class Trace:
                 f"first layer with weights (layer {first}): the red path stops there, no weight below it needs "
                 f"∂J/∂a^({first})"]
 
-    def notes(self):
+    def notes(self, digits=6):
         """Lines under the update table for the arrays whose ``∂J/∂θ`` is not only
         ``a^(l)ᵀ δ^(l+1)`` (a weight penalty) or whose ``Δθ`` is not only the
-        optimizer's step (a constraint)."""
+        optimizer's step (a constraint); numbers with ``digits`` significant digits."""
         out = []
         if self.accumulating and self.finite:
             k = self.accumulating
@@ -194,7 +195,7 @@ class Trace:
                         f"(Σ ∂J/∂a^({l.index + 1}) at the positions of each id)" if l._looks_up_ids else
                         f"Σ δ^({l.index + 1})")
                 out.append(f"{theta}: ∂J/∂{theta} = {part} + ∂R/∂{theta}, R = {R!r}; "
-                           f"R = {_fmt(R(l.params[k]))}, ∂R/∂{theta} = {_inline(l.penalty_grads[k])}")
+                           f"R = {_fmt(R(l.params[k]), digits)}, ∂R/∂{theta} = {_inline(l.penalty_grads[k], digits)}")
             for k, c in l.constraints.items():
                 theta = l.symbol(k)
                 out.append(f"{theta}: Δ{theta} includes the constraint {c!r}, applied to {theta} after the step")
@@ -211,12 +212,12 @@ class Trace:
         per-example arrays (batch-first, 2-D or more) as :meth:`_batch_cell` shows them."""
         return _Terms((k, self._batch_cell(v) if np.ndim(v) >= 2 else v) for k, v in terms.items())
 
-    def _tables_with_notes(self):
+    def _tables_with_notes(self, digits):
         """:meth:`tables`, each with the lines printed under it."""
-        notes = [[], self.backward_notes(), self.notes()]
+        notes = [[], self.backward_notes(), self.notes(digits)]
         return [(*table, lines) for table, lines in zip(self.tables(), notes, strict=True)]
 
-    def _summary_lines(self):
+    def _summary_lines(self, digits):
         n = self.n_samples
         # outputs (n, m, k): the loss is a mean over the n·m positions, each a row of k
         m = int(np.prod(np.shape(self.output)[1:-1])) if np.ndim(self.output) > 2 else 1
@@ -232,42 +233,53 @@ class Trace:
                 self.reduction, f"δ includes the 1/{count} of the mean loss{over}")
         batch = f"a batch of {n} examples (rows; {divisor})"
         if n == 1:
-            batch = f"1 example (weight {_fmt(self.sample_weight[0])}; δ includes it)" if self.weighted else "1 example"
+            batch = "1 example"
+            if self.weighted:
+                batch = f"1 example (weight {_fmt(self.sample_weight[0], digits)}; δ includes it)"
         L = len(self.layers) + 1
         state = "applied to the model" if self.applied else "not applied (trace(..., apply=True) applies it)"
         if not self.finite:
             state = "not made: the loss, a gradient or the update is NaN/inf (as fit, the weights are kept)"
-        J = _fmt(self.loss)
+        J = _fmt(self.loss, digits)
         if self.penalty:
             weights = any(layer.regularizers for layer in self.layers)
             activities = any(layer.activity_regularizer for layer in self.layers)
             what = ("weight and activity penalties Σ R(θ) + Σ R(a)/n" if weights and activities else
                     "activity penalties Σ R(a)/n" if activities else "weight penalties Σ R(θ)")
-            J += f" = {_fmt(self.loss - self.penalty)} + {_fmt(self.penalty)} ({what})"
+            J += f" = {_fmt(self.loss - self.penalty, digits)} + {_fmt(self.penalty, digits)} ({what})"
         return [
             f"Trace of one training step of {self.model_name!r} on {batch}",
-            f"loss: {self.loss_name}, J = {J}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate)}",
-            f"a^(1) = x = {_inline(self._batch_cell(self.x))};  ŷ = a^({L}) = {_inline(self._batch_cell(self.output))};"
-            f"  y = {_inline(self._batch_cell(self.y))}",
+            f"loss: {self.loss_name}, J = {J}; optimizer: {self.optimizer}, η = {_fmt(self.learning_rate, digits)}",
+            f"a^(1) = x = {_inline(self._batch_cell(self.x), digits)};"
+            f"  ŷ = a^({L}) = {_inline(self._batch_cell(self.output), digits)};"
+            f"  y = {_inline(self._batch_cell(self.y), digits)}",
             f"update: {state}",
         ]
 
-    def to_markdown(self):
-        """The trace as Markdown: a summary and the three tables."""
-        parts = ["\n\n".join(self._summary_lines())]
-        for title, header, rows, notes in self._tables_with_notes():
-            parts.append(f"**{title}**\n\n" + format_table(header, rows, markdown=True))
+    def to_markdown(self, digits=6):
+        """The trace as Markdown: a summary and the three tables, numbers with ``digits``
+        significant digits (:meth:`to_dict` holds them all)."""
+        digits = check_positive_int(digits, "digits")
+        parts = ["\n\n".join(self._summary_lines(digits))]
+        for title, header, rows, notes in self._tables_with_notes(digits):
+            parts.append(f"**{title}**\n\n" + format_table(header, rows, markdown=True, digits=digits))
             if notes:
                 parts.append("\n".join(f"* {line}" for line in notes))
         return "\n\n".join(parts) + "\n"
 
-    def __str__(self):
-        parts = ["\n".join(self._summary_lines())]
-        for title, header, rows, notes in self._tables_with_notes():
-            parts.append(f"{title}\n" + format_table(header, rows))
+    def to_text(self, digits=6):
+        """The trace as ``print`` shows it, numbers with ``digits`` significant digits
+        (an exam's 0.298371109 needs ``digits=9``; :meth:`to_dict` holds them all)."""
+        digits = check_positive_int(digits, "digits")
+        parts = ["\n".join(self._summary_lines(digits))]
+        for title, header, rows, notes in self._tables_with_notes(digits):
+            parts.append(f"{title}\n" + format_table(header, rows, digits=digits))
             if notes:
                 parts[-1] += "\n" + "\n".join(notes)
         return "\n\n".join(parts)
+
+    def __str__(self):
+        return self.to_text()
 
     def _repr_pretty_(self, p, cycle):  # a notebook cell's result (IPython) shows the table, as print(); repr() keeps the fields
         p.text(str(self))
