@@ -63,3 +63,11 @@ def _named_init(init):
             raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{hint}") from None
 
     return checked_init
+
+
+def _keyword_error(called, key, names, elsewhere=None):
+    """Python's "unexpected keyword argument" TypeError for ``called`` (``"Sequential.fit()"``), with where the
+    setting ``key`` goes instead when ``elsewhere`` ({keyword: where}) names it, else :func:`_keyword_hint`'s
+    parameter among ``names`` (a model's fit(max_epochs=...) suggests epochs)."""
+    hint = f": {elsewhere[key]}." if elsewhere and key in elsewhere else _keyword_hint(key, names)
+    return TypeError(f"{called} got an unexpected keyword argument {key!r}{hint}")

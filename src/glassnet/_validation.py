@@ -182,6 +182,9 @@ def _object_numbers(arr, name):
         v = next(v for v in arr.flat if type(v) is kind)
         if issubclass(kind, numbers.Complex):
             raise _complex_error(name, f"an array of dtype object holding {v!r}")
+        if hasattr(v, "train_dataloader"):  # PyTorch Lightning's LightningDataModule
+            raise TypeError(f"{name} must contain numbers, not a {kind.__name__} with train_dataloader() (a data module): "
+                            "pass its loaders, fit(dm.train_dataloader(), validation_data=dm.val_dataloader()).")
         raise TypeError(f"{name} must contain numbers. Received an array of dtype object holding "
                         f"{kind.__name__} {v!r:.50}")
     try:
@@ -233,7 +236,7 @@ def _as_array(X, name):
     try:
         return np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} could not be converted to an array: {_ragged(X, name) or exc}") from None
+        raise ValueError(f"{name} could not be converted to an array: {_ragged(X, name) or _batches(X) or exc}") from None
 
 
 def _refuse_text_columns(frame, name):
@@ -337,6 +340,17 @@ def _ragged(X, name):
             f"{lengths[other]}); give every "
             "row the same length" + (f", e.g. pad the sequences: glassnet.utils.pad_sequences({_variable(name)})."
                                      if ids else "."))
+
+
+def _batches(X):
+    """For a list of ``(x, y)`` or ``(x, y, sample_weight)`` tuples of arrays (Lightning's and PyTorch's batches,
+    which NumPy cannot stack): how to pass them; else ''. (A list of arrays, a multi-input x, has no tuples.)"""
+    if not (isinstance(X, list) and X and all(isinstance(b, tuple) and len(b) in (2, 3) and all(
+            hasattr(a, "shape") or isinstance(a, list) for a in b) for b in X)):
+        return ""
+    return ("it is a list of (x, y) batches. Pass them as a stream: fit(iter(batches)) reads them once (one epoch), a "
+            "glassnet.utils.PyDataset giving them is read at each epoch; or join them, x = np.concatenate([b[0] for "
+            "b in batches]) and y likewise.")
 
 
 def refuse_stream(X, name):

@@ -21,12 +21,14 @@ Metric objects) and :mod:`~glassnet.models.summary` (``summary``).
 """
 
 import functools
+import inspect
 import math
 import time
 
 import numpy as np
 
 from .. import backend, kernels, losses, optimizers
+from .._keywords import _keyword_error
 from .._validation import check_positive_int, refuse_all_zero
 from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
@@ -77,12 +79,19 @@ _OLD_FIT_ARGUMENTS = {
 def _refuse_old_fit_arguments(fit):
     """``fit`` refusing Keras 1 and 2's arguments (_OLD_FIT_ARGUMENTS) with what to write instead; its
     signature stays Keras 3's (functools.wraps)."""
+    names = list(inspect.signature(fit).parameters)[1:]  # (after self)
+
     @functools.wraps(fit)
     def checked(self, *args, **kwargs):
         old = [name for name in kwargs if name in _OLD_FIT_ARGUMENTS]
         if old:
             raise TypeError(f"{type(self).__name__}.fit() got unexpected keyword argument(s) {', '.join(old)}: "
                             + "; ".join(_OLD_FIT_ARGUMENTS[name] for name in old) + ".")
+        unknown = next((name for name in kwargs if name not in names), None)
+        if unknown is not None:  # max_epochs (Lightning, skorch), epoch: "Did you mean 'epochs'?"
+            rate = "the learning rate is the optimizer's: compile(optimizer=glassnet.optimizers.SGD(learning_rate=...))"
+            raise _keyword_error(f"{type(self).__name__}.fit()", unknown, names, {
+                "lr": rate, "learning_rate": rate, "optimizer": "the optimizer is compile's: compile(optimizer=...)"})
         return fit(self, *args, **kwargs)
     return checked
 
@@ -122,6 +131,21 @@ def refuse_keras_hooks(cls, traced_call=False):
     """Refuse a subclass that overrides Keras's hooks: fit would run as if they were not there.
     ``traced_call``: a subclass of ``Model``, whose ``call`` glassnet traces (models/subclassing.py)."""
     hooks = [name for name in KERAS_HOOKS if name in vars(cls) and not (traced_call and name == "call")]
+    lightning = {"training_step": "call(self, x) gives the outputs and compile(loss=...) the loss (a custom loss: "
+                                  "def loss(y_true, y_pred))",
+                 "validation_step": "fit(validation_data=(x_val, y_val))", "test_step": "evaluate(x, y)",
+                 "predict_step": "predict(x)", "configure_optimizers": "compile(optimizer=...)",
+                 "on_train_epoch_end": "a Callback's on_epoch_end, fit(callbacks=[...])"}
+    if any(name in vars(cls) for name in ("training_step", "validation_step", "configure_optimizers",
+                                          "on_train_epoch_end")):  # PyTorch Lightning's LightningModule
+        raise TypeError(f"{cls.__name__} defines PyTorch Lightning's hooks, which glassnet's fit, evaluate and "
+                        "predict never call (fit would train as if they were not there, with compile's default "
+                        "optimizer). Instead: " + "; ".join(f"{name} → {lightning[name]}" for name in lightning
+                                                              if name in vars(cls)) + ".")
+    if traced_call and "forward" in vars(cls) and "pins" not in inspect.signature(cls.forward).parameters:
+        raise TypeError(f"{cls.__name__} defines forward, which is glassnet's own pass through the layers "
+                        "(model.forward(x, training=False)): PyTorch's forward is Keras's and glassnet's call. "
+                        "Rename it call (or give the helper another name).")
     if hooks == ["call"]:
         # a Sequential runs its layers in turn; a subclass of Model is what glassnet traces
         raise TypeError(

@@ -59,7 +59,7 @@ class SubclassedModel(Sequential):
         refuse_keras_hooks(cls, traced_call=True)  # train_step, compute_loss...: what to write instead
         if getattr(cls, "call", None) in (None, Sequential.call):  # (Sequential.call: model(x), which it would loop into)
             raise TypeError(f"{cls.__name__} subclasses Model but defines no call: write call(self, x), which "
-                            "applies the layers made in __init__ one after another, or write the network as "
+                            "applies the layers made in __init__ one after another (PyTorch's forward), or write the network as "
                             "Sequential([...]) or Model(inputs, outputs).")
         parameters = list(inspect.signature(cls.call).parameters.values())[1:]  # (after self)
         inputs = [p.name for p in parameters if p.default is p.empty and p.name not in ("training", "mask")
