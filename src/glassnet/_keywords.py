@@ -17,7 +17,9 @@ _SYNONYMS = (
 
 
 def _closest_name(key, names):
-    """The parameter among ``names`` a mistyped keyword ``key`` most likely means, or None."""
+    """The parameter among ``names`` a mistyped keyword ``key`` most likely means, or None. A nested
+    spelling (skorch's ``optimizer__momentum``) is read by its last part."""
+    key = key.rsplit("__", 1)[-1]
     for group in _SYNONYMS:
         if key in group:
             match = next((name for name in group if name in names), None)

@@ -13,7 +13,10 @@ passes it (``set_fit_request(sample_weight=True)``). The classifier one-hot enco
 (any two or more classes; ``classes_``; for two, a model of one output unit trains on ``classes_[1]``'s column)
 and predicts the class of the largest output. Unlike Keras 3.15's, as scikit-learn's classifiers, its
 ``decision_function`` is 1-D for two classes (``classes_[1]``'s score, positive where ``predict`` gives it), and it
-has a ``predict_proba`` where the model's outputs are probabilities (a softmax, or one sigmoid unit). The regressor
+has a ``predict_proba`` where the model's outputs are probabilities (a softmax, or one sigmoid unit) or logits (a
+linear output compiled with a ``from_logits=True`` crossentropy: their softmax, or sigmoid, as skorch's). ``set_params``
+sets one key of ``model_kwargs`` or ``fit_kwargs`` as ``model_kwargs__units`` or ``fit_kwargs__epochs`` (scikeras's
+``model__units``, ``fit__epochs``), which a search's grid can name. The regressor
 and the transformer take a 1-D ``y`` or a 2-D one (several outputs; ``fit(X, X)`` trains an autoencoder, where Keras 3.15
 refuses a 2-D ``y``): the regressor predicts the outputs, 1-D for a 1-D ``y`` and 2-D for a 2-D one; the
 transformer's ``transform`` is the model's ``predict``.
@@ -24,10 +27,13 @@ needed (``pip install "glassnet[sklearn]"``).
 """
 
 import copy
+import functools
+import inspect
 import warnings
 
 import numpy as np
 
+from ._keywords import _closest_name, _named_init
 from ._validation import _as_array
 
 try:
@@ -58,9 +64,46 @@ def _require_sklearn(name):
         raise ImportError(f"{name} needs scikit-learn: pip install scikit-learn (or pip install \"glassnet[sklearn]\").")
 
 
+#: ``set_params``'s nested spellings and the dicts they set a key of (``model__``/``fit__``: scikeras's)
+_ROUTES = {"model_kwargs": "model_kwargs", "model": "model_kwargs", "fit_kwargs": "fit_kwargs", "fit": "fit_kwargs"}
+_PARAMS = ("model", "warm_start", "model_kwargs", "fit_kwargs")
+
+
+def _where_it_goes(key):
+    """What to add to "unexpected keyword argument ``key``": the parameter it likely means, or the dict it
+    goes in (fit's settings in ``fit_kwargs``, anything else in a model-building function's ``model_kwargs``)."""
+    from .models import Sequential
+
+    close = _closest_name(key, _PARAMS) if "__" not in key else None
+    if close is not None:
+        return f". Did you mean {close!r}?"
+    prefix, _, name = key.rpartition("__")
+    if _ROUTES.get(prefix) == "fit_kwargs" or not prefix and name in inspect.signature(Sequential.fit).parameters:
+        return f". fit's settings go in fit_kwargs={{{name!r}: ...}}."
+    return (f". A model-building function's arguments go in model_kwargs={{{name!r}: ...}} (model is called as "
+            f"model(X=X, y=y, **model_kwargs)); the parameters are {', '.join(_PARAMS)}.")
+
+
+def _hinted_init(init):
+    """``__init__`` whose unexpected keyword names the public class and says where it goes (_named_init's
+    message names the class for the other binding errors)."""
+    named = _named_init(init)
+
+    @functools.wraps(init)
+    def checked_init(self, *args, **kwargs):
+        unknown = next((key for key in kwargs if key not in _PARAMS), None)
+        if unknown is not None:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {unknown!r}"
+                            f"{_where_it_goes(unknown)}")
+        named(self, *args, **kwargs)
+
+    return checked_init
+
+
 class SKLBase(BaseEstimator):
     """What the three wrappers share: the model made or cloned at ``fit``, trained, and predicted with."""
 
+    @_hinted_init
     def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None):
         _require_sklearn(type(self).__name__)
         self.model = model
@@ -88,6 +131,34 @@ class SKLBase(BaseEstimator):
         if hasattr(self, "_metadata_request"):  # as scikit-learn's clone: set_fit_request's requests, by which
             clone._metadata_request = copy.deepcopy(self._metadata_request)  # a Pipeline's clone routes
         return clone
+
+    def get_params(self, deep=True):
+        """scikit-learn's, and with ``deep=True`` each key of ``model_kwargs`` and ``fit_kwargs`` as
+        ``model_kwargs__<key>`` and ``fit_kwargs__<key>``, which ``set_params`` (and so a search's grid) sets."""
+        params = super().get_params(deep=deep)
+        if deep:
+            for name in ("model_kwargs", "fit_kwargs"):
+                params.update({f"{name}__{key}": value for key, value in (params[name] or {}).items()})
+        return params
+
+    def set_params(self, **params):
+        """scikit-learn's; ``model_kwargs__<key>`` (or scikeras's ``model__<key>``) and ``fit_kwargs__<key>``
+        (``fit__<key>``) set one key of a copy of the dict, so a search can grid over ``model_kwargs__units``
+        or ``fit_kwargs__epochs``."""
+        routed = {key: params.pop(key) for key in list(params) if key.partition("__")[0] in _ROUTES and "__" in key}
+        super().set_params(**params)
+        dicts = {}
+        for key, value in routed.items():
+            prefix, _, name = key.partition("__")
+            target = _ROUTES[prefix]
+            if target == "model_kwargs" and _is_model(self.model):
+                raise ValueError(f"Invalid parameter {key!r}: model is a model, not a function, so it takes no "
+                                 "model_kwargs. Pass a function that builds and compiles it, model=lambda X, y, "
+                                 f"{name}: ..., to set {name!r}.")
+            dicts.setdefault(target, dict(getattr(self, target) or {}))[name] = value
+        for target, values in dicts.items():
+            setattr(self, target, values)
+        return self
 
     @property
     def epoch_(self):
@@ -121,6 +192,14 @@ class SKLBase(BaseEstimator):
         if not callable(self.model):
             raise TypeError(f"model must be a compiled glassnet model or a function returning one. Received: "
                             f"{type(self.model).__name__}")
+        if isinstance(self.model, type):  # skorch's NeuralNetClassifier(MyModule): a class, made with its arguments
+            try:
+                inspect.signature(self.model).bind(X=X, y=y, **(self.model_kwargs or {}))
+            except TypeError as exc:
+                raise TypeError(f"model is the class {self.model.__name__}, which the wrapper would call as "
+                                f"model(X=X, y=y, **model_kwargs) ({exc}): pass a compiled instance, "
+                                f"model={self.model.__name__}(...) after compile(...), or a function that makes and "
+                                "compiles one, model=lambda X, y, **kw: ..., whose arguments model_kwargs are.") from None
         return self.model(X=X, y=y, **(self.model_kwargs or {}))
 
     def fit(self, X, y, sample_weight=None, **kwargs):
@@ -183,9 +262,23 @@ def _gives_probabilities(model):
     return activation == "Softmax" and units > 1 or activation in PROBABILITY_UNITS and units == 1
 
 
-def _probabilities(outputs):
-    """A probability model's outputs as float64 rows that sum to 1 (one sigmoid unit's ``p``: ``1 − p, p``)."""
+def _gives_logits(model):
+    """Whether the model's outputs are logits, as skorch reads them: a linear output compiled with a crossentropy
+    ``from_logits=True``, categorical over its units or binary of one unit."""
+    loss = getattr(model, "loss", None)
+    if not getattr(loss, "from_logits", False) or type(getattr(model.layers[-1], "activation", None)).__name__ != "Linear":
+        return False
+    units, kind = model.output_shape[-1], type(loss).__name__
+    return kind.startswith("Categorical") and units > 1 or kind.startswith("Binary") and units == 1
+
+
+def _probabilities(outputs, logits=False):
+    """A probability model's outputs as float64 rows that sum to 1 (one sigmoid unit's ``p``: ``1 − p, p``);
+    with ``logits``, their softmax (one unit: the sigmoids of ``−z, z``)."""
     P = outputs.astype(np.float64)
+    if logits:
+        P = (np.exp(-np.logaddexp(0, np.hstack([P, -P]))) if P.shape[1] == 1
+             else np.exp(P - P.max(axis=1, keepdims=True)))
     if P.shape[1] == 1:
         P = np.hstack([1 - P, P])
     return P / P.sum(axis=1, keepdims=True)
@@ -230,11 +323,13 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         return outputs[:, 1] - outputs[:, 0]
 
     def _check_probabilities(self):  # predict_proba's available_if: unknown (True) before fit
-        if hasattr(self, "model_") and not _gives_probabilities(self.model_):
+        if hasattr(self, "model_") and not (_gives_probabilities(self.model_) or _gives_logits(self.model_)):
             activation = getattr(self.model_.layers[-1], "activation", None)
             raise AttributeError(
                 f"predict_proba needs a model whose outputs are the classes' probabilities: a last layer with "
-                f"activation='softmax' (one unit per class) or, for two classes, one unit with activation='sigmoid'. "
+                f"activation='softmax' (one unit per class) or, for two classes, one unit with activation='sigmoid'; "
+                f"or logits: a linear last layer compiled with CategoricalCrossentropy(from_logits=True) "
+                f"(BinaryCrossentropy(from_logits=True) for one unit), whose softmax (sigmoid) it gives. "
                 f"This model's output activation is {getattr(activation, 'name', activation)!r} with "
                 f"{self.model_.output_shape[-1]} unit(s); decision_function gives its scores.")
         return True
@@ -244,8 +339,9 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
         """The classes' probabilities for ``X``: the outputs of a model that ends in a softmax, or for two
         classes ``1 − p, p`` of one sigmoid unit; one column per class of ``classes_``, float64 rows summing
         to 1. Only for such models (otherwise an AttributeError saying why, as scikit-learn's
-        ``available_if``)."""
-        return _probabilities(self._outputs(X))
+        ``available_if``). For logits, a linear output compiled with a ``from_logits=True`` crossentropy, their
+        softmax (one unit: its sigmoid), as skorch's."""
+        return _probabilities(self._outputs(X), logits=_gives_logits(self.model_))
 
     def _model_target(self, model, X, y):
         loss = model.loss

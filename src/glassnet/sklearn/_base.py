@@ -254,6 +254,18 @@ class _BaseMLP(BaseEstimator):
     def _check_own_hyperparameters(self):
         """The checks of a subclass's own parameters (MLPRegressor's ``loss``)."""
 
+    def set_params(self, **params):
+        """scikit-learn's ``set_params``; ``optimizer__<name>`` (skorch's spelling) is refused with the
+        parameters that set the optimizer (scikit-learn's reached into the name: "'str' object has no
+        attribute 'set_params'")."""
+        nested = next((key for key in params if key.startswith("optimizer__")), None)
+        if nested is not None:
+            raise ValueError(
+                f"Invalid parameter {nested!r} for {type(self).__name__}: optimizer is a name, with no parameters "
+                "of its own. Set the update rule with the estimator's own learning_rate_init=, momentum= and "
+                "nesterovs_momentum= (SGD), beta_1=, beta_2= and epsilon= (Adam and its family).")
+        return super().set_params(**params)
+
     # -- building the network --------------------------------------------------------
     def _initialize(self, n_features, n_outputs, hidden, rs, dtype):
         """Create ``model_``: Dense layers initialised from ``rs`` as scikit-learn's."""

@@ -73,7 +73,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         glassnet extra: batch normalization between each hidden Dense and its activation.
     optimizer : str, optional
         glassnet extra: a glassnet optimizer name ('rmsprop', 'adagrad', ...)
-        that replaces the update rule of 'sgd'/'adam', with ``learning_rate_init``.
+        that replaces the update rule of 'sgd'/'adam', with ``learning_rate_init``
+        and the settings of ``momentum``, ``nesterovs_momentum`` ('sgd'), ``beta_1``,
+        ``beta_2``, ``epsilon`` ('adam') it takes: all for 'sgd' and 'adam', which
+        train as those solvers; for another, those set away from the default.
     dtype : {None, 'float32', 'float64'}, default=None
         glassnet extra: precision of the network; None follows ``X`` as
         scikit-learn does (float32 stays float32, anything else is float64), and

@@ -8,6 +8,7 @@ of :mod:`._epochs`. 'lbfgs' minimises ``J(θ)`` with
 vector ``θ``, with ``model.forward``/``backward`` for ``J`` and ``∇J``.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -23,9 +24,37 @@ from ._epochs import _EpochEnd, _EpochEndBatchAlpha
 from ._objective import _batch_l2, _batch_weight_sums, _data_weights, _refuse_zero_sum, _scikit_loss
 
 
+#: scikit-learn's settings of its solvers' update rules, as the optimizers name them: 'sgd''s and 'adam''s
+_UPDATE_SETTINGS = {"momentum": "momentum", "nesterovs_momentum": "nesterov",
+                    "beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}
+
+
+def _named_optimizer(est):
+    """``optimizer=``'s optimizer with the settings of ``_UPDATE_SETTINGS`` it takes: SGD (whichever name)
+    and Adam take them all, at their defaults too, so that optimizer='sgd' or 'adam' trains as that solver;
+    another takes those set away from the default (its own default otherwise). A setting away from the
+    default that the optimizer does not take is warned of."""
+    opt = optimizers.get(est.optimizer)
+    takes = inspect.signature(type(opt)).parameters
+    defaults = inspect.signature(type(est)).parameters
+    settings, ignored = {}, []
+    for name, keyword in _UPDATE_SETTINGS.items():
+        value, default = getattr(est, name), defaults[name].default
+        if keyword in takes and (type(opt) in (optimizers.SGD, optimizers.Adam) or value != default):
+            settings[keyword] = value
+        elif value != default:
+            ignored.append(f"{name}={value!r}")
+    if ignored:
+        warnings.warn(f"{type(est).__name__}'s {', '.join(ignored)}: not used by optimizer={est.optimizer!r} "
+                      f"({type(opt).__name__}), which takes no such setting.", UserWarning, stacklevel=4)
+    if "nesterov" in settings:  # (as solver='sgd': Nesterov's step needs a momentum)
+        settings["nesterov"] = bool(settings["nesterov"] and settings.get("momentum", 0) > 0)
+    return type(opt).from_config({**opt.get_config(), **settings}) if settings else opt
+
+
 def _new_optimizer(est):
     if est.optimizer is not None:
-        opt = optimizers.get(est.optimizer)
+        opt = _named_optimizer(est)
         opt.learning_rate = est.learning_rate_init
         return opt
     if est.solver == "sgd":
