@@ -22,8 +22,12 @@ class Adaline(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    learning_rate : float or "auto"
-        η > 0. Online updates stay bounded for η < 2/max‖x̃‖² and batch updates
+    learning_rate : float, "auto" or callable
+        η > 0, or a function ``n -> η(n)`` of the 0-based update count (per sample
+        online, per epoch in batch mode), as :func:`~glassnet.classic.train_neuron` takes it:
+        Haykin's annealed LMS ``lambda n: 0.01 / (1 + n / 100)``. An error that rises
+        steadily with η past the bound below gives a ``LossRiseWarning`` that names it.
+        Online updates stay bounded for η < 2/max‖x̃‖² and batch updates
         (summed over the samples) for η < 2/λ_max(X̃ᵀX̃), x̃ = (1, x).
         ``"auto"`` takes 1/max‖x̃‖² (online) or 1/Σ‖x̃‖² (batch), safe for
         any scale of X (the value used is ``learning_rate_``). Safe is not
@@ -68,7 +72,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         X = check_X(X, "Adaline", dtype=None, fitted=self)
         if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
             raise TypeError(f"learning_rate must be a positive number or 'auto'. Received: "
-                             f"learning_rate={self.learning_rate!r:.100}")
+                             f"learning_rate={self.learning_rate!r:.100}. A function n -> η(n) is taken too.")
         if isinstance(self.learning_rate, str):
             with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
                 sq_norms = 1.0 + np.concatenate(
@@ -77,6 +81,8 @@ class Adaline(ClassifierMixin, BaseEstimator):
             if not np.isfinite(sq_norms).all():
                 raise too_large_error(X, 'learning_rate="auto": the squared norms ‖x‖²')
             self.learning_rate_ = 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
+        elif callable(self.learning_rate):  # η(n), checked by train_neuron
+            self.learning_rate_ = self.learning_rate
         else:
             self.learning_rate_ = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
         self.classes_, y_idx = check_classification_y(y, "Adaline", len(X))

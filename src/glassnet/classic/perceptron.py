@@ -25,7 +25,7 @@ from .._estimator import (BaseEstimator, ClassifierMixin, check_classification_y
 from .._validation import (check_array, check_bool, check_choice, check_consistent_length, check_number,
                            check_positive_int)
 from ..backend import random_state_rng
-from ..models.divergence import user_stacklevel
+from ..models.divergence import LossRiseWarning, user_stacklevel
 
 __all__ = ["Perceptron", "NotSeparableWarning", "RuleHistory", "perceptron_rule", "delta_rule", "train_neuron"]
 
@@ -145,8 +145,13 @@ def train_neuron(
         Jacobian for softmax, so that the step is still −η ∂E/∂w).
     activation : str or Activation
         Anything :func:`glassnet.activations.get` accepts.
-    learning_rate : float
-        η in the rule (0.1 by default).
+    learning_rate : float or callable
+        η in the rule (0.1 by default), or a function ``n -> η(n)`` of the 0-based update
+        count n (per sample online, counted over all epochs; per epoch in batch mode),
+        such as Haykin's annealed LMS ``lambda n: 0.01 / (1 + n / 100)`` or a
+        :mod:`glassnet.schedules` object (``InverseTimeDecay(0.01, 100, 1.0)``). n starts
+        at 0 in each call. With the identity activation (LMS) a steadily rising error
+        gives a :class:`~glassnet.models.divergence.LossRiseWarning` naming the bound on η.
     epochs : int
         Passes over the samples.
     mode : {"online", "batch"}
@@ -172,7 +177,13 @@ def train_neuron(
     check_consistent_length(X=X, t=T)
     check_choice(rule, "rule", ("perceptron", "delta"))
     check_choice(mode, "mode", ("online", "batch"))
-    eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+    rate_of = learning_rate if callable(learning_rate) else None
+    if rate_of is None:
+        try:
+            eta = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        except TypeError:
+            raise TypeError(f"learning_rate must be a number or a function n -> η(n). Received: "
+                            f"learning_rate={learning_rate!r:.100}") from None
     epochs = check_positive_int(epochs, "epochs")
     f = activations.check_in_layer(activations.get(activation), "The perceptron")
     single = T.ndim == 1
@@ -206,7 +217,8 @@ def train_neuron(
     # 0/1 and ±1) are exact, and scale. (With η = 0.1 AND's net at (1, 0) read −2.8e-17 for 0,
     # passed as correct, and the rule stopped with the point on its boundary.)
     scale = 1.0
-    if rule == "perceptron" and not W.any() and type(f) in (activations.Step, activations.Sign):  # (given zeros too)
+    if rule == "perceptron" and rate_of is None and not W.any() and \
+            type(f) in (activations.Step, activations.Sign):  # (given zeros too)
         scale, eta = eta, 1.0
 
     # A step or a sign sees only on which side of 0 the net input lies, and the rule's tables (seed 004)
@@ -239,40 +251,49 @@ def train_neuron(
         return 0.5 * float(((T2 - Y) ** 2).sum()), int(np.any(Y != T2, axis=1).sum())
 
     history_W, errors, mistakes = [W.copy()], [], []
+    eta_max = 0.0  # the largest η used
     steps = [W.copy()] if record_steps and mode == "online" else None
     E, m = evaluate(W)
     errors.append(E)
     mistakes.append(m)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
-        for _ in range(epochs):
+        for epoch in range(epochs):
             if mode == "online":
                 order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+                # η of each update in this epoch (η(n) for n = epoch·len(X), ...)
+                etas = np.full(len(X), eta) if rate_of is None else _rates(rate_of, epoch * len(X), len(X))
+                eta_max = max(eta_max, etas.max())
                 if steps is None and rule == "delta" and type(f) is activations.Linear:
-                    _lms_epoch(Xb, T2, W, order, eta)
+                    _lms_epoch(Xb, T2, W, order, etas)
                     history_W.append(W.copy())
                     E, m = evaluate(W)
                     errors.append(E)
                     mistakes.append(m)
                     continue
                 # The online rule is sequential by definition: each update sees the last.
-                for i in order:
+                for k, i in enumerate(order):
                     x = Xb[i]
-                    step(eta * np.outer(x, delta(x, T2[i])))
+                    step(etas[k] * np.outer(x, delta(x, T2[i])))
                     if steps is not None:
                         steps.append(W.copy())
             else:
-                step(eta * (Xb.T @ delta(Xb, T2)))  # brackets: eta * Xb.T would copy the data
+                rate = eta if rate_of is None else _rates(rate_of, epoch, 1)[0]
+                eta_max = max(eta_max, rate)
+                step(rate * (Xb.T @ delta(Xb, T2)))  # brackets: eta * Xb.T would copy the data
             history_W.append(W.copy())
             E, m = evaluate(W)
             errors.append(E)
             mistakes.append(m)
         history_W = scale * np.array(history_W)
         steps = None if steps is None else scale * np.array(steps)
+    named = f"learning_rate={eta * scale:g}" if rate_of is None else f"learning_rate={learning_rate!r:.80}"
     if not (np.isfinite(history_W[-1]).all() and np.isfinite(errors).all()):
         raise ValueError(
-            f"The {rule} rule diverged with learning_rate={eta * scale:g}: the weights or the error grew without "
+            f"The {rule} rule diverged with {named}: the weights or the error grew without "
             "bound. Use a smaller learning_rate or standardize X."
         )
+    if type(f) is activations.Linear:  # LMS (the perceptron rule is the same with f = identity)
+        _warn_if_rising(errors, Xb, mode, eta_max, named, use_bias)
     shape = (lambda A: A[..., 0]) if single else (lambda A: A)
     return RuleHistory(
         weights=shape(history_W),
@@ -305,23 +326,55 @@ def delta_rule(X, t, activation="sigmoid", learning_rate=0.1, epochs=10, mode="o
     return train_neuron(X, t, "delta", activation, learning_rate, epochs, mode, **kwargs)
 
 
+def _rates(rate_of, first, count):
+    """η(n) for n = first, ..., first + count − 1 from the function ``learning_rate``, each checked."""
+    return np.array([check_number(rate_of(n), f"learning_rate({n})", low=0, low_open=True)
+                     for n in range(first, first + count)])
+
+
+def _warn_if_rising(errors, Xb, mode, eta_max, named, use_bias):
+    """A LossRiseWarning where the LMS error ended above its start and grew 10-fold or rose by over 1 % in
+    each of the last 3 epochs, with η past the bound: 2/λ_max(X̃ᵀX̃) in batch mode (below it E cannot
+    rise), the sufficient 2/max‖x̃‖² online (below it the weights stay bounded, and a noisy E rises and
+    falls). The bound is computed only for a rising error."""
+    E = np.asarray(errors)
+    if not (E[-1] > E[0] and (E[-1] > 10 * E[0] or (len(E) >= 4 and (E[-3:] > 1.01 * E[-4:-1]).all()))):
+        return
+    x = "x̃ = (1, x)" if use_bias else "x̃ = x (no bias)"
+    if mode == "batch":
+        limit = 2 / np.linalg.eigvalsh(Xb.T @ Xb)[-1]
+        bound = f"batch updates converge only for learning_rate < 2/λ_max(X̃ᵀX̃) = {limit:.4g} " \
+                f"(λ_max the largest eigenvalue of X̃ᵀX̃, {x})"
+    else:
+        limit = 2 / np.einsum("ij,ij->i", Xb, Xb).max()
+        bound = f"online updates stay bounded for learning_rate < 2/max‖x̃‖² = {limit:.4g} (a sufficient bound, {x})"
+    if eta_max <= limit:
+        return
+    warnings.warn(
+        f"The error E = ½Σ(t − net)² rose from {E[0]:.4g} to {E[-1]:.4g} over {len(E) - 1} epoch(s): {named} is "
+        f"too large and the weights diverge; {bound}. Lower learning_rate (or standardize X).",
+        LossRiseWarning, stacklevel=user_stacklevel(also=("sklearn",)))
+
+
 def _lms_epoch(Xb, T, W, order, eta, block=64):
     """One online epoch of the linear delta rule (LMS, Widrow-Hoff) over the rows ``order``;
-    updates ``W`` (d+1, k) in place, with the numbers of the sample-by-sample loop.
+    updates ``W`` (d+1, k) in place, with the numbers of the sample-by-sample loop; ``eta``
+    holds the η of each of the epoch's updates.
 
     Sample j of a block sees the weights that the samples before it left:
-    e_j = t_j − x_j·(W + η Σ_{i<j} x_i e_i) = r_j − η Σ_{i<j} (x_j·x_i) e_i, where
+    e_j = t_j − x_j·(W + Σ_{i<j} η_i x_i e_i) = r_j − Σ_{i<j} η_i (x_j·x_i) e_i, where
     r = T − X W are the errors on the block's starting weights. So the block's errors
-    solve the unit lower-triangular system (I + η·tril(X Xᵀ, −1)) e = r, and the block
-    ends with W + η Xᵀ e: one small solve and three matrix products per ``block``
+    solve the unit lower-triangular system (I + tril(X Xᵀ, −1)·diag(η)) e = r, and the block
+    ends with W + Xᵀ (η ⊙ e): one small solve and three matrix products per ``block``
     samples instead of a Python step per sample (the same sums in another order).
     """
     upper = ~np.tri(block, k=-1, dtype=bool)  # the diagonal and above
     for start in range(0, len(order), block):
         rows = order[start : start + block]
+        h = eta[start : start + block]
         Xr = Xb[rows]
         M = Xr @ Xr.T
-        M *= eta
+        M *= h  # column i times η_i
         M[upper[: len(rows), : len(rows)]] = 0.0
         M.flat[:: len(rows) + 1] = 1.0
         try:
@@ -329,7 +382,7 @@ def _lms_epoch(Xb, T, W, order, eta, block=64):
         except np.linalg.LinAlgError:  # only with non-finite weights: the caller reports the divergence
             W[...] = np.nan
             return
-        W += Xr.T @ (eta * e)
+        W += Xr.T @ (h[:, None] * e)
         if not np.isfinite(W[0]).all():
             return
 
