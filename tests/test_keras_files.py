@@ -500,7 +500,7 @@ def _damaged_btree(data):
 @pytest.mark.parametrize("members, match", [
     ({"model_weights_h5": None}, "the member 'model.weights.h5' \\(the weights\\) is missing"),
     ({"config_json": lambda: edited_config("classifier", _wider_first_dense)},
-     "layers/dense/vars/0 \\(layer 'dense' \\(Dense\\)'s W\\) has shape \\(4, 8\\); the architecture needs "
+     "layers/dense/vars/0 \\(layer 'dense' \\(Dense\\)'s kernel\\) has shape \\(4, 8\\); the architecture needs "
      "\\(4, 9\\)"),
     ({"config_json": lambda: edited_config("classifier", _conv_layer)},
      "Unknown layer 'Conv2D' in saved config. Valid: Activation, ActivityRegularization, AlphaDropout, BatchNormalization"),
@@ -582,7 +582,7 @@ def test_a_keras_weight_stored_outside_the_file_is_refused(store, match, tmp_pat
         store(h5, h5py, tmp_path)
     path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
     with pytest.raises(ValueError, match="Cannot load model file .*bad.keras'.*model.weights.h5: layers/dense/vars/0 "
-                                         f"\\(layer 'dense' \\(Dense\\)'s W\\) {match}"):
+                                         f"\\(layer 'dense' \\(Dense\\)'s kernel\\) {match}"):
         glassnet.models.load_model(path)
 
 
@@ -598,7 +598,7 @@ def test_a_malformed_keras_weights_file_is_not_called_a_malformed_config(store, 
     path = rewritten(DATA / "classifier.keras", tmp_path / "bad.keras", model_weights_h5=buffer.getvalue())
     # (then "its model.weights.h5 is malformed (TypeError: ...)"): the member, the array and what is wrong, in words
     with pytest.raises(ValueError, match="Cannot load model file .*bad.keras': model.weights.h5: layers/dense/vars/0 "
-                                         "\\(layer 'dense' \\(Dense\\)'s W\\) holds no values"):
+                                         "\\(layer 'dense' \\(Dense\\)'s kernel\\) holds no values"):
         glassnet.models.load_model(path)
 
 

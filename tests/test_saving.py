@@ -396,7 +396,7 @@ def test_load_weights_of_float64_values_beyond_float32_names_the_file_the_weight
     model = Sequential([Dense(2, input_dim=3), Dense(1)])
     before = model.get_weights()
     # it said only "set_weights: weights[2] holds values beyond the range of float32"
-    with pytest.raises(ValueError, match=f"^Cannot load model file .*{name}': layer 'dense_1' \\(Dense\\)'s W holds "
+    with pytest.raises(ValueError, match=f"^Cannot load model file .*{name}': layer 'dense_1' \\(Dense\\)'s kernel holds "
                                          "values up to 1e\\+300, beyond the range of float32 .*nothing was loaded. Load "
                                          "it into a model of dtype='float64'"):
         model.load_weights(tmp_path / name, skip_mismatch=skip_mismatch)

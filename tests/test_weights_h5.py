@@ -140,7 +140,7 @@ def test_a_mismatched_architecture_is_refused_and_the_weights_stay(tmp_path):
     source.save_weights(tmp_path / "w.weights.h5")
     for target, match in [
         (Sequential([layers.Input((5,)), layers.Dense(4), layers.Dense(3)]),
-         "layers/dense_1/vars/0 \\(layer 'dense_\\d+' \\(Dense\\)'s W\\) has shape \\(4, 2\\); the architecture needs "
+         "layers/dense_1/vars/0 \\(layer 'dense_\\d+' \\(Dense\\)'s kernel\\) has shape \\(4, 2\\); the architecture needs "
          "\\(4, 3\\)"),
         (Sequential([layers.Input((5,)), layers.Dense(4), layers.LayerNormalization(), layers.Dense(2)]),
          # it said "holds 0 arrays under layers/layer_normalization/vars", not which layer differs from the file
@@ -369,7 +369,7 @@ def test_float64_values_beyond_float32_name_the_array_and_the_fix_and_change_not
     model = Sequential([layers.Input((3,)), layers.Dense(2)])
     before = model.get_weights()
     with pytest.raises(ValueError, match="w.weights.h5': the file: layers/dense/vars/0 \\(layer 'dense.*' \\(Dense\\)'s "
-                                         "W\\) holds values up to 1e\\+300, beyond the range of float32 .*nothing was "
+                                         "kernel\\) holds values up to 1e\\+300, beyond the range of float32 .*nothing was "
                                          "loaded. Load it into a model of dtype='float64'"):
         model.load_weights(tmp_path / "w.weights.h5")
     for a, b in zip(model.get_weights(), before):
@@ -386,7 +386,7 @@ def test_a_dataset_without_values_is_said_in_words(tmp_path):
     with h5py.File(path, "r+") as h5:  # a null dataspace: no shape, no values (was "TypeError: 'NoneType' ...")
         del h5["layers/dense/vars/1"]
         h5.create_dataset("layers/dense/vars/1", data=h5py.Empty("float32"))
-    with pytest.raises(ValueError, match="layers/dense/vars/1 \\(layer 'dense.*' \\(Dense\\)'s b\\) holds no values "
+    with pytest.raises(ValueError, match="layers/dense/vars/1 \\(layer 'dense.*' \\(Dense\\)'s bias\\) holds no values "
                                          ".*needs an array of shape \\(2,\\)"):
         model.load_weights(path)
 

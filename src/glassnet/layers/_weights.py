@@ -62,6 +62,9 @@ def assign_weights(targets, weights, names, owner):
                     value = given.astype(dtype)
         except (TypeError, ValueError):
             real = False
+        if not real and "bfloat16" in str(getattr(value, "dtype", "")):  # (torch's: "Got unsupported ScalarType")
+            raise TypeError(f"{owner}: {name} is a bfloat16 array, and NumPy has no bfloat16: convert it first, "
+                            "tensor.float() for a PyTorch tensor, np.asarray(w, dtype='float32') for JAX's.")
         if not real:
             raise TypeError(f"{owner}: {name} must be an array of real numbers. Received: {value!r:.80}") from None
         if given.dtype.kind in "fiu" and not np.array_equal(np.isfinite(value), np.isfinite(given)):
@@ -70,7 +73,9 @@ def assign_weights(targets, weights, names, owner):
             raise ValueError(f"{owner}: {name} holds values beyond the range of {dtype} (up to "
                              f"{float(np.finfo(dtype).max):.6g}); the largest given is {largest:.6g}.")
         if value.shape != target.shape:
-            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}.")
+            transposed = (": the transpose (a PyTorch nn.Linear.weight is (out, in), a kernel (in, out): pass weight.T)"
+                          if value.ndim == 2 and value.shape == tuple(target.shape)[::-1] else "")
+            raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}{transposed}.")
         values.append(value)
     for target, value in zip(targets, values):
         target[...] = from_numpy(value)

@@ -669,9 +669,11 @@ class Layer(PolicyAttributes):
     def set_weights(self, weights):
         """Copy ``weights`` (shapes as :meth:`get_weights`) into the layer's arrays."""
         if not self.built:
-            raise ValueError(f"Layer {self.name!r} is not built yet: build or fit its model before set_weights().")
+            raise ValueError(f"{self._label()} is not built yet: call it on data or layer.build(input_shape) (or build "
+                             "or fit its model) before set_weights().")
         self._check_namespace()
-        assign_weights(self.weights, weights, [f"weight {k!r}" for k in self.weight_names], f"Layer {self.name!r}")
+        names = [f"weight {self.keras_param_names.get(k, k)!r}" for k in self.weight_names]  # Keras's: kernel, not W
+        assign_weights(self.weights, weights, names, self._label())
 
     @property
     def adds_penalty(self):

@@ -148,11 +148,20 @@ def _label(layer):
     return f"layer {layer.name!r} ({type(layer).__name__})"
 
 
+def _path(weight):
+    """A weight's Keras path ("sequential/dense/kernel") for messages, where it has one."""
+    return getattr(weight, "path", "array")
+
+
 def _read_layer(h5, layer, group_path, h5py, path, member):
     """The weights of one ``layer`` from its group ``group_path`` of ``h5``, in its get_weights() order."""
     targets = dict(zip(layer.weight_names, layer.weights))
     label = _label(layer)
     found = {}
+
+    def keras_name(key):  # messages say Keras's names (Dense's kernel, not its params key W)
+        return layer.keras_param_names.get(key, key)
+
     for vars_path, names in h5_layout(layer, group_path).items():
         group = _get(h5, vars_path, h5py, path, member)
         keys = set(group.keys()) if isinstance(group, h5py.Group) else set()
@@ -168,11 +177,11 @@ def _read_layer(h5, layer, group_path, h5py, path, member):
                             f"{label}: the file has no group {group_path}")
         if keys != set(expected):
             raise _Mismatch(path, f"{member} holds {len(keys)} arrays under {vars_path} for {label}, which has "
-                                  f"{len(names)} weights ({', '.join(names) or 'none'}).",
+                                  f"{len(names)} weights ({', '.join(map(keras_name, names)) or 'none'}).",
                             f"{label}: the file holds {len(keys)} arrays under {vars_path}, the layer has {len(names)} weights")
         for key, name in zip(expected, names):
             dataset = _get(group, key, h5py, path, member)
-            where = f"{member}: {vars_path}/{key} ({label}'s {name})"
+            where = f"{member}: {vars_path}/{key} ({label}'s {keras_name(name)})"
             if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind not in "fiu":
                 _fail(path, f"{where} is not an array of numbers.")
             if dataset.shape is None:  # h5py.Empty: a dataset of a null dataspace (its shape was a TypeError)
@@ -182,7 +191,7 @@ def _read_layer(h5, layer, group_path, h5py, path, member):
             if tuple(dataset.shape) != tuple(targets[name].shape):
                 shapes = f"{tuple(dataset.shape)}; the architecture needs {tuple(targets[name].shape)}"
                 raise _Mismatch(path, f"{where} has shape {shapes}.",
-                                f"{label}: {vars_path}/{key} ({name}) has shape {shapes}")
+                                f"{label}: {vars_path}/{key} ({keras_name(name)}) has shape {shapes}")
             value = np.asarray(dataset[()])
             _check_range(value, numpy_dtype(targets[name]), where, path, member)
             found[name] = value  # a wrapper's kernel: the wrapped layer's copy, read last
@@ -207,9 +216,15 @@ def weights_from_model(model, source, path, skip_mismatch=False):
     skipped = []
     if not skip_mismatch:
         weights, targets = source.get_weights(), model.weights
-        if [w.shape for w in weights] != [tuple(t.shape) for t in targets]:
-            raise ValueError(f"load_weights: {path!r} holds weights of shapes {[w.shape for w in weights]}, "
-                             f"but this model's are {[tuple(t.shape) for t in targets]}.")
+        held, mine = [w.shape for w in weights], [tuple(t.shape) for t in targets]
+        if held != mine:  # (every shape of both, 912 characters for 30 layers, hid the one that differs)
+            i = next((i for i, (a, b) in enumerate(zip(held, mine)) if a != b), min(len(held), len(mine)))
+            first = (f"the first that differs is weights[{i}], the file's {_path(source.weights[i])} of shape {held[i]}, "
+                     f"where this model's {_path(targets[i])} is {mine[i]}" if i < min(len(held), len(mine)) else
+                     f"the first {i} agree")
+            raise ValueError(f"load_weights: {path!r} holds weights of shapes other than this model's ({len(held)} "
+                             f"arrays in the file, {len(mine)} in the model): {first}. The model must have the layers "
+                             "the file was saved from, in the same order.")
     else:
         theirs = dict(zip(weight_paths(source), source.layers))
         weights = []
@@ -227,7 +242,8 @@ def weights_from_model(model, source, path, skip_mismatch=False):
                     for group_path, other in theirs.items() if other.weights]
     targets = [(layer, name, w) for layer in model.layers for name, w in zip(layer.weight_names, layer.weights)]
     for (layer, name, target), value in zip(targets, weights):  # (set_weights named neither file nor layer)
-        _check_range(value, numpy_dtype(target), f"{_label(layer)}'s {name}", path, "the file")
+        _check_range(value, numpy_dtype(target), f"{_label(layer)}'s {layer.keras_param_names.get(name, name)}", path,
+                     "the file")
     return weights, skipped
 
 

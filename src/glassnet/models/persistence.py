@@ -124,7 +124,8 @@ class Persistence:
         Keras's HDF5 weights file, which Keras's ``load_weights`` reads into a Keras model of the
         same layers (needs h5py, the ``keras-files`` extra; a custom layer class too, as Keras writes one),
         with a compiled model's optimizer state as Keras writes it there (``optimizer/vars``); any
-        other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``)."""
+        other name glassnet's own file (with a warning for ``.keras``, ``.h5`` and ``.hdf5``, and for ``.npz``,
+        ``.npy``, ``.pt`` and ``.pth``, which NumPy and PyTorch do not read)."""
         from .keras_weights import is_weights_h5_name, save_weights_h5
         from .saving import check_replaceable, save_model
 
@@ -533,7 +534,8 @@ def _check_overwrite(filepath, overwrite):
 
 def _warn_keras_suffix(filepath, what):
     """Warn that a file named as Keras names its own (``.keras``, ``.weights.h5``, ``.h5``) gets glassnet's
-    format, a zip that Keras cannot open: a name that promises Keras's format must not pass silently."""
+    format, a zip that Keras cannot open: a name that promises Keras's format must not pass silently; as a
+    save_weights name that promises NumPy's or PyTorch's (``.npz``, ``.npy``, ``.pt``, ``.pth``)."""
     path = check_path(filepath, "filepath")
     if path.lower().endswith((".keras", ".h5", ".hdf5")):
         # Keras 3's save_weights refuses any other name, and its load_weights takes a bare .h5 for Keras 2's layout
@@ -544,3 +546,10 @@ def _warn_keras_suffix(filepath, what):
         warnings.warn(f"{path!r} is written in glassnet's own format (as every {what}), which glassnet's "
                       f"load_model and load_weights read and Keras cannot: {keras_way}.", UserWarning,
                       stacklevel=user_stacklevel())  # (the user's save, or the fit whose ModelCheckpoint saves)
+    elif what == "model.save_weights" and path.lower().endswith((".npz", ".npy", ".pt", ".pth")):
+        # np.load read the zip as an .npz of bytes members (model.json, weights/0000); torch.load refused it
+        warnings.warn(f"{path!r} is written in glassnet's own format (a zip that glassnet's load_weights and "
+                      "load_model read), which np.load does not read as arrays, nor torch.load: for a NumPy file of the weights "
+                      "use np.savez(path, *model.get_weights()) (in get_weights()'s order, back with "
+                      "model.set_weights([z[k] for k in z.files])) or np.savez(path, **{w.path: w for w in "
+                      "model.weights}) by name.", UserWarning, stacklevel=user_stacklevel())

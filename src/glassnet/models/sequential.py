@@ -812,7 +812,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         self._ensure_built()
         self._require_built("set_weights")
         targets = self.weights
-        assign_weights(targets, weights, [f"weights[{i}]" for i in range(len(targets))], "set_weights")
+        names = [f"weights[{i}] ({w.path})" if hasattr(w, "path") else f"weights[{i}]" for i, w in enumerate(targets)]
+        assign_weights(targets, weights, names, "set_weights")
 
     def __repr__(self):
         # Keras's: <Sequential name=net, built=True>, <Functional name=functional, built=True> for a functional
