@@ -72,7 +72,8 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         header = header[:-1] if header is not None else None
         rows = [(line, c[:-1]) for line, c in rows]
     names = header or [f"column_{k}" for k in range(width)]
-    col = _target_index(target, names, header is not None, path, hint=hint) if (target is not None or require_target) \
+    col = _target_index(target, names, header is not None, path, hint=hint, read=read_target) \
+        if (target is not None or require_target) \
         else None
     if col is not None and width < 2:
         raise CommandError(f"{path} has a single column: there is no feature besides the target{hint}.")
@@ -201,10 +202,11 @@ def align_columns(X, columns, features, path, sep=None, decimal=None):
     return X[:, [position[key] for key in want]]
 
 
-def _target_index(target, names, has_header, path, option="--target", hint=""):
+def _target_index(target, names, has_header, path, option="--target", hint="", read=True):
     """The index of the column ``target`` names (a header name or a 0-based index, negative
     from the end; None: the last column), or the one-line error of ``option`` (``hint``: a
-    file that seems to use another separator says so, since its header is one column)."""
+    file that seems to use another separator says so, since its header is one column; ``read``
+    False: the target is only left out, as predict's)."""
     if target is None:
         return len(names) - 1
     keys, key = [name_key(name) for name in names], name_key(target)  # (NFC: "é" typed is e + accent of the file)
@@ -219,6 +221,12 @@ def _target_index(target, names, has_header, path, option="--target", hint=""):
         parts = [part.strip() for part in target.split(",")]
         if option == "--target" and has_header and len(parts) > 1 and all(name_key(p) in keys for p in parts):
             others = ",".join(parts[1:])  # (several labels per row: none of them may stay a feature)
+            if not read:  # predict: several label columns are left out, and a multi-label model predicts them all
+                raise CommandError(f"--target {target!r}: predict's --target names one column to leave out (predict "
+                                   f"does not read the targets); leave the others out with --ignore: --target "
+                                   f"{parts[0]} --ignore {others}. A multi-label model, trained in Python with "
+                                   "glassnet.sklearn.MLPClassifier().fit(X, Y).save('model.gn') (Y those columns), "
+                                   "predicts here one 0/1 column per label.") from None
             raise CommandError(f"--target {target!r}: the command line takes one target column. For several 0/1 "
                                "labels per row train in Python, glassnet.sklearn.MLPClassifier().fit(X, Y) with Y "
                                f"those columns; or one model per label, --target {parts[0]} --ignore {others}.") from None

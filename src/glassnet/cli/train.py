@@ -211,21 +211,53 @@ def _lr_advice(reason):
 GUESSING_MIN_ROWS = 20
 
 
+#: test classes are imbalanced, and train prints the balanced accuracy, where the rarest class present has
+#: fewer than this share of the most common one's rows (95 %/5 %: accuracy 0.95 for a model that learned nothing)
+IMBALANCE_RATIO = 1 / 3
+
+
+def _class_recalls(data, P, model):
+    """``(counts, recalls, present)`` over the classes ``present`` in the test rows (their indices): each one's rows
+    and the share of them predicted right (its recall; their mean is scikit-learn's balanced_accuracy_score)."""
+    y = data.y_test.astype(np.int64).reshape(-1)
+    hit = predicted_classes(P, decision_threshold(model)).reshape(-1) == y
+    counts = np.bincount(y, minlength=data.n_classes)
+    present = np.flatnonzero(counts)
+    return counts[present], np.bincount(y, weights=hit, minlength=data.n_classes)[present] / counts[present], present
+
+
+def _imbalanced(counts):
+    return len(counts) > 1 and counts.min() < IMBALANCE_RATIO * counts.max()
+
+
+def _balanced_line(data, P, model):
+    """"Balanced accuracy: ..." (the mean recall per class, with the lowest) where the test classes are
+    imbalanced (:data:`IMBALANCE_RATIO`), else None."""
+    counts, recalls, present = _class_recalls(data, P, model)
+    if not _imbalanced(counts):
+        return None
+    low = int(np.argmin(recalls))
+    name = shown(data.classes[present[low]]) if data.classes is not None else str(present[low])
+    return (f"Balanced accuracy: {recalls.mean():.4f} (the mean recall of the {len(counts)} classes, as they are "
+            f"imbalanced; lowest: {name}, {round(recalls[low] * counts[low])}/{counts[low]})")
+
+
 def _guessing(data, P, model):
     """What guessing gets on the test rows, as words, where the model's predictions ``P`` do no better
     (not "about as well": a weak signal, R² = 0.08 on noisy rows, may be the best any model gets, and is no failed
     run); else None. Guessing is the most common test class for a classifier (at least 1/k of k classes), the
-    training targets' mean for a regression."""
+    training targets' mean for a regression. With imbalanced classes a model may trade accuracy for the rare
+    classes' recall: it guesses only if its balanced accuracy is also no better than 1/k, the most common class's."""
     y = data.y_test
     if len(y) < GUESSING_MIN_ROWS:
         return None
     if data.task == "classification":
-        counts = np.bincount(y.astype(np.int64).reshape(-1), minlength=data.n_classes)
+        counts, recalls, present = _class_recalls(data, P, model)
         accuracy, chance = float(np.mean(predicted_classes(P, decision_threshold(model)) == y)), counts.max() / len(y)
-        if chance == 1 or accuracy > chance:
+        if chance == 1 or accuracy > chance or _imbalanced(counts) and recalls.mean() > 1 / len(counts):
             return None
         return (f"the test accuracy {accuracy:.4f} is no better than chance: always predicting the most common class, "
-                f"{shown(data.classes[counts.argmax()])}, gets {chance:.4f}")
+                f"{shown(data.classes[present[counts.argmax()]])}, gets {chance:.4f}")
     y = y.reshape(len(y), -1)
     mse, mean_mse = float(np.mean((P - y) ** 2)), float(np.mean((data.y_train.reshape(-1, y.shape[1]).mean(0) - y) ** 2))
     if not mse >= mean_mse:  # (NaN predictions: a divergence, said already)
@@ -618,6 +650,9 @@ def _train(args):
         if classification:
             hits = int((predicted_classes(P, decision_threshold(model)) == data.y_test).sum())
             print(f"Test accuracy: {hits / len(xt):.4f} ({hits}/{len(xt)})")
+            balanced = _balanced_line(data, P, model)
+            if balanced:
+                print(balanced)
         else:
             err = P - data.y_test.reshape(len(xt), -1)
             print(f"Test MSE: {float(np.mean(err ** 2)):.6g}  MAE: {float(np.mean(np.abs(err))):.6g} ({count(len(xt), 'row')})")
