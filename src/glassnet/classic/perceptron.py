@@ -87,16 +87,22 @@ class RuleHistory:
     errors : ndarray, shape (epochs + 1,)
         E = ½ Σ (t − f(net))² over the training set for each of those weights.
     mistakes : ndarray, shape (epochs + 1,)
-        Samples whose output differs from the target (meaningful for step/sign).
+        Samples whose output differs from the target under those weights, the weights
+        *after* the epoch (meaningful for step/sign).
     steps : ndarray or None
         Online mode with ``record_steps``: the weights after every single
         update, shape (epochs·n + 1, d + 1[, k]), the initial weights first.
+    updates : ndarray, shape (epochs + 1,)
+        Samples whose δ = t − f(net) (delta rule: times f'(net)) was not 0 *during* each epoch, the
+        ones that moved w (unless x = 0); 0 before training. With step or sign the first epoch with 0
+        updates is the first clean pass, one epoch after the first 0 of ``mistakes``.
     """
 
     weights: np.ndarray
     errors: np.ndarray
     mistakes: np.ndarray
     steps: np.ndarray = None
+    updates: np.ndarray = None
 
     @property
     def final_weights(self):
@@ -250,7 +256,7 @@ def train_neuron(
         Y = f.forward(net_of(Xb, W))
         return 0.5 * float(((T2 - Y) ** 2).sum()), int(np.any(Y != T2, axis=1).sum())
 
-    history_W, errors, mistakes = [W.copy()], [], []
+    history_W, errors, mistakes, updates = [W.copy()], [], [], [0]
     eta_max = 0.0  # the largest η used
     steps = [W.copy()] if record_steps and mode == "online" else None
     E, m = evaluate(W)
@@ -264,22 +270,28 @@ def train_neuron(
                 etas = np.full(len(X), eta) if rate_of is None else _rates(rate_of, epoch * len(X), len(X))
                 eta_max = max(eta_max, etas.max())
                 if steps is None and rule == "delta" and type(f) is activations.Linear:
-                    _lms_epoch(Xb, T2, W, order, etas)
+                    updates.append(_lms_epoch(Xb, T2, W, order, etas))
                     history_W.append(W.copy())
                     E, m = evaluate(W)
                     errors.append(E)
                     mistakes.append(m)
                     continue
                 # The online rule is sequential by definition: each update sees the last.
+                moved = 0
                 for k, i in enumerate(order):
                     x = Xb[i]
-                    step(etas[k] * np.outer(x, delta(x, T2[i])))
+                    d = delta(x, T2[i])
+                    moved += bool(d.any())
+                    step(etas[k] * np.outer(x, d))
                     if steps is not None:
                         steps.append(W.copy())
+                updates.append(moved)
             else:
                 rate = eta if rate_of is None else _rates(rate_of, epoch, 1)[0]
                 eta_max = max(eta_max, rate)
-                step(rate * (Xb.T @ delta(Xb, T2)))  # brackets: eta * Xb.T would copy the data
+                D = delta(Xb, T2)
+                updates.append(int(D.any(axis=1).sum()))
+                step(rate * (Xb.T @ D))  # brackets: eta * Xb.T would copy the data
             history_W.append(W.copy())
             E, m = evaluate(W)
             errors.append(E)
@@ -300,6 +312,7 @@ def train_neuron(
         errors=np.array(errors),
         mistakes=np.array(mistakes),
         steps=None if steps is None else shape(steps),
+        updates=np.array(updates),
     )
 
 
@@ -367,8 +380,10 @@ def _lms_epoch(Xb, T, W, order, eta, block=64):
     solve the unit lower-triangular system (I + tril(X Xᵀ, −1)·diag(η)) e = r, and the block
     ends with W + Xᵀ (η ⊙ e): one small solve and three matrix products per ``block``
     samples instead of a Python step per sample (the same sums in another order).
+    Returns the number of samples whose error e was not 0.
     """
     upper = ~np.tri(block, k=-1, dtype=bool)  # the diagonal and above
+    moved = 0
     for start in range(0, len(order), block):
         rows = order[start : start + block]
         h = eta[start : start + block]
@@ -381,10 +396,12 @@ def _lms_epoch(Xb, T, W, order, eta, block=64):
             e = np.linalg.solve(M, T[rows] - Xr @ W)
         except np.linalg.LinAlgError:  # only with non-finite weights: the caller reports the divergence
             W[...] = np.nan
-            return
+            return moved
+        moved += int(e.any(axis=1).sum())
         W += Xr.T @ (h[:, None] * e)
         if not np.isfinite(W[0]).all():
-            return
+            return moved
+    return moved
 
 
 def encode_bipolar_targets(y_idx, n_classes):

@@ -27,7 +27,7 @@ __all__ = ["SOM"]
 
 _TOPOLOGIES = ("rectangular", "hexagonal")
 _NEIGHBORHOODS = ("gaussian", "bubble")
-_SCHEDULES = ("exponential", "linear", "inverse")
+_SCHEDULES = ("exponential", "linear", "inverse", "constant")
 # online steps between two on_progress calls: about 0.1 s of MNIST's 784 features, a few µs a check
 PROGRESS_EVERY = 4096
 
@@ -233,8 +233,9 @@ class SOM(TransformerMixin, BaseEstimator):
     sigma, final_sigma : float or None
         Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end (None: 1.0, or
         sigma where that is smaller: a start below 1 widened the neighbourhood as it "decayed").
-    schedule : {"exponential", "linear", "inverse"}
-        How α and σ decay between their start and final values.
+    schedule : {"exponential", "linear", "inverse", "constant"}
+        How α and σ decay between their start and final values; ``"constant"`` keeps
+        ``learning_rate`` and ``sigma`` throughout (the finals are then ignored), as a hand step does.
     epochs : int
         Passes over the data.
     mode : {"online", "batch"}
@@ -319,6 +320,8 @@ class SOM(TransformerMixin, BaseEstimator):
         # the defaults decay (α to 0.01, σ to 1) and never grow: SOM(sigma=0.5) widened its neighbourhood to 1
         final_alpha = min(0.01, alpha) if self.final_learning_rate is None else self.final_learning_rate
         final_sigma = min(1.0, sigma) if self.final_sigma is None else self.final_sigma
+        if self.schedule == "constant":  # every schedule's formula gives the start where the final equals it
+            final_alpha, final_sigma = alpha, sigma
         check_bool(self.shuffle, "shuffle")
         return dict(
             rows=rows,
