@@ -40,13 +40,28 @@ def check_callbacks(callbacks):
     if isinstance(callbacks, Callback):
         callbacks = [callbacks]
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r:.100}")
+        raise TypeError(f"callbacks must be a list of glassnet.callbacks.Callback objects. Received: {callbacks!r:.100}"
+                        + _foreign_callback_hint(callbacks))
     cbs = []
     for cb in callbacks or []:
         if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r:.100}")
+            raise TypeError(f"callbacks must be glassnet.callbacks.Callback objects. Received: {cb!r:.100}"
+                            + _foreign_callback_hint(cb))
         cbs.extend(cb.callbacks if isinstance(cb, CallbackList) else [cb])
     return cbs
+
+
+def _foreign_callback_hint(cb):
+    """What to do instead of a Keras/TF (or Optuna's Keras) callback, which glassnet's fit cannot run."""
+    module = type(cb).__module__
+    if module.split(".")[0] not in ("keras", "tf_keras", "tensorflow", "optuna_integration"):
+        return ""
+    hint = (f". {type(cb).__name__} is a Keras/TensorFlow callback ({module}), which glassnet's fit cannot run: "
+            "subclass glassnet.callbacks.Callback with the same hooks, e.g. on_epoch_end(self, epoch, logs)")
+    if "pruning" in type(cb).__name__.lower():
+        hint += (" calling trial.report(logs['val_accuracy'], epoch) and, if trial.should_prune(), "
+                 "raising optuna.TrialPruned() (docs/api.md, 'Optuna')")
+    return hint + "."
 
 
 class CallbackList(Callback):

@@ -259,10 +259,17 @@ def state_groups(model, path):
     ``optimizer/inner_optimizer/vars``; a MultiOptimizer's sub-optimizers' again each under its
     ``optimizers/<name>/vars`` (:func:`_sub_groups`); ``[]`` (with a warning naming ``path`` and why)
     where its state does not map onto Keras's, and ``[]`` for an optimizer that has taken no step yet
-    (Keras starts it afresh too)."""
+    (Keras starts it afresh too), whose iterations and rate alone are written, as Keras writes them: a file
+    without ``optimizer/vars`` is then one whose state was left out (:func:`read_state` says so)."""
     opt = model.optimizer
     if not opt.built:
-        return []
+        inner, dtype = _inner(opt), to_numpy(model._flat_params[:0]).dtype
+        fresh = [("iterations", _steps(0)), ("learning_rate", _rate(
+            0.0 if isinstance(inner, optimizers.MultiOptimizer) else inner._rate(), dtype))]
+        if opt is inner:
+            return [(GROUP, opt.name, fresh)]
+        wrapper = [("iterations", _steps(0)), ("learning_rate", _rate(0.0, dtype))]  # (its scale: built at a step)
+        return [(GROUP, opt.name, wrapper + fresh), ("optimizer/inner_optimizer/vars", inner.name, fresh)]
     plan, reason = (None, "it was built for weights of another size (a layer added or removed since)") \
         if _inner(opt)._size != model._flat_params.shape[0] else _plan(model)
     if plan is not None and len(plan) > 1:
@@ -334,7 +341,11 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
     member = "the file" if built else "model.weights.h5"
     group = get(h5, GROUP, h5py, path, member)
     held = len(group) if isinstance(group, h5py.Group) else 0
-    if not held and not built:
+    if not held and not built:  # (Keras's file, and glassnet's now, holds a fresh optimizer's iterations and rate)
+        warnings.warn(f"The Keras file {path!r} holds no optimizer state (written by an older glassnet, or without "
+                      "the state of an optimizer that Keras's variables cannot hold): training resumes with a fresh "
+                      "optimizer (iterations 0). Keras warns too ('Skipping variable loading for optimizer').",
+                      OptimizerStateWarning, stacklevel=user_stacklevel())
         return
     wrapper = model.optimizer
     source = "weights file" if built else "Keras file"
@@ -350,6 +361,8 @@ def read_state(model, h5, h5py, path, get, fail, check_storage, built=False, ski
         build_optimizer(model)
     plan, reason = _plan(model)
     if plan is None:
+        if not built and _never_stepped(group, held, h5py, get, path, member, check_storage):
+            return  # (a compiled model's that never trained: a fresh optimizer, whatever its kind)
         skip(f" ({reason})")
         return
     head = LOSS_SCALE if wrapper is not _inner(wrapper) else []  # (the wrapper's own, read with the rest)
