@@ -251,6 +251,11 @@ _KERAS_ONLY = {
                      "glassnet.preprocessing.split(X, y, test=right_size, shuffle=False) keeps Keras's order, the left "
                      "part first (right_size a fraction, rounded up, or a number of rows; shuffle=True with seed=... "
                      "shuffles first)",
+    "FeatureSpace": "glassnet has no feature preprocessor: build the feature matrix before fit with scikit-learn's "
+                    "ColumnTransformer, StandardScaler for float_normalized columns, OneHotEncoder(handle_unknown="
+                    "'ignore') for integer_categorical and string_categorical ones, and for FeatureSpace.cross the "
+                    "one-hot of the joined strings (df.a.astype(str) + '_' + df.b.astype(str)); give the matrix to a "
+                    "glassnet model (docs/keras-coverage.md, tabular data)",
     **{name: advice.rstrip(".") for name, advice in _SAVING_ONLY.items()},  # serialize_keras_object, ...
 }
 

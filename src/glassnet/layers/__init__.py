@@ -95,6 +95,9 @@ _KERAS_ONLY = {
     **dict.fromkeys(("StringLookup", "IntegerLookup", "TextVectorization", "Hashing"),
                     "Map the categories to integer ids 0 … n − 1 with NumPy and use Embedding(n, d), or one-hot "
                     "encode them (CategoryEncoding(n), or glassnet.utils.to_categorical) and use a Dense layer."),
+    "HashedCrossing": "Cross the columns before fit: join them as strings (df.a.astype(str) + '_' + df.b.astype(str)) "
+                      "and one-hot the result (scikit-learn's OneHotEncoder(handle_unknown='ignore'), or ids 0 … n − 1 "
+                      "and CategoryEncoding(n)), then use a Dense layer (docs/keras-coverage.md, tabular data).",
     # the functions too: Keras's functional guide joins branches with layers.concatenate([a, b])
     **dict.fromkeys(("Concatenate", "Add", "Multiply", "Average", "Maximum", "Minimum", "Subtract", "Dot",
                      "concatenate", "add", "multiply", "average", "maximum", "minimum", "subtract", "dot"),

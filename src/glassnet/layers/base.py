@@ -613,7 +613,10 @@ class Layer(PolicyAttributes):
         if hasattr(self, "call") and inner:  # a block of layers, as the subclassing guide's MLPBlock
             keras += (f". Its call applies the layers {', '.join(inner)}: subclass keras.Model instead of Layer, "
                       "whose call glassnet traces into the chain of layers it applies (and trains by their "
-                      "backward passes), or make the block a Sequential of those layers")
+                      "backward passes), or make the block a Sequential of those layers; a call that combines "
+                      "their outputs (a gated product a(x) * b(x), a residual x + f(x)) is no chain: write it as "
+                      "one Layer that keeps all their weights in self.params, with its own forward and backward "
+                      "(docs/api.md, \"Your own layer\")")
         return (f"{type(self).__name__} defines no {method}: a glassnet layer computes forward(X, training) and "
                 f"backward(dY){keras}.")
 

@@ -55,7 +55,14 @@ class InputLayer(Layer):
         # Keras's Input(shape=(maxlen,), dtype="int32") of token ids for an Embedding: the inputs' type, which
         # glassnet reads from the data; the layers compute in the model's float dtype
         integer = _integer_dtype(dtype)
-        super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
+        try:
+            super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
+        except ValueError as exc:  # Layer's "dtype must be one of float16, ...": an Input takes ids too
+            if not str(exc).startswith("dtype must be"):
+                raise
+            raise ValueError("dtype must be one of float16, float32, float64 (the layers compute in one) or an "
+                             f"integer or bool dtype (ids for an Embedding), as an Input takes.{self._text_advice(dtype)} "
+                             f"Received: dtype={dtype!r:.100}") from None
         # Keras's Input(...).dtype: the one given, else floatx() (read by no model: they compute in their own)
         self.dtype = integer or self.dtype or standardize_dtype(None)
         if integer:  # kept in get_config, as Keras's: from_config gave a float32 Input of an int32 one
@@ -73,6 +80,19 @@ class InputLayer(Layer):
         if self.__dict__.get("batch_size") is not None:  # as Keras's batch_shape: from_config gave (None, 3)
             config["batch_size"] = self.batch_size
         return config
+
+    @staticmethod
+    def _text_advice(dtype):
+        """What to do with a column of text (Keras's ``Input(shape=(1,), dtype="string")``), else ""."""
+        try:
+            text = "string" in (dtype, getattr(dtype, "name", None)) or np.dtype(dtype).kind in "OSU"  # (tf.string's)
+        except (TypeError, ValueError):
+            text = False
+        if not text:
+            return ""
+        return (" A column of text is no model input in glassnet: map its categories to ids before fit "
+                "(pd.Categorical(col).codes, or np.unique(col, return_inverse=True)[1]) for an integer Input and an "
+                "Embedding, or one-hot them (CategoryEncoding, scikit-learn's OneHotEncoder) for a float Input.")
 
     # the Input is the chain's first tensor: inputs / 255.0, inputs[:, 0] or np.tanh(inputs) met Python's and
     # NumPy's bare errors ("unsupported operand type(s)", "loop of ufunc does not support..."), and np.asarray
@@ -103,8 +123,8 @@ def input_dtype_name(dtype, name="dtype"):
     try:
         return standardize_dtype(dtype)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an integer, bool or float16/float32/float64 dtype, as an Input takes. "
-                         f"Received: {name}={dtype!r:.100}") from None
+        raise ValueError(f"{name} must be an integer, bool or float16/float32/float64 dtype, as an Input takes."
+                         f"{InputLayer._text_advice(dtype)} Received: {name}={dtype!r:.100}") from None
 
 
 def keras_input_dtype(dtype):
