@@ -18,12 +18,21 @@ The lectures name the usual failures and their cures:
   function, the σ(x) values tend to respond very less to changes in x"): a
   unit is **saturated** when, for every probe sample, its output lies within
   1% of the activation's range from one of its bounds (sigmoid: a < 0.01 or
-  a > 0.99, where g'(z) < 0.0099; tanh: |a| > 0.98), so g'(z) ≈ 0. A sigmoid
+  a > 0.99, where g'(z) < 0.0099; tanh: |a| > 0.98), so g'(z) ≈ 0 (Karpathy's
+  "dead neuron"). A sigmoid
   output layer trained with binary cross-entropy is measured but not reported:
   that loss's ∂J/∂a cancels g'(z), the output delta is a − y, so outputs at
   0 or 1 are a classifier's confident answers, not units that stopped learning
   (the same output under the squared error is reported). Nor is a saturated hidden layer of a
-  model that fits the probe (:data:`FITTED`): training made those units sharp features;
+  model that fits the probe (:data:`FITTED`): training made those units sharp features.
+  The share of all the activations there (each sample's output of each unit:
+  "in tails") is reported too, and before training a hidden layer with at least
+  :data:`TAIL_FRACTION` (50%) of them in the tails is a start too large for its
+  inputs (makemore part 3: 67% in a tanh layer from N(0, 1) weights, with no unit
+  saturated for every sample);
+* an initial loss far from chance: before training, a cross-entropy probe loss
+  above :data:`INITIAL_LOSS` (2) times −log(1/k), that of uniform predictions over
+  k classes, comes from too large initial logits (makemore part 3, CS231n);
 * vanishing or exploding gradients (seed 004: ``∂E/∂w ∝ φ'(net_0)·φ'(net_1)·
   φ'(net_2)``, "the weights farthest away from the output can have very
   large, or very small, updates"): measured as the RMS gradient of each Dense
@@ -65,7 +74,7 @@ predicting their mean for every sample, with how to standardize them.
 
 :func:`diagnose` measures a model once; the :class:`Diagnostics` callback
 measures it after every epoch and stores the numbers in the History
-(``history.history["dead_relu/dense"]``, ``"saturated/dense"``,
+(``history.history["dead_relu/dense"]``, ``"saturated/dense"``, ``"in_tails/dense"``,
 ``"grad_norm/dense"``, ``"weight_norm/dense"``, ``"output_rms/dense"``, ``"update_ratio/dense"``).
 Problems are reported as
 :class:`DiagnosticWarning` with the lectures' advice.
@@ -82,8 +91,9 @@ from .probe import diagnose
 from .problems import INPUT_SCALE_NOTE, input_scale_note  # noqa: F401
 from .report import DiagnosticWarning, Diagnosis, LayerDiagnosis
 from .thresholds import (  # noqa: F401  (the limits the docstring above names)
-    ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, FITTED, INPUT_SCALE, LOSS_EXPLODED,
-    LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, SYMMETRY_TOLERANCE, TARGET_SCALE, UPDATE_RATIO, VANISHING_RATIO,
+    ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, FITTED, INITIAL_LOSS, INPUT_SCALE,
+    LOSS_EXPLODED, LOSS_WINDOW, SATURATED_FRACTION, SATURATION_MARGIN, SYMMETRY_TOLERANCE, TAIL_FRACTION, TARGET_SCALE,
+    UPDATE_RATIO, VANISHING_RATIO,
 )
 
 __all__ = ["diagnose", "Diagnosis", "Diagnostics", "DiagnosticWarning", "LayerDiagnosis"]

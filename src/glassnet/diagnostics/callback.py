@@ -5,8 +5,9 @@ import math
 from .._validation import check_bool, check_positive_int
 from ..models.callbacks import Callback
 from ..models.divergence import user_stacklevel
-from .probe import _divergence, _fits, _learning_output, _prepare_probe, _probe, _symmetric_units, _untrained_loss
-from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
+from .probe import (_divergence, _fits, _initial_loss, _learning_output, _prepare_probe, _probe, _symmetric_units,
+                    _untrained_loss)
+from .problems import _emit, _learning_rate, _max_abs, _problems, _start_problems, _unscaled_initializers
 from .report import Diagnosis
 
 
@@ -14,11 +15,14 @@ class Diagnostics(Callback):
     """Measure the model after every epoch and warn about training problems.
 
     Adds to the epoch's logs (so the History keeps them, one value per epoch)
-    ``"dead_relu/<layer>"`` (ReLU layers), ``"saturated/<layer>"``
+    ``"dead_relu/<layer>"`` (ReLU layers), ``"saturated/<layer>"`` (the share of units saturated for every
+    probe sample) and ``"in_tails/<layer>"`` (the share of all their activations in the tails)
     (sigmoid/tanh layers), ``"grad_norm/<layer>"`` and
     ``"weight_norm/<layer>"`` (layers with weights), ``"output_rms/<layer>"``
     and, under SGD, ``"update_ratio/<layer>"`` (η‖∂J/∂W‖/‖W‖), measured on a fixed
-    probe batch in inference mode. Each kind of problem is warned about
+    probe batch in inference mode. Before the first step of training it also checks the start
+    (Karpathy's makemore part 3): hidden sigmoid/tanh layers with half their activations in the tails, and a
+    cross-entropy far above that of uniform predictions. Each kind of problem is warned about
     once per layer, as a :class:`DiagnosticWarning`; a divergence that stopped
     ``fit`` is only added to :attr:`problems` (fit's ``DivergenceWarning`` says it).
 
@@ -57,6 +61,8 @@ class Diagnostics(Callback):
         self._reported = set()
         self._epoch = 0
         self.problems = []
+        if getattr(getattr(self.model, "optimizer", None), "iterations", None) == 0:  # a start no step has moved
+            self._report(0, _start_problems(start, _initial_loss(self.model, loss)))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -71,6 +77,7 @@ class Diagnostics(Callback):
                     logs[f"dead_relu/{l.name}"] = l.dead_fraction
                 if l.saturated_fraction is not None:
                     logs[f"saturated/{l.name}"] = l.saturated_fraction
+                    logs[f"in_tails/{l.name}"] = l.tail_fraction
                 if l.grad_norm is not None:
                     logs[f"grad_norm/{l.name}"] = l.grad_norm
                     logs[f"weight_norm/{l.name}"] = l.weight_norm

@@ -10,7 +10,7 @@ from .._validation import check_array, check_bool, check_positive_int
 from ..layers.base import Layer
 from ..layers.dense import Dense
 from ..models.divergence import user_stacklevel
-from .problems import _emit, _learning_rate, _max_abs, _problems, _unscaled_initializers
+from .problems import _emit, _learning_rate, _max_abs, _problems, _start_problems, _unscaled_initializers
 from .report import Diagnosis, LayerDiagnosis
 from .thresholds import (_DELTA_A_MINUS_Y, _DYING, _REGRESSION_LOSSES, _SATURATING, FITTED, SATURATION_MARGIN,
                          SYMMETRY_TOLERANCE, TARGET_SCALE)
@@ -54,6 +54,24 @@ def _untrained_loss(model, Y, before=None):
                               f"predicting {what} for every sample"))
     found = [(v, what) for v, what in found if v is not None and math.isfinite(v) and v > 0]
     return max(found, default=None)
+
+
+def _initial_loss(model, loss):
+    """``(loss, k)`` for :func:`~.problems._start_problems` where the model's loss is a cross-entropy of k classes
+    (2 for the binary one) on softmax or sigmoid outputs (or logits), ``loss`` being its probe loss without the
+    weight penalties; else None."""
+    fn, last = getattr(model, "loss", None), model.layers[-1]
+    name = getattr(getattr(last, "activation", None), "name", None)
+    if getattr(fn, "name", None) not in ("binary_crossentropy", "categorical_crossentropy",
+                                         "sparse_categorical_crossentropy"):
+        return None
+    if not (getattr(fn, "from_logits", False) or name in ("softmax", "sigmoid")):
+        return None
+    k = 2 if fn.name == "binary_crossentropy" else int(last.output_shape[-1])
+    if model._has_regularizers:  # (as in _unscaled_targets)
+        with np.errstate(all="ignore"):
+            loss = loss - float(model.regularization_penalty())
+    return (float(loss), k) if k >= 2 and math.isfinite(loss) else None
 
 
 def _fits(model, Y, loss):
@@ -122,7 +140,7 @@ def _layer_stats(model, grads, lr=None):
         if A_l is None and isinstance(getattr(layer, "layer", None), Layer):  # a wrapper's: its layer's outputs
             A_l = getattr(layer.layer, "A", None)
         A_l = None if A_l is None else backend.to_numpy(A_l)
-        dead = saturated = a_rms = ratio = None
+        dead = saturated = tails = a_rms = ratio = None
         # a unit is one output feature (the last axis): on samples of several axes a Dense applies the same
         # kernel column at every position, and the other positions train a unit that is off at one of them
         samples = None if A_l is None else tuple(range(A_l.ndim - 1))
@@ -135,6 +153,7 @@ def _layer_stats(model, grads, lr=None):
             margin = SATURATION_MARGIN * (high - low)
             stuck = (A_l <= low + margin) | (A_l >= high - margin)
             saturated = float(np.mean(np.all(stuck, axis=samples)))
+            tails = float(np.mean(stuck))  # Karpathy's share of activations in the tails, not of units
         g_norm = w_norm = g_rms = None
         if layer.params:
             parts = model._slices[k:k + len(layer.params)]
@@ -149,7 +168,8 @@ def _layer_stats(model, grads, lr=None):
                     ratio = lr * float(np.linalg.norm(gW)) / kernel
             k += len(parts)
         units = int(layer.output_shape[-1])
-        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms, a_rms, ratio))
+        out.append(LayerDiagnosis(i + 1, layer.name, name, units, dead, saturated, g_norm, w_norm, g_rms, a_rms, ratio,
+                                  tails))
     return out
 
 
@@ -279,6 +299,8 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
                          _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
                          _unscaled_targets(model, Y, loss), _symmetric_units(model))
+    if untrained:  # the start's figures (Karpathy's makemore part 3)
+        problems += _start_problems(layers, _initial_loss(model, loss))
     wrong = _wrong_gradients(model, X, Y)
     problems += [] if wrong is None else [("wrong_gradient", None, wrong)]
     if check_bool(warn, "warn"):

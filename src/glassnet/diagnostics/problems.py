@@ -9,8 +9,9 @@ import numpy as np
 
 from .. import backend, initializers
 from .report import DiagnosticWarning
-from .thresholds import (ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, INPUT_SCALE,
-                         LOSS_EXPLODED, LOSS_WINDOW, SATURATED_FRACTION, UPDATE_RATIO, VANISHING_RATIO)
+from .thresholds import (ACTIVATION_GROWTH, ADVICE, DEAD_AT_START_ADVICE, DEAD_FRACTION, DEAD_KILLED, INITIAL_LOSS,
+                         INPUT_SCALE, LOSS_EXPLODED, LOSS_WINDOW, SATURATED_FRACTION, TAIL_FRACTION, UPDATE_RATIO,
+                         VANISHING_RATIO)
 
 
 def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x_max=None, init=None,
@@ -83,6 +84,34 @@ def _problems(layers, losses, stop_reason=None, learning_output=None, lr=None, x
     note = input_scale_note(x_max, "the probe batch")
     if found and note:  # the cause first, once, with the problems it explains
         found.insert(0, ("unscaled_inputs", None, note))
+    return found
+
+
+def _start_problems(layers, initial=None):
+    """The problems of a model before training (Karpathy's makemore part 3): hidden sigmoid/tanh layers with at
+    least :data:`TAIL_FRACTION` of their activations in the tails (and fewer than :data:`SATURATED_FRACTION` of
+    their units saturated for every sample, which :func:`_problems` reports), and ``initial``, ``(loss, k)``: a
+    cross-entropy's probe loss above :data:`INITIAL_LOSS` times log k, that of uniform predictions over k classes."""
+    found = []
+    last = max((l.index for l in layers if l.grad_norm is not None), default=0)  # the output layer with weights
+    for l in layers:
+        if (l.tail_fraction is not None and l.tail_fraction >= TAIL_FRACTION and l.index < last
+                and l.saturated_fraction < SATURATED_FRACTION):
+            found.append(("saturated", l.name, (
+                f"{100 * l.tail_fraction:.0f}% of the {l.activation} activations of layer {l.name!r} are in the tails "
+                f"before training (each unit's output at an end of its range for many probe samples, where g'(z) ≈ 0 "
+                f"lets little gradient through; Karpathy's makemore part 3): the weights start too large for the "
+                f"layer's inputs. Size them to its fan-in: Dense's default Glorot initialisation, or for tanh "
+                f"kernel_initializer=VarianceScaling((5/3)**2, 'fan_in') (torch's kaiming_normal_ gain 5/3), and "
+                f"standardize the inputs (seed 004: X -= mean, X /= std)."
+            )))
+    if initial is not None:
+        loss, k = initial
+        if loss > INITIAL_LOSS * math.log(k):
+            found.append(("initial_loss", None, (
+                f"The loss before training is {loss:.4g}, far above {math.log(k):.4g} = −log(1/{k}), that of "
+                f"predicting all {k} classes as equally likely. {ADVICE['initial_loss']}"
+            )))
     return found
 
 

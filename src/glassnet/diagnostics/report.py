@@ -19,7 +19,10 @@ class LayerDiagnosis:
     ``units`` is the number of output features (the last axis: on samples of several axes a unit is
     shared by every position, and dead or saturated only where it is at all of them);
     ``dead_fraction`` is None unless the layer's activation is ReLU,
-    ``saturated_fraction`` None unless it is sigmoid/tanh; ``grad_rms`` is
+    ``saturated_fraction`` (the share of units at an end of their range for every probe sample: Karpathy's
+    "dead neurons", a white column of his makemore part-3 image) and ``tail_fraction`` (the share of all
+    activations there, each sample's output of each unit: his ``(h.abs() > 0.99).mean()``, the white share of that
+    image) None unless it is sigmoid/tanh; ``grad_rms`` is
     ``‖∂J/∂W‖/√(#W)`` for Dense layers (None otherwise). ``output_rms`` is the RMS
     of the layer's output ``√(mean a²)``; ``update_ratio`` the relative size of one
     plain gradient step, ``η‖∂J/∂W‖/‖W‖`` (layers with a kernel W, under an
@@ -38,6 +41,7 @@ class LayerDiagnosis:
     grad_rms: float | None
     output_rms: float | None = None
     update_ratio: float | None = None
+    tail_fraction: float | None = None
 
 
 @dataclass
@@ -86,12 +90,12 @@ class Diagnosis:
         num = lambda v: "" if v is None else f"{v:.3g}"
         rows = [
             [str(l.index), l.name, l.activation or "", str(l.units), pct(l.dead_fraction),
-             pct(l.saturated_fraction), num(l.output_rms), num(l.grad_norm), num(l.grad_rms), num(l.weight_norm),
-             num(l.update_ratio)]
+             pct(l.saturated_fraction), pct(l.tail_fraction), num(l.output_rms), num(l.grad_norm), num(l.grad_rms),
+             num(l.weight_norm), num(l.update_ratio)]
             for l in self.layers
         ]
-        header = ["l", "layer", "g", "units", "dead ReLU", "saturated", "RMS a", "‖∂J/∂θ‖", "RMS ∂J/∂W", "‖θ‖",
-                  "η‖∂J/∂W‖/‖W‖"]
+        header = ["l", "layer", "g", "units", "dead ReLU", "saturated units", "a in tails", "RMS a", "‖∂J/∂θ‖",
+                  "RMS ∂J/∂W", "‖θ‖", "η‖∂J/∂W‖/‖W‖"]
         lines = [f"Diagnosis (probe loss J = {self.loss:.6g})", format_table(header, rows)]
         if self.problems:
             lines += ["", "Warnings:"] + [f"- {m}" for m in self.warnings]

@@ -30,6 +30,21 @@ training made that sharp, not units that stopped it. Of 54 healthy nets (1 to 3 
 (every unit at the same end for every sample: a constant, which the next layer takes as a bias)."""
 SATURATION_MARGIN = 0.01
 """A saturated output lies within this share of the activation's range from a bound."""
+TAIL_FRACTION = 0.5
+"""Warn when, before training, at least this share of a hidden sigmoid/tanh layer's activations (each sample's
+output of each unit, Karpathy's ``(h.abs() > 0.99).mean()`` in makemore part 3) lies in the tails
+(:data:`SATURATION_MARGIN`): a start too large for the layer's fan-in, where a unit is seldom stuck for every sample
+(:data:`SATURATED_FRACTION` sees none). Measured on 1024 probe rows: Karpathy's bad init (Embedding N(0, 1),
+``Dense(200, tanh)`` with a N(0, 1) kernel on 30 inputs) 67% (seeds 1, 2); his fixes 3-4% (``W1 * 0.2``) and 16%
+(``(5/3)/√30``, kaiming_normal's tanh gain); glassnet's Glorot default 0% (MNIST 784-128-10 tanh or sigmoid). Only
+read before training: trained nets that fit their data make sharp features (MNIST 784-128 tanh after 3 epochs of Adam:
+36%; the lectures' 2-4-1 XOR and 2-64-64-1 tanh nets on the playground's sets: up to 96%)."""
+INITIAL_LOSS = 2.0
+"""Warn when, before training, a cross-entropy's probe loss is above this many times that of uniform predictions,
+``−log(1/k)`` = log k for k classes (log 2 per output of the binary one; CS231n and Karpathy's makemore part 3: a
+27-class start at 27 for log 27 = 3.3): the initial logits are too large. glassnet's default initialisers start
+at 0.98 to 1.31 times log k (Glorot; MNIST 784-128-10 on x/255 and standardized pixels, a 2-8-1 sigmoid net, the
+27-class MLP, seeds 0-9; tests/test_karpathy_s60.py)."""
 VANISHING_RATIO = 100.0
 """RMS gradient of the last Dense layer over the first one above which gradients vanish
 (and, inverted, below which they explode)."""
@@ -119,6 +134,11 @@ ADVICE = {
     "symmetric_units": (
         "Break the symmetry: start the weights at random (seed 002: Θ in [-ε, ε]), with Dense's default "
         "kernel_initializer='glorot_uniform' (tanh, sigmoid) or 'he_normal' (ReLU), not 'zeros' or a constant."
+    ),
+    "initial_loss": (
+        "The initial logits are too large: scale the last layer's initial kernel down, e.g. "
+        "kernel_initializer=RandomNormal(stddev=0.01) (Karpathy, makemore part 3), so that the first predictions are "
+        "near uniform."
     ),
     "unscaled_inputs": "Scale the inputs to about [-1, 1] (seed 004: X -= mean, X /= std).",
     "unscaled_targets": (
