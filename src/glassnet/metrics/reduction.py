@@ -53,6 +53,7 @@ class MeanMetricWrapper(Metric):
     _fn_kwargs = {}  # (never changed in place; a metric pickled before it existed reads this one)
     builtin = False  # the targets as the caller gave them, a function's as Keras's (see Metric.builtin)
     _user_state = False  # fn's values are taken at once: nothing kept, nothing averaged per batch
+    _one_number = None  # whether fn returned one number for the batch (None: not called yet)
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         if not callable(fn):
@@ -101,6 +102,7 @@ class MeanMetricWrapper(Metric):
     def _raw(self, Y, A):
         """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones)."""
         v = np.asarray(self.fn(Y, A, **self._fn_kwargs), dtype=np.float64)
+        self._one_number = v.ndim == 0  # (then its figure depends on the batches)
         if v.ndim and v.shape[0] != Y.shape[0]:
             raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
                              f"or one value per sample ({Y.shape[0]},).")

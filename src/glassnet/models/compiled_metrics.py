@@ -105,8 +105,12 @@ class CompiledMetrics:
         """Whether evaluation's figures may depend on its batches, so that it reads them in Keras's
         (fit's ``batch_size`` for validation, 32 for ``evaluate``) rather than in 1,024-row chunks:
         the loss's (a reduction, Dice), or a ``Metric`` subclass of the user's, whose ``update_state``
-        may average each batch, as a Keras metric may (0.78 was logged where Keras read 0.74)."""
-        return self.loss._depends_on_batching() or any(m._user_state for m in getattr(self, "metrics", ()))
+        may average each batch, as a Keras metric may (0.78 was logged where Keras read 0.74), or a function
+        that returned one number for a batch (d2l's log RMSE), as far as the compiled metrics have seen it:
+        in fit's training, before its validation (:meth:`evaluate` tries each function on Keras's first batch:
+        ``inference._update_metrics``)."""
+        return self.loss._depends_on_batching() or any(
+            m._user_state or getattr(m, "_one_number", False) for m in getattr(self, "metrics", ()))
 
     def _resolve_metrics(self):
         self.metrics = self._new_metrics(fresh=False)

@@ -83,9 +83,11 @@ def report(n_batches, seconds, logs=None, file=None):
     _print(" - ".join(parts), file)
 
 
-def _update_metrics(model, metrics, Y, A, w):
+def _update_metrics(model, metrics, Y, A, w, rows=None):
     """Each metric on the targets as the caller gave them (:meth:`Sequential._metric_targets`);
-    as Keras, only ``weighted_metrics`` see the sample weights."""
+    as Keras, only ``weighted_metrics`` see the sample weights. ``rows``: Keras's batch size, where the
+    chunk is larger: a function's metric is tried on its first ``rows`` rows, and one that returns one
+    number for them (its figure depends on the batches) gets the chunk in batches of Keras's rows."""
     own, theirs = model._metric_targets(Y)
     copies = None
     for m in metrics:
@@ -93,7 +95,15 @@ def _update_metrics(model, metrics, Y, A, w):
         if m._user_state:  # it may keep the arrays: fit's are buffers the next step overwrites
             copies = copies or tuple(None if x is None else np.array(x, copy=True) for x in (theirs, A, w))
             Y_m, A_m, w_m = copies
-        m.update_state(Y_m, A_m, w_m if m.weighted else None)
+        arrays, start, n = (Y_m, A_m, w_m if m.weighted else None), 0, Y_m.shape[0]
+        if rows and n > rows:
+            # (a function's metric not called yet says which it is on Keras's first batch; glassnet's own have no
+            # _one_number)
+            while start < n and getattr(m, "_one_number", False) is not False:
+                m.update_state(*(None if x is None else x[start:start + rows] for x in arrays))
+                start += rows
+        if start < n:
+            m.update_state(*(x if x is None or not start else x[start:] for x in arrays))
 
 
 def _batches(n, batch_size):
@@ -107,7 +117,8 @@ def _batches(n, batch_size):
 def default_batch_size(callbacks, *hooks):
     """``batch_size=None`` of evaluate/predict: Keras's 32 where a callback has one of the batch
     ``hooks`` (it sees Keras's batches, as fit's validation shows them), else None (1024-row chunks:
-    the same figures, faster)."""
+    the same figures, faster; a metric function that returns one number per batch still gets Keras's
+    32-row batches, ``evaluate_arrays``'s ``keras_rows``)."""
     return 32 if any(overrides(cb, hook) for cb in callbacks for hook in hooks) else None
 
 
@@ -193,14 +204,16 @@ def _predict_batches(model, batches, n=None, callbacks=()):
     return out if n is not None else np.concatenate(parts)
 
 
-def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=()):
+def evaluate_arrays(model, X, Y, w=None, batch_size=None, callbacks=(), keras_rows=None):
     """``{"loss": ..., metric: ...}`` over the whole set, in inference mode; ``callbacks`` get
     Keras's test hooks: ``on_test_begin/end`` around the whole (the end with the logs) and
-    ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics)."""
+    ``on_test_batch_begin/end`` around each chunk (with the running loss and metrics). ``keras_rows``:
+    the batch size Keras would read where the chunks are larger (a function that returns one number per
+    batch gets those batches, :func:`_update_metrics`)."""
     sparse = takes_sparse(model, X)
     chunks = ((dense_rows(X, start, stop, dtype=model.dtype, keep_sparse=sparse), Y[start:stop],
                None if w is None else w[start:stop]) for start, stop in _batches(X.shape[0], batch_size))
-    return _evaluate_batches(model, chunks, callbacks)
+    return _evaluate_batches(model, chunks, callbacks, keras_rows)
 
 
 def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, keep=None):
@@ -243,7 +256,7 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
     return logs
 
 
-def _evaluate_batches(model, batches, callbacks=()):
+def _evaluate_batches(model, batches, callbacks=(), keras_rows=None):
     """The loss (the mean over samples of the batches' losses, weighted by their sizes) and
     metrics over the batches ``(X_b, Y_b, w_b)`` (``Y_b`` and ``w_b`` on the host)."""
     metrics = model._new_metrics()
@@ -271,7 +284,7 @@ def _evaluate_batches(model, batches, callbacks=()):
                 total += loss * rows
                 seen += rows
                 A = backend.to_numpy(A)  # metrics count on the host
-                _update_metrics(model, metrics, Yb, A, wb)
+                _update_metrics(model, metrics, Yb, A, wb, keras_rows)
                 if callbacks:
                     batch_logs = logs_of(total / seen + penalty, metrics)
                     for cb in callbacks:

@@ -497,7 +497,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         ``batch_size=None`` computes it in chunks of 1024 rows (Keras's 32 where a callback has a
         test-batch hook, so that it sees Keras's batches); for the others (``"sum"``,
         ``"mean_with_sample_weight"``, an ``ignore_class``) it depends on the batches, and
-        ``batch_size=None`` means Keras's 32.
+        ``batch_size=None`` means Keras's 32. So does a metric function that returns one number per
+        batch (d2l's log RMSE): it gets Keras's 32-row batches.
 
         ``x`` may be a stream of batches ``(x, y[, sample_weight])`` (a generator, a
         PyDataset, a DataLoader), as in :meth:`fit`: ``steps`` batches of it, or all."""
@@ -520,6 +521,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             if steps is not None:
                 steps = check_positive_int(steps, "steps")
             X, Y, w = self._prepare_xy(x, y, sample_weight, what="evaluate")
+            keras_rows = None
             if batch_size is not None:
                 check_positive_int(batch_size, "batch_size")
             elif steps is not None:  # Keras's: steps batches of all the rows
@@ -528,6 +530,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                 batch_size = 32
             else:
                 batch_size = inference.default_batch_size(cbs, "on_test_batch_begin", "on_test_batch_end")
+                keras_rows = 32  # (1024-row chunks: a metric function that returns one number sees Keras's batches)
             if steps is not None:  # the first steps batches (a slice), as Keras
                 X, Y, w = inference.first_steps(steps, batch_size, (X, Y, w), stacklevel=user_stacklevel())
             refuse_all_zero(w, "sample_weight", "the loss would be 0 whatever the model")
@@ -535,7 +538,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
             for cb in cbs:
                 cb.set_model(self)
                 cb.set_params(inference.array_params(verbose, X.shape[0], batch_size))
-            logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs)
+            logs = inference.evaluate_arrays(self, X, Y, w, batch_size, callbacks=cbs, keras_rows=keras_rows)
             if verbose:
                 inference.report(inference.array_steps(X.shape[0], batch_size), time.perf_counter() - start, logs)
             self._keep_metrics_result(logs)
