@@ -30,6 +30,7 @@ import copy
 import functools
 import inspect
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -137,8 +138,9 @@ class SKLBase(BaseEstimator):
         ``model_kwargs__<key>`` and ``fit_kwargs__<key>``, which ``set_params`` (and so a search's grid) sets."""
         params = super().get_params(deep=deep)
         if deep:
-            for name in ("model_kwargs", "fit_kwargs"):
-                params.update({f"{name}__{key}": value for key, value in (params[name] or {}).items()})
+            for name in ("model_kwargs", "fit_kwargs"):  # only a dict: fit, not get_params, checks the value
+                if isinstance(params[name], Mapping):
+                    params.update({f"{name}__{key}": value for key, value in params[name].items()})
         return params
 
     def set_params(self, **params):
@@ -208,6 +210,9 @@ class SKLBase(BaseEstimator):
         ``sample_weight`` is named so that scikit-learn's metadata routing can pass it (``set_fit_request``)."""
         from sklearn.utils.validation import validate_data
 
+        for name in ("model_kwargs", "fit_kwargs"):
+            if not isinstance(getattr(self, name), (Mapping, type(None))):
+                raise TypeError(f"{name} must be a dict or None. Received: {getattr(self, name)!r:.80}")
         # ragged lists named (scikit-learn's check_array gives NumPy's "setting an array element with a sequence")
         X, y = (_as_array(v, name) if isinstance(v, (list, tuple)) else v for v, name in ((X, "X"), (y, "y")))
         X, y = validate_data(self, X, y, **self._y_checks)

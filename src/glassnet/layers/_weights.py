@@ -73,7 +73,9 @@ def assign_weights(targets, weights, names, owner):
             raise ValueError(f"{owner}: {name} holds values beyond the range of {dtype} (up to "
                              f"{float(np.finfo(dtype).max):.6g}); the largest given is {largest:.6g}.")
         if value.shape != target.shape:
-            transposed = (": the transpose (a PyTorch nn.Linear.weight is (out, in), a kernel (in, out): pass weight.T)"
+            dense = name.endswith(("/kernel)", "'kernel'"))  # a Dense kernel, not an Embedding's table...
+            transposed = ((": the transpose (a PyTorch nn.Linear.weight is (out, in), a kernel (in, out): pass weight.T)"
+                           if dense else ": the transpose (pass weight.T)")
                           if value.ndim == 2 and value.shape == tuple(target.shape)[::-1] else "")
             raise ValueError(f"{owner}: {name} has shape {value.shape}; expected {tuple(target.shape)}{transposed}.")
         values.append(value)

@@ -53,10 +53,19 @@ def check_callbacks(callbacks):
 
 def _foreign_callback_hint(cb):
     """What to do instead of a Keras/TF (or Optuna's Keras) callback, which glassnet's fit cannot run."""
-    module = type(cb).__module__
-    if module.split(".")[0] not in ("keras", "tf_keras", "tensorflow", "optuna_integration"):
+    from .. import callbacks as ours
+
+    name, module = type(cb).__name__, type(cb).__module__
+    # a user's subclass of keras.callbacks.Callback (in __main__) too: any class in the MRO
+    keras = [k for k in type(cb).__mro__ if k.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow")]
+    foreign = module.split(".")[0] in ("keras", "tf_keras", "tensorflow", "optuna_integration")
+    if not (keras or foreign):
         return ""
-    hint = (f". {type(cb).__name__} is a Keras/TensorFlow callback ({module}), which glassnet's fit cannot run: "
+    if keras and keras[0] is type(cb) and hasattr(ours, name):  # Keras's own EarlyStopping, ModelCheckpoint...
+        return (f". {name} is a Keras/TensorFlow callback ({module}), which glassnet's fit cannot run: use "
+                f"glassnet.callbacks.{name}(...) with the same arguments.")
+    what = module if foreign else f"a subclass of {keras[0].__module__}.{keras[0].__name__}"
+    hint = (f". {name} is a Keras/TensorFlow callback ({what}), which glassnet's fit cannot run: "
             "subclass glassnet.callbacks.Callback with the same hooks, e.g. on_epoch_end(self, epoch, logs)")
     if "pruning" in type(cb).__name__.lower():
         hint += (" calling trial.report(logs['val_accuracy'], epoch) and, if trial.should_prune(), "

@@ -142,10 +142,13 @@ def refuse_keras_hooks(cls, traced_call=False):
                         "predict never call (fit would train as if they were not there, with compile's default "
                         "optimizer). Instead: " + "; ".join(f"{name} → {lightning[name]}" for name in lightning
                                                               if name in vars(cls)) + ".")
-    if traced_call and "forward" in vars(cls) and "pins" not in inspect.signature(cls.forward).parameters:
+    forward = inspect.signature(cls.forward).parameters if traced_call and "forward" in vars(cls) else {}
+    if forward and "training" not in forward and all(p.kind != p.VAR_KEYWORD for p in forward.values()):
+        # PyTorch's forward(self, x); glassnet's own, forward(self, X, training=False), may be overridden
         raise TypeError(f"{cls.__name__} defines forward, which is glassnet's own pass through the layers "
                         "(model.forward(x, training=False)): PyTorch's forward is Keras's and glassnet's call. "
-                        "Rename it call (or give the helper another name).")
+                        "Rename it call (or give the helper another name; an override of glassnet's pass takes "
+                        "training: def forward(self, X, training=False): ... super().forward(X, training)).")
     if hooks == ["call"]:
         # a Sequential runs its layers in turn; a subclass of Model is what glassnet traces
         raise TypeError(
@@ -729,7 +732,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         lock = model_lock(self)
         # (NumPy's overflow warnings quiet, as in predict and evaluate: NaN outputs speak for themselves)
         with lock.exclusive if training or (pins and any(pins.values())) else lock.shared, backend.quiet_floats():
-            A = self.forward(X, training=training, pins=pins)
+            # (pins only when there are some: a subclass's forward(self, X, training=False) takes none)
+            A = self.forward(X, training=training, **({"pins": pins} if pins else {}))
             self._list_activity_losses()
             # a training pass writes into the step's reused buffers: hand out a copy, so that
             # each call (Monte-Carlo dropout) keeps its own result; so does a model of
