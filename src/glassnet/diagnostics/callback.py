@@ -51,7 +51,7 @@ class Diagnostics(Callback):
 
     def on_train_begin(self, logs=None):
         self._probe = _prepare_probe(self.model, self.x, self.y, self.max_samples)
-        self._x_max = _max_abs(self._probe[0])
+        self._x_max = _max_abs(self._probe[0], self.model)
         # the loss before training too: a start that slow training never leaves is no explosion
         start, loss = _probe(self.model, *self._probe)
         self._untrained_loss = _untrained_loss(self.model, self._probe[1], loss)

@@ -188,57 +188,86 @@ def _custom_parts(model):
     return found
 
 
-def _wrong_gradients(model, X, Y, rows=16, directions=3, tolerance=1e-3):
+def _wrong_gradients(model, X, rows=16, directions=3, tolerance=1e-3):
     """``(message)`` where the model holds a custom layer or activation (:func:`_custom_parts`) and
-    backpropagation disagrees with central differences of the loss on a float64 copy (``rows`` probe rows,
-    inference mode as the probe): for each layer with weights, ``∂J/∂θ · v`` against ``(J(θ + hv) − J(θ − hv))/2h``
-    along ``directions`` random unit vectors ``v`` (the median relative error above ``tolerance``: a wrong derivative
-    gives 0.1 to 1, a right one 1e-9; 2 forward passes each, where check_gradients takes 2 per weight); else None."""
+    backpropagation disagrees with central differences on a float64 copy (``rows`` probe rows, inference mode as
+    the probe) of ``J = Σ r ⊙ f(x)`` plus the penalties, ``r`` random weights of the outputs ``f(x)``: the layers'
+    backward passes, not the loss's (a sigmoid output that binary cross-entropy clips has a flat loss, while its
+    backward takes a − y). For each layer with weights, ``∂J/∂θ · v`` against ``(J(θ + hv) − J(θ − hv))/2h``
+    along ``directions`` random unit vectors ``v``: the median relative error above ``tolerance`` (a wrong
+    derivative gives 0.1 to 1, a right one 1e-9; 4 forward passes each, where check_gradients takes 4 per
+    weight); a gap within 10 times the difference of the estimates at h and 2h is their own error, as check_gradients
+    takes it: rounding (a layer that computes in float32), or noise (a layer random at inference). The dropout
+    generators are put back before each pass, so a Monte Carlo dropout draws the same mask and is checked. Else
+    None."""
     custom = _custom_parts(model)
     if not custom:
         return None
-    from ..gradcheck import _float64_copy  # (it imports the models)
+    from ..gradcheck import NOISE_FACTOR, _float64_copy  # (it imports the models)
+    from ..trace._tracing import _restore_side_effects, _save_side_effects
 
     net = _float64_copy(model)
-    X, Y = backend.to_namespace(backend.numpy_copy(X)[:rows].astype(np.float64), backend.numpy_copy(Y)[:rows])
-    loss = lambda: float(net.compute_loss(y=Y, y_pred=net.forward(X, training=False)))
+    (X,) = backend.to_namespace(backend.numpy_copy(X)[:rows].astype(np.float64))
+    saved = _save_side_effects(net)
+
+    def outputs():
+        _restore_side_effects(saved)
+        return net.forward(X, training=False)
+
+    def J():  # and the size its rounding is relative to
+        A = backend.numpy_copy(outputs())
+        penalty = float(net.regularization_penalty()) if net._has_regularizers else 0.0
+        return float(np.sum(R * A)) + penalty, float(np.sum(np.abs(R * A))) + abs(penalty)
+
     with backend.quiet_floats(), np.errstate(all="ignore"):
-        A = net.forward(X, training=False)
+        rng = np.random.default_rng(0)
+        R = rng.standard_normal(backend.numpy_copy(outputs()).shape) / len(X)
+        J0, size = J()
+        if not math.isfinite(J0):
+            return None
+        outputs()
         net._flat_grads[...] = 0
-        net.backward(Y, A, None)
-        grads, J = backend.numpy_copy(net._flat_grads), loss()
-        params, rng, wrong, k = net._flat_params, np.random.default_rng(0), {}, 0
+        (d,) = backend.to_namespace(R.copy())
+        for layer in reversed(net._layers[net._first_trainable:]):  # (as the model's backward, from dY = r)
+            if layer.activity_regularizer is not None:
+                d = layer.add_activity_gradient(d)
+            d = layer.backward(d)
+        grads = backend.numpy_copy(net._flat_grads)
+        params, wrong, k = net._flat_params, {}, 0
         for layer in net.layers:
             parts = net._slices[k:k + len(layer.params)]
             k += len(parts)
-            if not parts or not math.isfinite(J):
+            if not parts:
                 continue
             index = slice(parts[0].start, parts[-1].stop)  # (a layer's weights lie side by side in the buffer)
             theta = backend.numpy_copy(params[index])
             h = 1e-6 * (1 + float(np.linalg.norm(theta)))
-            errors = []
+            found = []  # (|numeric − analytic|, |numeric| + |analytic|, the estimate's own error) per direction
             for _ in range(directions):
                 v = rng.standard_normal(theta.size)
                 v /= np.linalg.norm(v)
                 values = []
-                for step in (h, -h):
+                for step in (h, -h, 2 * h, -2 * h):
                     params[index] = backend.to_namespace(theta + step * v)[0]
-                    values.append(loss())
+                    values.append(J()[0])
                 params[index] = backend.to_namespace(theta)[0]
                 numeric, analytic = (values[0] - values[1]) / (2 * h), float(grads[index] @ v)
-                noise = 1e4 * np.finfo(np.float64).eps * abs(J) / h  # (each J's rounding, over 2h)
-                gap = abs(numeric - analytic)
-                errors.append(gap / (abs(numeric) + abs(analytic)) if gap > noise else 0.0)
+                spread = abs(numeric - (values[2] - values[3]) / (4 * h))  # (the estimate at h against 2h)
+                found.append((abs(numeric - analytic), abs(numeric) + abs(analytic), spread))
+            # rounding: 100 times J's (relative to its terms' size) over 2h, or 10 times the largest spread
+            noise = max(100 * np.finfo(np.float64).eps * size / h, NOISE_FACTOR * max(f[2] for f in found))
+            errors = [gap / total if gap > noise else 0.0 for gap, total, _ in found]
             if np.median(errors) > tolerance:
                 wrong[layer.name] = float(np.median(errors))
     if not wrong:
         return None
     suspects = "; ".join(what for parts in custom.values() for what in parts)
     layers = ", ".join(f"{name!r} (relative error {e:.2g})" for name, e in wrong.items())
-    return (f"Backpropagation disagrees with finite differences of the loss in layer(s) {layers}, along random "
-            f"directions on {min(rows, len(X))} probe rows: the model's {suspects} is the likely cause (a layer's "
-            "backward, ∂J/∂X and its ∂J/∂θ, or an activation's derivative(z, a), is wrong; the layers below it get a "
-            "wrong ∂J/∂a). glassnet.check_gradients(model, x[:8], y[:8]) shows each weight's error.")
+    return (f"Backpropagation disagrees with finite differences in layer(s) {layers}, along random directions on "
+            f"{min(rows, len(X))} probe rows (of a random weighted sum of the outputs, through every layer's "
+            f"backward): the model's {suspects} is the likely cause (a layer's backward, ∂J/∂X and its ∂J/∂θ, or an "
+            "activation's derivative(z, a), is wrong; the layers below it get a wrong ∂J/∂a). "
+            "glassnet.check_gradients(model, x[:8], y[:8]) shows each weight's error.")
 
 
 def _learning_output(model):
@@ -296,12 +325,12 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     # before the optimizer's first step every dead unit was dead from the start (set_weights or initialisation)
     untrained = getattr(getattr(model, "optimizer", None), "iterations", None) == 0
     dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
-    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X),
+    problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X, model),
                          _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
                          _unscaled_targets(model, Y, loss), _symmetric_units(model))
     if untrained:  # the start's figures (Karpathy's makemore part 3)
         problems += _start_problems(layers, _initial_loss(model, loss))
-    wrong = _wrong_gradients(model, X, Y)
+    wrong = _wrong_gradients(model, X)
     problems += [] if wrong is None else [("wrong_gradient", None, wrong)]
     if check_bool(warn, "warn"):
         _emit(problems, stacklevel=stacklevel)

@@ -246,7 +246,13 @@ def _learning_rate(model):
         return None
 
 
-def _max_abs(X):
+def _max_abs(X, model=None):
+    """The largest |x| of the inputs ``X``; None where ``model`` takes ids (its first layer an Embedding or a
+    CategoryEncoding, which pass no gradient back, or its Input given an integer dtype): no scale to judge."""
+    first = model._layers[0] if model is not None and model._layers else None
+    given = None if model is None else model._given_input_dtype()
+    if not getattr(first, "passes_gradient", True) or str(given).startswith(("int", "uint")):
+        return None
     X = backend.to_numpy(X)
     return float(np.max(np.abs(X))) if X.size else 0.0
 
