@@ -9,6 +9,7 @@ import pytest
 
 import glassnet
 from glassnet import DivergenceWarning, initializers, layers
+from glassnet.models.divergence import LossRiseWarning
 from glassnet.diagnostics import Diagnostics, DiagnosticWarning
 from glassnet.layers import Dense, Dropout, Embedding, Flatten, GaussianNoise, Input
 from glassnet.models import Sequential
@@ -180,3 +181,26 @@ def test_ids_into_an_embedding_are_no_unscaled_inputs(first):
     # the same values as features of a Dense are unscaled inputs
     floats = _dead(Input((3,)), width=0)
     assert _kinds(floats, ids.astype(float), y) == ["unscaled_inputs", "dead_relu"]
+
+
+def test_fit_divergence_does_not_call_embedding_ids_unscaled_inputs():
+    # character ids of 0..26 into an Embedding: fit's DivergenceWarning said "The inputs are not scaled: |x|
+    # reaches 26 ... x / 26", advice that would break the ids; a float input still gets the note
+    import warnings as _warnings
+
+    import glassnet as gn
+    from glassnet.layers import Dense, Embedding, Flatten, Input
+
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 27, size=(256, 3)), rng.integers(0, 27, size=256)
+    for first, data in ((Embedding(27, 4), X), (None, X.astype("float32"))):
+        layers = [Input((3,), dtype="int64" if first else "float32"), *([first, Flatten()] if first else []),
+                  Dense(64, "relu"), Dense(27)]
+        model = gn.models.Sequential(layers, seed=0)
+        model.compile(optimizer=gn.optimizers.SGD(1e8), loss=gn.losses.SparseCategoricalCrossentropy(from_logits=True))
+        with _warnings.catch_warnings(record=True) as caught:
+            _warnings.simplefilter("always")
+            model.fit(data, y, epochs=3, batch_size=32, verbose=0)
+        messages = " ".join(str(w.message) for w in caught if issubclass(w.category, (DivergenceWarning, LossRiseWarning)))
+        assert "learning rate" in messages  # (diverged, or the loss rose far: both advise a lower rate)
+        assert ("not scaled" in messages) is (first is None)

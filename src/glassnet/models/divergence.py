@@ -156,7 +156,7 @@ def _stop_diverged(model, epoch, step, snapshots, batch, start_failed=None):
     message = (
         f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or its gradient became NaN or "
         f"infinite. Training stopped; {restored} {lower}"
-    ) + _input_scale_note(Xb, "this batch")
+    ) + _input_scale_note(Xb, "this batch", model)
     opt = model.optimizer  # Adam(epsilon=0) met a gradient of 0: 0/0 is NaN (not Adagrad's, whose sums start > 0)
     if getattr(opt, "epsilon", None) == 0 and not getattr(opt, "initial_accumulator_value", 0):
         message += (" The optimizer's epsilon=0 makes a step 0/0 (NaN) where a gradient is 0 from the start (an "
@@ -282,7 +282,7 @@ class _RiseWatch:
             f"in epochs {epoch} and {epoch + 1}, more than {RISE_FACTOR:g} times the loss at the start of training "
             f"({self.start:.3g}, over its first {self.start_rows} rows){nothing}. The steps overshoot the minimum: the "
             f"learning rate is too large, though the loss stays finite. Training goes on. {_lower_rate(self.model)}"
-        ) + _input_scale_note(batch[0], "the last batch")
+        ) + _input_scale_note(batch[0], "the last batch", self.model)
         warnings.warn(message, LossRiseWarning, stacklevel=user_stacklevel())
 
 
@@ -306,13 +306,13 @@ def _is_glassnet(frame, also=()):
     return name.partition(".")[0] in ("glassnet", *also, *(("joblib",) if "sklearn" in also else ()))
 
 
-def _input_scale_note(X, where):
-    """`` The inputs are not scaled: |x| reaches 255 in ...`` (:func:`glassnet.diagnostics.input_scale_note`)."""
-    from ..diagnostics.problems import input_scale_note  # (glassnet.diagnostics imports this package)
+def _input_scale_note(X, where, model):
+    """`` The inputs are not scaled: |x| reaches 255 in ...`` (:func:`glassnet.diagnostics.input_scale_note`);
+    nothing for a ``model`` that takes ids (an Embedding first: ids of 26 are no unscaled inputs)."""
+    from ..diagnostics.problems import _max_abs, input_scale_note  # (glassnet.diagnostics imports this package)
 
-    xp = backend.get_namespace(X)
-    x_max = float(xp.max(xp.abs(X))) if math.prod(X.shape) else 0.0
-    note = input_scale_note(x_max, where)
+    x_max = _max_abs(X, model)
+    note = None if x_max is None else input_scale_note(x_max, where)
     return " " + note if note else ""
 
 

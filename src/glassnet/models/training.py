@@ -593,7 +593,7 @@ def train_on_batch(model, x, y, sample_weight=None):
                if not math.isfinite(loss) else "")
         warnings.warn(f"train_on_batch: the loss or its gradient became NaN or infinite; the weights and the optimizer "
                       f"were left as they were.{met} Try a lower learning rate (currently {lr:g})."
-                      f"{_input_scale_note(X, 'x')}{zero_epsilon_note(model.optimizer)}", DivergenceWarning,
+                      f"{_input_scale_note(X, 'x', model)}{zero_epsilon_note(model.optimizer)}", DivergenceWarning,
                       stacklevel=user_stacklevel())
         loss = math.nan
     return logs_of(loss, model.metrics)
