@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import functools
 import importlib
+import os
 import warnings
 
 import numpy as np
@@ -593,6 +594,19 @@ def set_global_seed(seed):
 def seedings():
     """How many times the global generator was seeded (:func:`set_global_seed`)."""
     return _state["seedings"]
+
+
+def _draw_again_after_fork():
+    """(In a child forked from this process: a ``multiprocessing`` fork pool's worker.) Never
+    seeded, the global generator is drawn again from fresh entropy, as Python's ``random`` is, so
+    the workers' models differ; seeded, the child keeps the parent's state (as NumPy and torch:
+    seed each worker, ``set_random_seed(seed + worker_id)``)."""
+    if not _state["seedings"]:
+        _state["rng"] = np.random.default_rng()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows)
+    os.register_at_fork(after_in_child=_draw_again_after_fork)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import math
 import numbers
 import os
 import threading
+import weakref
 
 from . import backend
 
@@ -33,7 +34,9 @@ SMALL_PRODUCT = 1 << 20
 
 _state = {"policy": "auto"}
 _lock = threading.Lock()
-_held = {"open": 0, "limiter": None}  # the limited blocks open (all threads) and the limit they hold
+#: the limited blocks open (all threads), the limit they hold, and the forks this process came from
+_held = {"open": 0, "limiter": None, "forks": 0}
+_locks = weakref.WeakSet()  # every ModelLock, made new in a forked child (_after_fork)
 _controller = []  # threadpoolctl's view of the loaded BLAS libraries, made once
 
 
@@ -123,11 +126,14 @@ class limited:
     def __init__(self, threads):
         self.threads = threads
         self._opened = 0  # this object's open blocks (fit enters one per epoch)
+        self._forks = _held["forks"]  # (blocks opened before a fork are closed in the child: _after_fork)
 
     def __enter__(self):
         if self.threads is None or (blas := _blas()) is None:
             return self
         with _lock:
+            if self._forks != _held["forks"]:
+                self._opened, self._forks = 0, _held["forks"]
             if not _held["open"]:
                 _held["limiter"] = blas.limit(limits=self.threads)  # (one that raised holds nothing)
             _held["open"] += 1
@@ -135,7 +141,7 @@ class limited:
         return self
 
     def __exit__(self, *exc_info):
-        if not self._opened:
+        if not self._opened or self._forks != _held["forks"]:
             return
         with _lock:
             self._opened -= 1
@@ -164,6 +170,7 @@ class ModelLock:
         self._fit = (None, 0)  # the thread whose fit runs, and how deep (a fit in its own callback)
         #: ``with lock.exclusive:`` / ``with lock.shared:`` (one object each, made once: no state per use)
         self.exclusive, self.shared, self.fitting = _Exclusive(self), _Shared(self), _Fitting(self)
+        _locks.add(self)
 
     def wait_for_readers(self):
         """With ``_write`` held: wait for the shared passes running to end (no new one starts while
@@ -171,6 +178,19 @@ class ModelLock:
         with self._readers_changed:
             while self._readers:
                 self._readers_changed.wait()
+
+    def _after_fork(self):
+        """(In a forked child, whose one thread is the one that forked.) What other threads held
+        is free: their threads do not exist here. The forking thread's own sections stay held (a
+        fork in a fit's callback closes them as it returns); shared ones hold no user code."""
+        if self._write.acquire(blocking=False):  # free, or this thread's
+            self._write.release()
+        else:
+            self._write = threading.RLock()
+        self._readers_changed = threading.Condition(threading.Lock())
+        self._readers = 0
+        if self._fit[0] != threading.get_ident():
+            self._fit = (None, 0)
 
     def __reduce__(self):  # copied or pickled (a model's are left out: Persistence.__getstate__): a new one
         return ModelLock, ()
@@ -244,6 +264,27 @@ def model_lock(model):
         with _lock:
             lock = model.__dict__.setdefault("_thread_lock", ModelLock())
     return lock
+
+
+def _after_fork():
+    """(In a child forked from this process: a ``multiprocessing`` fork pool's worker.) Another
+    thread's fit or pass does not go on here, so its model locks and its BLAS limit are let go:
+    a child forked inside a :class:`limited` block (from a fit's callback, or beside another
+    thread's fit) would otherwise hang on its model or keep BLAS on one thread for good. Blocks
+    opened before the fork do nothing as they close."""
+    global _lock
+    _lock = threading.Lock()
+    for lock in list(_locks):
+        lock._after_fork()
+    _held["forks"] += 1
+    _held["open"] = 0
+    limiter, _held["limiter"] = _held["limiter"], None
+    if limiter is not None:
+        limiter.restore_original_limits()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _blas():
