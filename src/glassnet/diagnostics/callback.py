@@ -5,7 +5,7 @@ import math
 from .._validation import check_bool, check_positive_int
 from ..models.callbacks import Callback
 from ..models.divergence import user_stacklevel
-from .probe import (_divergence, _fits, _initial_loss, _learning_output, _prepare_probe, _probe, _symmetric_units,
+from .probe import (_at_start, _divergence, _fits, _initial_loss, _learning_output, _prepare_probe, _probe, _symmetric_units,
                     _untrained_loss)
 from .problems import _emit, _learning_rate, _max_abs, _problems, _start_problems, _unscaled_initializers
 from .report import Diagnosis
@@ -61,7 +61,7 @@ class Diagnostics(Callback):
         self._reported = set()
         self._epoch = 0
         self.problems = []
-        if getattr(getattr(self.model, "optimizer", None), "iterations", None) == 0:  # a start no step has moved
+        if _at_start(self.model, self._probe[1], loss):  # a start no step has moved
             self._report(0, _start_problems(start, _initial_loss(self.model, loss)))
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -71,6 +71,9 @@ def _initial_loss(model, loss):
     if model._has_regularizers:  # (as in _unscaled_targets)
         with np.errstate(all="ignore"):
             loss = loss - float(model.regularization_penalty())
+    if model._loss_weight <= 0:  # (compile's loss_weights multiply the loss: 0 leaves none to read)
+        return None
+    loss = loss / model._loss_weight
     return (float(loss), k) if k >= 2 and math.isfinite(loss) else None
 
 
@@ -83,6 +86,15 @@ def _fits(model, Y, loss):
     with np.errstate(all="ignore"):
         constant = float(model._weighted_loss(*backend.to_namespace(Y, mean)))  # (times loss_weights, as the loss)
     return bool(loss < FITTED * constant)
+
+
+def _at_start(model, Y, loss):
+    """Whether the start checks (:func:`~.problems._start_problems`) apply: the optimizer has taken no step, the
+    weights are not ones given by ``set_weights`` (``load_weights`` and ``load_model`` give them so: a trained model's
+    weights in a fresh compile, a resumed ``fit(initial_epoch=k)``), and the model does not already fit the probe
+    (trained under an optimizer since replaced by ``compile``)."""
+    return (getattr(getattr(model, "optimizer", None), "iterations", None) == 0
+            and not model.__dict__.get("_weights_given", False) and not _fits(model, Y, loss))
 
 
 def _unscaled_targets(model, Y, loss):
@@ -328,7 +340,7 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X, model),
                          _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
                          _unscaled_targets(model, Y, loss), _symmetric_units(model))
-    if untrained:  # the start's figures (Karpathy's makemore part 3)
+    if untrained and _at_start(model, Y, loss):  # the start's figures (Karpathy's makemore part 3)
         problems += _start_problems(layers, _initial_loss(model, loss))
     wrong = _wrong_gradients(model, X)
     problems += [] if wrong is None else [("wrong_gradient", None, wrong)]

@@ -2,6 +2,8 @@
 and :class:`Sum` of the values given, and :class:`MeanMetricWrapper`, the mean of a function's
 values (how a function ``fn(y_true, y_pred)`` given to ``compile`` is counted)."""
 
+import copy
+
 import numpy as np
 
 from .. import _custom_objects, losses as _losses
@@ -73,11 +75,12 @@ class MeanMetricWrapper(Metric):
         if np.ndim(sample_weight) > 2 or np.ndim(sample_weight) == 2 and np.shape(sample_weight)[-1] != 1:
             # weights per element, as Keras's Mean: they fit a function's element-wise values (n, k) only, or
             # per position of its sequence values (n, m), (n, m, 1) too (Keras squeezes the trailing 1)
-            v, w = _samplewise(self._raw(Y, A), sample_weight, np.mean)
+            v, w = _samplewise(self._raw(Y, A, weighted=True), sample_weight, np.mean)
             self.total += float(np.sum(v))
             self.count += float(np.sum(w))
             return
-        self._accumulate(self.values(Y, A), _weights(sample_weight, A.shape[0], number=True))
+        w = _weights(sample_weight, A.shape[0], number=True)
+        self._accumulate(self.values(Y, A, weighted=w is not None), w)
 
     def get_config(self):
         """Keras's: ``name``, ``dtype``, ``fn`` and the keyword arguments for ``fn``. ``fn`` is written as
@@ -99,17 +102,23 @@ class MeanMetricWrapper(Metric):
         rest = {key: value for key, value in self.get_config().items() if key != "fn"}
         return f"MeanMetricWrapper(fn={fn}, {', '.join(f'{k}={v!r}' for k, v in rest.items())})"
 
-    def _raw(self, Y, A):
-        """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones)."""
-        v = np.asarray(self.fn(Y, A, **self._fn_kwargs), dtype=np.float64)
+    def _raw(self, Y, A, weighted=False):
+        """``fn``'s values as it returns them, one per sample or more (Keras's element-wise ones); a glassnet loss
+        that is a batch mean, counted without weights, gives its per-sample values: their mean is its figure
+        whatever the batches (with weights, Keras weighs each batch's mean by the batch's weights)."""
+        fn = self.fn
+        if isinstance(fn, _losses.Loss) and not (weighted or self._fn_kwargs or fn._depends_on_batching()):
+            fn = copy.copy(fn)
+            fn.reduction = "none"
+        v = np.asarray(fn(Y, A, **self._fn_kwargs), dtype=np.float64)
         self._one_number = v.ndim == 0  # (then its figure depends on the batches)
         if v.ndim and v.shape[0] != Y.shape[0]:
             raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
                              f"or one value per sample ({Y.shape[0]},).")
         return v
 
-    def values(self, Y, A):
-        v, n = self._raw(Y, A), Y.shape[0]
+    def values(self, Y, A, weighted=False):
+        v, n = self._raw(Y, A, weighted), Y.shape[0]
         if v.ndim == 0:
             return np.full(n, float(v))
         return v.reshape(n, -1).mean(axis=1)

@@ -163,6 +163,10 @@ def refuse_keras_hooks(cls, traced_call=False):
             "each layer's backward). Write the loop yourself: grads = model.gradients(x, y, trainable_only=True, "
             "update_state=True); optimizer.apply_gradients(zip(grads, model.trainable_weights)) (docs/api.md, "
             "'Your own training loop'), or hook into fit with a Callback.")
+    if "forward" in vars(cls) and cls.__module__.split(".")[0] != "glassnet":  # (once per class)
+        cls._forward_overridden = True  # (fit's step checks its output: training.refuse_changed_output)
+        forward = inspect.signature(cls.forward).parameters
+        cls._forward_takes_pins = "pins" in forward or any(p.kind == p.VAR_KEYWORD for p in forward.values())
 
 
 class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes, Persistence, DataChecks,
@@ -208,6 +212,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
     _trains_nothing, _first_trained, _trained_span = False, None, None
     #: the model's threads.ModelLock, made at its first use (threads.model_lock)
     _thread_lock = None
+    #: whether the user's class overrides forward, and whether that forward takes pins (refuse_keras_hooks)
+    _forward_overridden, _forward_takes_pins = False, True
     #: PyTorch's nn.Module methods, and what to write here instead: still an AttributeError (hasattr stays
     #: False), whose message says it (docs/pytorch.md). Looked up only for names not found (__getattr__).
     _TORCH_NAMES = {
@@ -721,6 +727,14 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         # Keras's "not in fit": inference, but for the nested models called with training=... (their
         # pins); an explicit training, as fit's, evaluate's and predict's, overrides the pins in Keras 3
         pins = self._pins if training is None else None
+        if pins and not self._forward_takes_pins:  # a subclass's forward(self, X, training=False)
+            fixed = getattr(self, "_fixed", {})  # (a subclass of Model's literal modes: its own forward applies them)
+            if any(fixed.get(layer) != mode for layer, mode in pins.items()):
+                raise TypeError(f"{type(self).__name__}.forward takes no pins, but model {self.name!r} runs some of "
+                                "its layers in the mode its inputs were called with: give forward pins and pass them "
+                                "on: def forward(self, X, training=False, pins=None): return super().forward(X, "
+                                "training, pins)")
+            pins = None
         training = check_training(training) or False
         self._check_namespace()
         X = self._check_x(x)
@@ -732,7 +746,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         lock = model_lock(self)
         # (NumPy's overflow warnings quiet, as in predict and evaluate: NaN outputs speak for themselves)
         with lock.exclusive if training or (pins and any(pins.values())) else lock.shared, backend.quiet_floats():
-            # (pins only when there are some: a subclass's forward(self, X, training=False) takes none)
+            # (pins only when there are some: a subclass's forward may take none, above)
             A = self.forward(X, training=training, **({"pins": pins} if pins else {}))
             self._list_activity_losses()
             # a training pass writes into the step's reused buffers: hand out a copy, so that
@@ -821,6 +835,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         targets = self.weights
         names = [f"weights[{i}] ({w.path})" if hasattr(w, "path") else f"weights[{i}]" for i, w in enumerate(targets)]
         assign_weights(targets, weights, names, "set_weights")
+        self._weights_given = True  # (not the initializers' draw: diagnose's start checks skip them)
 
     def __repr__(self):
         # Keras's: <Sequential name=net, built=True>, <Functional name=functional, built=True> for a functional

@@ -618,6 +618,8 @@ def train_step(model, Xb, Yb, wb=None):
             lock.wait_for_readers()
         model._claim_if_rebound()
         A = model.forward(Xb, training=True)
+        if model._forward_overridden:
+            refuse_changed_output(model, A)
         loss = model.compute_loss(y=Yb, y_pred=A, sample_weight=wb)
         if not math.isfinite(loss):
             return loss
@@ -632,6 +634,21 @@ def train_step(model, Xb, Yb, wb=None):
             apply_update(model, model._flat_params, model._flat_grads, model._frozen, model._constraints,
                          model._trained_span)
         return loss
+
+
+def refuse_changed_output(model, A):
+    """Refuse the output ``A`` of a user's ``forward`` override that is not the last layer's own output (nor a view
+    of it): the step backpropagates through the layers' backward passes, so the gradients would be those of another
+    function (``10 * super().forward(X, training)``). Layers that keep no output (``A``), and other dtypes, pass."""
+    kept = model._layers[-1].__dict__.get("A") if model._layers else None
+    if (A is kept or not isinstance(A, np.ndarray) or not isinstance(kept, np.ndarray) or A.dtype != kept.dtype
+            or np.may_share_memory(A, kept)):
+        return
+    raise TypeError(f"{type(model).__name__}.forward returns another array than its last layer's output, but fit "
+                    "backpropagates through the layers' own backward passes: it would train on the gradients of "
+                    "another function. forward may only choose the mode or the pins and return "
+                    "super().forward(X, training, ...); compute the rest in a layer: Rescaling (a scale and offset), "
+                    "Activation(f) with f.derivative, or a custom Layer with forward and backward (docs/api.md).")
 
 
 __all__ = ["fit", "train_step", "train_on_batch"]
