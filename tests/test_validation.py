@@ -423,7 +423,7 @@ _FIRST_FUZZ = [
     (lambda: glassnet.metrics.confusion_matrix([np.inf, 1], [0, 1]), ValueError, "y_true must hold integer class"),
     (lambda: glassnet.schedules.PiecewiseConstantDecay([float("nan")], [1.0, 2.0]), ValueError, "boundaries must be finite"),
     (lambda: glassnet.schedules.PiecewiseConstantDecay(5, [1.0, 2.0]), TypeError, "boundaries must be a list"),
-    (lambda: glassnet.check_gradients(None, X2, y2), TypeError, "model must be a glassnet Sequential"),
+    (lambda: glassnet.check_gradients(None, X2, y2), TypeError, "model must be a glassnet model"),
     (lambda: glassnet.models.model_from_json("[" * 100_000 + "]" * 100_000), ValueError, "json_string must be"),
     (lambda: glassnet.models.model_from_json(None), TypeError, "json_string must be the text of Sequential.to_json"),
     (lambda: glassnet.layers.Input(shape=3.0), TypeError, "input_shape must be a tuple of positive integers"),

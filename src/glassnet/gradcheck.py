@@ -35,6 +35,9 @@ the fused ``δ = a − y``, while the loss clips probabilities to ``[ε, 1 − �
 (Keras's). Where an output saturates (|z| beyond ~16 in float64) the clipped loss
 is flat and the check reports a large error although training is right; the
 exact check there uses a linear output with ``from_logits=True``.
+
+For a function of your own, ``f(x) -> number`` (a student's layer, loss or activation),
+:func:`glassnet.descent.numerical_gradient` gives its gradient by finite differences in float64.
 """
 
 import copy
@@ -137,7 +140,18 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     GradientCheckResult
     """
     if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):  # as trace() checks it
-        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+        from .layers import Layer
+
+        if isinstance(model, Layer):
+            how = (" For one layer, put it in a model: Sequential([Input(shape), layer]), compiled with a loss "
+                   "(a layer's own forward and backward: see docs/lectures.md, Grading with glassnet).")
+        elif callable(model):
+            how = (" For a function f(x) -> number, glassnet.descent.numerical_gradient(f, x) gives its gradient "
+                   "by finite differences, to compare with yours.")
+        else:
+            how = ""
+        raise TypeError(f"model must be a glassnet model (Sequential or Model).{how} Received: "
+                        f"{type(model).__name__}")
     if not model.compiled:
         raise ValueError("check_gradients needs a compiled model (it uses the model's loss).")
     model._check_namespace()

@@ -37,7 +37,7 @@ from ._config import (_IN_MEMORY, _NESTED, config_entry, deserialize_nested, in_
 from ._penalties import OneWeightPenalty, activity_penalty, penalty  # noqa: F401
 from ._symbolic import (_TRACING, TRACED_TRAINING, ChainTensor, _chained, _Symbolic, _TracedTraining,  # noqa: F401
                         check_training)
-from ._weights import assign_weights, weight_attribute  # noqa: F401
+from ._weights import NotBuiltError, assign_weights, weight_attribute  # noqa: F401
 
 
 # (and the layer's node, layer.output: its chain holds models, whose unpickling would meet the layer half made;
@@ -46,6 +46,34 @@ _TRANSIENT = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape
 
 #: what forward leaves behind for backward (and for diagnostics): ``Layer.__call__`` puts them back
 _PASS_CACHES = ("X", "Z", "A", "Y", "delta", "mask", "X_hat", "inv_std", "in_shape", "training")
+
+class _NoPass:
+    """A pass cache (``layer.Z``) the layer does not hold: a clear AttributeError where ``backward`` reads it
+    (a class attribute, so a kept one, in the layer's own ``__dict__``, is read as before)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        raise AttributeError(f"{layer._label()} keeps no forward pass ({self.name!r}): call layer.forward(x, "
+                             "training=True) before layer.backward(dY) (layer(x) is an inference call and keeps "
+                             "nothing for backward)")
+
+
+class _Weights(dict):
+    """A layer's ``params`` and ``state``: a key read before any build is a clear NotBuiltError (a ValueError),
+    not a bare ``KeyError: 'W'`` (``layer.forward(X)`` on an unbuilt layer)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        if self:
+            raise KeyError(key)
+        raise NotBuiltError(f"the layer has no weight {key!r}: it isn't built. Build it with "
+                         "layer.build(input_shape) or call it on a batch, layer(x), before layer.forward(X).")
+
 
 #: how many times a named layer was renamed (``layer.name = ...``): a model's index of its layers'
 #: names (Sequential._name_index) is read again after any
@@ -139,6 +167,8 @@ class Layer(PolicyAttributes):
     autocast = True
     input = _Symbolic()
     output = _Symbolic()
+    #: what a pass keeps, read here only where the layer holds none of its own: a clear AttributeError
+    X, Z, A, Y, delta, mask, X_hat, inv_std, in_shape, training = map(_NoPass, _PASS_CACHES)
     __signature__ = _ConstructorSignature()
 
     def __new__(cls, *args, **kwargs):
@@ -206,7 +236,7 @@ class Layer(PolicyAttributes):
         #: False freezes the layer, as Keras: training leaves its weights as they are (a frozen
         #: BatchNormalization also runs in inference mode); it takes effect at the next fit
         self.trainable = bool(trainable)
-        self.params, self.grads, self.state = {}, {}, {}
+        self.params, self.grads, self.state = _Weights(), {}, _Weights()
         self._buffers = {}
         self.built = False
         self.output_shape = None
@@ -259,7 +289,9 @@ class Layer(PolicyAttributes):
         Dropout, Rescaling, ...) also takes a 1-D array, as one sample, or a number, and returns an output of its shape.
         A layer of a model can be called too: its weights are used as they are, and the
         activations the model's last pass left for backward and the training step's reused
-        arrays are kept untouched. ``mask``: Keras's, None only (glassnet has no masks)."""
+        arrays are kept untouched. A layer of no model keeps nothing for :meth:`backward` (an inference call): run
+        ``layer.forward(x, training=True)`` before ``layer.backward(dY)``. ``mask``: Keras's, None only (glassnet
+        has no masks)."""
         if mask is not None:  # (Python's "unexpected keyword argument 'mask'" named no reason)
             raise ValueError(f"glassnet has no masks (its layers take whole samples): {self._label()} takes mask=None "
                              "only. Leave out the masked positions, or give them values that change nothing.")
@@ -299,7 +331,8 @@ class Layer(PolicyAttributes):
             self._buffers = buffers
             for k in _PASS_CACHES:
                 self.__dict__.pop(k, None)
-            self.__dict__.update(caches)
+            if in_model(self):  # (a layer of no model keeps none: a backward after it must not use a stale pass)
+                self.__dict__.update(caches)
         if len(given_shape) < 2:
             Y = get_namespace().reshape(Y, given_shape)
         if self.activity_regularizer is not None:  # Keras's layer.losses after layer(x) (a vector: over its length)
