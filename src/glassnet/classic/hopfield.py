@@ -164,6 +164,9 @@ class Hopfield(BaseEstimator):
     capacity_ : float
         0.138·N, the load at which recall of random patterns breaks down (fewer
         patterns are not all sure to be fixed points).
+    pattern_shape_ : tuple of int
+        The shape of one stored pattern as given to ``fit`` ((N,), or (height, width) for
+        images): recall of one such image returns that shape, of a stack (n, height, width).
     """
 
     @_named_init
@@ -305,11 +308,14 @@ class Hopfield(BaseEstimator):
 
         ``"inverse"`` is −ξ^μ (as stable as ξ^μ); ``"mixture"`` is a
         3-mixture sgn(±ξ^a ± ξ^b ± ξ^c); anything else is ``"spurious"``.
+        A stack of n states, shape (n, N) or (n, height, width), gives a list of n kinds
+        (e.g. ``Counter(net.classify(out))`` after recalling many starts).
         """
-        S, shape, single = self._as_states(state)
-        if not single:
-            raise ValueError(f"classify takes one state. Received states of shape {shape}.")
-        s = S[0]
+        S, _, single = self._as_states(state)
+        kinds = [self._kind(s) for s in S]
+        return kinds[0] if single else kinds
+
+    def _kind(self, s):
         P = self.patterns_.astype(np.float64)
         overlap = P @ s
         N = self.n_features_in_
@@ -340,12 +346,12 @@ class Hopfield(BaseEstimator):
         return bool(((A @ A) * A).any())
 
     def stored_index(self, state):
-        """Index of the stored pattern equal to ``state``, or −1."""
-        S, shape, single = self._as_states(state)
-        if not single:
-            raise ValueError(f"stored_index takes one state. Received states of shape {shape}.")
-        hits = np.flatnonzero((self.patterns_ == S[0]).all(axis=1))
-        return int(hits[0]) if len(hits) else -1
+        """Index of the stored pattern equal to ``state``, or −1; for a stack of n states an int
+        array of shape (n,)."""
+        S, _, single = self._as_states(state)
+        equal = S @ self.patterns_.T.astype(np.float64) == self.n_features_in_  # (n, p): ξ·s = N only for s = ξ
+        index = np.where(equal.any(axis=1), equal.argmax(axis=1), -1)
+        return int(index[0]) if single else index
 
     def outcome(self, final, names, target):
         """What a recall ended in, in words: ``"recalled 'H' correctly"``,

@@ -237,7 +237,8 @@ class SOM(TransformerMixin, BaseEstimator):
         How α and σ decay between their start and final values; ``"constant"`` keeps
         ``learning_rate`` and ``sigma`` throughout (the finals are then ignored), as a hand step does.
     epochs : int
-        Passes over the data.
+        Passes over the data; 0 with an array ``init`` keeps those weights (``fit`` then only
+        sets the fitted attributes: a map of MiniSom's or saved weights).
     mode : {"online", "batch"}
         One update per sample, or Kohonen's batch map once per epoch.
     init : {"pca", "random"} or array of shape (rows·cols, n_features)
@@ -258,7 +259,8 @@ class SOM(TransformerMixin, BaseEstimator):
     topology_ : str
         The fitted map's ``topology``.
     quantization_errors_ : list of float
-        Quantization error on the training data after initialisation and after each epoch.
+        Quantization error on the training data after initialisation (entry 0) and after each
+        epoch: epochs + 1 values, to plot against ``range(epochs + 1)``.
     weights_history_ : ndarray, shape (epochs + 1, rows·cols, n_features)
         Only after ``fit(X, record_weights=True)``: the weights after
         initialisation and after each epoch.
@@ -328,8 +330,18 @@ class SOM(TransformerMixin, BaseEstimator):
             cols=cols,
             alpha=(alpha, check_number(final_alpha, "final_learning_rate", low=0, low_open=True)),
             sigma=(sigma, check_number(final_sigma, "final_sigma", low=0, low_open=True)),
-            epochs=check_positive_int(self.epochs, "epochs"),
+            epochs=self._check_epochs(),
         )
+
+    def _check_epochs(self):
+        """``epochs`` as an int: positive, or 0 with an array ``init`` (a map of given weights, e.g.
+        MiniSom's or saved ones: ``fit`` then only sets the fitted attributes)."""
+        if not isinstance(self.epochs, (int, np.integer)) or isinstance(self.epochs, bool) or self.epochs != 0:
+            return check_positive_int(self.epochs, "epochs")
+        if isinstance(self.init, str):
+            raise ValueError(f"epochs must be a positive integer; epochs=0 (no training) needs init= an array of "
+                             f"given weights, shape (rows·cols, n_features). Received: epochs=0, init={self.init!r}")
+        return 0
 
     def _check_X(self, X, reset=False):
         # float32 data (MNIST's pixels) stay float32: a float64 copy of 70000 × 784 of them took
@@ -559,6 +571,38 @@ class SOM(TransformerMixin, BaseEstimator):
         """How many samples each neuron wins, shape (rows, cols)."""
         counts = np.bincount(self.predict(X), minlength=len(self.weights_))
         return counts.reshape(self.grid_shape_)
+
+    def label_map(self, X, y, fill=-1):
+        """Each neuron's most common label among the samples it wins, shape (rows, cols)
+        (MiniSom's ``labels_map`` reduced to the majority; of equally common labels the one met
+        first in ``y``, as MiniSom's ``Counter.most_common`` picks).
+
+        A neuron that wins no sample gets ``fill`` (default −1, never silently class 0, as a
+        plain ``counts.argmax(1)`` gives). To classify new samples by their winner's label:
+        ``som.label_map(X, y).ravel()[som.predict(X_new)]``; with ``fill`` the most common
+        label of ``y`` (e.g. ``fill=np.bincount(y).argmax()``), an empty neuron's samples get
+        that class, as MiniSom's classifier example does. Numeric labels with a numeric
+        ``fill`` give a numeric array, other labels an object array."""
+        winners = self.predict(X)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(winners):
+            raise ValueError(f"y must hold one label per sample of X, shape ({len(winners)},). "
+                             f"Received shape {y.shape}.")
+        classes, codes = np.unique(y, return_inverse=True)
+        counts = np.zeros((len(self.weights_), len(classes)), dtype=np.int64)
+        codes = codes.ravel()
+        np.add.at(counts, (winners, codes), 1)
+        first = np.full(counts.shape, len(y))  # where each neuron first met each label: breaks ties
+        np.minimum.at(first, (winners, codes), np.arange(len(y)))
+        won = counts.sum(axis=1) > 0
+        labels = classes[(counts * (len(y) + 1) - first).argmax(axis=1)]
+        if classes.dtype.kind in "iuf" and isinstance(fill, (int, float, np.integer, np.floating)) \
+                and not isinstance(fill, bool):
+            out = np.where(won, labels, fill)
+        else:
+            out = labels.astype(object)
+            out[~won] = fill
+        return out.reshape(self.grid_shape_)
 
     def quantization_error(self, X):
         """Mean distance from each sample to its winner's weights: (1/n) Σ ‖x_i − w_c(i)‖."""

@@ -215,11 +215,8 @@ def cmd_som(args):
     for r, row in enumerate(scaled):
         print("  " + shift(r) + "".join(shades[int(round(v * (len(shades) - 1)))] * 2 for v in row))
     if labels is not None and data.n_classes <= 36:
-        winners = som.predict(X)
-        counts = np.zeros((rows * cols, data.n_classes), dtype=np.int64)
-        np.add.at(counts, (winners, labels), 1)
         symbols = "0123456789abcdefghijklmnopqrstuvwxyz"
-        grid = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).reshape(rows, cols)
+        grid = som.label_map(X, labels)  # −1: wins no sample
         names = data.classes or [str(k) for k in range(data.n_classes)]
         if names != list(symbols[: len(names)]):  # e.g. text labels: say which symbol is which class
             print("Classes: " + ", ".join(f"{symbols[k]}={name}" for k, name in enumerate(names)))

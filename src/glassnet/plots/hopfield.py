@@ -102,7 +102,12 @@ def plot_hopfield_recall(stored, noisy, recalled, shape=None, labels=None, trace
     if trace is not None:
         ax = fig.add_subplot(grid[:, -1])
         E = np.asarray(trace.energies)
-        ax.plot(np.arange(len(E)), E.reshape(len(E), -1))
+        lines = ax.plot(np.arange(len(E)), E.reshape(len(E), -1))
+        if len(lines) > 1:  # which line is which pattern (equal final energies overlap)
+            for i, line in enumerate(lines):
+                line.set_label(str(labels[i]) if labels is not None and len(lines) == p else f"pattern {i + 1}")
+                line.set_linestyle(("-", "--", ":", "-.")[i % 4])
+            ax.legend(fontsize="small")
         ax.set_xlabel("update")
         ax.set_ylabel("energy E(s) = −½ sᵀWs")
         ax.set_title("energy during recall")

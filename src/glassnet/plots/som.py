@@ -38,7 +38,37 @@ def _draw_map(ax, som, values, title, cmap, label):
 MAX_COMPONENT_PLANES = 16
 
 
-def plot_som(som, feature_names=None, X=None, components=True, path=None, *, title=None):
+def _draw_prototypes(ax, som, shape):
+    """Each neuron's weights as an image of ``shape`` at its grid position (a hexagonal grid's odd
+    rows shifted by ½), all on one grey scale."""
+    W = som.weights_
+    C = som.coordinates_  # (row, col) or (row·√3/2, col + ½·(row odd))
+    low, high = float(W.min()), float(W.max())
+    half = (math.sqrt(3) / 4 if som.topology_ == "hexagonal" else 0.5) - 0.05  # (hexagonal rows lie √3/2 apart)
+    for w, (r, c) in zip(W, C):
+        ax.imshow(w.reshape(shape), cmap="gray_r", vmin=low, vmax=high if high > low else low + 1,
+                  extent=(c - half, c + half, -r - half, -r + half), interpolation="nearest")
+    ax.set_xlim(-0.5, C[:, 1].max() + 0.5)
+    ax.set_ylim(-C[:, 0].max() - 0.5, 0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"prototypes: each neuron's weights as a {shape[0]}×{shape[1]} image", fontsize=9)
+
+
+def _check_image_shape(image_shape, n_features):
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in image_shape):
+        raise ValueError(f"image_shape must be (height, width), two positive integers. "
+                         f"Received: image_shape={image_shape!r:.100}")
+    h, w = (int(v) for v in image_shape)
+    if h * w != n_features:
+        raise ValueError(f"image_shape=({h}, {w}) holds {h * w} pixels, but the map's weights have {n_features} "
+                         f"features; height·width must equal {n_features} (digits: (8, 8), MNIST: (28, 28)).")
+    return h, w
+
+
+def plot_som(som, feature_names=None, X=None, components=True, path=None, *, title=None, image_shape=None):
     """A trained self-organizing map: its U-matrix and its component planes.
 
     Parameters
@@ -57,6 +87,10 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
         says how many there are).
     title : str, optional
         The U-matrix panel's title (default "U-matrix").
+    image_shape : (height, width), optional
+        For image data (digits: (8, 8), MNIST: (28, 28)): draw each neuron's weights
+        as an image at its grid position (the map's prototypes), in place of the
+        component planes; height·width must equal the number of features.
 
     The U-matrix shows each neuron's mean distance to its grid neighbours:
     light valleys are clusters, dark ridges the borders between them.
@@ -72,12 +106,19 @@ def plot_som(som, feature_names=None, X=None, components=True, path=None, *, tit
         _names(feature_names, n_features, "feature_names", "features")
     components = check_bool(components, "components")
     title = _check_title(title)
-    planes = min(n_features, MAX_COMPONENT_PLANES) if components else 0
-    panels = 1 + planes
+    shape = None if image_shape is None else _check_image_shape(image_shape, n_features)
+    planes = min(n_features, MAX_COMPONENT_PLANES) if components and shape is None else 0
+    panels = 1 + planes + (shape is not None)
     cols = min(panels, 4)
     rows = math.ceil(panels / cols)
-    fig = _new_figure((3.3 * cols, 3.0 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    if shape is not None:  # the prototypes get the larger panel
+        fig = _new_figure((9.0, 4.6))
+        axes = fig.subplots(1, 2, width_ratios=[1, 1.4]).ravel()
+        _draw_prototypes(axes[1], som, shape)
+    else:
+        # one row: room under the map for the hit legend (it pushed the titles out of the figure)
+        fig = _new_figure((3.3 * cols, 3.0 * rows + (0.6 if X is not None and rows == 1 else 0)))
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
     _draw_map(axes[0], som, som.u_matrix(), title or "U-matrix", "bone_r", "mean distance to the neighbours")
     if X is not None:
         hits = som.winner_map(X).ravel()
