@@ -350,10 +350,12 @@ def _build_in_child(name, folder, path):
     """Build the module in a child process (numba and LLVM stay out of this one); None when it
     is at ``path``, else why not. The child runs in its build folder: ``python -c`` puts its
     working folder first on ``sys.path``, where a user's ``dl.py`` (setuptools imports ``dl``)
-    would run in it and fail the build."""
+    would run in it and fail the build; so its argument is absolute (a relative ``$XDG_CACHE_HOME`` gives a
+    relative ``build`` before Python 3.12)."""
     src = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as build:
+        build = os.path.abspath(build)
         try:
             done = subprocess.run([sys.executable, "-c", "import sys; from glassnet.kernels import _build; "
                                    "_build(sys.argv[1], sys.argv[2])", name, build],

@@ -182,13 +182,16 @@ class ModelLock:
     def _after_fork(self):
         """(In a forked child, whose one thread is the one that forked.) What other threads held
         is free: their threads do not exist here. The forking thread's own sections stay held (a
-        fork in a fit's callback closes them as it returns); shared ones hold no user code."""
+        fork in a fit's callback closes them as it returns), but for its shared ones (a fork in a
+        user's ``forward``): the count starts at 0, and those close on a detached lock (a ``with``
+        calls the ``__exit__`` of the object it entered), so the child's count stays right."""
         if self._write.acquire(blocking=False):  # free, or this thread's
             self._write.release()
         else:
             self._write = threading.RLock()
         self._readers_changed = threading.Condition(threading.Lock())
         self._readers = 0
+        self.shared.lock, self.shared = ModelLock(), _Shared(self)
         if self._fit[0] != threading.get_ident():
             self._fit = (None, 0)
 

@@ -210,8 +210,9 @@ def _wrong_gradients(model, X, rows=16, directions=3, tolerance=1e-3):
     derivative gives 0.1 to 1, a right one 1e-9; 4 forward passes each, where check_gradients takes 4 per
     weight); a gap within 10 times the difference of the estimates at h and 2h is their own error, as check_gradients
     takes it: rounding (a layer that computes in float32), or noise (a layer random at inference). The dropout
-    generators are put back before each pass, so a Monte Carlo dropout draws the same mask and is checked. Else
-    None."""
+    generators are put back before each pass, so a Monte Carlo dropout draws the same mask and is checked, and so
+    is the state that is no weight (a weight put back, as a SpectralNormalization's kernel, would undo the step).
+    Else None."""
     custom = _custom_parts(model)
     if not custom:
         return None
@@ -220,7 +221,8 @@ def _wrong_gradients(model, X, rows=16, directions=3, tolerance=1e-3):
 
     net = _float64_copy(model)
     (X,) = backend.to_namespace(backend.numpy_copy(X)[:rows].astype(np.float64))
-    saved = _save_side_effects(net)
+    saved = [(layer, {k: v for k, v in state.items() if k not in layer.params}, rng)
+             for layer, state, rng in _save_side_effects(net)]
 
     def outputs():
         _restore_side_effects(saved)

@@ -443,7 +443,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     # (a mixed policy, which every layer of a Keras file names, is said once a file)
     with CustomObjectScope(custom_objects), saying_mixed_once():  # (checks that it is a dict)
-        return _load_model(filepath, compile, safe_mode)
+        model = _load_model(filepath, compile, safe_mode)
+    model._weights_given = True  # (the file's, as set_weights: diagnose's start checks skip them)
+    return model
 
 
 def _load_model(filepath, compile, safe_mode):

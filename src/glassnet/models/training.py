@@ -639,10 +639,11 @@ def train_step(model, Xb, Yb, wb=None):
 def refuse_changed_output(model, A):
     """Refuse the output ``A`` of a user's ``forward`` override that is not the last layer's own output (nor a view
     of it): the step backpropagates through the layers' backward passes, so the gradients would be those of another
-    function (``10 * super().forward(X, training)``). Layers that keep no output (``A``), and other dtypes, pass."""
+    function (``10 * super().forward(X, training)``). Layers that keep no output (``A``), other dtypes, and a copy
+    (equal values: ``super().forward(...).copy()``) pass."""
     kept = model._layers[-1].__dict__.get("A") if model._layers else None
     if (A is kept or not isinstance(A, np.ndarray) or not isinstance(kept, np.ndarray) or A.dtype != kept.dtype
-            or np.may_share_memory(A, kept)):
+            or np.may_share_memory(A, kept) or np.array_equal(A, kept, equal_nan=True)):
         return
     raise TypeError(f"{type(model).__name__}.forward returns another array than its last layer's output, but fit "
                     "backpropagates through the layers' own backward passes: it would train on the gradients of "
