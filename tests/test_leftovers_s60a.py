@@ -93,28 +93,19 @@ def test_diagnose_finds_no_fault_in_right_custom_derivatives(hidden):
         assert model.diagnose(X, y).problems == []
 
 
-class _LateArrays(layers.Layer):
-    """Creates its weights after super().build(); ``listed``: the weight_names it declares."""
+class _LateArrays(_Linear):
+    """_Linear, creating its weights after super().build() and listing only 'w' in weight_names."""
     weight_names = ("w",)
 
+    def __init__(self, units=2, **kwargs):
+        super().__init__(units, **kwargs)
+
     def build(self, input_shape):
-        super().build(input_shape)
-        for key, shape in (("w", (input_shape[-1], 2)), ("b", (2,))):
+        super(_Linear, self).build(input_shape)  # (Layer.build first: the arrays come after its check)
+        for key, shape in (("w", (input_shape[-1], self.units)), ("b", (self.units,))):
             self.params[key] = np.ones(shape, self.dtype)
             self.grads[key] = np.zeros(shape, self.dtype)
         self.state["calls"] = np.zeros((), self.dtype)  # (a buffer of state, no weight: no complaint)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], 2)
-
-    def forward(self, X, training=False):
-        self.X = X
-        return X @ self.params["w"] + self.params["b"]
-
-    def backward(self, dY):
-        self.grads["w"][...] = self.X.T @ dY
-        self.grads["b"][...] = dY.sum(axis=0)
-        return dY @ self.params["w"].T
 
 
 class _LateListed(_LateArrays):
