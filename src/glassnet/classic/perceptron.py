@@ -281,8 +281,9 @@ def train_neuron(
                 for k, i in enumerate(order):
                     x = Xb[i]
                     d = delta(x, T2[i])
-                    moved += bool(d.any())
-                    step(etas[k] * np.outer(x, d))
+                    if d.any():  # (a sample on its right side moves nothing: no step to add)
+                        moved += 1
+                        step(etas[k] * np.outer(x, d))
                     if steps is not None:
                         steps.append(W.copy())
                 updates.append(moved)

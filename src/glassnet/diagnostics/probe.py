@@ -88,13 +88,14 @@ def _fits(model, Y, loss):
     return bool(loss < FITTED * constant)
 
 
-def _at_start(model, Y, loss):
+def _at_start(model, Y, loss, fits=None):
     """Whether the start checks (:func:`~.problems._start_problems`) apply: the optimizer has taken no step, the
     weights are not ones given by ``set_weights`` (``load_weights`` and ``load_model`` give them so: a trained model's
     weights in a fresh compile, a resumed ``fit(initial_epoch=k)``), and the model does not already fit the probe
-    (trained under an optimizer since replaced by ``compile``)."""
+    (trained under an optimizer since replaced by ``compile``; ``fits``: :func:`_fits`, where already known)."""
     return (getattr(getattr(model, "optimizer", None), "iterations", None) == 0
-            and not model.__dict__.get("_weights_given", False) and not _fits(model, Y, loss))
+            and not model.__dict__.get("_weights_given", False)
+            and not (_fits(model, Y, loss) if fits is None else fits))
 
 
 def _unscaled_targets(model, Y, loss):
@@ -339,10 +340,11 @@ def _diagnose(model, X, y, losses=None, warn=True, max_samples=1024, *, stacklev
     # before the optimizer's first step every dead unit was dead from the start (set_weights or initialisation)
     untrained = getattr(getattr(model, "optimizer", None), "iterations", None) == 0
     dead_before = {l.name: l.dead_fraction for l in layers if l.dead_fraction is not None} if untrained else None
+    fits = _fits(model, Y, loss)
     problems = _problems(layers, losses, stop_reason, _learning_output(model), _learning_rate(model), _max_abs(X, model),
-                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, _fits(model, Y, loss),
+                         _unscaled_initializers(model), _untrained_loss(model, Y), dead_before, fits,
                          _unscaled_targets(model, Y, loss), _symmetric_units(model))
-    if untrained and _at_start(model, Y, loss):  # the start's figures (Karpathy's makemore part 3)
+    if _at_start(model, Y, loss, fits):  # the start's figures (Karpathy's makemore part 3)
         problems += _start_problems(layers, _initial_loss(model, loss))
     wrong = _wrong_gradients(model, X)
     problems += [] if wrong is None else [("wrong_gradient", None, wrong)]

@@ -108,14 +108,22 @@ class MeanMetricWrapper(Metric):
         whatever the batches (with weights, Keras weighs each batch's mean by the batch's weights)."""
         fn = self.fn
         if isinstance(fn, _losses.Loss) and not (weighted or self._fn_kwargs or fn._depends_on_batching()):
-            fn = copy.copy(fn)
-            fn.reduction = "none"
+            fn = self._per_sample(fn)
         v = np.asarray(fn(Y, A, **self._fn_kwargs), dtype=np.float64)
         self._one_number = v.ndim == 0  # (then its figure depends on the batches)
         if v.ndim and v.shape[0] != Y.shape[0]:
             raise ValueError(f"Metric {self.name!r} returned an array of shape {v.shape}; expected one number "
                              f"or one value per sample ({Y.shape[0]},).")
         return v
+
+    def _per_sample(self, loss):
+        """A copy of the loss ``loss`` of reduction "none", made once (``_raw`` runs at every batch)."""
+        kept = self.__dict__.get("_per_sample_loss")
+        if kept is None or kept[0] is not loss:
+            copied = copy.copy(loss)
+            copied.reduction = "none"
+            kept = self._per_sample_loss = (loss, copied)
+        return kept[1]
 
     def values(self, Y, A, weighted=False):
         v, n = self._raw(Y, A, weighted), Y.shape[0]
