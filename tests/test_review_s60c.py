@@ -74,7 +74,9 @@ def test_a_model_that_fits_under_a_replaced_optimizer_gets_no_start_warning(trai
     again = circles_net()
     again.set_weights(model.get_weights())
     del again.__dict__["_weights_given"]  # (as if trained in this process: only the fit tells)
-    assert quiet_diagnose(again, X, y).problems == []
+    diagnosis = quiet_diagnose(again, X, y)
+    assert max(l.tail_fraction for l in diagnosis.layers[:-1]) >= 0.5  # what the start check would warn about
+    assert diagnosis.problems == []
 
 
 def test_a_bad_start_is_still_flagged_and_weights_given_by_set_weights_are_not_a_start():
@@ -139,17 +141,18 @@ def test_forward_overrides_that_return_the_layers_output_still_train():
         def forward(self, X, training=False):
             return super().forward(X, training=True)
 
-    class Scaled(Dense2):  # a change of the inputs: the layers' gradients are right
+    class Halved(Dense2):  # a change of the inputs: the layers' gradients are right
         def forward(self, X, training=False):
             return super().forward(X / 2, training)
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((64, 3))
-    for cls in (MC, Scaled):
+    for cls in (MC, Halved):
         model = cls(seed=0)
         model.compile(optimizer="sgd", loss="mse")
         history = model.fit(X, 2 * X[:, :1], epochs=3, verbose=0)
         assert np.isfinite(history.history["loss"]).all()
+        assert history.history["loss"][-1] < history.history["loss"][0]  # it learns: the gradients are the loss's
 
     class Rows(Sequential):  # samples of several axes: the last Dense returns a view of its rows, shaped back
         def forward(self, X, training=False):
