@@ -38,11 +38,12 @@ def _keyword_hint(key, names):
     return f". Valid parameters are: {', '.join(names)}." if len(names) <= 15 else ""
 
 
-def _named_init(init):
+def _named_init(init, *, hint=_keyword_hint):
     """``init`` (an estimator's ``__init__``) whose binding errors, Python's own ``TypeError``, name the public
     class (``MLPClassifier.__init__()``, as scikit-learn's, not the private ``_BaseMLP.__init__()`` whose
     signature MLPClassifier inherits) and suggest the parameter a mistyped keyword means (a synonym or the
-    closest spelling; a short signature is listed when neither is found).
+    closest spelling; a short signature is listed when neither is found): ``hint(key, names)``, what follows
+    the unexpected keyword ``key`` (the wrappers' says where a setting goes).
     ``inspect.signature`` (scikit-learn's ``get_params``, ``clone``, ``help``) still reads ``init``'s own
     through ``__wrapped__``."""
     names = list(inspect.signature(init).parameters)[1:]  # (after self)
@@ -59,10 +60,10 @@ def _named_init(init):
             # the class called: the most derived one whose __init__ this is (a subclass's own calls super's)
             owner = next((c for c in type(self).__mro__ if c.__init__ is checked_init), type(self))
             unknown = next((key for key in kwargs if key not in names), None)
-            hint = ""
+            said = ""
             if unknown is not None and "unexpected keyword" in message:
-                hint = _keyword_hint(unknown, names)
-            raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{hint}") from None
+                said = hint(unknown, names)
+            raise TypeError(f"{owner.__name__}.__init__(){message[len(prefix):]}{said}") from None
 
     return checked_init
 

@@ -70,41 +70,26 @@ _ROUTES = {"model_kwargs": "model_kwargs", "model": "model_kwargs", "fit_kwargs"
 _PARAMS = ("model", "warm_start", "model_kwargs", "fit_kwargs")
 
 
-def _where_it_goes(key):
-    """What to add to "unexpected keyword argument ``key``": the parameter it likely means, or the dict it
-    goes in (fit's settings in ``fit_kwargs``, anything else in a model-building function's ``model_kwargs``)."""
+def _where_it_goes(key, names=_PARAMS):
+    """What to add to "unexpected keyword argument ``key``": the parameter among ``names`` it likely means, or
+    the dict it goes in (fit's settings in ``fit_kwargs``, anything else in a model-building function's
+    ``model_kwargs``): :func:`_named_init`'s hint for the wrappers."""
     from .models import Sequential
 
-    close = _closest_name(key, _PARAMS) if "__" not in key else None
+    close = _closest_name(key, names) if "__" not in key else None
     if close is not None:
         return f". Did you mean {close!r}?"
     prefix, _, name = key.rpartition("__")
     if _ROUTES.get(prefix) == "fit_kwargs" or not prefix and name in inspect.signature(Sequential.fit).parameters:
         return f". fit's settings go in fit_kwargs={{{name!r}: ...}}."
     return (f". A model-building function's arguments go in model_kwargs={{{name!r}: ...}} (model is called as "
-            f"model(X=X, y=y, **model_kwargs)); the parameters are {', '.join(_PARAMS)}.")
-
-
-def _hinted_init(init):
-    """``__init__`` whose unexpected keyword names the public class and says where it goes (_named_init's
-    message names the class for the other binding errors)."""
-    named = _named_init(init)
-
-    @functools.wraps(init)
-    def checked_init(self, *args, **kwargs):
-        unknown = next((key for key in kwargs if key not in _PARAMS), None)
-        if unknown is not None:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {unknown!r}"
-                            f"{_where_it_goes(unknown)}")
-        named(self, *args, **kwargs)
-
-    return checked_init
+            f"model(X=X, y=y, **model_kwargs)); the parameters are {', '.join(names)}.")
 
 
 class SKLBase(BaseEstimator):
     """What the three wrappers share: the model made or cloned at ``fit``, trained, and predicted with."""
 
-    @_hinted_init
+    @functools.partial(_named_init, hint=_where_it_goes)
     def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None):
         _require_sklearn(type(self).__name__)
         self.model = model

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import check_bool, check_positive_int, is_one_of
 from ..backend import standardize_dtype
+from ..dtype_policies import policy_name
 from ._symbolic import ChainTensor
 from .base import Layer
 
@@ -55,14 +56,16 @@ class InputLayer(Layer):
         # Keras's Input(shape=(maxlen,), dtype="int32") of token ids for an Embedding: the inputs' type, which
         # glassnet reads from the data; the layers compute in the model's float dtype
         integer = _integer_dtype(dtype)
-        try:
-            super().__init__(name=name, input_shape=shape, dtype=None if integer else dtype)
-        except ValueError as exc:  # Layer's "dtype must be one of float16, ...": an Input takes ids too
-            if not str(exc).startswith("dtype must be"):
-                raise
+        try:  # a float dtype or policy a Layer takes (policy_name: as Layer's, a mixed one not yet warned of)
+            valid = integer or dtype is None or policy_name(dtype)
+        except ValueError:
+            valid = False
+        # (another argument's error first, as Layer's checks come in that order)
+        super().__init__(name=name, input_shape=shape, dtype=None if integer or not valid else dtype)
+        if not valid:  # an Input takes ids too
             raise ValueError("dtype must be one of float16, float32, float64 (the layers compute in one) or an "
                              f"integer or bool dtype (ids for an Embedding), as an Input takes.{self._text_advice(dtype)} "
-                             f"Received: dtype={dtype!r:.100}") from None
+                             f"Received: dtype={dtype!r:.100}")
         # Keras's Input(...).dtype: the one given, else floatx() (read by no model: they compute in their own)
         self.dtype = integer or self.dtype or standardize_dtype(None)
         if integer:  # kept in get_config, as Keras's: from_config gave a float32 Input of an int32 one

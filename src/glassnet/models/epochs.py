@@ -19,7 +19,7 @@ from .._validation import (
 )
 from . import streams
 from .divergence import user_stacklevel
-from .inference import evaluate_arrays, evaluate_stream, first_steps, takes_sparse
+from .inference import evaluate_arrays, evaluate_stream, first_steps, takes_sparse, warn_zero_weights, weighs
 
 
 def validation_cut(n, validation_split, given=None):
@@ -384,15 +384,12 @@ class _StreamEpochs:
                 break
             batch = streams.checked_xy(self.model, raw, f"batch {step + 1} of epoch {epoch + 1} of x",
                                        class_weight=self.class_weight)
-            weighted = weighted or batch[2] is None or bool((batch[2] != 0).any())  # (one look, once one is seen)
+            weighted = weighted or weighs(batch)  # (one look, once one is seen)
             yield backend.to_namespace(*batch) if portable else batch  # to the model's namespace
             step += 1
-        if step and not weighted and not self.zero_weights_warned:  # arrays' weights are refused before fit
-            self.zero_weights_warned = True
-            what = "class_weight" if self.class_weight is not None else "The sample weights"
-            warnings.warn(f"{what} gave every sample of epoch {epoch + 1}'s {step} batches the weight 0: its loss is 0 "
-                          "whatever the model, and it trained on nothing. Give some sample a nonzero weight.",
-                          UserWarning, stacklevel=user_stacklevel())
+        if step and not weighted:  # arrays' weights are refused before fit
+            warn_zero_weights(self, "class_weight" if self.class_weight is not None else "The sample weights",
+                              f"epoch {epoch + 1}'s {step} batches", ", and it trained on nothing")
         if step == 0:
             need = (f"a pass for each of its epochs={self.epochs}" if limit is None else
                     f"steps_per_epoch × epochs = {limit} × {self.epochs} = {limit * self.epochs} batches")

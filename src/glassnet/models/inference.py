@@ -231,7 +231,7 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
         nonlocal weighted, read
         read += 1
         batch = streams.checked_xy(model, raw, where, names=names)
-        weighted = weighted or batch[2] is None or bool((batch[2] != 0).any())  # (one look, once one is seen)
+        weighted = weighted or weighs(batch)
         if keep is not None:  # (copies: a generator may yield the same buffer refilled)
             batch = tuple(None if a is None else backend.copy(a) for a in batch)
             keep.append(batch)
@@ -245,15 +245,27 @@ def evaluate_stream(model, stream, steps=None, callbacks=(), validation=False, k
         logs = _evaluate_batches(model, itertools.chain([first], batches), callbacks)
     finally:  # as in predict_stream
         batches.close()
-    if not weighted and not stream.zero_weights_warned:  # (once a fit: its validations share the stream)
-        stream.zero_weights_warned = True
-        warnings.warn(f"The sample weights gave every sample of {stream.name}'s {read} batches "
-                      "the weight 0: its loss is 0 whatever the model. Give some sample a nonzero weight.",
-                      UserWarning, stacklevel=user_stacklevel())
+    if not weighted:  # (once a fit: its validations share the stream)
+        warn_zero_weights(stream, "The sample weights", f"{stream.name}'s {read} batches")
     # (the user's call: evaluate's caller, or fit's, through fit's validation function)
     streams.warn_if_short(stream, steps, "validation_steps" if validation else "steps",
                           stacklevel=user_stacklevel())
     return logs
+
+
+def weighs(batch):
+    """Whether the checked batch ``(x, y, w)`` gives some sample a nonzero weight (none given: all weigh 1)."""
+    return batch[2] is None or bool((batch[2] != 0).any())
+
+
+def warn_zero_weights(owner, who, where, effect=""):
+    """Says once for ``owner`` (a fit's epochs, or its validation stream: its flag ``zero_weights_warned``) that
+    ``who`` gave every sample of ``where`` the weight 0 (its loss 0 whatever the model, and ``effect``)."""
+    if owner.zero_weights_warned:
+        return
+    owner.zero_weights_warned = True
+    warnings.warn(f"{who} gave every sample of {where} the weight 0: its loss is 0 whatever the model{effect}. "
+                  "Give some sample a nonzero weight.", UserWarning, stacklevel=user_stacklevel())
 
 
 def _evaluate_batches(model, batches, callbacks=(), keras_rows=None):

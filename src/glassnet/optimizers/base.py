@@ -588,6 +588,12 @@ class Optimizer(Configurable):
             fresh.__dict__.pop(name, None)
         return fresh
 
+    def _release_scratch(self):
+        """Drops the scratch vectors that a step makes again at its next one (Nadam's ``_tmp2``, Nesterov SGD's
+        ``_step``): memory held between fits. The state (moments, momentum) stays, so training goes on bitwise."""
+        for name in ("_tmp2", "_step"):
+            self.__dict__.pop(name, None)
+
     def get_state(self):
         """``(steps, {name: copy of state vector})``: everything a resumed run needs (the steps
         taken, which is ``iterations`` unless gradients are accumulated), what the settings use now:

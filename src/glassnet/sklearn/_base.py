@@ -445,8 +445,7 @@ class _BaseMLP(BaseEstimator):
         as before. Kept after ``partial_fit`` and warm-started fits, whose next call reuses them (remade at
         each call, they made a loop of partial_fit on 200 rows 1.5x slower)."""
         self.model_.release_caches(buffers=True)
-        for name in ("_tmp2", "_step"):  # (Adam's and Nesterov SGD's, made again at their next step)
-            vars(self.model_.optimizer).pop(name, None)
+        self.model_.optimizer._release_scratch()
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` (n_samples, n_features) and ``y``.
