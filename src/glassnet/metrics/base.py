@@ -294,7 +294,9 @@ class Metric(Configurable, metaclass=_ResetAfterInit):
         if aggregation not in _AGGREGATIONS:
             raise ValueError(f"aggregation must be one of {_AGGREGATIONS}. Received: aggregation={aggregation!r}")
         dtype = np.dtype(dtype or self.dtype or "float64")
-        value = initializers.get("zeros" if initializer is None else initializer)(shape, dtype=dtype.name)
+        # a count may be an integer or bool (Keras's "int32" total_samples): the initializers draw floats, cast
+        value = initializers.get("zeros" if initializer is None else initializer)(
+            shape, dtype=dtype.name if dtype.kind == "f" else "float64")
         variable = Variable(np.array(value, dtype=dtype), name=name)
         if "_variables" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before add_variable.")
