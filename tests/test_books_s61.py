@@ -2,6 +2,7 @@
 refused or got wrong."""
 
 import numpy as np
+import pytest
 
 from glassnet import layers, metrics, models
 
@@ -51,3 +52,32 @@ def test_the_integer_count_metric_in_fit_and_evaluate():
     expected = np.sqrt(np.mean((model.predict(X, verbose=0).astype(np.float64) - y) ** 2))
     np.testing.assert_allclose(result["rmse"], expected, rtol=1e-6)
     np.testing.assert_allclose(history.history["val_rmse"][-1], result["rmse"], rtol=1e-6)
+
+
+def test_an_activation_layer_given_as_a_dense_activation_applies_its_function(tmp_path):
+    # Géron's ch. 11: Dense(50, activation=keras.layers.LeakyReLU(alpha=0.2)) was a TypeError ("add it to the
+    # model as a layer of its own"); Keras applies the layer. The same outputs as the layer after a linear Dense.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(16, 3))
+    for make in (lambda: layers.LeakyReLU(negative_slope=0.2), lambda: layers.ELU(alpha=0.5),
+                 lambda: layers.ReLU(max_value=1.0), lambda: layers.Softmax(), lambda: layers.Activation("tanh")):
+        inside = models.Sequential([layers.Input((3,)), layers.Dense(4, activation=make())])
+        apart = models.Sequential([layers.Input((3,)), layers.Dense(4), make()])
+        apart.set_weights(inside.get_weights())
+        expected = apart.predict(X, verbose=0)
+        np.testing.assert_array_equal(inside.predict(X, verbose=0), expected)
+        inside.save(tmp_path / "m.gn")
+        np.testing.assert_array_equal(models.load_model(tmp_path / "m.gn").predict(X, verbose=0), expected)
+    with pytest.raises(TypeError, match="a layer of its own"):  # weights of its own: not a function of z
+        layers.Dense(4, activation=layers.PReLU())
+
+
+def test_leaky_relu_layer_as_activation_equals_keras_in_float64(keras64):
+    keras = keras64
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(16, 3))
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation=keras.layers.LeakyReLU(0.2))])
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(4, activation=layers.LeakyReLU(0.2), dtype="float64")])
+    ours.build((None, 3))
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(ours.predict(X, verbose=0), np.asarray(theirs.predict(X, verbose=0)), rtol=1e-13)

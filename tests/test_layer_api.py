@@ -637,7 +637,8 @@ def test_a_layer_is_not_an_activation_function():
     from glassnet.layers import Activation, Dense
 
     with pytest.raises(TypeError, match="add it to the model as a layer of its own"):
-        Dense(2, activation=Activation("relu"))
+        Dense(2, activation=Dense(3))  # (an activation layer, Activation("relu"), is its function, as in Keras)
+    assert Dense(2, activation=Activation("relu")).activation.name == "relu"
 
 
 def test_keras_names_kernel_bias_activation_functions_and_input_shape():

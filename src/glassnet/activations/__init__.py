@@ -195,7 +195,11 @@ def get(identifier):
         return type(identifier)()
     if isinstance(identifier, Activation):
         return identifier
-    if hasattr(identifier, "weight_names"):  # a glassnet layer (callable too): not a function of z
+    if hasattr(identifier, "weight_names"):  # a glassnet layer (callable too)
+        from ..layers.activation import Activation as ActivationLayer  # (the layers import this module)
+
+        if isinstance(identifier, ActivationLayer):  # Géron's Dense(50, activation=LeakyReLU(alpha=0.2)), as Keras
+            return identifier.activation
         raise TypeError(f"activation must be a name, an Activation or a function. Received the layer "
                         f"{identifier!r}: add it to the model as a layer of its own.")
     if callable(identifier) and not isinstance(identifier, type):
