@@ -104,11 +104,11 @@ def test_arguments_are_checked_and_a_missing_package_is_named(tmp_path, monkeypa
             TensorBoard(tmp_path, update_freq=bad)
     with pytest.raises(ValueError, match="histogram_freq"):
         TensorBoard(tmp_path, histogram_freq=-1)
-    with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
-        TensorBoard(tmp_path, profile_batch=5)
-    with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
-        TensorBoard(tmp_path, profile_batch=np.array([1, 5]))  # "The truth value of an array ... is ambiguous"
-    with pytest.raises(ValueError, match="profiler and embeddings are not provided"):
+    # the profiler only observes: Géron's TensorBoard(run_logdir, profile_batch=(100, 200)) runs, warned
+    for profile in (5, (100, 200), np.array([1, 5])):  # (an array: "The truth value ... is ambiguous" before)
+        with pytest.warns(UserWarning, match=r"^profile_batch=.* is ignored: TensorBoard's profiler"):
+            TensorBoard(tmp_path, profile_batch=profile)
+    with pytest.raises(ValueError, match="embeddings are not provided"):
         TensorBoard(tmp_path, embeddings_freq=np.array([0, 1]))
     with pytest.raises(ValueError, match="plot_weights"):
         TensorBoard(tmp_path, write_images=True)

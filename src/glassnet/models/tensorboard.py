@@ -51,8 +51,8 @@ class TensorBoard(Callback):
     ``write_steps_per_second`` adds the training speed (per epoch, and per batch at the batches
     that ``update_freq`` writes). ``write_graph`` (default) writes ``model.to_json()`` at the start
     of each fit, as Keras's: TensorBoard's Graphs tab draws it as the "conceptual graph" of the layers.
-    Keras's profiler, weight images and embeddings are not provided: ``profile_batch``,
-    ``embeddings_freq`` must stay 0, ``write_images`` False. A metric that is an array per
+    Keras's profiler, weight images and embeddings are not provided: a ``profile_batch`` is ignored
+    with a warning (it only observes), ``embeddings_freq`` must stay 0, ``write_images`` False. A metric that is an array per
     class (``F1Score(average=None)``) is written as one scalar per class, ``<name>/<i>``."""
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
@@ -68,12 +68,15 @@ class TensorBoard(Callback):
         if check_bool(write_images, "write_images"):
             raise ValueError("write_images is not provided; glassnet.plots.plot_weights draws a layer's weights "
                              "as images.")
-        if (not is_one_of(profile_batch, (0, None)) or not is_one_of(embeddings_freq, (0, None))
-                or embeddings_metadata is not None):
-            raise ValueError("TensorBoard's profiler and embeddings are not provided: leave profile_batch and "
-                             "embeddings_freq at 0 and embeddings_metadata at None. Received: "
-                             f"profile_batch={profile_batch!r:.100}, embeddings_freq={embeddings_freq!r:.100}, "
+        if not is_one_of(embeddings_freq, (0, None)) or embeddings_metadata is not None:
+            raise ValueError("TensorBoard's embeddings are not provided: leave embeddings_freq at 0 and "
+                             f"embeddings_metadata at None. Received: embeddings_freq={embeddings_freq!r:.100}, "
                              f"embeddings_metadata={embeddings_metadata!r:.100}")
+        if not is_one_of(profile_batch, (0, None)):  # Géron's TensorBoard(run_logdir, profile_batch=(100, 200)):
+            # it observes and changes nothing, so the notebook's cell runs, told what it does not get
+            warnings.warn(f"profile_batch={profile_batch!r:.100} is ignored: TensorBoard's profiler (TensorFlow's "
+                          "trace viewer) is not provided. The scalars and histograms are written as asked; time the "
+                          "steps with a callback's on_train_batch_begin/end.", UserWarning, stacklevel=2)
         if isinstance(update_freq, str) and update_freq in ("epoch", "batch"):
             update_freq = 1 if update_freq == "batch" else update_freq
         else:
