@@ -525,6 +525,9 @@ def _optimizer(optimizer):
     where = f"the compiled optimizer ({kind})"
     if optimizers.CLASSES.get(kind) is not type(optimizer):
         _refuse("the model", f"the custom optimizer {optimizer!r:.80}")
+    if kind == "Rprop":  # (written as keras.optimizers.Rprop, the file failed in Keras's load_model)
+        _refuse("the model", "the optimizer Rprop (glassnet's own: Keras has no Rprop)",
+                "Compile it with one of Keras's optimizers (e.g. Adam) before exporting")
     config = optimizers.serialize(optimizer)["config"]
     if kind == "LossScaleOptimizer":  # the inner optimizer in Keras's form too
         return _keras_object("keras.optimizers", kind, {**config, "inner_optimizer": _optimizer(optimizer.inner_optimizer)})

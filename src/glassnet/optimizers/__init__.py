@@ -29,7 +29,8 @@ The package, one concept per module (as Keras's ``keras/src/optimizers/``): ``ba
 :class:`Optimizer` base: learning rate, weight decay, moving average, gradient accumulation, the
 state and its blocked update, the list form of ``apply``), ``clipping`` (gradient norms and
 clipping), ``sgd`` (SGD, GradientDescent), ``adaptive`` (Adagrad, RMSprop, Adadelta), ``adam``
-(Adam, AdamW, Adamax, Nadam, Lamb, ScheduleFreeAdamW), ``lion``, ``ftrl``, ``adafactor``, ``muon``,
+(Adam, AdamW, Adamax, Nadam, Lamb, ScheduleFreeAdamW), ``lion``, ``ftrl``, ``adafactor``, ``muon``, ``rprop``
+(Rprop, full-batch resilient backpropagation),
 ``loss_scale`` (LossScaleOptimizer) and ``multi`` (MultiOptimizer, OptimizerMap). This module keeps
 the registry (:func:`get`, :func:`serialize`, :func:`deserialize`, the names) and every name of the
 single module it was: ``glassnet.optimizers.Adam`` is the class that pickles made before name.
@@ -49,6 +50,7 @@ from .lion import Lion
 from .loss_scale import LossScaleOptimizer
 from .multi import MultiOptimizer, OptimizerMap, _Group, _Variable  # noqa: F401 (named by pickles of a MultiOptimizer)
 from .muon import Muon
+from .rprop import Rprop
 from .sgd import SGD, GradientDescent
 
 # ``from glassnet.optimizers.schedules import ExponentialDecay``, as Keras's import works (the attribute alone
@@ -103,11 +105,12 @@ OPTIMIZERS = {
     "muon": Muon,
     "schedule_free_adamw": ScheduleFreeAdamW,
     "schedulefreeadamw": ScheduleFreeAdamW,
+    "rprop": Rprop,
 }
 
 CLASSES = {cls.__name__: cls for cls in (SGD, GradientDescent, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax,
                                            Nadam, Lion, Ftrl, Adafactor, Lamb, Muon,
-                                           ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer)}
+                                           ScheduleFreeAdamW, Rprop, LossScaleOptimizer, MultiOptimizer)}
 
 
 def get(identifier):
@@ -138,7 +141,7 @@ def serialize(optimizer):
     ``keras.optimizers.deserialize``) of a config that nests one raised "could not be deserialized
     properly". :func:`deserialize` reads both forms."""
     config = to_config(optimizer, CLASSES, "optimizer")
-    if config["class_name"] in CLASSES and config["class_name"] != "GradientDescent":  # (the lectures' own)
+    if config["class_name"] in CLASSES and config["class_name"] not in ("GradientDescent", "Rprop"):  # (glassnet's own)
         config = {"module": "keras.optimizers", **config, "registered_name": None}
     return config
 
@@ -173,5 +176,5 @@ def deserialize(config):
 # a literal list, which type checkers read (they cannot expand *CLASSES): the base, every class of CLASSES,
 # OptimizerMap and the registry's functions
 __all__ = ["Optimizer", "SGD", "GradientDescent", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax",
-           "Nadam", "Lion", "Ftrl", "Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer",
+           "Nadam", "Lion", "Ftrl", "Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW", "Rprop", "LossScaleOptimizer",
            "MultiOptimizer", "OptimizerMap", "get", "serialize", "deserialize"]
