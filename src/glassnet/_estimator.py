@@ -220,19 +220,26 @@ def check_X(X, estimator_name, reset_features=None, dtype=np.float64, fitted=Non
         raise ValueError(
             f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required by {estimator_name}."
         )
-    if reset_features is not None and X.shape[1] != reset_features:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {estimator_name} is expecting "
-            f"{reset_features} features as input."
-        )
+    if reset_features is not None:
+        check_n_features(X, reset_features, estimator_name)
     return X
+
+
+def check_n_features(X, expected, estimator_name):
+    """scikit-learn's refusal of a 2-D ``X`` whose number of columns is not the ``expected`` one, seen
+    in fit (its words, which scikit-learn's estimator checks look for)."""
+    if X.shape[1] != expected:
+        raise ValueError(f"X has {X.shape[1]} features, but {estimator_name} is expecting {expected} features as input.")
 
 
 def check_classification_y(y, estimator_name, n_samples):
     """Validate class labels: 1-D (a column vector is raveled with a warning), discrete.
 
+    ``n_samples``: X's number of rows, or X's shape (then a y as long as X's rows are a hint to pass X.T).
     Returns ``(classes, y_indices)``.
     """
+    shape = tuple(n_samples) if isinstance(n_samples, tuple) else (n_samples,)
+    n_samples = shape[0]
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
     y = _as_array(y, "y")  # (a ragged list named)

@@ -128,14 +128,6 @@ def has_name(identifier, table, instance_of=None):
     return key in table or _class_named(key, table, instance_of) is not None
 
 
-def name_of(obj, table):
-    """Return the registry name for an object created from ``table``, or None."""
-    for name, factory in table.items():
-        if isinstance(factory, type) and type(obj) is factory:
-            return name
-    return None
-
-
 def keras_arrays(kwargs):
     """``kwargs`` with each array that Keras 3 serialized replaced by its (nested) list of values, or
     its number: a NumPy array (``{"class_name": "__numpy__", "config": {"value": [...], "dtype": ...}}``,

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .backend import to_numpy
+from .backend import floatx, to_numpy
 
 
 def on_host(X, name="x"):
@@ -105,6 +105,11 @@ def _is_stream(X):
                 and cls.__module__ not in ("collections.abc", "typing") for cls in type(X).__mro__)))
 
 
+def empty_error(name, shape):
+    """The error for an array ``name`` of ``shape`` without samples (raised by the caller)."""
+    return ValueError(f"{name} is empty (shape {shape}); at least one sample is required.")
+
+
 def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True, allow_nd=False, objects="numbers"):
     """Convert ``X`` to a NumPy array and check its rank, size and values.
 
@@ -152,7 +157,7 @@ def check_array(X, name="x", ndim=2, dtype=None, allow_empty=False, finite=True,
                 f"Received an array of shape {arr.shape}.{hint}"
             )
     if not allow_empty and arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample is required.")
+        raise empty_error(name, arr.shape)
     given = arr
     if dtype is not None and arr.dtype != dtype:
         with np.errstate(over="ignore"):  # values beyond the dtype's range are reported below
@@ -467,6 +472,28 @@ def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False. Received: {name}={value!r:.100}")
     return bool(value)
+
+
+def check_real_dtype(dtype):
+    """``dtype`` (None: ``floatx()``) as a ``np.dtype`` of real numbers, float, int or bool: a text dtype
+    ('U1') gave the labels as text, 'M8[s]' dates, 'V8' a bytes error, complex and object the numbers wrapped."""
+    try:
+        dtype = np.dtype(floatx() if dtype is None else dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
+    if dtype.kind not in "biuf":
+        raise ValueError(f"dtype must be a real number dtype (float, int or bool) such as 'float32'. "
+                         f"Received: dtype={dtype.name}")
+    return dtype
+
+
+def check_compiled_model(model, who):
+    """``model`` checked to be a compiled glassnet model (Sequential or Model), for ``who``
+    ("trace", "diagnose", "check_gradients"), which steps or differentiates its compiled loss."""
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
+        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
+    if not getattr(model, "compiled", False):
+        raise ValueError(f"{who}() needs a compiled model: call model.compile(optimizer, loss) first.")
 
 
 def check_path(value, name):

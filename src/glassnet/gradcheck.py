@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend
-from ._validation import check_array, check_number, on_host
+from ._validation import check_array, check_compiled_model, check_number, on_host
 
 __all__ = ["check_gradients", "GradientCheckResult", "NOISE_FACTOR"]
 
@@ -139,7 +139,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
     -------
     GradientCheckResult
     """
-    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):  # as trace() checks it
+    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):  # check_compiled_model's test, with advice
         from .layers import Layer
 
         if isinstance(model, Layer):
@@ -152,8 +152,7 @@ def check_gradients(model, X, y, epsilon=1e-6, sample_weight=None, atol=1e-8):
             how = ""
         raise TypeError(f"model must be a glassnet model (Sequential or Model).{how} Received: "
                         f"{type(model).__name__}")
-    if not model.compiled:
-        raise ValueError("check_gradients needs a compiled model (it uses the model's loss).")
+    check_compiled_model(model, "check_gradients")
     model._check_namespace()
     # the step: above 1e-2 the difference quotient measures curvature, not the gradient
     epsilon = check_number(epsilon, "epsilon", low=0, high=1e-2, low_open=True)

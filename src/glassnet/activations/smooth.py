@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_bool, check_number
 from ..backend import get_namespace, numpy_dtype
 from .base import Activation, _largest, _logistic, _z_times
 
@@ -89,9 +89,7 @@ class GELU(Activation):
     keras_arguments = ("approximate",)
 
     def __init__(self, approximate=False):
-        if not isinstance(approximate, (bool, np.bool_)):
-            raise TypeError(f"approximate must be True or False. Received: approximate={approximate!r:.100}")
-        self.approximate = bool(approximate)
+        self.approximate = check_bool(approximate, "approximate")
         # (just below) the minimum near z = -0.75: -0.169971 (erf form), -0.170041 (tanh form)
         self.output_range = (-0.17005 if self.approximate else -0.16998, float("inf"))
 

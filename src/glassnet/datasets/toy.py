@@ -13,8 +13,9 @@ import itertools
 import numpy as np
 
 from .._registry import lookup
-from .._validation import check_bool, check_number, check_positive_int, is_one_of, sized_by_arguments
-from ..backend import floatx, make_rng, standardize_dtype
+from .._validation import (check_bool, check_number, check_positive_int, check_real_dtype, is_one_of,
+                           sized_by_arguments)
+from ..backend import make_rng, standardize_dtype
 
 _ENCODINGS = ("binary", "bipolar")
 
@@ -23,13 +24,7 @@ def _encode(X, y, encoding, dtype, encode_inputs=False):
     """Cast ``X`` and map 0/1 labels (and, for gates, inputs) to the encoding."""
     if not is_one_of(encoding, _ENCODINGS):
         raise ValueError(f"encoding must be 'binary' or 'bipolar'. Received: encoding={encoding!r:.100}")
-    try:
-        dtype = np.dtype(floatx() if dtype is None else dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
-    if dtype.kind not in "biuf":  # 'U1' gave the text '0'/'1', 'M8[s]' dates, complex and object the numbers wrapped
-        raise ValueError(f"dtype must be a real number dtype (float, int or bool) such as 'float32'. "
-                         f"Received: dtype={dtype.name}")
+    dtype = check_real_dtype(dtype)
     y = np.asarray(y, dtype=np.int64)
     if encoding == "bipolar":
         y = 2 * y - 1

@@ -4,7 +4,7 @@ float64 vector; :func:`_model_optimizer_update` runs a :mod:`glassnet.optimizers
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_bool, check_number
 
 
 def _plain(g, state, eta):
@@ -68,9 +68,7 @@ def _check_optimizer_params(params):
     checked = {}
     for key, value in params.items():
         if key == "nesterov":
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"nesterov must be True or False. Received: nesterov={value!r:.100}")
-            checked[key] = bool(value)
+            checked[key] = check_bool(value, "nesterov")
         else:
             checked[key] = check_number(value, key, **_PARAM_BOUNDS[key])
     return checked

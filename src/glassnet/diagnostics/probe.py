@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import backend, optimizers
-from .._validation import check_array, check_bool, check_positive_int
+from .._validation import check_array, check_bool, check_compiled_model, check_positive_int
 from ..layers.base import Layer
 from ..layers.dense import Dense
 from ..models.divergence import user_stacklevel
@@ -359,10 +359,7 @@ def _divergence(stop_reason):
 
 
 def _prepare_probe(model, X, y, max_samples):
-    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
-        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
-    if not getattr(model, "compiled", False):
-        raise ValueError("diagnose() needs a compiled model: call model.compile(optimizer, loss) first.")
+    check_compiled_model(model, "diagnose")
     max_samples = check_positive_int(max_samples, "max_samples")
     X, Y, w = model._prepare_xy(X, y, what="diagnose")
     n = X.shape[0]

@@ -231,11 +231,9 @@ class Layer(PolicyAttributes):
         # Keras's policy of the layer, fixed now as Keras's: the one given, else the global one now. A layer
         # given none keeps _own_dtype None until it is built (build_in_its_dtype), so a model can give it its own
         self._policy_name = policy_name(dtype)
-        if not isinstance(trainable, (bool, np.bool_)):
-            raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
         #: False freezes the layer, as Keras: training leaves its weights as they are (a frozen
         #: BatchNormalization also runs in inference mode); it takes effect at the next fit
-        self.trainable = bool(trainable)
+        self.trainable = check_bool(trainable, "trainable")
         self.params, self.grads, self.state = _Weights(), {}, _Weights()
         self._buffers = {}
         self.built = False

@@ -11,6 +11,7 @@ from .._validation import check_bool, check_number
 from ..activations.base import _half_gradient
 from ..backend import astype, get_namespace, is_half, numpy_dtype, standardize_dtype
 from .base import Layer, initializer_entries, sample_shape, training_entries, weight_attribute
+from .dense import RegularizedWeights
 
 
 def feature_axis(axis, allow_none=False):
@@ -143,7 +144,7 @@ def standardize(X, mean, var, epsilon, scale=None):
         return (X / scale - mean) * inv_std, inv_std / scale
 
 
-class ScaledNormalization(Layer):
+class ScaledNormalization(RegularizedWeights, Layer):
     """What batch and layer normalization share: ``x̂ = (x − μ)/sqrt(σ² + ε)``,
     ``y = γ ⊙ x̂ + β`` with one ``γ`` and ``β`` per feature, and the backward pass
     through them, the statistics being taken along ``stats_axis``.
@@ -178,15 +179,6 @@ class ScaledNormalization(Layer):
     @property
     def adds_penalty(self):
         return self.gamma_regularizer is not None or self.beta_regularizer is not None
-
-    @property
-    def weight_losses(self):
-        if not (self.built and self.trainable):
-            return []
-        return [self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()]
-
-    def regularization_penalty(self):
-        return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)
 
     def parameter_constraints(self):
         found = {"gamma": self.gamma_constraint if self.scale else None,

@@ -12,7 +12,22 @@ from .base import Layer, config_entry, initializer_entries, sample_shape, traini
 _IN_PLACE = (activations.ReLU, activations.Sigmoid, activations.Tanh, activations.Softmax)
 
 
-class Dense(Layer):
+class RegularizedWeights:
+    """``weight_losses`` and ``regularization_penalty`` of a layer whose ``_regularized()`` lists
+    ``(regularizer, key of params)`` for each weight with a regularizer (Dense, the normalizations);
+    listed before :class:`Layer` among the bases. A frozen layer's weights add no loss (as Keras)."""
+
+    @property
+    def weight_losses(self):
+        if not (self.built and self.trainable):
+            return []
+        return [self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()]
+
+    def regularization_penalty(self):
+        return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)
+
+
+class Dense(RegularizedWeights, Layer):
     """Fully connected layer (batch-first, lecture notation in the comments).
 
     Forward (blue path): ``Z = X W + b``, ``A = g(Z)`` where ``X`` is ``a^(l)``
@@ -227,15 +242,6 @@ class Dense(Layer):
     @property
     def adds_penalty(self):
         return self.kernel_regularizer is not None or self.bias_regularizer is not None
-
-    @property
-    def weight_losses(self):
-        if not (self.built and self.trainable):
-            return []
-        return [self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()]
-
-    def regularization_penalty(self):
-        return sum((self.weight_penalty(regularizer, key) for regularizer, key in self._regularized()), 0.0)
 
     def _regularized(self):
         """``(regularizer, key of params)`` of each weight array that has a regularizer."""

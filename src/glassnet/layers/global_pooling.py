@@ -3,7 +3,7 @@ vector, so that ``Embedding → GlobalAveragePooling1D → Dense`` classifies a 
 
 import numpy as np
 
-from .._validation import is_one_of
+from .._validation import check_bool, is_one_of
 from ..backend import get_namespace
 from .base import Layer, check_batch_shape
 
@@ -23,9 +23,7 @@ class GlobalPooling1D(Layer):
         if not is_one_of(data_format, ("channels_last", "channels_first")):
             raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
                              f"Received: data_format={data_format!r:.80}")
-        if not isinstance(keepdims, (bool, np.bool_)):
-            raise TypeError(f"keepdims must be True or False. Received: keepdims={keepdims!r:.80}")
-        self.data_format, self.keepdims = data_format, bool(keepdims)
+        self.data_format, self.keepdims = data_format, check_bool(keepdims, "keepdims")
 
     @property
     def steps_axis(self):

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_bool, check_number
 from ..activations import Sigmoid, Softmax
 from ..backend import _FLOAT32, _FLOAT64, astype, constant, get_namespace, numpy_dtype, to_numpy
 from .base import (EPSILON, REDUCTION, _BATCH_MEAN, _MEAN_UNWEIGHTED, Loss, _as_given, _clip_epsilon, _given_shape,
@@ -73,9 +73,7 @@ class _Crossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=REDUCTION, name=None, dtype=None,
                  *, epsilon=EPSILON):
         _keras_arguments(self, name, reduction, dtype, axis)
-        if not isinstance(from_logits, (bool, np.bool_)):
-            raise TypeError(f"from_logits must be True or False. Received: from_logits={from_logits!r}")
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self.label_smoothing = check_number(label_smoothing, "label_smoothing", low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", low=0, high=0.5, high_open=True)
 

@@ -525,11 +525,10 @@ def _check_overwrite(filepath, overwrite):
     """``overwrite`` checked, as a bool, and ``filepath`` as a path; with False, an existing file is refused
     before the model is serialized (the write itself refuses one made since: ``_io.atomic_write``)."""
     path = check_path(filepath, "filepath")  # (a NUL in it: a ValueError naming it, not "embedded null byte")
-    if not isinstance(overwrite, (bool, np.bool_)):
-        raise TypeError(f"overwrite must be True or False. Received: overwrite={overwrite!r}")
+    overwrite = check_bool(overwrite, "overwrite")
     if not overwrite and os.path.exists(path):
         raise exists_error(filepath)
-    return bool(overwrite)
+    return overwrite
 
 
 def _warn_keras_suffix(filepath, what):

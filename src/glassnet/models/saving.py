@@ -32,7 +32,7 @@ from .. import __version__, initializers, losses, metrics, optimizers
 from .._custom_objects import function_config
 from .._io import atomic_write, read_npy_header, unique_keys, zip_members
 from .._registry import UnknownCustomObjectError
-from .._validation import check_path
+from .._validation import check_bool, check_path
 from ..backend import from_numpy, make_rng, numpy_dtype, saying_mixed_once, seeded, standardize_dtype, to_numpy
 from .divergence import user_stacklevel
 
@@ -451,8 +451,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def _load_model(filepath, compile, safe_mode):
     from .sequential import Sequential
 
-    if not isinstance(safe_mode, (bool, np.bool_)):
-        raise TypeError(f"safe_mode must be True or False. Received: safe_mode={safe_mode!r}")
+    check_bool(safe_mode, "safe_mode")
     path = check_path(filepath, "filepath")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import backend, kernels, losses, optimizers
 from .._keywords import _keyword_error
-from .._validation import check_positive_int, refuse_all_zero
+from .._validation import check_bool, check_positive_int, refuse_all_zero
 from ..backend import make_rng, seedings, standardize_dtype
 from ..dtype_policies import PolicyAttributes, policy_name
 from ..layers import InputLayer, Layer
@@ -261,8 +261,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         if isinstance(trainable, str):  # Sequential(layers, "name"): glassnet's older order
             raise TypeError("Sequential's second argument is trainable, as in Keras: pass the name as "
                             f"name={trainable!r}.")
-        if not isinstance(trainable, (bool, np.bool_)):
-            raise TypeError(f"trainable must be True or False. Received: trainable={trainable!r}")
+        trainable = check_bool(trainable, "trainable")
         self.name = check_name(name) or auto_name(snake_case(type(self).__name__))  # a subclass MyModel: my_model
         # a dtype given to the model is the user's choice for every layer given none, those made under a float16
         # or float64 global policy too (layer_stack: no clash with a layer naming the same dtype then)
@@ -301,7 +300,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
                             f"{type(layers).__name__}" + (f"; write Sequential([{type(layers).__name__}(...)])"
                                                           if isinstance(layers, Layer) else ""))
         # the model's flag only, as Keras: its layers keep theirs (a batch norm still updates its statistics)
-        self._trainable = bool(trainable)
+        self._trainable = trainable
         self._take_layers(layers or [])
 
     @property
@@ -341,9 +340,7 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
 
     @trainable.setter
     def trainable(self, value):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"trainable must be True or False. Received: trainable={value!r}")
-        self._trainable = bool(value)
+        self._trainable = check_bool(value, "trainable")
         # and the layers and models not joined yet (an unbuilt subclass's, a model waiting for the input shape),
         # as Keras: block.trainable = False, then Sequential([Input(...), block, ...]) was refused, its layers
         # still trainable
@@ -419,9 +416,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         """
         if loss_weights is not None and metrics is None and _names_metrics(loss_weights):
             metrics, loss_weights = loss_weights, None
-        for name, value in (("run_eagerly", run_eagerly), ("auto_scale_loss", auto_scale_loss)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False. Received: {name}={value!r}")
+        check_bool(run_eagerly, "run_eagerly")
+        check_bool(auto_scale_loss, "auto_scale_loss")
         if steps_per_execution != 1:
             raise ValueError("glassnet runs one step per execution: steps_per_execution must be 1. "
                              f"Received: steps_per_execution={steps_per_execution!r}")
@@ -558,9 +554,8 @@ class Sequential(LayerStack, Backprop, FlatVectors, NestedModels, SymbolicNodes,
         (before the step) and metrics, shaped as :meth:`evaluate`'s result (as Keras;
         ``return_dict=True``: a dict ``{name: value}``).
         ``class_weight`` weighs the samples by class, as in :meth:`fit`."""
+        training.refuse_both_weightings("train_on_batch", class_weight, sample_weight)
         if class_weight is not None:
-            if sample_weight is not None:
-                raise ValueError("train_on_batch() takes class_weight or sample_weight, not both (as Keras).")
             _, Y, _ = self._prepare_xy(x, y, None, what="train_on_batch")
             sample_weight = _class_weights(self, backend.to_numpy(Y), class_weight)
         logs = training.train_on_batch(self, x, y, sample_weight)
@@ -854,9 +849,7 @@ def _only_none(why, **arguments):
 def _logs_result(logs, return_dict, metrics):
     """Keras's shape of a result: the dict (its keys sorted, as Keras's), or the loss alone,
     or ``[loss, *metrics]`` in the compiled metrics' order (``metrics_names``, as Keras's list)."""
-    if not isinstance(return_dict, (bool, np.bool_)):
-        raise TypeError(f"return_dict must be True or False. Received: return_dict={return_dict!r}")
-    if return_dict:
+    if check_bool(return_dict, "return_dict"):
         return logs
     names = ["loss", *(m.name for m in metrics if m.name in logs)]
     values = [logs[name] for name in names] + [value for name, value in logs.items() if name not in names]

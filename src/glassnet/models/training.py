@@ -25,6 +25,7 @@ restored, the warning) and :mod:`~glassnet.models.inference` (the evaluate and p
 loops, and the logs).
 """
 
+import contextlib
 import math
 import warnings
 
@@ -81,6 +82,12 @@ def follow_global_seed(model):
         model._rng_seedings = backend.seedings()
 
 
+def refuse_both_weightings(what, class_weight, sample_weight):
+    """Keras's refusal of ``class_weight`` and ``sample_weight`` together, in ``what`` (fit, train_on_batch)."""
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError(f"{what}() takes class_weight or sample_weight, not both (as Keras).")
+
+
 def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, sample_weight=None, class_weight=None,
         validation_batch_size=None, validation_freq=1, steps_per_epoch=None, validation_steps=None):
@@ -102,8 +109,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
             raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
     elif not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r:.100}")
-    if class_weight is not None and sample_weight is not None:
-        raise ValueError("fit() takes class_weight or sample_weight, not both (as Keras).")
+    refuse_both_weightings("fit", class_weight, sample_weight)
     cbs = callbacks_module.check_callbacks(callbacks)  # checked before a stream's first batch is loaded
 
     def due(epoch):  # as Keras: validation after epochs n, 2n, ... (or the listed ones)
@@ -184,7 +190,7 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
         # validation or the epoch's callbacks, whose products (1,024-row chunks, a user's own) are BLAS's to share;
         # None where BLAS keeps its own count (no block to open and close at each epoch)
         steps_threads = threads.step_threads(model._layers, source.step_rows)
-        steps_threads = None if steps_threads is None else threads.limited(steps_threads)
+        steps_threads = contextlib.nullcontext() if steps_threads is None else threads.limited(steps_threads)
         # a finite loss that rose far above its start and stays there (a learning rate too large) warns once
         rise = _RiseWatch(model, source) if _RiseWatch.watches(model) else None
         # the compiled metrics count from the first batch on: a fit stopped in its first epoch (Ctrl-C, a
@@ -207,13 +213,9 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                 # (the three starts passed as a new tuple each time: one kept in a local held the older copy
                 # alive into the next epoch, three at once)
                 start_rows = rise.start_rows if rise is not None and rise.start is None else 0
-                if steps_threads is None:
+                with steps_threads:
                     loss_sum, seen, step, batch, start = _train_epoch(model, source, epoch, batch_begin, batch_end,
                                                                       (snapshot, previous, first), start_rows)
-                else:
-                    with steps_threads:
-                        loss_sum, seen, step, batch, start = _train_epoch(
-                            model, source, epoch, batch_begin, batch_end, (snapshot, previous, first), start_rows)
                 if freezing is not None:
                     freezing.follow(epoch)
                 if seen == 0 or model._diverged:

@@ -151,8 +151,7 @@ def to_onnx(model):
     if not model.layers:  # (an Input alone: building would not help, as the error below says)
         raise ValueError("The model has no layers, so there is nothing to export; add some with model.add(...).")
     model._ensure_built()  # a declared input size is enough, as for summary() and save()
-    if not model.built:
-        raise ValueError("export() needs a built model: call fit(), predict() or build(input_shape) first.")
+    model._require_built("export")
     for layer in model.layers:
         # (a SpectralNormalization takes any Dense or Embedding, a subclass of the user's too: its graph is the
         # wrapped layer's, which a bare KeyError refused)

@@ -137,7 +137,7 @@ def _variables_of(opt, wrapped, sub):
     variables = [(part, tuple(shape), path, name) for (part, shape, path), name in zip(parts, names, strict=True)]
     extra = [state for state in ("average", "gradient_accumulator") if state in opt.state]
     for state in extra:  # (Keras's base build makes them first)
-        found += [_slot(opt, state, state, *variable) for variable in variables]
+        found += [_slot(opt, state, state, part, shape, name) for part, shape, _, name in variables]
     found += _rule_slots(opt, variables, wrapped)
     if type(opt).__name__ == "Nadam" and not wrapped:  # Keras's Π_t, a plain variable named "variable", last
         found.append(OptimizerVariable("variable", "variable", (), _slot_dtype(opt), lambda: opt._product(opt.iterations),
@@ -151,14 +151,14 @@ def _rule_slots(opt, variables, wrapped):
     from .muon import Muon
 
     if isinstance(opt, Muon):  # a momentum for each variable, a velocity for those AdamW steps
-        return [_slot(opt, state, keras, *variable) for variable in variables
-                for state, keras in [("m", "momentum")] + [("v", "velocity")] * opt._uses_adam(variable[1], variable[2])]
+        return [_slot(opt, state, keras, part, shape, name) for part, shape, path, name in variables
+                for state, keras in [("m", "momentum")] + [("v", "velocity")] * opt._uses_adam(shape, path)]
     if isinstance(opt, Adafactor):
         return [slot for variable in variables for slot in _adafactor_slots(opt, *variable, wrapped)]
     groups = next((KERAS_SLOTS[cls.__name__] for cls in type(opt).__mro__ if cls.__name__ in KERAS_SLOTS),
                   [[(state, state) for state in opt.state_names]])  # (a custom rule: its state vectors in turn)
     # (a slot its settings need but the state lacks, SGD's momentum set after the first step: the variables that are)
-    return [_slot(opt, state, keras, *variable) for group in groups for variable in variables
+    return [_slot(opt, state, keras, part, shape, name) for group in groups for part, shape, _, name in variables
             for state, keras in group if state in opt.state_names and state in opt.state]
 
 
@@ -171,9 +171,9 @@ def _adafactor_slots(opt, part, shape, path, name, wrapped):
         placeholders = [] if wrapped else [
             _fixed(short, short, "int32", 0, "it is Keras's placeholder for a vector, which has no row and column "
                                              "means")] * 2
-        return placeholders + [_slot(opt, "v", "velocity", part, shape, path, name)]
-    r = _slot(opt, "r", None, part, shape[:-1], path, short)
-    c = _slot(opt, "c", None, part, shape[:-2] + shape[-1:], path, short)
+        return placeholders + [_slot(opt, "v", "velocity", part, shape, name)]
+    r = _slot(opt, "r", None, part, shape[:-1], short)
+    c = _slot(opt, "c", None, part, shape[:-2] + shape[-1:], short)
 
     def velocity():
         rows, columns = r.numpy().reshape(-1, shape[-2]), c.numpy().reshape(-1, shape[-1])
@@ -186,7 +186,7 @@ def _adafactor_slots(opt, part, shape, path, name, wrapped):
                                                     "means at each step (assign those)")]
 
 
-def _slot(opt, state, keras, part, shape, path, name):
+def _slot(opt, state, keras, part, shape, name):
     """The slot of glassnet's state vector ``state`` for the variable at ``part`` of ``shape``, named
     ``<name>_<keras>`` (``keras`` None: ``name`` alone, as Adafactor's row and column means)."""
     slot_name = name if keras is None else f"{name}_{keras}"

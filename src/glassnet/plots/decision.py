@@ -136,6 +136,8 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
     title = _check_title(title)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features for a decision-boundary plot. Received shape {X.shape}.")
+    if y is not None and np.ndim(y) and len(y) != len(X):  # before the grid is predicted (a scalar: y's own error)
+        raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(y)}.")
     resolution = check_positive_int(resolution, "resolution")
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2 (a grid to draw contours on). Received: resolution={resolution}")
@@ -167,8 +169,9 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
             raise ValueError(f"The regressor has {P.shape[1]} outputs; plot_decision_boundary draws one output surface.")
         p = P[:, 0].reshape(g1.shape)
         values = p if y is None else check_array(y, "y", ndim=None, dtype=np.float64).reshape(-1)
-        if y is not None and len(values) != len(X):
-            raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(values)}.")
+        if y is not None and len(values) != len(X):  # (n, 2) targets of a one-output regressor
+            raise ValueError(f"y must hold one value per sample for the regressor's one output. "
+                             f"Received shape {np.shape(y)}.")
         low, high = min(p.min(), values.min()), max(p.max(), values.max())
         levels = np.linspace(low, max(high, low + 1e-12 * (1 + abs(low))), 21)  # a constant output: a sliver
         mesh = ax.contourf(g1, g2, p, levels=levels, cmap="viridis", alpha=0.8)
@@ -193,8 +196,6 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
         fig.colorbar(mesh, ax=ax, label=name, ticks=levels[::5])
         if y is not None:
             labels, names = _point_classes(y, classes, 2)
-            if len(labels) != len(X):
-                raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
             points = ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r", vmin=-0.25, vmax=1.25, edgecolors="k", s=18)
             names = [_plain(c) for c in names] if names is not None and len(names) == 2 else ["0", "1"]
             ax.legend(handles=[Line2D([], [], ls="", marker="o", color=points.to_rgba(i), mec="k", label=names[i])
@@ -209,8 +210,6 @@ def plot_decision_boundary(model, X, y=None, resolution=200, ax=None, title=None
         names = classes
         if y is not None:
             labels, names = _point_classes(y, classes, k)
-            if len(labels) != len(X):
-                raise ValueError(f"X and y must have the same number of samples. Received {len(X)} and {len(labels)}.")
             ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5, edgecolors="k", s=18)
         names = [_plain(c) for c in names] if names is not None and len(names) == k else [str(i) for i in range(k)]
         ax.legend(handles=[Line2D([], [], ls="", marker="o", color=cmap(i), mec="k", label=c)

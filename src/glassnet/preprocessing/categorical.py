@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_positive_int
-from ..backend import floatx
+from .._validation import check_array, check_int, check_positive_int, check_real_dtype
 
 _MAX_ONE_HOT = 2**31  # values in a one-hot array: 8 GiB of float32
 
@@ -33,13 +32,7 @@ def to_categorical(x=None, num_classes=None, dtype=None, *, y=None):
         raise TypeError(f"to_categorical takes the labels once: as x (Keras 3's name) or as y= (tf.keras's). "
                         f"Received {given}.")
     name = "x" if y is None else "y"
-    try:
-        dtype = np.dtype(floatx() if dtype is None else dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"dtype must be a NumPy dtype such as 'float32'. Received: dtype={dtype!r:.100}") from None
-    if dtype.kind not in "biuf":  # 'U1' gave the text '1' and '', 'M8[s]' dates, 'V8' a bytes error
-        raise ValueError(f"dtype must be a real number dtype (float, int or bool) such as 'float32'. "
-                         f"Received: dtype={dtype.name}")
+    dtype = check_real_dtype(dtype)
     y = check_array(x if y is None else y, name=name, ndim=None, allow_empty=True)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .._estimator import NotFittedError
-from .._validation import _all_finite, check_array, check_bool, check_number
+from .._estimator import NotFittedError, check_n_features
+from .._validation import _all_finite, check_array, check_bool, check_number, empty_error, is_one_of
 from ..backend import floatx
 from .moments import _column_moments, _column_unit, _merge_batches, _nan_column_moments
 from .splits import _is_pandas
@@ -23,7 +23,7 @@ def _float_array(X, name="X"):
     NaN (a missing value) is allowed, inf is not, as in scikit-learn's scalers."""
     X = check_array(X, name=name, ndim=2, allow_nd=True, allow_empty=True, finite=False, objects="sklearn")
     if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape}); at least one sample is required.")
+        raise empty_error(name, X.shape)
     if X.size == 0:
         raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if _has_nan(X) and np.isinf(X).any():
@@ -189,9 +189,8 @@ class _Scaler:
                              f"{', '.join(fitted):.300}. Received the columns {', '.join(names):.300}.")
         X, dtype = _float_array(X)
         if X.shape[1:] != self.scale_.shape:
-            if X.ndim == 2 and self.scale_.ndim == 1:  # scikit-learn's words, which its checks look for
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                                 f"{self.scale_.shape[0]} features as input.")
+            if X.ndim == 2 and self.scale_.ndim == 1:
+                check_n_features(X, self.scale_.shape[0], type(self).__name__)
             raise ValueError(
                 f"X has {X.shape[1:]} features per sample but the scaler was fitted "
                 f"on {self.scale_.shape}."

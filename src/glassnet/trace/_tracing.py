@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import backend
-from .._validation import _as_array
+from .._validation import _as_array, check_bool, check_compiled_model
 from ._backward import _np, _red_path
 from ._layer_record import LayerTrace
 from ._step_record import Trace
@@ -77,12 +77,8 @@ def trace(model, X, y, apply=False, sample_weight=None):
         ``print(trace)`` or ``trace.to_markdown()`` shows the tables;
         ``trace.to_dict()`` gives plain data.
     """
-    if not hasattr(model, "layers") or not hasattr(model, "_prepare_xy"):
-        raise TypeError(f"model must be a glassnet Sequential model. Received: {type(model).__name__}")
-    if not getattr(model, "compiled", False):
-        raise ValueError("trace() needs a compiled model: call model.compile(optimizer, loss) first.")
-    if not isinstance(apply, (bool, np.bool_)):
-        raise TypeError(f"apply must be True or False. Received: apply={apply!r}")
+    check_compiled_model(model, "trace")
+    apply = check_bool(apply, "apply")
     X, y = _as_batch(X, y)
     X, Y, w = model._prepare_xy(X, y, sample_weight, what="trace")
     optimizer = model.optimizer
