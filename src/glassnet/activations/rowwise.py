@@ -85,7 +85,9 @@ class Softmax(_Normalising):
         return E
 
     def derivative(self, Z, A):
-        # The diagonal of the Jacobian; backward uses the full product.
+        """The Jacobian's diagonal only, ``∂a_i/∂z_i = β a_i (1 − a_i)``, elementwise: each output
+        depends on the whole row, so this is not the gradient (:meth:`backward` applies the full
+        Jacobian). The full one of a row ``a`` is ``β (np.diag(a) − np.outer(a, a))``."""
         return self.beta * A * (1 - A)
 
     def backward(self, Z, A, dA, out=None, last=False):

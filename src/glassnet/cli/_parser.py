@@ -262,6 +262,8 @@ def build_parser():
     explain.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default 0.5)")
     explain.add_argument("--activation", type=_layer_activation, default=None, metavar="NAME",
                          help="activation of the built-in 2-2-1 network (default sigmoid)")
+    explain.add_argument("--digits", type=_positive_int_up_to(17), default=None, metavar="N",
+                         help="significant digits of the numbers, at most 17 (float64's; default 6)")
     fmt = explain.add_mutually_exclusive_group()
     fmt.add_argument("--markdown", action="store_true", help="print Markdown tables")
     fmt.add_argument("--json", action="store_true", help="print the trace as JSON")

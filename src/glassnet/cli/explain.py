@@ -106,9 +106,11 @@ def cmd_explain(args):
         except ValueError as exc:  # the library's 'y must lie in [0, 1]' is the command's --y
             raise CommandError(re.sub(r"^([xXy])\b", lambda m: "--" + m[1].lower(), str(exc))) from None
     if args.json:
+        if args.digits is not None:
+            raise CommandError("--digits sets the digits of the tables; --json holds every digit already.")
         print(json.dumps(result.to_dict(), indent=1))
     elif args.markdown:
-        print(result.to_markdown())
+        print(result.to_markdown() if args.digits is None else result.to_markdown(digits=args.digits))
     else:
-        print(result)
+        print(result if args.digits is None else result.to_text(digits=args.digits))
     return 0

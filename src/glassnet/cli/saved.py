@@ -84,7 +84,19 @@ def cmd_evaluate(args):
                                    getattr(args, "sep", None), getattr(args, "decimal", None))
     if others:  # (None stays None: --ignore given for a data set without columns is an error)
         args.ignore = tuple(args.ignore or ()) + others
-    data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
+    try:
+        data = load_dataset(args.data, args, purpose="evaluate", task=task, target=target, header=header)
+    except CommandError as error:  # --target a,b: train's words say how to train on several labels, not evaluate's
+        if not str(error).startswith(f"--target {args.target!r}: the command line takes one target column"):
+            raise
+        parts = [part.strip() for part in args.target.split(",")]
+        trained = model.metadata.get("target")
+        first = trained if trained in parts else parts[0]
+        raise CommandError(f"--target {args.target!r}: evaluate takes one target column, the one {args.model} "
+                           f"predicts; leave the other label columns out with --ignore: --target {first} --ignore "
+                           f"{','.join(part for part in parts if part != first)}. A multi-label classifier "
+                           "(glassnet.sklearn.MLPClassifier fitted on those columns) is scored in Python: "
+                           f"glassnet.sklearn.MLPClassifier.load({args.model!r}).score(X, Y).") from None
     for note in notes:  # (once the file is read: not before an error of its reading)
         print(note, file=sys.stderr)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data, args.sep,

@@ -216,11 +216,17 @@ GUESSING_MIN_ROWS = 20
 IMBALANCE_RATIO = 1 / 3
 
 
-def _class_recalls(data, P, model):
+def _predicted(P, model, pred=None):
+    """The classes predicted from the outputs ``P``: ``pred`` where the caller computed them already."""
+    return predicted_classes(P, decision_threshold(model)) if pred is None else pred
+
+
+def _class_recalls(data, P, model, pred=None):
     """``(counts, recalls, present)`` over the classes ``present`` in the test rows (their indices): each one's rows
-    and the share of them predicted right (its recall; their mean is scikit-learn's balanced_accuracy_score)."""
+    and the share of them predicted right (its recall; their mean is scikit-learn's balanced_accuracy_score).
+    ``pred``: the classes predicted from ``P``, where computed already (as in :func:`_balanced_line`, :func:`_guessing`)."""
     y = data.y_test.astype(np.int64).reshape(-1)
-    hit = predicted_classes(P, decision_threshold(model)).reshape(-1) == y
+    hit = _predicted(P, model, pred).reshape(-1) == y
     counts = np.bincount(y, minlength=data.n_classes)
     present = np.flatnonzero(counts)
     return counts[present], np.bincount(y, weights=hit, minlength=data.n_classes)[present] / counts[present], present
@@ -230,10 +236,10 @@ def _imbalanced(counts):
     return len(counts) > 1 and counts.min() < IMBALANCE_RATIO * counts.max()
 
 
-def _balanced_line(data, P, model):
+def _balanced_line(data, P, model, pred=None):
     """"Balanced accuracy: ..." (the mean recall per class, with the lowest) where the test classes are
     imbalanced (:data:`IMBALANCE_RATIO`), else None."""
-    counts, recalls, present = _class_recalls(data, P, model)
+    counts, recalls, present = _class_recalls(data, P, model, pred)
     if not _imbalanced(counts):
         return None
     low = int(np.argmin(recalls))
@@ -242,7 +248,7 @@ def _balanced_line(data, P, model):
             f"imbalanced; lowest: {name}, {round(recalls[low] * counts[low])}/{counts[low]})")
 
 
-def _guessing(data, P, model):
+def _guessing(data, P, model, pred=None):
     """What guessing gets on the test rows, as words, where the model's predictions ``P`` do no better
     (not "about as well": a weak signal, R² = 0.08 on noisy rows, may be the best any model gets, and is no failed
     run); else None. Guessing is the most common test class for a classifier (at least 1/k of k classes), the
@@ -252,8 +258,9 @@ def _guessing(data, P, model):
     if len(y) < GUESSING_MIN_ROWS:
         return None
     if data.task == "classification":
-        counts, recalls, present = _class_recalls(data, P, model)
-        accuracy, chance = float(np.mean(predicted_classes(P, decision_threshold(model)) == y)), counts.max() / len(y)
+        pred = _predicted(P, model, pred)
+        counts, recalls, present = _class_recalls(data, P, model, pred)
+        accuracy, chance = float(np.mean(pred == y)), counts.max() / len(y)
         if chance == 1 or accuracy > chance or _imbalanced(counts) and recalls.mean() > 1 / len(counts):
             return None
         return (f"the test accuracy {accuracy:.4f} is no better than chance: always predicting the most common class, "
@@ -266,12 +273,12 @@ def _guessing(data, P, model):
             f"({mean_mse:.6g})")
 
 
-def _failure_note(model, data, P, targets, history, lr, default_lr, which=""):
+def _failure_note(model, data, P, targets, history, lr, default_lr, which="", pred=None):
     """"Note: ..." where training failed: the test rows show no better than guessing (:func:`_guessing`). It says
     what the lectures' diagnostics (:func:`glassnet.diagnostics.diagnose`) saw in the units, and, where the given
     --lr ``lr`` (None: left out) was above ``default_lr`` (``which``: whose default, where not the command's), to
     lower it; else None. ``targets``: the training rows' as the saved model gives them."""
-    guess = _guessing(data, P, model)
+    guess = _guessing(data, P, model, pred)
     if guess is None:
         return None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -647,10 +654,11 @@ def _train(args):
             print("Note: " + _LOSS_ADVICE.sub(r"\1ower --lr (it was \2), e.g. to --lr ", message))
     if len(xt):
         P = model.predict(xt)
+        pred = _predicted(P, model) if classification else None  # once, for every line below
         if classification:
-            hits = int((predicted_classes(P, decision_threshold(model)) == data.y_test).sum())
+            hits = int((pred == data.y_test).sum())
             print(f"Test accuracy: {hits / len(xt):.4f} ({hits}/{len(xt)})")
-            balanced = _balanced_line(data, P, model)
+            balanced = _balanced_line(data, P, model, pred)
             if balanced:
                 print(balanced)
         else:
@@ -661,7 +669,7 @@ def _train(args):
         default_lr = optimizers.get(args.optimizer).learning_rate if own else d["lr"]  # (a fresh one: its default)
         note = None if diverged else _failure_note(model, data, P, targets if classification else data.y_train,
                                                       history.history, args.lr, default_lr,
-                                                      f" for {type(optimizer).__name__}" if own else "")
+                                                      f" for {type(optimizer).__name__}" if own else "", pred)
         if note:
             print(note)
     if diverged:  # a model file from an earlier, good run must not be replaced by this one

@@ -41,8 +41,10 @@ def plot_weights(weights, shape=None, max_units=64, path=None):
         elif hasattr(weights, "coefs_"):  # scikit-learn's MLPClassifier/MLPRegressor: W of each layer
             W = weights.coefs_[0]
         elif hasattr(weights, "weights_"):  # a fitted SOM: one row per neuron
-            raise ValueError(f"{type(weights).__name__} is not a network with a weight matrix W; pass its "
-                             "weights as columns, plot_weights(som.weights_.T), or draw the map with plot_som.")
+            raise ValueError(f"{type(weights).__name__} is not a network with a weight matrix W: draw the map with "
+                             "plot_som(som, image_shape=(h, w)), each neuron's weights as an image at its grid place "
+                             "(image data; plot_som(som) for other data), or pass the weights as columns, "
+                             "plot_weights(som.weights_.T).")
         else:
             raise ValueError(f"{type(weights).__name__} has no network yet: fit it first, or pass a weight array "
                              "such as estimator.coefs_[0].")
