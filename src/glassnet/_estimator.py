@@ -257,7 +257,9 @@ def check_classification_y(y, estimator_name, n_samples):
     if y.ndim != 1:
         raise ValueError(f"y must be a 1-D array of class labels. Received an array of shape {y.shape}.")
     if len(y) != n_samples:
-        raise ValueError(f"Inconsistent numbers of samples: X has {n_samples}, y has {len(y)}.")
+        raise ValueError(f"Inconsistent numbers of samples: X has {n_samples}, y has {len(y)}." + (
+            f" X has shape {shape}: if its columns are the samples (MATLAB and R put samples in columns), pass X.T; "
+            "glassnet takes one sample per row." if shape[0] < shape[-1] == len(y) else ""))
     if y.dtype.kind == "f":
         if np.isnan(y).any():  # (a label missing: pandas' NA of a nullable Int64 column arrives as NaN too)
             raise ValueError(f"y contains NaN: {estimator_name} needs a class label for every sample (drop or "

@@ -409,7 +409,25 @@ def check_consistent_length(**arrays):
         lengths[k] = len(v)
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k} has {n}" for k, n in lengths.items())
-        raise ValueError(f"Inconsistent numbers of samples: {desc}.")
+        raise ValueError(f"Inconsistent numbers of samples: {desc}.{_columns_hint(arrays)}")
+
+
+def _columns_hint(arrays):
+    """Where the named arrays would agree on one number of samples n with some wide 2-D ones transposed (x of shape
+    (4, 150) with y (3, 150) or (150,); x (150, 4) with y (3, 150)), those likely hold their samples in columns,
+    MATLAB's and R's layout. No hint where no such n or more than one is found."""
+    shapes = {k: tuple(getattr(v, "shape", ())) for k, v in arrays.items() if v is not None}
+    fits = {}
+    for n in {shape[i] for shape in shapes.values() if shape for i in (0, -1)}:
+        # (only a wide array, fewer rows than columns, is read as transposed: x (150, 4) with y (4,) is not)
+        if all(shape and (shape[0] == n or len(shape) == 2 and shape[0] < shape[1] == n) for shape in shapes.values()):
+            fits[n] = [k for k, shape in shapes.items() if shape[0] != n]
+    if len(fits) != 1:
+        return ""
+    (wide,) = fits.values()
+    given = ", ".join(f"{k} {shape}" for k, shape in shapes.items())
+    return (f" The shapes are {given}: if the columns are the samples (MATLAB and R put samples in columns), pass "
+            f"{' and '.join(k + '.T' for k in wide)}; glassnet takes one sample per row.")
 
 
 #: the starts of NumPy's messages for a shape too large to describe at all (np.arange says "size")

@@ -85,7 +85,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
             self.learning_rate_ = self.learning_rate
         else:
             self.learning_rate_ = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
-        self.classes_, y_idx = check_classification_y(y, "Adaline", len(X))
+        self.classes_, y_idx = check_classification_y(y, "Adaline", X.shape)
         self.n_features_in_ = X.shape[1]
         T = encode_bipolar_targets(y_idx, len(self.classes_))
         if self.mode == "online" and not self.shuffle and len(y_idx) >= 10 and \

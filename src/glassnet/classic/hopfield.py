@@ -222,7 +222,9 @@ class Hopfield(BaseEstimator):
             where = f"{k} of the {p} stored patterns {are_not}" if k else "every stored pattern is still a fixed point"
             warnings.warn(
                 f"Storing p={p} patterns in a Hopfield network of N={N} neurons exceeds its "
-                f"capacity ≈ 0.138·N = {self.capacity_:.1f}: recall may end in spurious states ({where}).",
+                f"capacity ≈ 0.138·N = {self.capacity_:.1f}: recall may end in spurious states ({where})."
+                + (f" Patterns are rows, shape (p, N): with one pattern per column (MATLAB's newhop(T)), did you mean "
+                   f"T.T ({N} patterns of {p} neurons)?" if P.ndim == 2 and p > N else ""),
                 CapacityWarning,
                 stacklevel=user_stacklevel(),
             )

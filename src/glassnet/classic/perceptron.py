@@ -180,6 +180,12 @@ def train_neuron(
     T = check_array(t, "t", ndim=None, dtype=np.float64)
     if T.ndim not in (1, 2):
         raise ValueError(f"t must be 1-D or 2-D. Received an array of shape {T.shape}.")
+    if T.shape[0] == 1 and T.ndim == 2 and T.shape[1] > 1 and len(X) > 1:  # MATLAB's row of targets, t = [0 1 1 1]
+        rows = "" if T.shape[1] == len(X) else (f" X has shape {X.shape}" + (
+            ": if its columns are the samples (MATLAB and R put samples in columns), pass X.T as well; glassnet "
+            "takes one sample per row." if X.shape[1] == T.shape[1] else "."))
+        raise ValueError(f"t of shape {T.shape} is a row vector: one target per sample is a 1-D array of shape "
+                         f"({T.shape[1]},), t.ravel(); k targets per sample, shape (n, k).{rows}")
     check_consistent_length(X=X, t=T)
     check_choice(rule, "rule", ("perceptron", "delta"))
     check_choice(mode, "mode", ("online", "batch"))
@@ -342,8 +348,13 @@ def delta_rule(X, t, activation="sigmoid", learning_rate=0.1, epochs=10, mode="o
 
 def _rates(rate_of, first, count):
     """η(n) for n = first, ..., first + count − 1 from the function ``learning_rate``, each checked."""
-    return np.array([check_number(rate_of(n), f"learning_rate({n})", low=0, low_open=True)
-                     for n in range(first, first + count)])
+    try:
+        first_rate = rate_of(first)
+    except TypeError as error:  # (lambda: 0.1 said only "takes 0 positional arguments but 1 was given")
+        raise TypeError(f"learning_rate must be a number or a function f(n) -> float of the 0-based update count n. "
+                        f"Calling learning_rate({first}) raised TypeError: {error}") from error
+    return np.array([check_number(first_rate if n == first else rate_of(n), f"learning_rate({n})", low=0,
+                                  low_open=True) for n in range(first, first + count)])
 
 
 def _warn_if_rising(errors, Xb, mode, eta_max, named, use_bias):
@@ -445,6 +456,7 @@ def _perceptron_epoch(X, Y, Wt, order, eta, rows_size, rows_rounding, sizes):
     16·eps·‖(1, x)‖·Σ‖η (1, x_i)‖ over the perceptron's updates (the triangle inequality and
     Cauchy–Schwarz): ``rows_size`` holds ‖(1, x)‖ of each sample, ``rows_rounding`` 16·eps times
     it, ``sizes`` the sum of each perceptron (updated here): the bound costs no second product with X.
+    ``eta``: one η, or the η of each of the epoch's samples in the order visited.
     """
     start, n, block, mistakes = 0, len(order), 8, 0
     own = np.zeros(len(Wt), dtype=np.int64)
@@ -459,10 +471,11 @@ def _perceptron_epoch(X, Y, Wt, order, eta, rows_size, rows_rounding, sizes):
             continue
         j = int(bad.argmax())  # the first mistake: the samples before it stand as judged
         i = rows[j]
+        rate = eta[start + j] if isinstance(eta, np.ndarray) else eta
         for c in np.flatnonzero(wrong[j]):
-            Wt[c, 0] += eta * Y[i, c]
-            Wt[c, 1:] += eta * Y[i, c] * X[i]
-            sizes[c] += eta * rows_size[i]
+            Wt[c, 0] += rate * Y[i, c]
+            Wt[c, 1:] += rate * Y[i, c] * X[i]
+            sizes[c] += rate * rows_size[i]
         mistakes += 1
         own += wrong[j]
         start += j + 1
@@ -484,8 +497,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    learning_rate : float
-        η > 0.
+    learning_rate : float or callable
+        η > 0, or a function ``n -> η(n)`` of the 0-based count n of the samples visited
+        (over all epochs), as :func:`~glassnet.classic.train_neuron` and :class:`Adaline` take
+        it (``lambda n: 1 / (1 + n)``, or a :mod:`glassnet.schedules` object). From w = 0 a
+        constant η only scales the weights; a varying one changes the run, and then weights
+        coming back to an earlier epoch's prove no cycle (``separable_`` stays None).
     max_epochs : int
     shuffle : bool
         Visit samples in a new random order each epoch (the seed uses the
@@ -523,13 +540,19 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Run the perceptron algorithm on X (n, d) with labels y (n,)."""
-        eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        rate_of = self.learning_rate if callable(self.learning_rate) else None  # η(n), as train_neuron's
+        if rate_of is None:
+            try:
+                eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+            except TypeError:
+                raise TypeError(f"learning_rate must be a number or a function n -> η(n). Received: "
+                                f"learning_rate={self.learning_rate!r:.100}") from None
         max_epochs = check_positive_int(self.max_epochs, "max_epochs")
         check_bool(self.shuffle, "shuffle")
         # X keeps its dtype and is not copied (MNIST's 60k images: 188 MB in float32); each
         # block of rows is multiplied in float64
         X = check_X(X, "Perceptron", dtype=None, fitted=self)
-        self.classes_, y_idx = check_classification_y(y, "Perceptron", len(X))
+        self.classes_, y_idx = check_classification_y(y, "Perceptron", X.shape)
         self.n_features_in_ = X.shape[1]
         Y = encode_bipolar_targets(y_idx, len(self.classes_))
         Wt = np.zeros((Y.shape[1], X.shape[1] + 1))  # one perceptron per row: (w0, w1, ..., wd)
@@ -542,26 +565,28 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         # From w = 0, the weights after any updates are η times those of η = 1, and the test
         # y⟨w, x⟩ ≤ 0 does not see η: train with η = 1, whose sums of integer data (the gates'
         # 0/1 and ±1) are exact, and scale. (With η = 0.1, AND's (1, 0) got ⟨w, x⟩ = −2.8e-17
-        # instead of 0, passed as correct, and the run stopped 5 epochs early.)
+        # instead of 0, passed as correct, and the run stopped 5 epochs early.) A function η(n) is used as it is.
+        scale = 1.0 if rate_of is not None else eta
         rows_size, sizes = _row_sizes(X), np.zeros(len(Wt))
         rows_rounding = 16 * np.finfo(np.float64).eps * rows_size
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-                mistakes, own = _perceptron_epoch(X, Y, Wt, order, 1.0, rows_size, rows_rounding, sizes)
+                etas = 1.0 if rate_of is None else _rates(rate_of, (epoch - 1) * len(X), len(X))
+                mistakes, own = _perceptron_epoch(X, Y, Wt, order, etas, rows_size, rows_rounding, sizes)
                 self.mistakes_.append(mistakes)
-                self.weights_history_.append(shaped(eta * Wt))
+                self.weights_history_.append(shaped(scale * Wt))
                 if mistakes == 0:
                     self.converged_ = self.separable_ = True
                     break
                 key = Wt.tobytes()
-                if not self.shuffle and key in seen:
+                if not self.shuffle and rate_of is None and key in seen:
                     self.separable_ = False
                     break
                 seen[key] = epoch
         self.n_iter_ = epoch
         with np.errstate(over="ignore", invalid="ignore"):
-            Wt *= eta
+            Wt *= scale
         self._set_weights(Wt.T)
         with np.errstate(over="ignore", invalid="ignore"):
             overflow = not all(  # (converged too: η·w may overflow where w did not)
@@ -569,7 +594,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
         if overflow:
             largest = max(float(X.max()), -float(X.min()))  # |x|'s largest, without an |X| copy (float: bool has no −)
-            if largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
+            if rate_of is None and largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
                 raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
                                  "The perceptron's result does not depend on η when w starts at 0; use 1.")
             raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")

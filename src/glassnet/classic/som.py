@@ -38,6 +38,8 @@ def decay(start, end, u, schedule):
     ``"exponential"``: start·(end/start)^u; ``"linear"``: start + (end − start)·u;
     ``"inverse"``: start / (1 + (start/end − 1)·u).
     """
+    if start == end:  # what each formula gives, also for 0 (a competitive layer's σ), where end/start is 0/0
+        return start + 0.0 * np.asarray(u)
     if schedule == "exponential":
         return start * (end / start) ** u
     if schedule == "linear":
@@ -233,6 +235,8 @@ class SOM(TransformerMixin, BaseEstimator):
     sigma, final_sigma : float or None
         Neighbourhood radius σ at the start (None: max(rows, cols)/2) and end (None: 1.0, or
         sigma where that is smaller: a start below 1 widened the neighbourhood as it "decayed").
+        ``sigma=0`` (with ``final_sigma`` 0 or None) moves only the winning neuron, w ← w + α·(x − w):
+        a competitive layer (MATLAB's ``competlayer``, Kohonen's rule), with either neighbourhood.
     schedule : {"exponential", "linear", "inverse", "constant"}
         How α and σ decay between their start and final values; ``"constant"`` keeps
         ``learning_rate`` and ``sigma`` throughout (the finals are then ignored), as a hand step does.
@@ -317,7 +321,7 @@ class SOM(TransformerMixin, BaseEstimator):
                 f"init must be 'pca', 'random' or an array of shape (rows·cols, n_features). "
                 f"Received: init={self.init!r}"
             )
-        sigma = check_number(max(rows, cols) / 2 if self.sigma is None else self.sigma, "sigma", low=0, low_open=True)
+        sigma = check_number(max(rows, cols) / 2 if self.sigma is None else self.sigma, "sigma", low=0)
         alpha = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
         # the defaults decay (α to 0.01, σ to 1) and never grow: SOM(sigma=0.5) widened its neighbourhood to 1
         final_alpha = min(0.01, alpha) if self.final_learning_rate is None else self.final_learning_rate
@@ -329,9 +333,19 @@ class SOM(TransformerMixin, BaseEstimator):
             rows=rows,
             cols=cols,
             alpha=(alpha, check_number(final_alpha, "final_learning_rate", low=0, low_open=True)),
-            sigma=(sigma, check_number(final_sigma, "final_sigma", low=0, low_open=True)),
+            sigma=(sigma, self._check_final_sigma(sigma, final_sigma)),
             epochs=self._check_epochs(),
         )
+
+    def _check_final_sigma(self, sigma, final_sigma):
+        """σ = 0 (only the winner moves: a competitive layer, MATLAB's competlayer) at both ends or at neither:
+        the exponential and inverse schedules cannot decay to 0 or grow from it."""
+        final_sigma = check_number(final_sigma, "final_sigma", low=0)
+        if (sigma == 0) != (final_sigma == 0):
+            raise ValueError(f"sigma and final_sigma must be both 0 (a competitive layer: only the winning neuron moves, "
+                             f"w ← w + α·(x − w)) or both > 0. Received: sigma={self.sigma!r}, "
+                             f"final_sigma={self.final_sigma!r}")
+        return final_sigma
 
     def _check_epochs(self):
         """``epochs`` as an int: positive, or 0 with an array ``init`` (a map of given weights, e.g.
@@ -409,6 +423,13 @@ class SOM(TransformerMixin, BaseEstimator):
             raise TypeError(f"on_progress must be a function (epoch, samples_done, n_samples) or None. "
                             f"Received: on_progress={on_progress!r:.100}")
         X = self._check_X(X, reset=True)
+        (n, d), neurons = X.shape, p["rows"] * p["cols"]
+        # selforgmap(...)'s layout, X of shape (4, 150) for iris's 150 samples (20 images of 64 pixels are no such)
+        if n < neurons and d >= 10 * n:
+            warnings.warn(f"X has {n} samples of {d} features, far fewer than its features and the map's {neurons} "
+                          "neurons: glassnet reads one sample per row (MATLAB's selforgmap takes one per column). If "
+                          "the columns of X are the samples, pass X.T.", UserWarning,
+                          stacklevel=user_stacklevel(also=("sklearn",)))
         unscaled = _unscaled_warning(X, getattr(self, "feature_names_in_", None))
         if unscaled:
             warnings.warn(unscaled, UserWarning, stacklevel=user_stacklevel(also=("sklearn",)))  # (fit_transform's too)
@@ -588,7 +609,12 @@ class SOM(TransformerMixin, BaseEstimator):
         if y.ndim != 1 or len(y) != len(winners):
             raise ValueError(f"y must hold one label per sample of X, shape ({len(winners)},). "
                              f"Received shape {y.shape}.")
-        classes, codes = np.unique(y, return_inverse=True)
+        try:
+            classes, codes = np.unique(y, return_inverse=True)
+        except TypeError:  # objects that cannot be ordered: str and int mixed, None among strings
+            kinds = sorted({type(v).__name__ for v in y})
+            raise TypeError(f"y must hold labels of one kind that can be sorted (all numbers or all strings). "
+                            f"Received labels of types {', '.join(kinds)}.") from None
         counts = np.zeros((len(self.weights_), len(classes)), dtype=np.int64)
         codes = codes.ravel()
         np.add.at(counts, (winners, codes), 1)

@@ -473,6 +473,9 @@ def _shapes_hint(name, shape, sample):
         else:
             text += f" If {name} holds {shape[0]} samples,"
         text += f" the Input's shape is one sample's, without the number of samples: Input(shape={shape[1:]})."
+    elif len(shape) == 2 and sample == shape[:1]:  # fit(X.T, T.T) with one sample per column, MATLAB's and R's layout
+        text += (f" {name}.T has that shape: glassnet takes one sample per row (MATLAB and R put samples in "
+                 f"columns).")
     return text
 
 

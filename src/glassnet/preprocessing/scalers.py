@@ -416,9 +416,15 @@ def standardize(X):
     return StandardScaler().fit_transform(X)
 
 
-def min_max_scale(X, feature_range=(0.0, 1.0)):
-    """Scale each feature of ``X`` to ``feature_range`` (see :class:`MinMaxScaler`)."""
-    return MinMaxScaler(feature_range).fit_transform(X)
+def min_max_scale(X, feature_range=(0.0, 1.0), axis=0):
+    """Scale each feature (column) of ``X`` to ``feature_range`` (see :class:`MinMaxScaler`); ``axis=1``
+    scales each row instead, as scikit-learn's ``minmax_scale`` does (MATLAB's ``mapminmax`` scales rows: its
+    samples are columns)."""
+    if axis is None or not is_one_of(axis, (0, 1)):
+        raise ValueError(f"axis must be 0 (scale each column, a feature) or 1 (each row). Received: axis={axis!r:.100}")
+    if axis == 0:
+        return MinMaxScaler(feature_range).fit_transform(X)
+    return MinMaxScaler(feature_range).fit_transform(check_array(X, "X", finite=False).T).T
 
 
 # ------------------------------------------------------------------- one-hot
