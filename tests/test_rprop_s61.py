@@ -1,6 +1,8 @@
 """Session 61: ``optimizers.Rprop`` (torch.optim.Rprop's rule) and docs/matlab.md's recipes (a scipy BFGS
 fit, MATLAB's goal/min_grad stop)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import doc_block
@@ -152,3 +154,19 @@ def test_matlab_doc_goal_callback_stops_at_the_first_epoch_below_goal():
     sloped = _xor_model(optimizers.SGD(0.1))
     stop = names["GoalStop"](X_XOR, Y_XOR, goal=0.0, min_grad=1e-7)
     assert len(sloped.fit(X_XOR, Y_XOR, epochs=20, batch_size=4, verbose=0, callbacks=[stop]).history["loss"]) == 20
+
+
+def test_fit_warns_when_rprop_gets_mini_batches():
+    # a full-batch method: fit's default 32-row batches flip the gradients' signs by noise, silently before
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    y = X.sum(axis=1)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizers.Rprop(), "mse")
+    with pytest.warns(UserWarning, match=r"^Rprop is a full-batch method, but fit's batches hold 32 of the 100 "
+                                         r"samples: .* Pass batch_size=100 \(len\(x\)\)\.$"):
+        model.fit(X, y, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, epochs=1, verbose=0, batch_size=100)
+        model.compile(optimizers.Adam(), "mse")  # other optimizers: mini-batches as ever
+        model.fit(X, y, epochs=1, verbose=0)

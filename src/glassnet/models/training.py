@@ -140,6 +140,11 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                                                         if val is not None and validation_data is None else ""))
         X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
         source = _ArrayEpochs(model, X, Y, w, batch_size, shuffle, steps_per_epoch)
+        if getattr(model.optimizer, "full_batch", False) and source.passes > 1:  # Rprop on fit's 32-row default
+            warnings.warn(f"{type(model.optimizer).__name__} is a full-batch method, but fit's batches hold "
+                          f"{source.batch_size} of the {source.n} samples: a batch's gradient flips its signs by noise, "
+                          f"which shrinks every step size. Pass batch_size={source.n} (len(x)).", UserWarning,
+                          stacklevel=user_stacklevel())
     try:
         _prepare_training(model)
     except BaseException:

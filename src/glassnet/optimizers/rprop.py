@@ -35,7 +35,7 @@ class Rprop(Optimizer):
 
     Rprop is a **full-batch** method: the sign of a mini-batch's gradient flips from batch to batch by
     noise alone, which shrinks every step to Δ_min. Train with ``fit(x, y, batch_size=len(x))``
-    (``fit``'s default of 32 rows is a mini-batch for more than 32 samples).
+    (``fit``'s default of 32 rows is a mini-batch for more than 32 samples, and ``fit`` warns of it).
 
     ``learning_rate`` is only the first step size: read when the state is built (the first step), so a
     later change (``ReduceLROnPlateau``, ``optimizer.learning_rate = ...``) moves no step size; it must be a
@@ -48,6 +48,7 @@ class Rprop(Optimizer):
     compiled with it is saved with glassnet's ``model.save(path)``."""
 
     state_names = ("prev", "step_size")
+    full_batch = True  # fit warns when its batches are smaller than the data
 
     def __init__(self, learning_rate=0.01, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0), **kwargs):
         if callable(learning_rate) or isinstance(learning_rate, dict):
