@@ -261,15 +261,20 @@ def keras64(keras_float64):
 @pytest.fixture
 def keras_x64(monkeypatch):
     """``(keras, jax)`` on Keras's JAX backend with ``jax_enable_x64`` on for the test, then as it was
-    (left on, it changed later tests' Keras results: float32 layers compared in float64)."""
+    (left on, it changed later tests' Keras results: float32 layers compared in float64); Keras's floatx and
+    global dtype policy, which a test may set to float64, are put back too (left, a later module's Keras
+    summary counted 8-byte parameters: test_summary_optimizer_params after test_optimizers)."""
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     jax = pytest.importorskip("jax")
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "jax":
         pytest.skip("the Keras comparison runs on Keras's JAX backend")
     previous = jax.config.jax_enable_x64
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
     jax.config.update("jax_enable_x64", True)
     yield keras, jax
+    keras.config.set_dtype_policy(policy)
+    keras.config.set_floatx(floatx)
     jax.config.update("jax_enable_x64", previous)
 
 
