@@ -12,7 +12,7 @@ import numpy as np
 from .._estimator import BaseEstimator, ClassifierMixin, check_classification_y, check_is_fitted, check_X, _named_init
 from .._validation import check_bool, check_choice, check_number, check_positive_int
 from ..models.divergence import user_stacklevel
-from .perceptron import encode_bipolar_targets, net_input, too_large_error, train_neuron
+from .perceptron import Perceptron, encode_bipolar_targets, net_input, too_large_error, train_neuron
 
 __all__ = ["Adaline"]
 
@@ -53,6 +53,9 @@ class Adaline(ClassifierMixin, BaseEstimator):
         E = ½ Σ (t − net)² before training and after each epoch.
     weights_history_ : ndarray
         The weights before training and after each epoch.
+    t_ : int
+        Updates made since the first call of fit or partial_fit (samples online, steps in batch
+        mode): the n of the next η(n).
     """
 
     @_named_init
@@ -70,21 +73,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         check_bool(self.shuffle, "shuffle")  # before the sorted-labels warning tests it
         # X keeps its dtype: train_neuron's bias column is the one float64 copy of the data
         X = check_X(X, "Adaline", dtype=None, fitted=self)
-        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
-            raise TypeError(f"learning_rate must be a positive number or 'auto'. Received: "
-                             f"learning_rate={self.learning_rate!r:.100}. A function n -> η(n) is taken too.")
-        if isinstance(self.learning_rate, str):
-            with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
-                sq_norms = 1.0 + np.concatenate(
-                    [np.square(X[i : i + 8192], dtype=np.float64).sum(axis=1) for i in range(0, len(X), 8192)]
-                )
-            if not np.isfinite(sq_norms).all():
-                raise too_large_error(X, 'learning_rate="auto": the squared norms ‖x‖²')
-            self.learning_rate_ = 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
-        elif callable(self.learning_rate):  # η(n), checked by train_neuron
-            self.learning_rate_ = self.learning_rate
-        else:
-            self.learning_rate_ = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        self.learning_rate_ = self._rate(X)
         self.classes_, y_idx = check_classification_y(y, "Adaline", X.shape)
         self.n_features_in_ = X.shape[1]
         T = encode_bipolar_targets(y_idx, len(self.classes_))
@@ -100,6 +89,56 @@ class Adaline(ClassifierMixin, BaseEstimator):
             epochs=self.max_epochs, mode=self.mode, shuffle=self.shuffle,
             random_state=self.random_state,
         )
+        self.t_ = self.max_epochs * (len(X) if self.mode == "online" else 1)
+        return self._set_history(history)
+
+    def _rate(self, X):
+        """η: the number, the function, or "auto"'s value for X."""
+        if isinstance(self.learning_rate, str) and self.learning_rate != "auto":
+            raise TypeError(f"learning_rate must be a positive number or 'auto'. Received: "
+                             f"learning_rate={self.learning_rate!r:.100}. A function n -> η(n) is taken too.")
+        if isinstance(self.learning_rate, str):
+            with np.errstate(over="ignore"):  # ‖(1, x)‖², in float64 blocks (no copy of X)
+                sq_norms = 1.0 + np.concatenate(
+                    [np.square(X[i : i + 8192], dtype=np.float64).sum(axis=1) for i in range(0, len(X), 8192)]
+                )
+            if not np.isfinite(sq_norms).all():
+                raise too_large_error(X, 'learning_rate="auto": the squared norms ‖x‖²')
+            return 1.0 / (sq_norms.max() if self.mode == "online" else sq_norms.sum())
+        if callable(self.learning_rate):  # η(n), checked by train_neuron
+            return self.learning_rate
+        return check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+
+    def partial_fit(self, X, y, classes=None):
+        """One pass of the delta rule over X (n, d) with labels y (n,), from the current weights (0 at
+        the first call; fit's after fit): learning from a stream of chunks, as Raschka's
+        ``AdalineSGD.partial_fit`` and scikit-learn's ``SGDClassifier.partial_fit``. ``classes`` (all
+        the labels) is required on the first call.
+
+        Online: one update per sample, in X's order (a new random one with shuffle=True, as
+        scikit-learn's); calls over consecutive chunks give the weights of one epoch over them all.
+        Batch: one step with Δw summed over the given rows (mini-batch gradient descent, a step per call).
+        A function η(n) goes on counting n across calls (``t_``); "auto" is taken from each call's X
+        (online 1/max‖x̃‖²: a step of one sample is then normalized LMS). ``errors_`` and
+        ``weights_history_`` describe this call.
+        """
+        check_choice(self.mode, "mode", ("online", "batch"))
+        check_bool(self.shuffle, "shuffle")
+        first = not hasattr(self, "classes_")
+        X, y_idx, classes = Perceptron._partial_fit_data(self, X, y, classes)
+        rate = self._rate(X)
+        t = 0 if first else getattr(self, "t_", 0)
+        W = None if first else np.reshape(self.weights_, (len(self.weights_), -1))
+        history = train_neuron(  # raises if the weights diverge
+            X, encode_bipolar_targets(y_idx, len(classes)), rule="delta", activation="linear",
+            learning_rate=(lambda n: rate(t + n)) if callable(rate) else rate, epochs=1, mode=self.mode,
+            weights=W, shuffle=self.shuffle, random_state=self.random_state,
+        )
+        self.classes_, self.n_features_in_, self.learning_rate_ = classes, X.shape[1], rate
+        self.t_ = t + (len(X) if self.mode == "online" else 1)
+        return self._set_history(history)
+
+    def _set_history(self, history):
         W = history.weights[-1]
         self.weights_history_ = history.weights if W.shape[1] > 1 else history.weights[..., 0]
         self.errors_ = history.errors

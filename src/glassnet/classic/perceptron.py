@@ -528,7 +528,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         classes: some class's one-vs-rest problem is not; the warning names
         the classes); None when max_epochs ran out without either.
     n_iter_ : int
-        Epochs run.
+        Epochs run (1 after :meth:`partial_fit`).
+    t_ : int
+        Samples visited since the first call of fit or partial_fit: the n of the next η(n).
     """
 
     @_named_init
@@ -538,15 +540,19 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
+    def _rate(self):
+        """(the function η(n), None) or (None, the checked η)."""
+        if callable(self.learning_rate):  # η(n), as train_neuron's
+            return self.learning_rate, None
+        try:
+            return None, check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        except TypeError:
+            raise TypeError(f"learning_rate must be a number or a function n -> η(n). Received: "
+                            f"learning_rate={self.learning_rate!r:.100}") from None
+
     def fit(self, X, y):
         """Run the perceptron algorithm on X (n, d) with labels y (n,)."""
-        rate_of = self.learning_rate if callable(self.learning_rate) else None  # η(n), as train_neuron's
-        if rate_of is None:
-            try:
-                eta = check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
-            except TypeError:
-                raise TypeError(f"learning_rate must be a number or a function n -> η(n). Received: "
-                                f"learning_rate={self.learning_rate!r:.100}") from None
+        rate_of, eta = self._rate()
         max_epochs = check_positive_int(self.max_epochs, "max_epochs")
         check_bool(self.shuffle, "shuffle")
         # X keeps its dtype and is not copied (MNIST's 60k images: 188 MB in float32); each
@@ -584,20 +590,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                     self.separable_ = False
                     break
                 seen[key] = epoch
-        self.n_iter_ = epoch
+        self.n_iter_, self.t_ = epoch, epoch * len(X)  # t_: the samples visited, n of partial_fit's next η(n)
         with np.errstate(over="ignore", invalid="ignore"):
             Wt *= scale
+            self._sizes = scale * sizes  # the weights' rounding bound, which partial_fit goes on from
         self._set_weights(Wt.T)
-        with np.errstate(over="ignore", invalid="ignore"):
-            overflow = not all(  # (converged too: η·w may overflow where w did not)
-                np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
-            )
-        if overflow:
-            largest = max(float(X.max()), -float(X.min()))  # |x|'s largest, without an |X| copy (float: bool has no −)
-            if rate_of is None and largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
-                raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
-                                 "The perceptron's result does not depend on η when w starts at 0; use 1.")
-            raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
+        self._refuse_overflow(X, Wt, eta)
         if not self.converged_:
             # With 3+ classes, each class has its own perceptron (that class against all the
             # others); the classes still making mistakes are what is not separated. Three
@@ -625,6 +623,86 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 NotSeparableWarning,
                 stacklevel=user_stacklevel(also=("sklearn",)),  # (fit, or scikit-learn's fit of a Pipeline)
             )
+        return self
+
+    def _refuse_overflow(self, X, Wt, eta):
+        """A ValueError where some ⟨w, (1, x)⟩ overflows; ``eta`` None for a function η(n)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            overflow = not all(  # (converged too: η·w may overflow where w did not)
+                np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
+            )
+        if overflow:
+            largest = max(float(X.max()), -float(X.min()))  # |x|'s largest, without an |X| copy (float: bool has no −)
+            if eta is not None and largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
+                raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
+                                 "The perceptron's result does not depend on η when w starts at 0; use 1.")
+            raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
+
+    @staticmethod
+    def _partial_fit_data(estimator, X, y, classes):
+        """scikit-learn's partial_fit checks, in its words (Adaline's too): ``classes``, all the labels, at the
+        first call (the same or None later); X of ``n_features_in_`` columns after it; y of those labels only
+        (a chunk may hold one class). Returns X, y's indices into the classes, and the classes."""
+        name = type(estimator).__name__
+        first = not hasattr(estimator, "classes_")
+        if classes is None and first:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            given = np.asarray(classes)
+            classes = np.unique(given)
+            if given.ndim != 1 or len(classes) < 2:
+                raise ValueError(f"classes must be a 1-D array of at least 2 class labels, all those y may hold. "
+                                 f"Received: classes={given.tolist()!r:.100}")
+            if not first and not np.array_equal(classes, estimator.classes_):
+                raise ValueError(f"`classes={classes!r}` is not the same as on last call to partial_fit, was: "
+                                 f"{estimator.classes_!r}")
+        known = classes if first else estimator.classes_
+        X = check_X(X, name, dtype=None, fitted=estimator if first else None, estimator=None if first else estimator,
+                    reset_features=None if first else estimator.n_features_in_)
+        y = np.asarray(y)
+        y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        if y.shape != (len(X),):
+            raise ValueError(f"y must be a 1-D array of {len(X)} class labels, one per row of X. Received shape {y.shape}.")
+        unknown = ~np.isin(y, known)
+        if unknown.any():
+            raise ValueError(f"y contains labels not in classes: {np.unique(y[unknown])[:5].tolist()}. classes "
+                             f"(given at the first call to partial_fit) should include all valid labels that can be "
+                             f"in y: {known.tolist()}.")
+        return X, np.searchsorted(known, y), known
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch of the perceptron rule over X (n, d) with labels y (n,), from the current weights
+        (0 at the first call; fit's after fit), as scikit-learn's ``Perceptron.partial_fit``: learning
+        from a stream of chunks. ``classes`` (all the labels) is required on the first call.
+
+        Samples are visited in X's order (a new random one with shuffle=True, as scikit-learn's), and
+        a function η(n) goes on counting n across calls (``t_``), so calls over consecutive chunks give
+        the weights of one epoch over them all. ``mistakes_``, ``weights_history_``, ``converged_``
+        (no mistake in this call) and ``separable_`` describe this call; no NotSeparableWarning.
+        """
+        rate_of, eta = self._rate()
+        check_bool(self.shuffle, "shuffle")
+        first = not hasattr(self, "classes_")
+        X, y_idx, classes = self._partial_fit_data(self, X, y, classes)
+        Y = encode_bipolar_targets(y_idx, len(classes))
+        Wt = np.zeros((Y.shape[1], X.shape[1] + 1)) if first else np.array(self.weights_.T, ndmin=2)
+        sizes = getattr(self, "_sizes", None)
+        sizes = np.linalg.norm(Wt, axis=1) if first or sizes is None else sizes.copy()
+        t = 0 if first else getattr(self, "t_", 0)
+        order = random_state_rng(self.random_state).permutation(len(X)) if self.shuffle else np.arange(len(X))
+        etas = eta if rate_of is None else _rates(rate_of, t, len(X))
+        rows_size = _row_sizes(X)
+        before = Wt.copy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            mistakes, _ = _perceptron_epoch(X, Y, Wt, order, etas, rows_size, 16 * np.finfo(np.float64).eps * rows_size,
+                                            sizes)
+        self._refuse_overflow(X, Wt, eta)  # (before any attribute changes)
+        shaped = (lambda Wt: Wt[0].copy()) if len(Wt) == 1 else (lambda Wt: Wt.T.copy())
+        self.classes_, self.n_features_in_, self._sizes = classes, X.shape[1], sizes
+        self._set_weights(Wt.T)
+        self.mistakes_, self.weights_history_ = [mistakes], [shaped(before), shaped(Wt)]
+        self.converged_, self.separable_ = mistakes == 0, (True if mistakes == 0 else None)
+        self.n_iter_, self.t_ = 1, t + len(X)
         return self
 
     def _set_weights(self, W):
