@@ -213,16 +213,14 @@ def _is_float_list(value, allow=(), low=None):
     return isinstance(value, list) and all(_is_float(v, allow, low) for v in value)
 
 
-def _is_loss(value):
-    return _is_float(value, low=0)
-
-
 def _is_loss_list(value, allow=()):
     return _is_float_list(value, allow, low=0)
 
 
 #: (check, what it must be) of each fitted attribute; a value that passes is kept as it is.
-#: Losses (cross-entropy, squared error, L2 penalty) are never negative.
+#: Losses (cross-entropy, squared error, L2 penalty) are never negative. A fit that diverged leaves
+#: inf or NaN where load takes them: validation losses (scores -inf or NaN), and loss_ with n_iter_ 0.
+_NON_FINITE = (np.inf, "nan")
 _FITTED_CHECKS = {
     "n_features_in_": (lambda v: _is_int(v, 1), "a 64-bit int >= 1"),
     "n_iter_": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
@@ -231,14 +229,16 @@ _FITTED_CHECKS = {
     "n_outputs_": (lambda v: _is_int(v, 1), "a 64-bit int >= 1"),
     "out_activation_": (lambda v: v in ("softmax", "logistic", "identity", "exp"),
                         "'softmax', 'logistic', 'identity' or 'exp'"),
-    "loss_": (_is_loss, "a finite number >= 0"),
+    "loss_": (lambda v: _is_float(v, _NON_FINITE, low=0), "a number >= 0 (inf or NaN only with n_iter_ 0)"),
     "loss_curve_": (lambda v: v is None or _is_loss_list(v), "a list of finite numbers >= 0 or null"),
     # +inf before the first epoch; None for early stopping (an 'lbfgs' fit has none of the next four)
     "best_loss_": (lambda v: v is None or _is_float(v, (np.inf,), low=0), "a number >= 0 (or +inf) or null"),
-    # a score is NaN (and its loss too) when the network's outputs are not finite
-    "validation_scores_": (lambda v: v is None or _is_float_list(v, ("nan",)), "a list of numbers or null"),
+    # a score is NaN (its loss too) where the network's outputs are not finite, -inf (its loss inf) where they overflow
+    "validation_scores_": (lambda v: v is None or _is_float_list(v, ("nan", -np.inf)),
+                           "a list of numbers (or -inf or NaN) or null"),
     "best_validation_score_": (lambda v: v is None or _is_float(v, (-np.inf,)), "a number (or -inf) or null"),
-    "validation_loss_curve_": (lambda v: v is None or _is_loss_list(v, ("nan",)), "a list of numbers >= 0 or null"),
+    "validation_loss_curve_": (lambda v: v is None or _is_loss_list(v, _NON_FINITE),
+                               "a list of numbers >= 0 (or inf or NaN) or null"),
     "_no_improvement_count": (lambda v: _is_int(v, 0), "a 64-bit int >= 0"),
 }
 
@@ -261,6 +261,9 @@ def _check_fitted(fitted, path):
         check, what = _FITTED_CHECKS[key]
         if not check(value):
             raise _load_error(path, f"{key} in {_META_NAME} must be {what}; it is {value!r:.100}.")
+    if not np.isfinite(out["loss_"]) and out["n_iter_"] != 0:  # (a fit that diverged before an epoch ended)
+        raise _load_error(path, f"loss_ in {_META_NAME} must be finite with n_iter_={out['n_iter_']}; "
+                                f"it is {out['loss_']!r}.")
     # the training losses as NumPy scalars, as fit leaves them (and as scikit-learn's are)
     out["loss_"] = np.float64(out["loss_"])
     if out.get("best_loss_") is not None:

@@ -167,6 +167,8 @@ def _fit_stochastic(est, X, Y, w, rs, incremental, validation=None):
             "Solver produced non-finite parameter weights. The input data may contain large values and need to "
             f"be preprocessed (or lower learning_rate_init={est.learning_rate_init:g})."
         )
+    if diverged and est.n_iter_ == 0:  # no epoch ended: as scikit-learn's, whose loss_ is then NaN
+        est.loss_ = np.float64(np.nan)
     if diverged:  # as scikit-learn: early stopping returns the best validated weights, which are finite
         kept = ("the weights of the best validation score are kept" if est.best_validation_score_ > -np.inf
                 else "no validation score was finite, so the initial weights are kept")
@@ -287,8 +289,11 @@ def _fit_lbfgs(est, X, Y, w):
         warnings.warn(message, ConvergenceWarning)
     est.loss_ = np.float64(result.fun)  # a NumPy scalar, as scikit-learn's
     est.loss_curve_ = curve
-    for name in _STOCHASTIC_ONLY:  # as scikit-learn's lbfgs, which never sets them (hasattr is False)
-        vars(est).pop(name, None)
+    if not _keeps_optimizer(est):  # a network no stochastic fit trained: as scikit-learn's, hasattr is False
+        for name in _STOCHASTIC_ONLY:
+            vars(est).pop(name, None)
+    # (after a stochastic fit they are kept, as scikit-learn's lbfgs leaves them: a later stochastic warm
+    # fit's tol / early-stopping rules go on from that fit's best loss or score)
 
 
 def _set_batch_statistics(model, X):
