@@ -170,3 +170,19 @@ def test_fit_warns_when_rprop_gets_mini_batches():
         model.fit(X, y, epochs=1, verbose=0, batch_size=100)
         model.compile(optimizers.Adam(), "mse")  # other optimizers: mini-batches as ever
         model.fit(X, y, epochs=1, verbose=0)
+
+
+def test_the_command_line_gives_rprop_the_whole_training_set(tmp_path, monkeypatch, capsys):
+    # glassnet train --optimizer rprop took the data set's 32-row batches (and fit's warning spoke of batch_size=)
+    from test_leftovers_s61b import call
+
+    r = call("train", "digits", "--optimizer", "rprop", "--epochs", 2, "--seed", 0, "--out", "m.gn", cwd=tmp_path,
+             monkeypatch=monkeypatch, capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "Rprop lr=0.001; batch 1293 (the whole training set: a step per epoch);" in r.stdout  # 1437 less 10 %
+    assert "1/1 - " in r.stdout and "full-batch" not in r.stderr
+    r = call("train", "digits", "--optimizer", "rprop", "--epochs", 1, "--batch-size", 64, "--seed", 0, "--out",
+             "m.gn", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("full-batch") == 1 and "--batch-size 64 gives it batches" in r.stderr
+    assert "batch_size=" not in r.stderr  # (the Python API's words)

@@ -1,6 +1,7 @@
 """``glassnet train``: build a multilayer perceptron for a data set, fit it with ``Sequential.fit``, save it."""
 
 import contextlib
+import math
 import os
 import re
 import shlex
@@ -600,12 +601,21 @@ def _train(args):
     model = build_model(x.shape[1], n_out, hidden, activation, out_act, dropout, args.dtype, seed)
     optimizer = optimizers.get(args.optimizer or d["optimizer"])
     optimizer.learning_rate = args.lr if args.lr is not None else d["lr"]
+    full_batch = getattr(optimizer, "full_batch", False)  # Rprop: one step per pass, as MATLAB's trainrp
+    if full_batch and args.batch_size is None:  # the rows validation_split leaves for training
+        batch_size = int(math.floor(len(x) * (1.0 - validation_split))) if validation_split else len(x)
+    elif full_batch and args.batch_size < len(x):
+        print(f"{PROG} train: warning: {type(optimizer).__name__} is a full-batch method, but --batch-size "
+              f"{args.batch_size} gives it batches of a part of the data, whose gradients flip their signs by noise "
+              "and shrink every step size; leave --batch-size out (one batch of the whole training set).",
+              file=sys.stderr)
     _compile(model, args.jit_compile, optimizer=optimizer, loss=loss, metrics=["accuracy"] if classification else ["mae"])
     targets = _targets_for(model, y, data.n_classes) if classification else y
     sizes = "-".join(str(v) for v in (x.shape[1], *hidden, n_out))
     _info(args, f"Model: {sizes}, {f'{activation} hidden' if hidden else 'no hidden layer'}, {out_act} output"
                 f"{f', dropout {dropout:g}' if dropout and hidden else ''}; loss {model.loss.name}; "
-                f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}; "
+                f"{type(optimizer).__name__} lr={optimizer.learning_rate:g}; batch {batch_size}"
+                f"{' (the whole training set: a step per epoch)' if full_batch and args.batch_size is None else ''}; "
                 f"{epochs} epoch(s); {args.dtype}; seed {seed}{'; jit_compile (numba loops)' if model.jit_compile else ''}"
                 f"{'' if args.namespace == 'numpy' else f'; computed with {args.namespace}'}"
                 f"{'' if args.device is None else f' on {args.device}'}")
@@ -636,6 +646,7 @@ def _train(args):
         warnings.simplefilter("ignore", DivergenceWarning)  # reported below as "Stopped early"
         # (_warn_missing_classes named the classes and the file's fix before fit)
         warnings.filterwarnings("ignore", message="validation_split takes the last")
+        warnings.filterwarnings("ignore", message=".* is a full-batch method, but fit's batches")  # (said above)
         if _warn_outputs_are_not_probabilities(model, out_act):  # the library's advice was the Python API's
             warnings.filterwarnings("ignore", message="The output layer('s activation| applies a sigmoid)")
         if _warn_gradient_stops(model, activation, out_act):
