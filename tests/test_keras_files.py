@@ -1272,10 +1272,6 @@ def _steep_sigmoid():
                                                         activation=glassnet.activations.Sigmoid(steepness=2.0))])
 
 
-def _glassnet_leaky_relu():
-    return Sequential([layers.Input((3,)), layers.Dense(2, activation="leaky_relu", name="hidden")])  # slope 0.01
-
-
 def _custom_activation():
     def cube(z):
         return z**3
@@ -1319,9 +1315,6 @@ def _renamed_to_another_layers_name():  # the rename the '/' refusal suggests ca
     (_step_dense, "layer 'out' \\(Dense\\) has the activation 'step'.*Keras 3 cannot represent.*model.save"),
     (_steep_sigmoid, "layer 'hidden' \\(Dense\\) has the activation Sigmoid\\(steepness=2.0\\).*Keras's 'sigmoid' "
                      "is Sigmoid\\(steepness=1.0\\)"),
-    (_glassnet_leaky_relu, "layer 'hidden' \\(Dense\\) has the activation LeakyReLU\\(negative_slope=0.01\\).*"
-                           "Keras's 'leaky_relu' is LeakyReLU\\(negative_slope=0.2\\).*Compute it with the layer "
-                           "layers.LeakyReLU\\(negative_slope=0.01\\) \\(in a Dense: activation=None, then that layer\\)"),
     (_custom_activation, "layer 'cubed' \\(Activation\\) has the activation 'cube'.*custom"),
     (_custom_loss, "custom loss Halved: its get_config\\(\\) key 'scale' holds ndarray"),
     (_glassnet_loss, "the model has the loss 'squared_error' \\(SquaredError"),
@@ -1342,21 +1335,20 @@ def test_save_keras_refuses_what_keras_cannot_represent_before_writing(make, mat
 @pytest.mark.parametrize("activation, layer, make_layer", [
     ("leaky_relu", "LeakyReLU(negative_slope=0.01)", lambda: layers.LeakyReLU(negative_slope=0.01)),
     (glassnet.activations.ELU(alpha=0.5), "ELU(alpha=0.5)", lambda: layers.ELU(alpha=0.5))])
-def test_save_keras_refusal_of_an_activation_setting_names_the_layer_that_writes_it(activation, layer, make_layer, tmp_path,
-                                                                                     h5py):
+def test_save_keras_writes_an_activation_setting_as_the_layer_that_holds_it(activation, layer, make_layer, tmp_path,
+                                                                             h5py):
     # Dense(..., activation="leaky_relu") (slope 0.01) was refused with only "save with glassnet's own
-    # format": the refusal now names the layer that Keras's file holds with that setting, and it does
+    # format", then with the advice of a layer of its own; Keras writes that layer as the Dense's activation
     rng = np.random.default_rng(0)
     dense = Sequential([layers.Input((3,)), layers.Dense(4, activation=activation)])
-    with pytest.raises(ValueError, match=re.escape(f"Compute it with the layer layers.{layer} (in a Dense: "
-                                                   "activation=None, then that layer)")):
-        dense.export(tmp_path / "refused.keras", format="keras")
+    dense.export(tmp_path / "dense.keras", format="keras")
+    assert _written(tmp_path / "dense.keras")[0]["config"]["layers"][1]["config"]["activation"]["class_name"] in layer
     split = Sequential([layers.Input((3,)), layers.Dense(4), make_layer()])
     split.set_weights(dense.get_weights())
     split.export(tmp_path / "split.keras", format="keras")
     X = rng.normal(size=(6, 3)).astype("float32")
     np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "split.keras").predict(X), dense.predict(X))
-    assert not (tmp_path / "refused.keras").exists()
+    np.testing.assert_array_equal(glassnet.models.load_model(tmp_path / "dense.keras").predict(X), dense.predict(X))
 
 
 def test_save_keras_leaves_an_existing_file_when_it_refuses(tmp_path, h5py):

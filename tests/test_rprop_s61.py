@@ -163,7 +163,7 @@ def test_fit_warns_when_rprop_gets_mini_batches():
     model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
     model.compile(optimizers.Rprop(), "mse")
     with pytest.warns(UserWarning, match=r"^Rprop is a full-batch method, but fit's batches hold 32 of the 100 "
-                                         r"samples: .* Pass batch_size=100 \(len\(x\)\)\.$"):
+                                         r"samples: .* Pass batch_size=100 \(all the training samples\)\.$"):
         model.fit(X, y, epochs=1, verbose=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -227,11 +227,16 @@ _AGGREGATIONS = ("sum", "mean", "only_first_replica", "none", None)
 class _ResetAfterInit(type):
     """Metric's metaclass: ``reset_state()`` runs once the whole ``__init__`` has, so a
     subclass may create its state after ``super().__init__()``, as in Keras (its
-    ``reset_state`` would otherwise meet variables that do not exist yet)."""
+    ``reset_state`` would otherwise meet variables that do not exist yet). The variables of
+    ``add_variable`` keep their initializer's values until the first reset, as Keras's."""
 
     def __call__(cls, *args, **kwargs):
         metric = super().__call__(*args, **kwargs)
+        variables = metric.__dict__.get("_variables", ())
+        initial = [variable.numpy() for variable in variables]
         metric.reset_state()
+        for variable, value in zip(variables, initial):
+            variable.assign(value)
         return metric
 
     @property

@@ -333,9 +333,11 @@ def _builtin(obj, registry, where, what):
     return _keras_object(f"keras.{registry.__name__.rsplit('.', 1)[1]}", name, registry.serialize(obj)["config"])
 
 
-def _activation(activation, where):
+def _activation(activation, where, dtype):
     """Keras's name of the glassnet ``activation`` (a custom one's config with its registered
-    name), or a refusal naming ``where``."""
+    name; one with settings that Keras's function lacks, the config of Keras's layer that computes it,
+    in the DTypePolicy ``dtype``, as Keras writes ``Dense(4, activation=LeakyReLU(negative_slope=0.3))``),
+    or a refusal naming ``where``."""
     custom = getattr(activation, "function", activation)  # (an object with a derivative, wrapped)
     if _custom_objects.serialize_function(custom) is not None:  # a registered function, as Keras writes it
         return _custom_objects.serialize_function(custom)
@@ -348,17 +350,29 @@ def _activation(activation, where):
     if name is None or activations.CLASSES.get(type(activation).__name__) is not type(activation):
         label = getattr(activation, "name", None) or repr(activation)
         _refuse(where, f"the activation {label!r} (glassnet's own or a custom one)")
-    if activation.get_config() != required:
+    if activation.get_config() == required:
+        return name
+    layer = _activation_layer(activation)
+    if layer is None:
         settings = ", ".join(f"{key}={value!r}" for key, value in required.items())
-        kind = type(activation).__name__
-        # Keras's LeakyReLU and ELU layers take the setting that its activation names cannot: the
-        # activation as a layer of its own computes the same from the same weights
-        layer = f"layers.{kind}({', '.join(f'{k}={v!r}' for k, v in activation.get_config().items())})"
-        fix = (f"Compute it with the layer {layer} (in a Dense: activation=None, then that layer)"
-               if kind in ("LeakyReLU", "ELU") else None)
-        _refuse(where, f"the activation {activation!r} (Keras's {name!r} is {kind}({settings}); "
-                       "a Keras config cannot give it other settings)", fix)
-    return name
+        _refuse(where, f"the activation {activation!r} (Keras's {name!r} is {type(activation).__name__}({settings}); "
+                       "a Keras config cannot give it other settings)")
+    kind, settings = layer
+    return _keras_object("keras.layers", kind, {"name": snake_case(kind), "trainable": True, "dtype": dtype, **settings})
+
+
+def _activation_layer(activation):
+    """``(class name, settings)`` of Keras's layer that computes the glassnet ``activation`` (LeakyReLU,
+    ELU, GeneralReLU as ReLU, Softmax), with settings it takes (Keras's ReLU refuses negative ones), else None."""
+    config = activation.get_config()
+    kind = type(activation).__name__
+    if kind in ("LeakyReLU", "ELU"):
+        return kind, config
+    if kind == "GeneralReLU" and all(value is None or value >= 0 for value in config.values()):
+        return "ReLU", config
+    if kind == "Softmax" and config["beta"] == 1:
+        return kind, {"axis": config["axis"]}
+    return None
 
 
 def _layer_config(layer, input_shape):
@@ -401,7 +415,8 @@ def _dense(layer, where):
     from .. import constraints, regularizers
 
     return {
-        "units": layer.units, "activation": _activation(layer.activation, where), "use_bias": layer.use_bias,
+        "units": layer.units, "activation": _activation(layer.activation, where, _dtype_policy(layer)),
+        "use_bias": layer.use_bias,
         "kernel_initializer": _initializer(layer, "kernel_initializer", where),
         "bias_initializer": _initializer(layer, "bias_initializer", where),
         "kernel_regularizer": _builtin(layer.kernel_regularizer, regularizers, where, "kernel_regularizer"),
@@ -470,7 +485,7 @@ def _embedding(layer, where):
 #: each glassnet layer's Keras settings (beyond name, trainable and dtype)
 _LAYER_SETTINGS = {
     "Dense": _dense,
-    "Activation": lambda layer, where: {"activation": _activation(layer.activation, where)},
+    "Activation": lambda layer, where: {"activation": _activation(layer.activation, where, _dtype_policy(layer))},
     "ReLU": lambda layer, where: {"max_value": layer.max_value, "negative_slope": layer.negative_slope,
                                   "threshold": layer.threshold},
     "LeakyReLU": lambda layer, where: {"negative_slope": layer.negative_slope},

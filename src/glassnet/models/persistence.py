@@ -482,10 +482,32 @@ def _keras_activation(layer_config):
     if isinstance(config, dict) and isinstance(config.get("layer"), dict):  # a wrapper's layer: Keras's too
         layer_config = {**layer_config, "config": {**config, "layer": _keras_activation(config["layer"])}}
         config = layer_config["config"]
-    if not isinstance(config, dict) or config.get("activation") != "leaky_relu":
+    activation = config.get("activation") if isinstance(config, dict) else None
+    if activation == "leaky_relu":
+        activation = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
+    elif isinstance(activation, dict) and activation.get("module") == "keras.layers":
+        activation = _keras_activation_layer(activation)
+    else:
         return layer_config
-    keras_leaky_relu = {"class_name": "LeakyReLU", "config": {"negative_slope": 0.2}}
-    return {**layer_config, "config": {**config, "activation": keras_leaky_relu}}
+    return {**layer_config, "config": {**config, "activation": activation}}
+
+
+def _keras_activation_layer(keras_layer):
+    """glassnet's activation config of the activation layer that Keras writes as a layer's activation
+    (``Dense(4, activation=LeakyReLU(negative_slope=0.3))``: the LeakyReLU layer's config): that glassnet
+    layer's activation, as ``activations.get`` takes such a layer."""
+    from .. import activations, layers
+
+    kind = keras_layer.get("class_name")
+    if not (isinstance(kind, str) and isinstance(layers.LAYERS.get(kind), type)
+            and issubclass(layers.LAYERS[kind], layers.Activation)):
+        raise ValueError(f"A layer's activation is Keras's layer {kind!r:.100}, which glassnet takes only as a layer "
+                         "of its own (the activation layers ReLU, LeakyReLU, ELU, Softmax and Activation can be a "
+                         "layer's activation). Rebuild it with that layer after the one it follows.")
+    settings = {key: value for key, value in dict(keras_layer.get("config") or {}).items()
+                if key not in ("name", "trainable", "dtype")}  # (the layer's own: its activation computes in the layer's)
+    settings = _keras_activation({"config": settings})["config"]  # (an Activation layer's "leaky_relu": Keras's)
+    return activations.serialize(layers.LAYERS[kind].from_config(settings).activation)
 
 
 def _without_batch_axis(batch_shape, name):

@@ -140,16 +140,17 @@ def fit(model, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, 
                                                         if val is not None and validation_data is None else ""))
         X, Y, w = backend.to_namespace(X, Y, w)  # to the namespace (and device) once, not per batch
         source = _ArrayEpochs(model, X, Y, w, batch_size, shuffle, steps_per_epoch)
-        if getattr(model.optimizer, "full_batch", False) and source.passes > 1:  # Rprop on fit's 32-row default
-            warnings.warn(f"{type(model.optimizer).__name__} is a full-batch method, but fit's batches hold "
-                          f"{source.batch_size} of the {source.n} samples: a batch's gradient flips its signs by noise, "
-                          f"which shrinks every step size. Pass batch_size={source.n} (len(x)).", UserWarning,
-                          stacklevel=user_stacklevel())
     try:
         _prepare_training(model)
     except BaseException:
         source.close()  # a PyDataset's loading threads, started by the peek at its first batch
         raise
+    full_batch = _full_batch(model.optimizer)  # (after the build: a MultiOptimizer's callable has chosen)
+    if full_batch is not None and isinstance(source, _ArrayEpochs) and source.passes > 1:  # fit's 32-row default
+        warnings.warn(f"{type(full_batch).__name__} is a full-batch method, but fit's batches hold "
+                      f"{source.batch_size} of the {source.n} samples: a batch's gradient flips its signs by noise, "
+                      f"which shrinks every step size. Pass batch_size={source.n} (all the training samples).",
+                      UserWarning, stacklevel=user_stacklevel())
     # the flags _prepare_training read, which a callback may change (without one, nothing looks: 4 % of an epoch of
     # a full-batch XOR fit's epoch, 1.3 µs)
     freezing = _FreezeWatch(model) if cbs else None
@@ -480,6 +481,15 @@ def _warn_if_gradient_stops(model):
                 "('sigmoid', 'tanh'), or train threshold units with the perceptron rule "
                 "(glassnet.classic.Perceptron).", UserWarning, stacklevel=user_stacklevel())
             return
+
+
+def _full_batch(optimizer):
+    """The full-batch method (Rprop) that ``optimizer`` is or wraps (a LossScaleOptimizer's inner one, one of
+    a MultiOptimizer's), else None."""
+    if getattr(optimizer, "full_batch", False):
+        return optimizer
+    inner = [getattr(optimizer, "inner_optimizer", None), *(getattr(optimizer, "optimizers", None) or ())]
+    return next((found for found in map(_full_batch, filter(None, inner)) if found is not None), None)
 
 
 def _prepare_training(model):
