@@ -112,13 +112,13 @@ def test_hopfield_over_capacity_with_patterns_in_rows_has_no_transpose_hint():
 
 # ---- F2: SOM on samples in columns ---------------------------------------------------------------------
 def test_som_on_samples_in_columns_warns():
-    with pytest.warns(UserWarning, match=r"X has 4 samples of 150 features, far fewer than its features and the map's 9 "
-                                         r"neurons: glassnet reads one sample per row \(MATLAB's selforgmap takes one "
-                                         r"per column\)\. If the columns of X are the samples, pass X\.T\."):
+    with pytest.warns(UserWarning, match=r"X has 4 samples \(rows\) of 150 features for a map of 9 neurons \(more "
+                                         r"neurons than samples\); if the columns of X are the samples \(MATLAB's "
+                                         r"selforgmap takes one per column\), pass X\.T\."):
         SOM(grid=(3, 3), epochs=1, random_state=0).fit(X.T)
 
 
-@pytest.mark.parametrize("shape, grid", [((5, 2), (3, 3)), ((20, 4), (10, 10)), ((4, 150), (2, 2)), ((150, 4), (3, 3)),
+@pytest.mark.parametrize("shape, grid", [((5, 2), (3, 3)), ((20, 4), (10, 10)), ((5, 150), (2, 2)), ((150, 4), (3, 3)),
                                          ((20, 64), (5, 5))])
 def test_som_on_small_row_data_does_not_warn(shape, grid):
     # fewer samples than neurons, or than features, but not both; or 20 images of 64 pixels on 25 neurons

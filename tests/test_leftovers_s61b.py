@@ -133,7 +133,7 @@ def test_evaluate_target_of_several_columns_says_what_evaluate_does(tmp_path, mo
     assert "the command line takes one target column" not in r.stderr and "train in Python" not in r.stderr
     assert "evaluate takes one target column" in r.stderr
     assert "--target t2 --ignore t1." in r.stderr  # the model's own target first
-    assert "glassnet.sklearn.MLPClassifier.load('m.gn').score(X, Y)" in r.stderr
+    assert "MLPClassifier.load" not in r.stderr  # (m.gn is no estimator file: hfixrev2, s61)
     r = call("evaluate", "m.gn", "xy.csv", "--target", "t2", "--ignore", "t1", cwd=tmp_path, monkeypatch=monkeypatch,
              capsys=capsys)
     assert r.returncode == 0 and "Accuracy: " in r.stdout

@@ -17,6 +17,20 @@ from .perceptron import Perceptron, encode_bipolar_targets, net_input, too_large
 __all__ = ["Adaline"]
 
 
+class _Continued:
+    """η(t + n) of the function η: partial_fit's count goes on from ``t``. Its repr is η's, so that
+    train_neuron's messages (learning_rate=...) name the user's function."""
+
+    def __init__(self, rate, t):
+        self.rate, self.t = rate, t
+
+    def __call__(self, n):
+        return self.rate(self.t + n)
+
+    def __repr__(self):
+        return repr(self.rate)
+
+
 class Adaline(ClassifierMixin, BaseEstimator):
     """Adaptive linear neuron trained with the delta (LMS) rule.
 
@@ -55,7 +69,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         The weights before training and after each epoch.
     t_ : int
         Updates made since the first call of fit or partial_fit (samples online, steps in batch
-        mode): the n of the next η(n).
+        mode): the n of the next η(n). scikit-learn's ``SGDClassifier.t_`` counts from 1 (a float, this + 1).
     """
 
     @_named_init
@@ -131,7 +145,7 @@ class Adaline(ClassifierMixin, BaseEstimator):
         W = None if first else np.reshape(self.weights_, (len(self.weights_), -1))
         history = train_neuron(  # raises if the weights diverge
             X, encode_bipolar_targets(y_idx, len(classes)), rule="delta", activation="linear",
-            learning_rate=(lambda n: rate(t + n)) if callable(rate) else rate, epochs=1, mode=self.mode,
+            learning_rate=_Continued(rate, t) if callable(rate) else rate, epochs=1, mode=self.mode,
             weights=W, shuffle=self.shuffle, random_state=self.random_state,
         )
         self.classes_, self.n_features_in_, self.learning_rate_ = classes, X.shape[1], rate

@@ -531,6 +531,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         Epochs run (1 after :meth:`partial_fit`).
     t_ : int
         Samples visited since the first call of fit or partial_fit: the n of the next η(n).
+        scikit-learn's ``Perceptron.t_`` counts from 1 (a float, this + 1).
     """
 
     @_named_init
@@ -575,10 +576,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         scale = 1.0 if rate_of is not None else eta
         rows_size, sizes = _row_sizes(X), np.zeros(len(Wt))
         rows_rounding = 16 * np.finfo(np.float64).eps * rows_size
+        eta_max = eta if rate_of is None else 0.0  # a function's largest η(n), for the overflow check
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
                 etas = 1.0 if rate_of is None else _rates(rate_of, (epoch - 1) * len(X), len(X))
+                eta_max = eta_max if rate_of is None else max(eta_max, etas.max())
                 mistakes, own = _perceptron_epoch(X, Y, Wt, order, etas, rows_size, rows_rounding, sizes)
                 self.mistakes_.append(mistakes)
                 self.weights_history_.append(shaped(scale * Wt))
@@ -595,7 +598,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             Wt *= scale
             self._sizes = scale * sizes  # the weights' rounding bound, which partial_fit goes on from
         self._set_weights(Wt.T)
-        self._refuse_overflow(X, Wt, eta)
+        self._refuse_overflow(X, Wt, eta_max)
         if not self.converged_:
             # With 3+ classes, each class has its own perceptron (that class against all the
             # others); the classes still making mistakes are what is not separated. Three
@@ -626,14 +629,18 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         return self
 
     def _refuse_overflow(self, X, Wt, eta):
-        """A ValueError where some ⟨w, (1, x)⟩ overflows; ``eta`` None for a function η(n)."""
+        """A ValueError where some ⟨w, (1, x)⟩ overflows; ``eta`` the largest η used (a function's largest η(n))."""
         with np.errstate(over="ignore", invalid="ignore"):
             overflow = not all(  # (converged too: η·w may overflow where w did not)
                 np.isfinite(X[i : i + 4096] @ Wt[:, 1:].T + Wt[:, 0]).all() for i in range(0, len(X), 4096)
             )
         if overflow:
             largest = max(float(X.max()), -float(X.min()))  # |x|'s largest, without an |X| copy (float: bool has no −)
-            if eta is not None and largest < 1e150 < largest * eta:  # the step η·x, not x, is huge
+            eta = float(eta)  # (a Python float's product overflows to inf quietly)
+            if largest < 1e150 < largest * eta and callable(self.learning_rate):  # the step η·x, not x, is huge
+                raise ValueError(f"learning_rate={self.learning_rate!r:.80} is too large: it gave η(n) up to {eta:g}, "
+                                 "and the weights w += η(n)·t·x overflow float64. Use a function of smaller values.")
+            if largest < 1e150 < largest * eta:
                 raise ValueError(f"learning_rate={eta!r} is too large: the weights w += η·t·x overflow float64. "
                                  "The perceptron's result does not depend on η when w starts at 0; use 1.")
             raise too_large_error(X, "the perceptron: the products ⟨w, x⟩")
@@ -649,6 +656,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if classes is not None:
             given = np.asarray(classes)
+            values = list(classes) if isinstance(classes, (list, tuple)) else given.ravel().tolist()  # (as given)
+            texts = {isinstance(c, (str, bytes)) for c in values}
+            missing = any(c is None or isinstance(c, (float, np.floating)) and np.isnan(c) for c in values)
+            if given.ndim == 1 and (len(texts) > 1 or missing):
+                raise ValueError(f"classes must be labels of one type, without None or NaN (scikit-learn refuses a "
+                                 f"mix of label input types). Received: classes={values!r:.100}")
             classes = np.unique(given)
             if given.ndim != 1 or len(classes) < 2:
                 raise ValueError(f"classes must be a 1-D array of at least 2 class labels, all those y may hold. "
@@ -696,7 +709,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             mistakes, _ = _perceptron_epoch(X, Y, Wt, order, etas, rows_size, 16 * np.finfo(np.float64).eps * rows_size,
                                             sizes)
-        self._refuse_overflow(X, Wt, eta)  # (before any attribute changes)
+        self._refuse_overflow(X, Wt, eta if rate_of is None else etas.max())  # (before any attribute changes)
         shaped = (lambda Wt: Wt[0].copy()) if len(Wt) == 1 else (lambda Wt: Wt.T.copy())
         self.classes_, self.n_features_in_, self._sizes = classes, X.shape[1], sizes
         self._set_weights(Wt.T)

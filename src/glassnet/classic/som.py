@@ -425,10 +425,10 @@ class SOM(TransformerMixin, BaseEstimator):
         X = self._check_X(X, reset=True)
         (n, d), neurons = X.shape, p["rows"] * p["cols"]
         # selforgmap(...)'s layout, X of shape (4, 150) for iris's 150 samples (20 images of 64 pixels are no such)
-        if n < neurons and d >= 10 * n:
-            warnings.warn(f"X has {n} samples of {d} features, far fewer than its features and the map's {neurons} "
-                          "neurons: glassnet reads one sample per row (MATLAB's selforgmap takes one per column). If "
-                          "the columns of X are the samples, pass X.T.", UserWarning,
+        if n <= neurons and d >= 10 * n:
+            warnings.warn(f"X has {n} samples (rows) of {d} features for a map of {neurons} neurons "
+                          f"({'as many neurons as' if n == neurons else 'more neurons than'} samples); if the columns "
+                          "of X are the samples (MATLAB's selforgmap takes one per column), pass X.T.", UserWarning,
                           stacklevel=user_stacklevel(also=("sklearn",)))
         unscaled = _unscaled_warning(X, getattr(self, "feature_names_in_", None))
         if unscaled:

@@ -169,7 +169,7 @@ def build_parser():
                             "classes, binary_crossentropy for one sigmoid unit, mse for regression)")
     group.add_argument("--optimizer", type=_registered("optimizers"), metavar="NAME",
                        help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam, "
-                            "lion, ftrl, adafactor, lamb, muon, schedule_free_adamw (default adam)")
+                            "lion, ftrl, adafactor, lamb, muon, schedule_free_adamw, rprop (default adam)")
     group.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate η (default: by data set, see above)")
     group.add_argument("--batch-size", type=_positive_int, metavar="N",
                        help="mini-batch size (1: online learning; default: by data set, see above)")

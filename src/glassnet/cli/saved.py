@@ -2,9 +2,11 @@
 
 import csv
 import io
+import json
 import re
 import shlex
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,34 @@ def _multilabel(model):
         type(_output_activation(model)).__name__ != "Softmax"  # (a softmax gives one class, whatever the loss)
 
 
+def _several_targets_advice(given, path, model):
+    """evaluate's words for ``--target a,b``: the model's one target column (the one its file names, else no
+    column is guessed) and the others for --ignore; the Python call for a file of an MLPClassifier."""
+    parts = list(dict.fromkeys(part.strip() for part in given.split(",")))  # (--target label,label: once)
+    trained = model.metadata.get("target")
+    if trained is not None:
+        others = [part for part in parts if part != trained]
+        advice = f"the one {path} predicts, {trained!r}; " + (
+            f"leave the other label columns out with --ignore: --target {trained} --ignore {','.join(others)}."
+            if others else f"give it once: --target {trained}.")
+    else:
+        advice = (f"the model's target column: give --target that column and leave the others of "
+                  f"{','.join(parts)} out with --ignore.")
+    if _estimator_class(path) == "MLPClassifier":
+        advice += (f" In Python: glassnet.sklearn.MLPClassifier.load({path!r}).score(X, y) (an MLPClassifier fitted on "
+                   "several label columns scores them all, as subset accuracy).")
+    return f"--target {given!r}: evaluate takes one target column, {advice}"
+
+
+def _estimator_class(path):
+    """The estimator class an estimator file (``clf.save``) names, "MLPClassifier"; None for a model file."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read("sklearn.json")).get("estimator")
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, AttributeError):
+        return None
+
+
 def cmd_evaluate(args):
     if args.no_standardize:
         print("note: --no-standardize is ignored by evaluate: the model takes raw features (the scaling of "
@@ -89,14 +119,7 @@ def cmd_evaluate(args):
     except CommandError as error:  # --target a,b: train's words say how to train on several labels, not evaluate's
         if not str(error).startswith(f"--target {args.target!r}: the command line takes one target column"):
             raise
-        parts = [part.strip() for part in args.target.split(",")]
-        trained = model.metadata.get("target")
-        first = trained if trained in parts else parts[0]
-        raise CommandError(f"--target {args.target!r}: evaluate takes one target column, the one {args.model} "
-                           f"predicts; leave the other label columns out with --ignore: --target {first} --ignore "
-                           f"{','.join(part for part in parts if part != first)}. A multi-label classifier "
-                           "(glassnet.sklearn.MLPClassifier fitted on those columns) is scored in Python: "
-                           f"glassnet.sklearn.MLPClassifier.load({args.model!r}).score(X, Y).") from None
+        raise CommandError(_several_targets_advice(args.target, args.model, model)) from None
     for note in notes:  # (once the file is read: not before an error of its reading)
         print(note, file=sys.stderr)
     X, y = align_columns(data.x_test, data.columns, model.metadata.get("features"), args.data, args.sep,

@@ -604,7 +604,7 @@ def _train(args):
     full_batch = getattr(optimizer, "full_batch", False)  # Rprop: one step per pass, as MATLAB's trainrp
     if full_batch and args.batch_size is None:  # the rows validation_split leaves for training
         batch_size = int(math.floor(len(x) * (1.0 - validation_split))) if validation_split else len(x)
-    elif full_batch and args.batch_size < len(x):
+    elif full_batch and args.batch_size < trained:  # (the rows fit trains on, after --validation-split)
         print(f"{PROG} train: warning: {type(optimizer).__name__} is a full-batch method, but --batch-size "
               f"{args.batch_size} gives it batches of a part of the data, whose gradients flip their signs by noise "
               "and shrink every step size; leave --batch-size out (one batch of the whole training set).",
@@ -662,6 +662,10 @@ def _train(args):
         print(f"Stopped early: {_scaling_advice(_lr_advice(model.stop_reason), args.no_standardize)}")
     else:  # SPEC A11: a loss that grows or swings while finite (seed 000's η = 1.05 and 1.0 tables) says so too
         for _, _, message in _loss_problems(history.history.get("loss", []), lr=optimizer.learning_rate):
+            if full_batch:  # Rprop adapts its steps (digits' oscillation stayed with --dropout 0): not "lower --lr"
+                message = (message.split(" The learning rate is", 1)[0] + f" {type(optimizer).__name__} adapts each "
+                           "weight's step size to its gradient's signs: --lr is only the first step size, so lowering "
+                           "it changes only the first steps.")
             print("Note: " + _LOSS_ADVICE.sub(r"\1ower --lr (it was \2), e.g. to --lr ", message))
     if len(xt):
         P = model.predict(xt)
