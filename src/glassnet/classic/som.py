@@ -120,9 +120,32 @@ def _sq_distances(X, W, dtype=np.float64):
 
 def _winners(X, W):
     """Each sample's winner (the first of equally near neurons), shape (n,), and the squared
-    distances it was taken from: in float32 for float32 data (see docs/classic.md)."""
+    distances it was taken from: in float32 for float32 data (see docs/classic.md).
+
+    The expansion's rounding, about eps·(‖x‖² + ‖w‖²) from the neurons' centre, could rank a farther
+    neuron first or split an exact tie the other way (iris-like integer data: a point 5 away from two
+    neurons went to the second, where the online rule and MiniSom take the first): where other neurons
+    lie within that of the best, the distances from x − w decide, in float64."""
     D = _sq_distances(X, W, np.float32 if X.dtype == np.float32 else np.float64)
-    return D.argmin(axis=1), D
+    c = D.argmin(axis=1)
+    center = W.mean(axis=0)
+    w_sq = float(((W - center) ** 2).sum(axis=1).max())
+    eps = np.finfo(D.dtype).eps
+    for start in range(0, len(X), CHUNK):
+        block, picked = D[start : start + CHUNK], c[start : start + CHUNK]
+        with np.errstate(over="ignore", invalid="ignore"):
+            Xc = X[start : start + CHUNK] - center
+            slack = 8 * eps * ((Xc * Xc).sum(axis=1) + w_sq)
+        close = block <= block[np.arange(len(block)), picked][:, None] + slack[:, None]
+        rows = np.flatnonzero(close.sum(axis=1) > 1)
+        if len(rows):  # (rare: only the candidate pairs are computed again)
+            exact = np.full((len(rows), len(W)), np.inf)
+            r, j = np.nonzero(close[rows])
+            for i in range(0, len(r), 65536):
+                diff = X[start + rows[r[i : i + 65536]]] - W[j[i : i + 65536]]
+                exact[r[i : i + 65536], j[i : i + 65536]] = np.einsum("ij,ij->i", diff, diff)
+            picked[rows] = exact.argmin(axis=1)
+    return c, D
 
 
 def _winner_sq_distances(X, W, c):
