@@ -289,3 +289,29 @@ def doc_block(page, marker):
     names = {}
     exec(compile(blocks[0], f"docs/{page}", "exec"), names)
     return names
+
+
+def run_cli(*args, cwd, monkeypatch, capsys):
+    """Run ``glassnet ARGS`` in this process, in ``cwd`` (``main`` called directly, for the many checks that need no
+    fresh interpreter): a ``subprocess.CompletedProcess`` of the arguments, exit status and captured stdout/stderr,
+    as a real run's."""
+    import subprocess
+
+    from glassnet.cli import main
+
+    monkeypatch.chdir(cwd)
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, status, out, err)
+
+
+def quiet_diagnose(model, X, y):
+    """``glassnet.diagnostics.diagnose(model, X, y)`` with its DiagnosticWarnings silenced (the problems are read from
+    the returned diagnosis)."""
+    import warnings
+
+    from glassnet.diagnostics import DiagnosticWarning, diagnose
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DiagnosticWarning)
+        return diagnose(model, X, y)

@@ -20,7 +20,7 @@ from glassnet.cli import main
 from glassnet.datasets import load_digits
 from glassnet.models import load_model
 
-from conftest import package_root
+from conftest import package_root, run_cli as call  # (call: main in this process; other test files import it from here)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
@@ -56,14 +56,6 @@ def work(tmp_path_factory):
     (folder / "empty.csv").write_text("")
     (folder / "not_a_model.gn").write_text("hello")
     return folder
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process (for the many checks that need no fresh interpreter)."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def assert_one_line_error(result):

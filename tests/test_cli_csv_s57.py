@@ -8,28 +8,20 @@ import csv
 import functools
 import io
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from glassnet.cli import _data, _labels, main
+from glassnet.cli import _data, _labels
 from glassnet.cli._data import read_csv
 from glassnet.models import load_model
+from conftest import run_cli as call
 
 pd = pytest.importorskip("pandas")
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def error_of(result):

@@ -3,23 +3,14 @@
 ``glassnet descend``'s "converges slowly" sentence; ``glassnet predict --target`` given twice is refused."""
 
 import math
-import subprocess
 
 import numpy as np
 
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.cli._data import load_dataset
 from glassnet.cli._parser import build_parser
 from glassnet.playground.demos import descend
 from test_playground import _browser_page, server, test_client  # noqa: F401  (server: the page's fixture)
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def _regression_csv(path, noise_only=False):

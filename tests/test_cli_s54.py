@@ -3,23 +3,14 @@ and what predict and train call sparsemax and log-softmax outputs (session 54's 
 
 import csv
 import math
-import subprocess
 
 import numpy as np
 import pytest
 
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.cli._types import _layer_activation
 from glassnet.descent import gradient_descent
 from glassnet.models import load_model
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def write_rows(path, rows, header):

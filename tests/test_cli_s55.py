@@ -5,24 +5,15 @@ progress lines go to the ``logging`` module, as Keras's go to absl's."""
 
 import logging
 import math
-import subprocess
 
 import numpy as np
 import pytest
 
 import glassnet
 from glassnet import callbacks, utils
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.layers import Dense
 from glassnet.models import Sequential, load_model
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def assert_one_line_error(result, text):

@@ -4,24 +4,15 @@ for the folded float32 first layer, and warns of a target below float32's normal
 and False in any case is two classes, as the feature columns and pandas read them."""
 
 import re
-import subprocess
 import warnings
 
 import numpy as np
 import pytest
 
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.cli._labels import label_text
 from glassnet.layers import Dense, Input
 from glassnet.models import Sequential
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def _regression(rng, n=10):

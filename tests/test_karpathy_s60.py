@@ -3,7 +3,6 @@ in the tails and its initial-loss check (part 3's two lessons), and the docs' Be
 
 import math
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from glassnet import initializers as I
 from glassnet import layers as L
 from glassnet.diagnostics import Diagnostics, DiagnosticWarning, diagnose
 from glassnet.models import Sequential
+from conftest import quiet_diagnose
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -33,12 +33,6 @@ def makemore(w1=1.0, w2=1.0, seed=1):
 def contexts(n=512, seed=0):
     rng = np.random.default_rng(seed)
     return rng.integers(0, 27, size=(n, 3)), rng.integers(0, 27, size=n)
-
-
-def quiet_diagnose(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DiagnosticWarning)
-        return diagnose(model, X, y)
 
 
 def test_the_share_of_activations_in_the_tails_is_counted_by_hand_and_the_bad_init_is_flagged():

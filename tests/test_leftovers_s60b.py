@@ -3,7 +3,6 @@ scratch (the layers' forward/backward buffers); ``glassnet train`` prints the ba
 classes are imbalanced, and its "no better than guessing" note reads it; ``glassnet predict --target a,b`` says
 what predict does with several label columns."""
 
-import subprocess
 import tracemalloc
 import types
 import warnings
@@ -14,16 +13,8 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 import glassnet.sklearn as gs
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.cli.train import _balanced_line, _guessing, build_model
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 # --- 1. a fitted estimator keeps its weights and optimizer state, not its training scratch ------------------------

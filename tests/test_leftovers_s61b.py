@@ -4,7 +4,6 @@ Adaline and train_neuron do, and all three name ``learning_rate`` for a function
 ``glassnet evaluate --target a,b`` says evaluate's advice; ``glassnet explain --digits``; Softmax.derivative's
 docstring; ``plot_weights(som)`` points to ``plot_som(som, image_shape=...)``."""
 
-import subprocess
 import warnings
 
 import numpy as np
@@ -14,17 +13,9 @@ import glassnet.cli.train as cli_train
 import glassnet.sklearn as gs
 from glassnet.activations import Softmax
 from glassnet.classic import SOM, Adaline, NotSeparableWarning, Perceptron, train_neuron
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.schedules import InverseTimeDecay
 from glassnet.trace import trace, worked_example_model
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 # --- 1. Perceptron(learning_rate=callable) ---------------------------------------------------------------------

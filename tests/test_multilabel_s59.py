@@ -5,28 +5,19 @@ accuracy of one 0/1 column read as class indices), ``--target a,b,c`` says the c
 ``metrics=["accuracy"]`` on multi-label targets warns, categorical cross-entropy's refusal of soft rows rounded
 off 1 gives the rescaling, and the distillation recipe of docs/api.md."""
 
-import subprocess
 import warnings
 
 import numpy as np
 import pytest
 
 import glassnet.layers as L
-from glassnet.cli import main
+from conftest import run_cli as call
 from glassnet.models import Sequential
 
 sklearn = pytest.importorskip("sklearn")
 from glassnet.sklearn import MLPClassifier  # noqa: E402
 
 K = 3
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def labelled(n=120, seed=0):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from glassnet.playground import Session
+from conftest import run_cli
 
 
 def _tf_step(s, W, b, lr, r, der):
@@ -53,12 +54,8 @@ def test_the_playground_shows_half_the_mean_squared_error_and_keeps_tfs_rate():
 
 
 def _cli(tmp_path, monkeypatch, capsys, *args):
-    from glassnet.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return status, out, err
+    result = run_cli(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    return result.returncode, result.stdout, result.stderr
 
 
 def test_a_huber_model_is_saved_with_the_delta_it_trained_with(tmp_path, monkeypatch, capsys):

@@ -12,15 +12,10 @@ import glassnet
 from glassnet import initializers as I
 from glassnet import layers as L
 from glassnet import losses
-from glassnet.diagnostics import Diagnostics, DiagnosticWarning, diagnose
+from glassnet.diagnostics import Diagnostics, DiagnosticWarning
 from glassnet.metrics import MeanMetricWrapper
 from glassnet.models import Model, Sequential
-
-
-def quiet_diagnose(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DiagnosticWarning)
-        return diagnose(model, X, y)
+from conftest import quiet_diagnose
 
 
 def circles():

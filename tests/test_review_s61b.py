@@ -2,7 +2,6 @@
 function named in the Perceptron's overflow and Adaline.partial_fit's divergence, partial_fit's ``classes`` of
 mixed types, ``t_`` against scikit-learn's, SOM's samples-as-columns warning, and train/evaluate's advice."""
 
-import subprocess
 import warnings
 
 import numpy as np
@@ -12,17 +11,10 @@ import glassnet.diagnostics.problems as problems
 import glassnet.sklearn as gs
 from glassnet.classic import SOM, Adaline, Perceptron
 from glassnet.cli import main
+from conftest import run_cli as call
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
 AND_Y = [0, 0, 0, 1]
-
-
-def call(*args, cwd, monkeypatch, capsys):
-    """Run ``main`` in this process, as a user runs ``glassnet ARGS`` in ``cwd``."""
-    monkeypatch.chdir(cwd)
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def huge(n):
