@@ -329,8 +329,12 @@ class Persistence:
         # nor its thread lock (threads.model_lock makes a new one at the first use); nor, once built, the flat
         # weight and gradient vectors: __setstate__ binds the layers' weights into new ones (they doubled a pickle)
         rebuilt = ("_flat_params", "_flat_grads") if self.built else ()
-        return {k: v for k, v in self.__dict__.items()
-                if k not in ("_views", "_layout", "_flat_buffers", "_holders", "_thread_lock", *rebuilt)}
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_views", "_layout", "_flat_buffers", "_holders", "_thread_lock", *rebuilt)}
+        # not the count of set_random_seed calls (this process's), but whether the generators follow the
+        # latest: unpickled, they continue as they were, and a pending redraw (fit after a new seed) stays pending
+        state["_rng_seedings"] = self.__dict__.get("_rng_seedings") == backend.seedings()
+        return state
 
     def __setstate__(self, state):
         # Unpickled layer arrays are separate copies: gather them into one flat
@@ -343,6 +347,9 @@ class Persistence:
             jit = state.pop("jit_compile")
             state["_jit_compile"] = bool(jit) if isinstance(jit, (bool, np.bool_)) else bool(jit) and kernels.available()
         self.__dict__.update(state)
+        in_step = state.get("_rng_seedings")  # (a count, pickled before: kept as it is)
+        if isinstance(in_step, bool):  # (None: a redraw at the next fit, as after a new seed)
+            self._rng_seedings = backend.seedings() if in_step else None
         self.__dict__.setdefault("_pins", {})  # (pickled before nested models' training=...)
         for model in state.get("_nested_models", ()):  # (their weak references to this model were not pickled)
             model.__dict__.setdefault("_holders", []).append(weakref.ref(self))

@@ -23,7 +23,7 @@ def adopt_loop_state(model):
     keeps its state (Adam's moments, the steps taken) in ``fit``, as Keras's: the loop built it for the
     trainable weights alone, ``fit`` builds it for every weight (a frozen layer's too, which it keeps
     as they are), so each variable's state moves to its place there. fit refused such an optimizer."""
-    optimizer = model.optimizer
+    optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)  # (a LossScaleOptimizer builds it)
     loop = getattr(optimizer, "_loop_variables", None)
     if not optimizer.built or loop is None or optimizer._loop_parts is not None:
         return

@@ -531,8 +531,9 @@ class Optimizer(Configurable):
 
         shapes = [tuple(v.shape) for v in variables]
         ends = np.cumsum([0] + [math.prod(shape) for shape in shapes]).tolist()
-        self.build(ends[-1], variables[0].dtype, [slice(a, b) for a, b in zip(ends, ends[1:])], shapes,
-                   handed_out_paths(variables))
+        # (build([]), every layer frozen: nothing to keep, as Keras; fit then spreads it over the frozen weights)
+        self.build(ends[-1], variables[0].dtype if variables else None, [slice(a, b) for a, b in zip(ends, ends[1:])],
+                   shapes, handed_out_paths(variables))
         if self._exclusions:  # (a custom loop's own arrays are known by identity, not by a path)
             self._no_decay = self._exclusions.skipped(self.paths, variables, warn=False)
         self._loop_variables, self._loop_parts = list(variables), None
