@@ -62,6 +62,10 @@ def _table(rows, has_header, target, require_target, read_target, ignore, path, 
         tail = f", e.g. with tail -n +{line} {shlex.quote(str(path))} > table.csv" if plain else ""
         hint = (f" (line {top[0]}, {_cell(title[0])}, looks like a title above the header: remove the lines above line "
                 f"{line}{tail})")
+        if sep == "," and all(len(c) == 2 and re.fullmatch(r"\s*[+-]?\d+", c[0]) and re.fullmatch(r"\d+\s*", c[1])
+                              for _, c in rows):  # one column of decimal commas, "894,8417": no title, no separator
+            hint = (f" (the rows look like one column of numbers with decimal commas, such as {_cell(','.join(rows[0][1]))}:"
+                    " give --sep ';' --decimal ',')")
     for line, cells in rows:
         if len(cells) != width:
             raise CommandError(f"{path} line {line}: expected {width} field{'s' * (width != 1)}, found {len(cells)}{hint}.")

@@ -19,12 +19,15 @@ def _class_labels(text, model):
     if classes is None:
         return None
     index = {name_key(label_text(c)): i for i, c in enumerate(classes)}  # (NFC: "é" typed is e + accent saved)
+    if name_key(label_text(str(text))) in index:  # one label as a whole first: 'bird, small' holds a comma
+        return np.array([index[name_key(label_text(str(text)))]], dtype=np.float64)
     names = [name_key(label_text(part)) for part in str(text).replace(";", ",").split(",") if part.strip()]
     if not names or not all(name in index for name in names):
         unknown = [name for name in names if name not in index]
         if any(not _is_number(name) for name in unknown):
+            listing = ", ".join(repr(c) if re.search("[,;]", str(c)) else shown(c) for c in classes[:20])  # 'bird, small'
             raise CommandError(f"--y: {unknown[0]!r} is not a class of this model; its classes are "
-                               f"{', '.join(map(shown, classes[:20]))}{', ...' if len(classes) > 20 else ''} (or their indices "
+                               f"{listing}{', ...' if len(classes) > 20 else ''} (or their indices "
                                f"0..{len(classes) - 1}).")
         return None
     return np.array([index[name] for name in names], dtype=np.float64)

@@ -207,17 +207,22 @@ def _saved_target(args, model, option="data"):
 def _saved_places(args, model, option="data"):
     """``(target, ignore)`` of a CSV file read as ``glassnet train`` read a file without a header (by the places
     it keeps in ``model.metadata["csv_columns"]``), when neither --target nor --ignore is given (given ones
-    win): a file of as many columns, or, for predict, of one fewer (no target column) or of the features
+    win, but on a file of as many columns they must be train's own: :func:`_agrees_with_places`): a file of as
+    many columns, or, for predict, of one fewer (no target column) or of the features
     alone; ``(None, ())`` when the model has no such places. Another number of columns is an error that
     says what the model takes."""
     layout, path = model.metadata.get("csv_columns"), getattr(args, option)
-    if layout is None or args.target is not None or args.ignore or not is_csv(path):
+    if layout is None or not is_csv(path):
         return None, ()
     width, features, target = layout["count"], layout["features"], layout.get("target")
     cells = header_cells(path, args.sep, args.decimal)
     while len(cells) > width and cells[-1] == "":  # a spreadsheet's trailing comma, which read_csv drops too
         cells = cells[:-1]
-    if len(cells) == width:
+    given = args.target is not None or args.ignore
+    if given and not (len(cells) == width and _agrees_with_places(args, model, layout, option)):
+        return None, ()  # (a file of other columns: the options say how to read it)
+    if len(cells) == width:  # (train's own --target/--ignore repeated: the saved places, the options checked)
+        args.ignore = None
         return target, tuple(k for k in range(width) if k not in features and k != target)
     if option == "csv" and target is not None and len(cells) == width - 1:  # predict on rows without the target
         kept = [k - (k > target) for k in features]
@@ -232,6 +237,30 @@ def _saved_places(args, model, option="data"):
                        f"{count(width, 'column')} without a header (features: columns {listed(map(str, features))}"
                        + (f"; target: column {target}" if target is not None else "")
                        + "): give --target and --ignore for this file's columns.")
+
+
+def _agrees_with_places(args, model, layout, option):
+    """Whether --target and --ignore, given for a file of as many columns as the one ``model`` was trained on
+    without a header, are its places (train's own options repeated); False for a name (no place); a place
+    they contradict (a feature left out, another target) is an error that names it."""
+    width, features, target = layout["count"], layout["features"], layout.get("target")
+    try:
+        asked = {"--target": [int(args.target)] if args.target is not None else [],
+                 "--ignore": [int(c) for c in args.ignore or ()]}
+    except ValueError:
+        return False
+    trained = (f"{args.model} was trained on columns {listed(map(str, features))} of a file of {width} "
+               f"without a header" + (f", target column {target}" if target is not None else ""))
+    for option_name, places in asked.items():
+        for k in places:
+            place = k % width if -width <= k < width else None
+            wrong = "out of range" if place is None else "one of its features" if place in features else \
+                "not its target" if option_name == "--target" and place != target else \
+                "its target, which evaluate reads" if (option, option_name, place) == ("data", "--ignore", target) else None
+            if wrong:
+                raise CommandError(f"{option_name} {k}: {trained}; column {k} is {wrong}. Give train's --target "
+                                   "and --ignore again, or leave them out.")
+    return True
 
 
 def _model_header(path, model, target, notes, ignore=None, given=None, sep=None, decimal=None):
@@ -288,11 +317,12 @@ def cmd_predict(args):
         args.csv = read_stdin()
     # settled once, with its note: the predictions are written as the file is (a spreadsheet reads them back)
     args.sep, args.decimal = sep, decimal = csv_format(head_lines(args.csv), args.sep, args.decimal, args.csv)
-    target = args.target or _saved_target(args, model, "csv")
+    target = _saved_target(args, model, "csv")
     if target is None:
         target, places = _saved_places(args, model, "csv")
         if places:
             args.ignore = (*(args.ignore or ()), *places)
+    target = args.target if target is None else target
     asked = [*(args.ignore or ()), *([args.id] if args.id is not None else [])]  # left out without a note
     notes = []
     others, header = _model_header(args.csv, model, target, notes, asked, args.header, sep, decimal)
@@ -306,7 +336,8 @@ def cmd_predict(args):
     X = align_columns(X, columns, model.metadata.get("features"), args.csv, sep, decimal)
     n_in = int(np.prod(model._input_shape))
     if X.shape[1] != n_in:
-        hint = (" Leave the target (or an id) column out with --target NAME (or --ignore NAME)."
+        kind = "NAME" if getattr(columns, "header", False) else "INDEX"  # (a file without names: its 0-based index)
+        hint = (f" Leave the target (or an id) column out with --target {kind} (or --ignore {kind})."
                 if X.shape[1] > n_in and args.target is None else "")
         raise CommandError(f"the model expects {count(n_in, 'feature')}; {args.csv} has "
                            f"{count(X.shape[1], 'feature column')}.{hint}")

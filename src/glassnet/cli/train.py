@@ -117,6 +117,31 @@ def _positive(out_act):
     return isinstance(get(out_act), (Exponential, Softplus, Sigmoid, Softmax, HardSigmoid, ReLU, ReLU6))
 
 
+#: output activations that give a constant on the one output unit of a regression (each output over the row's sum)
+ONE_UNIT_CONSTANTS = {"Softmax": 1, "Sparsemax": 1, "LogSoftmax": 0}
+
+
+def _check_target_in_output_range(data, out_act, loss):
+    """Refuse, before training, a regression target beyond what ``--output-activation`` gives, in options: the
+    library's error spoke of ``y``, ``Dense(1, ...)`` and rescaling the targets. The target is standardized
+    only under a linear output, so a bounded one trains on the target's own values."""
+    from .. import losses
+    from ..activations import get
+
+    activation = get(out_act)
+    low, high = activation.output_range
+    y = np.asarray(data.y_train, dtype=float)
+    if not losses.get(loss).targets_in_output_range or not y.size or low <= y.min() and y.max() <= high:
+        return
+    y = np.concatenate([y.ravel(), np.ravel(data.y_test if data.y_test is not None else [])])  # the whole column's
+    constant = ONE_UNIT_CONSTANTS.get(type(activation).__name__)
+    gives = f"gives the constant {constant} on the one output unit of a regression" if constant is not None else \
+        f"gives values in [{low:g}, {high:g}]"
+    raise CommandError(f"--output-activation {out_act} {gives}, but the regression target{_target_column(data)} of "
+                       f"{data.name} runs from {y.min():.4g} to {y.max():.4g}: leave --output-activation out (linear; "
+                       "the target is then standardized), or give --task classification if its values are classes.")
+
+
 def _warn_outputs_are_not_probabilities(model, out_act):
     """Warn, in the command line's options, when a cross-entropy trains an output that gives no
     probabilities (``--output-activation relu``): it clips the outputs to (0, 1), and wherever
@@ -575,6 +600,8 @@ def _train(args):
         # the library's error named the standardized targets ("values from -2.96 to 3.27"), not the cause
         raise CommandError(f"--loss {loss} is a classifier's loss, but the target of {data.name} is a regression "
                            "target; leave --loss out (mse), or give --task classification for classes.")
+    if not classification:
+        _check_target_in_output_range(data, out_act, loss)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(3), "little")
     set_random_seed(seed)
 
