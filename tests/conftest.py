@@ -150,6 +150,10 @@ def _reset_global_state():
         jax.config.update("jax_enable_x64", False)
     if keras is not None and hasattr(keras, "config") and keras.config.floatx() != "float32":
         keras.config.set_floatx("float32")
+    # and its global dtype policy, which several tests set to float64 (left, a later Keras model's layers were
+    # float64: test_summary_optimizer_params counted 8-byte parameters in a worker that had run them)
+    if keras is not None and hasattr(keras, "config") and keras.config.dtype_policy().name != "float32":
+        keras.config.set_dtype_policy("float32")
 
 
 @pytest.fixture
