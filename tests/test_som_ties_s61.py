@@ -33,3 +33,17 @@ def test_winners_on_many_samples_equal_the_direct_distances():
     som = SOM(grid=(4, 4), epochs=2, random_state=0, init="random").fit(X_many)
     direct = ((X_many[:, None, :] - som.weights_[None]) ** 2).sum(-1)
     np.testing.assert_array_equal(som.predict(X_many), direct.argmin(axis=1))
+
+
+def test_a_tie_far_from_the_origin_in_float32_goes_to_the_first_neuron():
+    # the data were shifted by the centre rounded to float32, the weights by the exact one (mean 1013.33…):
+    # 1005, 5 from neurons 0 and 1, went to neuron 1
+    W_far = np.array([[1000.0, 0.0], [1010.0, 0.0], [1030.0, 0.0]])
+    X_tie = np.array([[1005.0, 0.0]], dtype=np.float32)
+    assert SOM(grid=(3, 1), init=W_far, epochs=0).fit(X_tie).predict(X_tie).tolist() == [0]
+    rng = np.random.default_rng(0)
+    X_far = (1e4 + rng.normal(size=(3000, 5))).astype(np.float32)
+    W_near = 1e4 + rng.normal(size=(64, 5))
+    som = SOM(grid=(8, 8), init=W_near, epochs=0).fit(X_far)
+    direct = ((X_far.astype(np.float64)[:, None, :] - W_near[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(som.predict(X_far), direct.argmin(axis=1))

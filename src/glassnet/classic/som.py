@@ -104,9 +104,10 @@ def _sq_distances(X, W, dtype=np.float64):
     D = np.empty((len(X), len(W)), dtype=dtype)
     for start in range(0, len(X), CHUNK):
         while True:
-            Wc = (W - center).astype(D.dtype)
+            shift = center.astype(D.dtype)  # (both sets by the same value: float32's rounded centre moved X alone,
+            Wc = (W - shift).astype(D.dtype)  # which split a tie 1005 between neurons at 1000 and 1010 the wrong way)
             with np.errstate(over="ignore", invalid="ignore"):
-                Xc = X[start : start + CHUNK] - center.astype(D.dtype)
+                Xc = X[start : start + CHUNK] - shift
                 block = (Xc * Xc).sum(1)[:, None] - 2 * Xc @ Wc.T + (Wc * Wc).sum(1)[None, :]
             if np.isfinite(block).all():
                 break

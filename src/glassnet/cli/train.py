@@ -138,7 +138,7 @@ def _check_target_in_output_range(data, out_act, loss):
     gives = f"gives the constant {constant} on the one output unit of a regression" if constant is not None else \
         f"gives values in [{low:g}, {high:g}]"
     raise CommandError(f"--output-activation {out_act} {gives}, but the regression target{_target_column(data)} of "
-                       f"{data.name} runs from {y.min():.4g} to {y.max():.4g}: leave --output-activation out (linear; "
+                       f"{data.name} runs from {y.min():.10g} to {y.max():.10g}: leave --output-activation out (linear; "
                        "the target is then standardized), or give --task classification if its values are classes.")
 
 
