@@ -122,3 +122,11 @@ def test_explain_takes_a_class_label_holding_a_comma(tmp_path, monkeypatch, caps
     assert "y = [1, 0, 0]" in by_label
     said = _error(tmp_path, monkeypatch, capsys, "explain", "--model", "m.gn", "--x", "0.5,-0.5", "--y", "bird")
     assert "its classes are 'bird, small', cat, dog (or their indices 0..2)." in said, said
+
+
+def test_the_classes_line_quotes_a_label_holding_a_comma():
+    # "Classes: 0=bird, small, 1=cat" read as three classes
+    from glassnet.cli._common import classes_line
+
+    assert classes_line(["bird, small", "cat"]) == "Classes: 0='bird, small', 1=cat"
+    assert classes_line(["a", "b\nc"]) == "Classes: 0=a, 1='b\\nc'"  # (shown's repr of a line break, as before)

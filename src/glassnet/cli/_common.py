@@ -279,8 +279,9 @@ def model_classes(model):
 
 
 def classes_line(classes):
-    """The line that says which label each class index stands for: "Classes: 0=cat, 1=dog"."""
-    return "Classes: " + ", ".join(f"{k}={shown(c)}" for k, c in enumerate(classes))
+    """The line that says which label each class index stands for: "Classes: 0=cat, 1=dog" (a label holding a
+    comma quoted, 1='bird, small': the list read as three classes)."""
+    return "Classes: " + ", ".join(f"{k}={repr(str(c)) if ',' in str(c) else shown(c)}" for k, c in enumerate(classes))
 
 
 def class_indices_for(model, data):
