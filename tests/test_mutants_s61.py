@@ -6,25 +6,12 @@ worked by hand (no torch or Keras)."""
 
 import numpy as np
 import pytest
+from test_properties_layers import _central_differences as _central  # ∂f/∂x, entry by entry
 
 from glassnet import activations, losses, metrics
 from glassnet.layers import BatchNormalization, Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.trace import trace
-
-
-def _central(f, x, h=1e-6):
-    """``∂f/∂x`` by central differences, entry by entry (``x`` is changed and put back)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 @pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
